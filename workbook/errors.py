@@ -1,0 +1,69 @@
+"""The project's one exception tree.
+
+Every message is Simplified Chinese and meant for the user as it stands.
+"""
+
+
+class BranchAssessError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class StandardFileError(BranchAssessError):
+    """A standard data file is missing, unreadable or inconsistent."""
+
+
+class BranchListError(BranchAssessError):
+    """A list of branch names (command line or branches file) is unusable."""
+
+
+class WorkbookReadError(BranchAssessError):
+    """A file is not a workbook this tool can read."""
+
+
+class TemplateMismatchError(BranchAssessError):
+    """A workbook was made from another template or another standard."""
+
+
+class InvalidInputError(BranchAssessError):
+    """One or more input cells hold values the standard does not allow."""
+
+    def __init__(self, problems: list) -> None:  # list[workbook.scoring.InputProblem]
+        self.problems = problems
+        super().__init__("；".join(p.message for p in problems))
+
+
+class ConfigError(BranchAssessError):
+    """The configuration file is malformed or misses a required setting."""
+
+
+class MailError(BranchAssessError):
+    """Composing or sending the summary mail failed."""
+
+
+class AddinError(BranchAssessError):
+    """The Excel add-in could not be built or installed."""
+
+
+class CellValueError(BranchAssessError, ValueError):
+    """One cell value is not allowed by its rule (the message says what is allowed)."""
+
+    def __init__(self, message: str, short: str) -> None:
+        self.short = short  # a few words for a cell, e.g. "输入有误：应为0或15"
+        super().__init__(message)
+
+
+def describe_os_error(error: OSError) -> str:
+    """A short Chinese reason for an OS error (file missing, no permission, ...)."""
+    import errno
+
+    reasons = {
+        errno.ENOENT: "文件或文件夹不存在",
+        errno.EACCES: "没有访问权限",
+        errno.EPERM: "没有访问权限",
+        errno.EISDIR: "这是一个文件夹",
+        errno.ENOTDIR: "路径中有一部分不是文件夹",
+        errno.ENOSPC: "磁盘空间不足",
+        errno.EROFS: "磁盘只读",
+        errno.EEXIST: "文件已存在",
+    }
+    return reasons.get(error.errno or -1, error.strerror or str(error))

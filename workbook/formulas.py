@@ -1,0 +1,114 @@
+"""Formula text for the template's computed cells, in two modes.
+
+``xlwings``: the cells call the project's UDFs (``KP_`` prefix, implemented in ``xlplugin.udfs``).
+``native``: built-in functions only (no ``_xlfn`` functions), so the sheet computes in WPS,
+LibreOffice and Excel without the add-in. Both modes give the engine's values.
+
+The UDF names and argument orders are fixed here and are part of the workbook contract:
+
+- ``KP_ITEM_SCORE(deductions, item_number, standard_id)``: capped item score or 输入有误.
+- ``KP_CHECK(value, rule_id, standard_id)``: "" or a short message for one 扣分 cell.
+- ``KP_VETO_CHECK(value)``: "" or a short message for one 否决情形 cell.
+- ``KP_TOTAL(item_scores, standard_id)``: the total, or 待修正 while an item is invalid.
+- ``KP_GRADE(total, vetoes, standard_id)``: the grade, or 待修正.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .scoring import INVALID, PENDING, VETO_SHORT_MESSAGE, short_message
+from .standard import Item, Rule, Standard, fmt
+
+FormulaMode = Literal["xlwings", "native"]
+FORMULA_MODES: tuple[FormulaMode, ...] = ("xlwings", "native")
+
+UDF_ITEM_SCORE = "KP_ITEM_SCORE"
+UDF_CHECK = "KP_CHECK"
+UDF_VETO_CHECK = "KP_VETO_CHECK"
+UDF_TOTAL = "KP_TOTAL"
+UDF_GRADE = "KP_GRADE"
+
+
+def _text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def native_rule_valid(rule: Rule, cell: str, max_places: int) -> str:
+    """A boolean expression: the 扣分 cell is blank or holds a value the rule allows."""
+    if rule.kind == "fixed":
+        allowed = f"OR({cell}=0,{cell}={fmt(rule.max)})"
+    elif rule.min == 0:
+        allowed = f"AND({cell}>=0,{cell}<={fmt(rule.max)})"
+    else:
+        allowed = f"OR({cell}=0,AND({cell}>={fmt(rule.min)},{cell}<={fmt(rule.max)}))"
+    if rule.kind == "range":
+        allowed = f"AND({allowed},ROUND({cell},{max_places})={cell})"
+    # Text is only valid when empty; ISNUMBER guards ROUND against text.
+    return f'IF(ISNUMBER({cell}),{allowed},{cell}="")'
+
+
+def native_veto_valid(cell: str) -> str:
+    """A boolean expression: the veto cell is blank, 是, 否 or an Excel boolean."""
+    return f'OR({cell}="",{cell}="是",{cell}="否",ISLOGICAL({cell}))'
+
+
+def native_veto_yes(cell: str) -> str:
+    """A boolean expression: the veto cell says 是 (or TRUE)."""
+    return f'IF(ISLOGICAL({cell}),{cell},{cell}="是")'
+
+
+def item_score_formula(
+    mode: FormulaMode, standard: Standard, item: Item, cells: list[str], places: int
+) -> str:
+    """Formula of an item's 项目得分 cell; ``cells`` are the item's 扣分 cells in rule order."""
+    block = f"{cells[0]}:{cells[-1]}"
+    if mode == "xlwings":
+        return f"={UDF_ITEM_SCORE}({block},{item.number},{_text(standard.id)})"
+    checks = ",".join(
+        native_rule_valid(r, c, places) for r, c in zip(item.rules, cells, strict=True)
+    )
+    return f"=IF(AND({checks}),MAX(0,ROUND({fmt(item.points)}-SUM({block}),{places})),{_text(INVALID)})"
+
+
+def check_formula(mode: FormulaMode, standard: Standard, rule: Rule, cell: str) -> str:
+    """Formula of a rule's 检查 cell: empty when valid, a short message otherwise."""
+    if mode == "xlwings":
+        return f"={UDF_CHECK}({cell},{_text(rule.id)},{_text(standard.id)})"
+    valid = native_rule_valid(rule, cell, standard.max_decimal_places)
+    return f'=IF({valid},"",{_text(short_message(rule))})'
+
+
+def veto_check_formula(mode: FormulaMode, cell: str) -> str:
+    """Formula of a veto's 检查 cell."""
+    if mode == "xlwings":
+        return f"={UDF_VETO_CHECK}({cell})"
+    return f'=IF({native_veto_valid(cell)},"",{_text(VETO_SHORT_MESSAGE)})'
+
+
+def total_formula(
+    mode: FormulaMode, standard: Standard, score_block: str, score_cells: list[str]
+) -> str:
+    """Formula of 合计得分; ``score_block`` spans the 项目得分 column of the table."""
+    if mode == "xlwings":
+        return f"={UDF_TOTAL}({score_block},{_text(standard.id)})"
+    cells = ",".join(score_cells)
+    places = standard.max_decimal_places
+    return f"=IF(COUNT({cells})={len(score_cells)},ROUND(SUM({cells}),{places}),{_text(PENDING)})"
+
+
+def grade_formula(
+    mode: FormulaMode, standard: Standard, total_cell: str, veto_block: str, veto_cells: list[str]
+) -> str:
+    """Formula of 定级 from the total and the veto cells."""
+    if mode == "xlwings":
+        return f"={UDF_GRADE}({total_cell},{veto_block},{_text(standard.id)})"
+    by_score = _text(standard.grades[-1].name)
+    for grade in reversed(standard.grades[:-1]):
+        by_score = f"IF({total_cell}>={fmt(grade.min)},{_text(grade.name)},{by_score})"
+    valid = ",".join(native_veto_valid(c) for c in veto_cells)
+    vetoed = ",".join(native_veto_yes(c) for c in veto_cells)
+    return (
+        f"=IF(AND(ISNUMBER({total_cell}),{valid}),"
+        f"IF(OR({vetoed}),{_text(standard.veto_grade)},{by_score}),{_text(PENDING)})"
+    )
