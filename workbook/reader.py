@@ -195,6 +195,9 @@ def _normalise(value: object) -> object:
     """One cell value as the engine sees it: None for blank, int/float, str, bool, dates."""
     if value is None or value == "":
         return None
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        # calamine gives midnight date-times as dates, openpyxl as datetimes: agree on datetime.
+        return _dt.datetime.combine(value, _dt.time())
     if isinstance(
         value, _dt.datetime | _dt.date | _dt.time | _dt.timedelta | bool | int | float | str
     ):

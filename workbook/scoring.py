@@ -249,9 +249,17 @@ class Assessment:
         return not self.problems
 
     @property
+    def total(self) -> Decimal | None:
+        """The total when every deduction is valid (an invalid veto cell does not affect it)."""
+        if any(score is None for score in self.item_scores):
+            return None
+        return sum((score for score in self.item_scores if score is not None), Decimal(0))
+
+    @property
     def total_text(self) -> Decimal | str:
-        """The total, or 待修正."""
-        return self.result.total if self.result else PENDING
+        """The total, or 待修正 while a deduction is invalid."""
+        total = self.total
+        return PENDING if total is None else total
 
     @property
     def grade_text(self) -> str:

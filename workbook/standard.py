@@ -145,10 +145,8 @@ class Standard:
 
 def fmt(value: Decimal | int) -> str:
     """Format a points value without trailing zeros: 15, 0.5, 89.5, never 89.49999."""
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    return format(value.normalize(), "f")
+    normal = Decimal(value).normalize()
+    return format(normal + 0 if normal == 0 else normal, "f")  # "+ 0" turns -0 into 0
 
 
 def _decimal(raw: Any, where: str) -> Decimal:

@@ -300,7 +300,7 @@ def write_branch_sheet(
         f"合计得分（满分{fmt(standard.total_points)}分）",
         formats.total_label,
     )
-    total_value: float | str = float(assessment.result.total) if assessment.result else "待修正"
+    total_value = decimal_or_text(assessment.total_text)
     score_block = f"{_cell(FIRST_RULE_ROW, COL_SCORE)}:{_cell(last_rule_row, COL_SCORE)}"
     sheet.write_formula(
         total_row,
@@ -391,7 +391,9 @@ def write_branch_sheet(
     # Printing: A4 landscape, one page wide, header rows repeated.
     sheet.set_landscape()
     sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)  # one page wide; a full branch table fits one A4 landscape page
+    sheet.fit_to_pages(1, 0)  # one page wide; as many pages tall as the text needs
+    # The scoring table fills the first page; totals, vetoes, grade and signatures start the next.
+    sheet.set_h_pagebreaks([total_row])
     sheet.repeat_rows(0, HEADER_ROW)
     sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     sheet.center_horizontally()

@@ -1,0 +1,140 @@
+"""Reading a filled template back returns exactly what was typed, with either engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from workbook_helpers import fill_by_names, insert_rows_above
+
+from workbook import names
+from workbook.errors import WorkbookReadError
+from workbook.reader import read_branch_workbook, read_package_info
+from workbook.scoring import assess_branch
+from workbook.standard import Standard, load_standard
+from workbook.template import TemplateOptions, write_template
+
+ENGINES = ["calamine", "openpyxl"]
+STANDARD = load_standard()
+
+TYPED = {
+    "第一支部": {
+        "ded_1_1": 15,
+        "ded_1_2": 2.5,
+        "note_1_2": "发展党员程序不规范",
+        "ded_6_4": 0.5,
+        "ded_7_1": 3.25,
+        "note_7_1": "群众测评满意率 87%",
+        "veto_1": "否",
+        "veto_2": True,
+        "assessor": "张三",
+    },
+    "第二支部：城区/新区": {"ded_4_2": "两分", "veto_3": "有"},
+}
+
+
+@pytest.fixture()
+def filled(tmp_path: Path) -> Path:
+    template = write_template(
+        tmp_path / "template.xlsx",
+        TemplateOptions(["第一支部", "第二支部：城区/新区", "第三支部"], formulas="native"),
+    )
+    sheets = {"第一支部": TYPED["第一支部"], "第二支部：城区_新区": TYPED["第二支部：城区/新区"]}
+    return fill_by_names(template, sheets, tmp_path / "filled.xlsx")
+
+
+def as_typed(value: object) -> object:
+    """calamine gives whole numbers as floats; compare by value, keep types otherwise."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def check_values(path: Path, engine: str) -> None:
+    book = read_branch_workbook(path, engine)  # type: ignore[arg-type]
+    by_branch = {sheet.branch_name: sheet for sheet in book.sheets}
+    assert list(by_branch) == ["第一支部", "第二支部：城区/新区", "第三支部"]
+    for branch, typed in TYPED.items():
+        sheet = by_branch[branch]
+        for name, value in typed.items():
+            got = as_typed(sheet.values[name])
+            assert got == value and type(got) is type(value), (branch, name, got)
+        untouched = [
+            n for n in names.input_names(STANDARD) if n not in typed and n != "branch_name"
+        ]
+        assert all(sheet.values[n] is None for n in untouched)
+    blank = by_branch["第三支部"]
+    assert all(
+        blank.values[n] is None
+        for n in blank.cells
+        if n.startswith(("ded_", "note_", "veto_")) and not n.startswith("veto_check")
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_reads_exactly_what_was_typed(filled: Path, engine: str) -> None:
+    check_values(filled, engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_reads_by_names_after_rows_inserted_above_the_table(
+    filled: Path, tmp_path: Path, engine: str
+) -> None:
+    moved = insert_rows_above(filled, "第一支部", 2, 3, tmp_path / "moved.xlsx")
+    before = read_package_info(filled).local_names["第一支部"]["ded_1_1"]
+    after = read_package_info(moved).local_names["第一支部"]["ded_1_1"]
+    assert before is not None and after is not None and after.row == before.row + 3
+    check_values(moved, engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_reads_after_an_openpyxl_round_trip(filled: Path, tmp_path: Path, engine: str) -> None:
+    book = openpyxl.load_workbook(filled)
+    book.save(tmp_path / "round.xlsx")
+    check_values(tmp_path / "round.xlsx", engine)
+    info = read_package_info(tmp_path / "round.xlsx")
+    assert info.properties[names.PROP_STANDARD] == "anji-2012-6"
+    assert info.properties[names.PROP_TEMPLATE_VERSION] == names.TEMPLATE_VERSION
+    assert info.properties[names.PROP_YEAR] == "2026"
+
+
+def test_inputs_feed_the_engine(filled: Path, standard: Standard) -> None:
+    sheet = read_branch_workbook(filled).sheets[0]
+    result = assess_branch(standard, sheet.raw_inputs(standard)).result
+    assert result is not None
+    # 1.1 15 + 1.2 2.5 -> item 1 capped at 0; 6.4 0.5 -> 19.5; 7.1 3.25 -> 21.75; veto 2.
+    assert result.item_scores == [0, 10, 10, 10, 10, 19.5, 21.75]
+    assert str(result.total) == "81.25"
+    assert result.grade == "较差" and result.vetoes == (2,)
+    assert sheet.label("ded_1_2") == "第一支部!E6"
+
+
+def test_dates_and_other_types_are_normalised(tmp_path: Path) -> None:
+    template = write_template(tmp_path / "t.xlsx", TemplateOptions(["一支部"], formulas="native"))
+    fill_by_names(
+        template, {"一支部": {"assess_date": dt.datetime(2026, 12, 5), "ded_1_1": "=1+1"}}
+    )
+    for engine in ENGINES:
+        sheet = read_branch_workbook(template, engine).sheets[0]  # type: ignore[arg-type]
+        assert sheet.values["assess_date"] == dt.datetime(2026, 12, 5)
+
+
+def test_not_a_workbook_is_a_clear_error(tmp_path: Path) -> None:
+    text = tmp_path / "说明.xlsx"
+    text.write_text("这不是工作簿", encoding="utf-8")
+    with pytest.raises(WorkbookReadError, match="说明.xlsx 不是可读取的 Excel 工作簿"):
+        read_branch_workbook(text)
+    with pytest.raises(WorkbookReadError, match="找不到文件"):
+        read_branch_workbook(tmp_path / "missing.xlsx")
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as package:
+        package.writestr("xl/workbook.xml", "<workbook")
+    with pytest.raises(WorkbookReadError, match="broken.xlsx 已损坏"):
+        read_branch_workbook(broken)
+
+
+def test_sheets_without_branch_name_are_not_branches(filled: Path) -> None:
+    sheets = [s.sheet for s in read_branch_workbook(filled).sheets]
+    assert "填表说明" not in sheets
+    assert len(sheets) == 3
