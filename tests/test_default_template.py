@@ -6,6 +6,7 @@ from pathlib import Path
 
 from workbook.reader import read_branch_workbook
 from workbook.template import DEFAULT_TEMPLATE, default_template_options, write_template
+
 from xlsx_compare import package_differences
 
 

@@ -20,7 +20,7 @@ def read_parts(path: Path) -> dict[str, bytes]:
 def first_difference(exp: bytes, got: bytes) -> str:
     """The first differing XML token of two parts, with a little context."""
     exp_tokens, got_tokens = _TOKENS.findall(exp), _TOKENS.findall(got)
-    for index, (a, b) in enumerate(zip(exp_tokens, got_tokens)):
+    for index, (a, b) in enumerate(zip(exp_tokens, got_tokens, strict=False)):
         if a != b:
             before = b"".join(exp_tokens[max(0, index - 2) : index]).decode(errors="replace")
             return (
