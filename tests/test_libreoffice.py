@@ -9,16 +9,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import requires_libreoffice
-from libreoffice import convert
-from test_scoring_cases import CASES, load_case, raw_inputs
-from workbook_helpers import cells_for, fill_by_names
 
 from workbook import names
 from workbook.reader import read_branch_workbook
 from workbook.scoring import RawBranchInputs, assess_branch
 from workbook.standard import Rule, Standard, load_standard
 from workbook.template import TemplateOptions, write_template
+
+from conftest import requires_libreoffice
+from libreoffice import convert
+from test_scoring_cases import CASES, load_case, raw_inputs
+from workbook_helpers import cells_for, fill_by_names
 
 pytestmark = [pytest.mark.libreoffice, requires_libreoffice]
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from workbook_helpers import fill_by_names, insert_rows_above
 
 from workbook import names
 from workbook.errors import WorkbookReadError
@@ -16,6 +15,8 @@ from workbook.reader import read_branch_workbook, read_package_info
 from workbook.scoring import assess_branch
 from workbook.standard import Standard, load_standard
 from workbook.template import TemplateOptions, write_template
+
+from workbook_helpers import fill_by_names, insert_rows_above
 
 ENGINES = ["calamine", "openpyxl"]
 STANDARD = load_standard()

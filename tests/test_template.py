@@ -9,7 +9,6 @@ import openpyxl
 import pytest
 from openpyxl.cell.cell import MergedCell
 from python_calamine import CalamineWorkbook
-from workbook_helpers import named_cell
 
 from workbook import names
 from workbook.branches import legal_sheet_names, read_branches_file
@@ -19,6 +18,8 @@ from workbook.reader import read_branch_workbook, read_package_info
 from workbook.scoring import RawBranchInputs, assess_branch
 from workbook.standard import Standard
 from workbook.template import TemplateOptions, write_template
+
+from workbook_helpers import named_cell
 
 BRANCHES = ["递铺分会第一支部", "孝丰分会[老街]支部", "x" * 40]
 

@@ -22,6 +22,11 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     )
     os.close(handle)
     temp = Path(temp_name)
+    # mkstemp creates the file private (0600); give the output the usual permissions instead,
+    # so a summary on a shared folder is readable like any other file the user saves.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)
     try:
         yield temp
         os.replace(temp, target)

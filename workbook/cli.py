@@ -27,7 +27,9 @@ EXIT_INTERNAL = 2  # a bug: reported without a traceback
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(
+    context_settings=CONTEXT_SETTINGS, options_metavar="[选项]", subcommand_metavar="命令 [参数]..."
+)
 @click.version_option(__version__, "-V", "--version", prog_name="branch-assess")
 def cli() -> None:
     """支部（党员服务中心）规范化建设考评定级工具。
@@ -37,23 +39,29 @@ def cli() -> None:
     """
 
 
-@cli.command("template", context_settings=CONTEXT_SETTINGS)
+@cli.command("template", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
 @click.option(
     "-o",
     "--output",
     "output",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="文件",
     help="输出的模板文件（.xlsx）。",
 )
 @click.option("--branch", "branches", multiple=True, metavar="名称", help="支部名称，可重复多次。")
 @click.option(
     "--branches-file",
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="文件",
     help="支部名单文件（UTF-8 文本，每行一个支部名称，空行忽略）。",
 )
 @click.option(
-    "--year", type=click.IntRange(2000, 2100), default=None, help="考评年度（默认今年）。"
+    "--year",
+    type=click.IntRange(2000, 2100),
+    default=None,
+    metavar="年份",
+    help="考评年度，2000～2100（默认今年）。",
 )
 @click.option(
     "--formulas",
@@ -67,6 +75,7 @@ def cli() -> None:
     "standard_id",
     default=DEFAULT_STANDARD_ID,
     show_default=True,
+    metavar="编号",
     help="考评标准编号。",
 )
 def template_command(
@@ -114,7 +123,8 @@ _register_other_commands()
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``branch-assess``: runs the CLI and maps errors to exit codes."""
     try:
-        cli.main(args=argv, prog_name="branch-assess", standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of ctx.exit(n).
+        result = cli.main(args=argv, prog_name="branch-assess", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("已取消。", err=True)
         return EXIT_PROBLEMS
@@ -138,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             err=True,
         )
         return EXIT_INTERNAL
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 def run() -> None:

@@ -46,33 +46,36 @@ def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
     Raises:
         CellValueError: text, a boolean, a date, a negative number or a value the rule does not allow.
     """
-    allowed = f"允许的值：{rule.allowed_text}（空白视为 0）"
-    short = short_message(rule)
     if raw is None or raw == "":
         return Decimal(0)
+
+    def rejected(problem: str) -> CellValueError:
+        # Messages are built only on failure: valid cells are the hot path of consolidation.
+        allowed = f"允许的值：{rule.allowed_text}（空白视为 0）"
+        return CellValueError(f"{problem}；{allowed}", short_message(rule))
+
     if isinstance(raw, (bool, _dt.date | _dt.time | _dt.timedelta)):
-        raise CellValueError(f"扣分应为数字，实际为“{display_value(raw)}”；{allowed}", short)
+        raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”")
     if isinstance(raw, str):
-        raise CellValueError(f"扣分应为数字，实际填写了文字“{raw}”；{allowed}", short)
+        raise rejected(f"扣分应为数字，实际填写了文字“{raw}”")
     if isinstance(raw, float) and not math.isfinite(raw):
-        raise CellValueError(f"扣分应为数字，实际为“{raw}”；{allowed}", short)
+        raise rejected(f"扣分应为数字，实际为“{raw}”")
     try:
         value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)  # type: ignore[arg-type]
     except (InvalidOperation, TypeError, ValueError):
-        raise CellValueError(
-            f"扣分应为数字，实际为“{display_value(raw)}”；{allowed}", short
-        ) from None
+        raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”") from None
     if not value.is_finite():
-        raise CellValueError(f"扣分应为数字，实际为“{display_value(raw)}”；{allowed}", short)
+        raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”")
     if value < 0:
-        raise CellValueError(f"扣分不能为负数（{fmt(value)}）；{allowed}", short)
+        raise rejected(f"扣分不能为负数（{fmt(value)}）")
     if not rule.allows(value):
-        raise CellValueError(
-            f"扣分 {fmt(value)} 不符合规则 {rule.id}“{rule.wording}”；{allowed}", short
-        )
-    if value != value.quantize(Decimal(1).scaleb(-max_places)):
-        raise CellValueError(f"扣分 {fmt(value)} 的小数超过 {max_places} 位；{allowed}", short)
+        raise rejected(f"扣分 {fmt(value)} 不符合规则 {rule.id}“{rule.wording}”")
+    if value != value.quantize(_QUANTUM[max_places]):
+        raise rejected(f"扣分 {fmt(value)} 的小数超过 {max_places} 位")
     return value
+
+
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 5)}
 
 
 def parse_veto(raw: object) -> bool:

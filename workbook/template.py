@@ -28,6 +28,7 @@ from .formulas import (
     check_formula,
     grade_formula,
     item_score_formula,
+    native_rule_valid,
     total_formula,
     veto_check_formula,
 )
@@ -147,8 +148,6 @@ def _veto_validation(title: str) -> dict[str, Any]:
 
 def _deduction_validation(standard: Standard, rule_id: str, cell: str) -> dict[str, Any]:
     rule = standard.rule(rule_id)
-    from .formulas import native_rule_valid
-
     allowed = f"可填 {rule.allowed_text}，空白视为 0。"
     if rule.kind == "range":
         allowed += f"最多 {standard.max_decimal_places} 位小数。"
@@ -175,7 +174,7 @@ class _FormulaCachingWorksheet(Worksheet):
 
     _prepared: dict[tuple[str, bool, bool], str]
 
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:  # type: ignore[override]
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
         key = (formula, expand_future_functions, bool(self.use_future_functions))
         prepared = self._prepared.get(key)
         if prepared is None:
@@ -454,7 +453,7 @@ def write_instructions_sheet(
         ),
         ("4. 否决情形：填“是”或“否”，空白视为“否”。", formats.plain),
         (
-            "5. 项目得分、合计得分和定级自动计算；“检查”列出现红字说明该行输入有误，改正后自动消失。输入有误时项目得分显示“输入有误”，合计得分和定级显示“待修正”。",
+            "5. 项目得分、合计得分和定级自动计算；“检查”列出现红字说明该行输入有误，改正后自动消失。扣分输入有误时该项目得分显示“输入有误”，合计得分和定级显示“待修正”；否决情形输入有误时定级显示“待修正”。",
             formats.plain,
         ),
         ("二、评分规则", formats.plain_bold),
@@ -535,3 +534,13 @@ def write_template(path: str | Path, options: TemplateOptions) -> Path:
 def decimal_or_text(value: Decimal | str) -> float | str:
     """A cached value for a formula cell: a float for scores, text otherwise."""
     return float(value) if isinstance(value, Decimal) else value
+
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "assessment_template.xlsx"
+
+
+def default_template_options() -> TemplateOptions:
+    """The options of ``templates/assessment_template.xlsx``: the demo's branches, xlwings mode."""
+    from .demo import DEMO_YEAR, demo_branches
+
+    return TemplateOptions(branches=demo_branches(), year=DEMO_YEAR, formulas="xlwings")
