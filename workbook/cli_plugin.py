@@ -1,9 +1,121 @@
-"""Commands of the Excel plug-in part: ``recalc`` and ``addin`` (filled in by that issue)."""
+"""Commands of the Excel plug-in part: ``recalc`` and ``addin build``/``addin install``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from .errors import InvalidInputError, describe_os_error
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class RecalcInputError(InvalidInputError):
+    """Recalculation finished, but some input cells are invalid (each was printed already)."""
+
+    def __init__(self, problems: list, target: Path) -> None:  # list[recalc.LabelledProblem]
+        super().__init__([p.problem for p in problems])
+        self.args = (
+            f"共 {len(problems)} 处输入有误（见上方“工作表!单元格”列表），改正后请重新计算；"
+            f"其余支部已照常计算并写入 {target}",
+        )
+
+
+@click.command("recalc", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
+@click.argument(
+    "file", metavar="文件", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="文件",
+    default=None,
+    help="另存为此文件；不给出时直接更新原文件（先写临时文件再替换）。",
+)
+def recalc_command(file: Path, output: Path | None) -> None:
+    """重新计算考评定级表（无需 Excel）。
+
+    \b
+    按《考评定级标准》逐个支部工作表检查扣分和否决情形，写入各项目得分、合计得分和定级；
+    输入有误的单元格标成红色底纹并附批注（写明允许的值）；刷新“总览”工作表（每个支部一行，
+    含扣分情况）。格式、数据验证、工作表保护、名称和文档属性保持不变。
+
+    \b
+    有输入错误时，其余支部照常计算，有误的支部显示“待修正”，
+    逐条列出“工作表!单元格：说明”，并以状态码 1 退出。
+    """
+    from .recalc import recalc_file
+
+    try:
+        report = recalc_file(file, output)
+    except OSError as error:
+        target = output or file
+        raise click.ClickException(
+            f"无法写入 {target}：{describe_os_error(error)}（文件是否正在 Excel 或 WPS 中打开？）"
+        ) from None
+    target = output or file
+    for line in (str(p) for p in report.problems):
+        click.echo(line, err=True)
+    click.echo(f"{report.summary()}结果已写入 {target}。")
+    if report.problems:
+        raise RecalcInputError(report.problems, target)
+
+
+@click.group(
+    "addin",
+    context_settings=CONTEXT_SETTINGS,
+    options_metavar="[选项]",
+    subcommand_metavar="命令 [参数]...",
+)
+def addin_group() -> None:
+    """Excel 加载项（xlplugin.xlam）：生成和安装“考评定级”选项卡。"""
+
+
+@addin_group.command("build", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
+@click.option(
+    "-o",
+    "--output-dir",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="文件夹",
+    default=Path("."),
+    show_default=True,
+    help="加载项 xlplugin.xlam 的输出文件夹。",
+)
+@click.option(
+    "--interpreter",
+    default=None,
+    metavar="路径",
+    help="加载项使用的 Python 解释器（默认：当前安装本工具的解释器）。",
+)
+def addin_build_command(output_dir: Path, interpreter: str | None) -> None:
+    """由 xlwings 自带的功能区加载项生成 xlplugin.xlam（含“考评定级”选项卡）。"""
+    from xlplugin.addin import build_addin
+
+    path = build_addin(output_dir, interpreter=interpreter)
+    click.echo(f"已生成加载项：{path}")
+
+
+@addin_group.command("install", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
+@click.option(
+    "--file",
+    "addin_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="文件",
+    default=None,
+    help="要安装的加载项文件（默认：先生成再安装）。",
+)
+def addin_install_command(addin_file: Path | None) -> None:
+    """把 xlplugin.xlam 复制到 Excel 的启动文件夹（XLSTART），仅限 Windows 和 macOS。"""
+    from xlplugin.addin import install_addin
+
+    path = install_addin(addin_file)
+    click.echo(f"已安装加载项：{path}。请重新启动 Excel，功能区会出现“考评定级”选项卡。")
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the ``branch-assess`` group."""
+    group.add_command(recalc_command)
+    group.add_command(addin_group)

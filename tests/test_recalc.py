@@ -1,0 +1,474 @@
+"""``branch-assess recalc``: the file adapter end to end, checked with openpyxl, calamine and LibreOffice."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from workbook import names
+from workbook.cli import main
+from workbook.reader import read_branch_workbook, read_package_info
+from workbook.recalc import OVERVIEW_SHEET, XlsxFileBook, recalculate
+from workbook.scoring import INVALID, Assessment, RawBranchInputs, assess_branch
+from workbook.standard import load_standard
+from workbook.template import TemplateOptions, write_template
+from workbook.xlsx_patch import (
+    MARK_RGB,
+    CellEdit,
+    Package,
+    edit_cells,
+    iter_parts_differing,
+    workbook_sheets,
+)
+
+STANDARD = load_standard()
+
+# Filled by defined names with openpyxl: valid, capped item, veto, several invalid cells.
+INPUTS: dict[str, dict[str, object]] = {
+    "第一支部": {"ded_1_2": 2, "note_1_2": "发展党员程序不全", "ded_7_1": 12.5},
+    "第二支部": {"ded_1_1": 15, "ded_1_2": 3, "ded_6_4": 0.5, "ded_7_1": 10, "veto_2": "否"},
+    "第三支部": {"ded_7_1": 3, "veto_3": "是"},
+    "第四支部": {"ded_1_2": 5, "ded_2_1": "三分", "ded_6_4": 0.25, "veto_1": "可能"},
+    "第五支部": {},
+}
+BRANCHES = list(INPUTS)
+
+
+def _template(folder: Path, mode: str = "xlwings", inputs: dict | None = None) -> Path:
+    path = folder / f"template-{mode}.xlsx"
+    write_template(
+        path,
+        TemplateOptions(branches=BRANCHES, formulas=mode, inputs=inputs or {}),  # type: ignore[arg-type]
+    )
+    return path
+
+
+def fill_by_names(template: Path, target: Path, inputs: dict[str, dict[str, object]]) -> Path:
+    """Type values into a template by its sheet-scoped defined names, as a user would."""
+    info = read_package_info(template)
+    book = openpyxl.load_workbook(template)
+    for sheet, values in inputs.items():
+        for name, value in values.items():
+            ref = info.local_names[sheet][name]
+            assert ref is not None
+            book[sheet].cell(ref.row + 1, ref.col + 1).value = value
+    book.save(target)
+    return target
+
+
+def _expected(sheet_values: dict[str, object]) -> Assessment:
+    raw = RawBranchInputs(
+        deductions={r.id: sheet_values.get(names.deduction_name(r)) for r in STANDARD.rules},
+        notes={r.id: sheet_values.get(names.note_name(r)) for r in STANDARD.rules},
+        vetoes=[sheet_values.get(names.veto_name(n)) for n in range(1, 4)],
+    )
+    return assess_branch(STANDARD, raw)
+
+
+def _as_cached(value: Decimal | str | None) -> object:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int, str, str]:
+    folder = tmp_path_factory.mktemp("recalc")
+    filled = fill_by_names(_template(folder), folder / "filled.xlsx", INPUTS)
+    before = filled.read_bytes()
+    out = folder / "out.xlsx"
+    import contextlib
+    import io
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["recalc", str(filled), "-o", str(out)])
+    assert filled.read_bytes() == before  # -o leaves the input alone
+    return filled, out, code, stdout.getvalue(), stderr.getvalue()
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_cached_values_match_the_engine(recalculated, engine: str) -> None:
+    _, out, _, _, _ = recalculated
+    book = read_branch_workbook(out, engine=engine)  # type: ignore[arg-type]
+    assert [s.sheet for s in book.sheets] == BRANCHES
+    for sheet in book.sheets:
+        expected = _expected(INPUTS[sheet.sheet])
+        for item, score in zip(STANDARD.items, expected.item_scores, strict=True):
+            got = sheet.values[names.item_score_name(item.number)]
+            assert got == (float(score) if score is not None else INVALID), (
+                sheet.sheet,
+                item.number,
+            )
+        assert sheet.values[names.TOTAL_SCORE] == _as_cached(expected.total_text), sheet.sheet
+        assert sheet.values[names.GRADE] == expected.grade_text, sheet.sheet
+        problems = {p.field: p.short for p in expected.problems}
+        for rule in STANDARD.rules:
+            got = sheet.values[names.check_name(rule)]
+            assert (got or "") == problems.get(names.deduction_name(rule), ""), rule.id
+
+
+def test_expected_grades_are_the_notices(recalculated) -> None:
+    """The fixture's cases say what they should: 较好, capped 一般, veto 较差, 待修正, 好."""
+    _, out, _, _, _ = recalculated
+    grades = [s.values[names.GRADE] for s in read_branch_workbook(out).sheets]
+    assert grades == ["较好", "一般", "较差", "待修正", "好"]
+
+
+def test_problems_are_listed_by_cell_and_exit_is_1(recalculated) -> None:
+    filled, out, code, stdout, stderr = recalculated
+    assert code == 1
+    info = read_package_info(filled)
+    cells = info.local_names["第四支部"]
+    for name in ("ded_1_2", "ded_2_1", "ded_6_4", "veto_1"):
+        assert f"第四支部!{cells[name].a1}：" in stderr  # type: ignore[union-attr]
+    assert "允许的值：0 或 1～3 之间" in stderr
+    assert "共 4 处输入有误" in stdout and "第四支部" in stdout
+    assert "Traceback" not in stderr
+
+
+def test_overview_has_one_row_per_branch(recalculated) -> None:
+    _, out, _, _, _ = recalculated
+    book = openpyxl.load_workbook(out, data_only=True)
+    assert book.sheetnames[-1] == OVERVIEW_SHEET
+    rows = list(book[OVERVIEW_SHEET].iter_rows(values_only=True))
+    assert rows[0][:3] == ("序号", "支部名称", "工作表")
+    assert [r[1] for r in rows[1:]] == BRANCHES
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["合计得分"] == 85.5 and first["定级"] == "较好"
+    assert "1.2 发展党员工作不规范的扣1-3分：扣 2 分（发展党员程序不全）" in first["扣分情况"]
+    second = dict(zip(rows[0], rows[2], strict=True))
+    assert "每个项目分值扣完为止" in second["扣分情况"]
+    fourth = dict(zip(rows[0], rows[4], strict=True))
+    assert fourth["定级"] == "待修正" and fourth["输入检查"].startswith("有 4 处输入有误")
+
+
+def test_invalid_input_cells_are_marked(recalculated) -> None:
+    _, out, _, _, _ = recalculated
+    book = openpyxl.load_workbook(out)
+    info = read_package_info(out)
+    for sheet, values in INPUTS.items():
+        problems = {p.field for p in _expected(values).problems}
+        for rule in STANDARD.rules:
+            name = names.deduction_name(rule)
+            ref = info.local_names[sheet][name]
+            fill = book[sheet].cell(ref.row + 1, ref.col + 1).fill.fgColor.rgb  # type: ignore[union-attr]
+            assert (fill == MARK_RGB) == (name in problems), (sheet, name)
+
+
+def test_invalid_input_cells_get_notes_saying_what_is_allowed(recalculated) -> None:
+    _, out, _, _, _ = recalculated
+    book = openpyxl.load_workbook(out)
+    info = read_package_info(out)
+    for sheet, values in INPUTS.items():
+        problems = {p.field: p.message for p in _expected(values).problems}
+        for name in [names.deduction_name(r) for r in STANDARD.rules] + [
+            "veto_1",
+            "veto_2",
+            "veto_3",
+        ]:
+            ref = info.local_names[sheet][name]
+            comment = book[sheet].cell(ref.row + 1, ref.col + 1).comment  # type: ignore[union-attr]
+            if name in problems:
+                assert comment is not None and comment.text == problems[name], (sheet, name)
+                assert comment.author == "考评定级"
+            else:
+                assert comment is None, (sheet, name)
+    assert "允许的值：0 或 0.5～1 之间" in problems_text(book, info, "第四支部", "ded_6_4")
+
+
+def problems_text(book: openpyxl.Workbook, info: object, sheet: str, name: str) -> str:
+    ref = info.local_names[sheet][name]  # type: ignore[attr-defined]
+    comment = book[sheet].cell(ref.row + 1, ref.col + 1).comment
+    return comment.text if comment else ""
+
+
+def _cells_by_ref(sheet_xml: str) -> dict[str, str]:
+    return {
+        re.search(r'\br="([A-Z]+\d+)"', c).group(1): c  # type: ignore[union-attr]
+        for c in re.findall(r"<c\b[^>]*?/>|<c\b[^>]*>.*?</c>", sheet_xml, re.S)
+    }
+
+
+def test_nothing_else_changes_in_the_package(recalculated) -> None:
+    """Byte for byte, except the cached values, the marks, styles appended to and 总览."""
+    filled, out, _, _, _ = recalculated
+    before, after = Package(filled), Package(out)
+    info = read_package_info(filled)
+    sheets = {s.name: s.part for s in workbook_sheets(before)}
+    overview_part = {s.name: s.part for s in workbook_sheets(after)}[OVERVIEW_SHEET]
+    branch_parts = {sheets[s]: s for s in BRANCHES}
+    changed = set(iter_parts_differing(before, after))
+    # The invalid branch (第四支部) gets notes: a comments part, a VML drawing, the sheet's rels.
+    notes_parts = {"xl/comments1.xml", "xl/drawings/vmlDrawing1.vml"}
+    notes_parts.add(re.sub(r"worksheets/", "worksheets/_rels/", sheets["第四支部"]) + ".rels")
+    assert changed == {
+        *branch_parts,
+        overview_part,
+        *notes_parts,
+        "xl/styles.xml",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "[Content_Types].xml",
+    }
+    assert set(after.parts) - set(before.parts) == {overview_part, *notes_parts}
+    assert list(before.parts)[: len(before.parts)] == list(after.parts)[: len(before.parts)]
+
+    # Workbook parts: exactly one element added each.
+    for part, added in (
+        ("xl/workbook.xml", r'<sheet name="总览" sheetId="\d+" r:id="rId\d+"/>'),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r'<Relationship Id="rId\d+" Type="[^"]+/worksheet" Target="worksheets/sheet\d+\.xml"/>',
+        ),
+    ):
+        assert re.sub(added, "", after.text(part), count=1) == before.text(part), part
+    types = after.text("[Content_Types].xml")
+    for added in (
+        r'<Override PartName="/xl/worksheets/sheet\d+\.xml" ContentType="[^"]+"/>',
+        r'<Default Extension="vml" ContentType="[^"]+"/>',
+        r'<Override PartName="/xl/comments1\.xml" ContentType="[^"]+comments\+xml"/>',
+    ):
+        types, count = re.subn(added, "", types, count=1)
+        assert count == 1, added
+    assert types == before.text("[Content_Types].xml")
+
+    # Styles: the old fills and formats are a prefix of the new ones.
+    old_styles, new_styles = before.text("xl/styles.xml"), after.text("xl/styles.xml")
+    for tag in ("fills", "cellXfs"):
+        old = re.search(rf"<{tag}\b[^>]*>(.*?)</{tag}>", old_styles, re.S).group(1)  # type: ignore[union-attr]
+        new = re.search(rf"<{tag}\b[^>]*>(.*?)</{tag}>", new_styles, re.S).group(1)  # type: ignore[union-attr]
+        assert new.startswith(old) and new != old, tag
+
+    # Branch sheets: outside sheetData identical; only computed cells and marked inputs differ.
+    for part, sheet in branch_parts.items():
+        old_xml, new_xml = before.text(part), after.text(part)
+        strip = re.compile(r"<sheetData>.*</sheetData>", re.S)
+        legacy = (
+            r'<legacyDrawing (?:xmlns:r="[^"]+" )?r:id="rId\d+"/>' if sheet == "第四支部" else "^$"
+        )
+        assert strip.sub("", old_xml) == re.sub(legacy, "", strip.sub("", new_xml)), part
+        local = info.local_names[sheet]
+        outputs = {
+            ref.a1  # type: ignore[union-attr]
+            for name, ref in local.items()
+            if name.startswith(("item_", "check_", "veto_check_"))
+            or name in ("total_score", "grade")
+        }
+        marked = {local[p.field].a1 for p in _expected(INPUTS[sheet]).problems}  # type: ignore[union-attr]
+        old_cells, new_cells = _cells_by_ref(old_xml), _cells_by_ref(new_xml)
+        assert old_cells.keys() == new_cells.keys()
+        for ref, old_cell in old_cells.items():
+            new_cell = new_cells[ref]
+            if ref in outputs:
+                for part in (r"<f>.*?</f>", r'\bs="\d+"'):
+                    old_part, new_part = re.search(part, old_cell), re.search(part, new_cell)
+                    assert old_part and new_part and old_part.group(0) == new_part.group(0)
+            elif ref in marked:
+                assert re.sub(r'\bs="\d+"', "", old_cell) == re.sub(r'\bs="\d+"', "", new_cell)
+                assert old_cell != new_cell
+            else:
+                assert old_cell == new_cell, (sheet, ref)
+
+
+def test_native_and_xlwings_templates_carry_identical_values(tmp_path: Path) -> None:
+    values = {}
+    for mode in ("native", "xlwings"):
+        filled = fill_by_names(_template(tmp_path, mode), tmp_path / f"filled-{mode}.xlsx", INPUTS)
+        assert main(["recalc", str(filled)]) == 1
+        values[mode] = [
+            {n: v for n, v in s.values.items()} for s in read_branch_workbook(filled).sheets
+        ]
+    assert values["native"] == values["xlwings"]
+
+
+def test_in_place_recalc_of_valid_inputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    valid = {k: v for k, v in INPUTS.items() if k != "第四支部"}
+    path = _template(tmp_path, inputs=None)
+    fill_by_names(path, path, valid)
+
+    assert main(["recalc", str(path)]) == 0
+
+    out = capsys.readouterr()
+    assert "已重新计算 5 个支部，全部输入有效" in out.out and out.err == ""
+    book = read_branch_workbook(path)
+    assert [s.values[names.GRADE] for s in book.sheets] == ["较好", "一般", "较差", "好", "好"]
+    assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was moved into place
+
+
+def _set_input(path: Path, sheet: str, name: str, value: object) -> None:
+    """Change one input in the package directly (no spreadsheet library)."""
+    package = Package(path)
+    ref = read_package_info(path).local_names[sheet][name]
+    part = {s.name: s.part for s in workbook_sheets(package)}[sheet]
+    edit = CellEdit(value=Decimal(str(value)) if value is not None else None, set_value=True)
+    package.set_text(part, edit_cells(package.text(part), {(ref.row, ref.col): edit}))  # type: ignore[union-attr]
+    package.save(path)
+
+
+def test_marks_are_cleared_when_fixed_and_reruns_change_nothing(tmp_path: Path) -> None:
+    raw = {"第四支部": RawBranchInputs(deductions={"1.2": 5})}
+    path = _template(tmp_path, inputs=raw)
+    original_style = re.search(
+        r'<c r="E6" s="(\d+)"', Package(path).text("xl/worksheets/sheet5.xml")
+    )
+    assert main(["recalc", str(path)]) == 1
+    once = path.read_bytes()
+    assert main(["recalc", str(path)]) == 1
+    assert path.read_bytes() == once  # idempotent: no new styles, no second 总览
+
+    sheet_xml = Package(path).text("xl/worksheets/sheet5.xml")
+    marked_style = re.search(r'<c r="E6" s="(\d+)"', sheet_xml)
+    assert original_style and marked_style and original_style.group(1) != marked_style.group(1)
+
+    assert "xl/comments1.xml" in Package(path).parts
+    _set_input(path, "第四支部", "ded_1_2", 2)
+    assert main(["recalc", str(path)]) == 0
+    fixed = Package(path)
+    assert not [
+        p for p in fixed.parts if "comments" in p or p.endswith(".vml") or "_rels/sheet" in p
+    ]
+    assert "legacyDrawing" not in fixed.text("xl/worksheets/sheet5.xml")
+    assert "comments1.xml" not in fixed.text("[Content_Types].xml")
+    fixed_style = re.search(r'<c r="E6" s="(\d+)"', Package(path).text("xl/worksheets/sheet5.xml"))
+    assert fixed_style and fixed_style.group(1) == original_style.group(1)
+    assert read_branch_workbook(path).sheets[3].values[names.GRADE] == "好"
+
+
+def test_bad_files_give_chinese_errors_and_stay_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = tmp_path / "notes.xlsx"
+    text.write_text("不是工作簿", encoding="utf-8")
+    assert main(["recalc", str(text)]) == 1
+    assert "错误：notes.xlsx 不是可读取的 Excel 工作簿" in capsys.readouterr().err
+    assert text.read_text(encoding="utf-8") == "不是工作簿"
+
+    plain = tmp_path / "plain.xlsx"
+    book = openpyxl.Workbook()
+    book.active["A1"] = "x"
+    book.save(plain)
+    before = plain.read_bytes()
+    assert main(["recalc", str(plain)]) == 1
+    err = capsys.readouterr().err
+    assert "错误：工作簿中没有支部工作表" in err and "Traceback" not in err
+    assert plain.read_bytes() == before
+
+    assert main(["recalc", str(tmp_path / "missing.xlsx")]) == 2
+    assert "不存在" in capsys.readouterr().err
+
+
+def test_recalculate_reports_where_problems_are(tmp_path: Path) -> None:
+    path = _template(tmp_path, inputs={"第二支部": RawBranchInputs(deductions={"3.1": 2})})
+    book = XlsxFileBook(path)
+    report = recalculate(book)
+    book.close()
+    assert [str(p).split("：")[0] for p in report.problems] == ["第二支部!E12"]
+    assert (
+        report.summary()
+        == "已重新计算 5 个支部：4 个有效，1 个待修正（第二支部），共 1 处输入有误。"
+    )
+
+
+def test_edit_cells_inserts_missing_cells_and_rows() -> None:
+    xml = (
+        '<worksheet xmlns="x"><sheetData><row r="2" spans="1:2"><c r="A2"/><c r="C2" s="3"><v>1</v></c></row>'
+        '<row r="5"><c r="B5" t="s"><v>0</v></c></row></sheetData></worksheet>'
+    )
+    edits = {
+        (1, 1): CellEdit(value=Decimal("2.5"), set_value=True),  # B2: new, between A2 and C2
+        (1, 2): CellEdit(style=7),  # C2: style only, value kept
+        (2, 0): CellEdit(value="是", set_value=True),  # A3: new row
+        (5, 3): CellEdit(value="<&>", set_value=True),  # D6: new row at the end
+    }
+    got = edit_cells(xml, edits)
+    assert got == (
+        '<worksheet xmlns="x"><sheetData><row r="2"><c r="A2"/><c r="B2"><v>2.5</v></c>'
+        '<c r="C2" s="7"><v>1</v></c></row>'
+        '<row r="3"><c r="A3" t="inlineStr"><is><t xml:space="preserve">是</t></is></c></row>'
+        '<row r="5"><c r="B5" t="s"><v>0</v></c></row>'
+        '<row r="6"><c r="D6" t="inlineStr"><is><t xml:space="preserve">&lt;&amp;&gt;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
+    assert edit_cells(
+        "<worksheet><sheetData/></worksheet>", {(0, 0): CellEdit(Decimal(1), True)}
+    ) == ('<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>')
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_recalculated_file(recalculated, tmp_path: Path) -> None:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    _, out, _, _, _ = recalculated
+    result = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(out),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    pdf = tmp_path / "out.pdf"
+    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_fast_name_scan_agrees_with_the_reader(recalculated) -> None:
+    """The file adapter's regex scan of defined names gives what the reader's full parse gives."""
+    from workbook.xlsx_patch import sheet_scoped_names
+
+    for path in recalculated[:2]:
+        info = read_package_info(path)
+        fast = sheet_scoped_names(Package(path))
+        assert list(fast) == list(info.sheet_names)
+        for sheet, local in info.local_names.items():
+            expected = {n: (r.sheet, r.row, r.col) if r else None for n, r in local.items()}
+            assert fast[sheet] == expected, sheet
+
+
+@pytest.mark.libreoffice
+def test_recalc_of_a_package_libreoffice_wrote(recalculated, tmp_path: Path) -> None:
+    """Another producer's XML (attribute order, shared strings, names) recalculates the same."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    filled = recalculated[0]
+    result = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path / "lo"),
+            str(filled),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "lo" / filled.name
+    assert main(["recalc", str(written)]) == 1
+    book = read_branch_workbook(written, engine="openpyxl")
+    assert [s.values[names.GRADE] for s in book.sheets] == ["较好", "一般", "较差", "待修正", "好"]
+    for sheet in book.sheets:
+        expected = _expected(INPUTS[sheet.sheet])
+        assert sheet.values[names.TOTAL_SCORE] == _as_cached(expected.total_text)
+    comment = openpyxl.load_workbook(written)["第四支部"]["E6"].comment
+    assert comment is not None and "允许的值" in comment.text

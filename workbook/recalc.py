@@ -1,0 +1,408 @@
+"""Recalculation of a filled workbook: one logic over a small book interface, two places.
+
+``recalculate(book)`` reads every branch sheet (one bulk read each), validates and scores it
+with the engine, and tells the book what to write: the computed cells, the marks on invalid
+input cells (and which old marks to clear), and one 总览 row per branch. Two books implement
+the interface: ``XlsxFileBook`` here (the package on disk, edited surgically, for the
+``recalc`` command) and ``xlplugin.excel_book.ExcelBook`` (live Excel through xlwings, for the
+ribbon button). This module never imports xlwings.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+from defusedxml import ElementTree
+
+from . import names
+from .errors import TemplateMismatchError, WorkbookReadError
+from .reader import CellRef
+from .scoring import INVALID, Assessment, InputProblem, RawBranchInputs, assess_branch
+from .standard import DEFAULT_STANDARD_ID, Standard, load_standard
+
+OVERVIEW_SHEET = "总览"
+
+CellValue = Decimal | str | None
+
+
+@dataclass(frozen=True)
+class BranchSheetNames:
+    """A branch sheet and where its contract names point."""
+
+    sheet: str
+    cells: Mapping[str, CellRef]
+
+
+@dataclass(frozen=True)
+class SheetUpdate:
+    """What recalculation writes to one branch sheet.
+
+    ``outputs`` are the computed cells (item scores, total, grade, 检查 cells) by name;
+    ``marks`` are invalid input cells with the note to show; ``unmarks`` are the valid input
+    cells, whose old marks (if any) are cleared.
+    """
+
+    sheet: str
+    outputs: Mapping[str, tuple[CellRef, CellValue]]
+    marks: Mapping[CellRef, str]
+    unmarks: Sequence[CellRef]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The 总览 sheet: a header row and one row per branch."""
+
+    header: list[str]
+    rows: list[list[CellValue]]
+    widths: list[float]
+
+
+class RecalcBook(Protocol):
+    """What recalculation needs from a workbook, live in Excel or as a file."""
+
+    def standard_id(self) -> str | None:
+        """The ``kp_standard`` document property, if the workbook has one."""
+        ...
+
+    def branch_sheets(self) -> list[BranchSheetNames]:
+        """Every sheet that defines ``branch_name``, in tab order, with its names."""
+        ...
+
+    def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
+        """The values of a rectangle of cells in one read (blank cells are None)."""
+        ...
+
+    def write_sheet(self, update: SheetUpdate) -> None:
+        """Write computed cells and marks of one branch sheet."""
+        ...
+
+    def write_overview(self, overview: Overview) -> None:
+        """Create or refresh the 总览 sheet."""
+        ...
+
+
+@dataclass(frozen=True)
+class LabelledProblem:
+    """An input problem with the cell it is in, e.g. ``第一支部!E6``."""
+
+    label: str
+    problem: InputProblem
+
+    def __str__(self) -> str:
+        return f"{self.label}：{self.problem.message}"
+
+
+@dataclass(frozen=True)
+class BranchOutcome:
+    """The result of recalculating one branch sheet."""
+
+    sheet: str
+    branch: str
+    assessment: Assessment
+    problems: tuple[LabelledProblem, ...]
+
+
+@dataclass(frozen=True)
+class RecalcReport:
+    """What a recalculation did."""
+
+    standard: Standard
+    branches: tuple[BranchOutcome, ...] = field(default_factory=tuple)
+
+    @property
+    def problems(self) -> list[LabelledProblem]:
+        """Every input problem of every branch, in sheet order."""
+        return [p for outcome in self.branches for p in outcome.problems]
+
+    @property
+    def invalid_branches(self) -> list[BranchOutcome]:
+        """The branches that show 待修正."""
+        return [b for b in self.branches if b.problems]
+
+    def summary(self) -> str:
+        """One Chinese sentence: how many branches, how many problems, where."""
+        count = len(self.branches)
+        problems = self.problems
+        if not problems:
+            return f"已重新计算 {count} 个支部，全部输入有效。"
+        where = "、".join(b.sheet for b in self.invalid_branches)
+        return (
+            f"已重新计算 {count} 个支部：{count - len(self.invalid_branches)} 个有效，"
+            f"{len(self.invalid_branches)} 个待修正（{where}），共 {len(problems)} 处输入有误。"
+        )
+
+
+def _normalise(value: object) -> object:
+    """A cell value as the engine takes it: None for blank, else int/float/str/bool/date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool | int | float | str | _dt.date | _dt.time | _dt.timedelta):
+        return value
+    return str(value)
+
+
+def _block_bounds(cells: Mapping[str, CellRef]) -> tuple[CellRef, CellRef]:
+    refs = list(cells.values())
+    sheet = refs[0].sheet
+    first = CellRef(sheet, min(r.row for r in refs), min(r.col for r in refs))
+    last = CellRef(sheet, max(r.row for r in refs), max(r.col for r in refs))
+    return first, last
+
+
+def _sheet_values(book: RecalcBook, entry: BranchSheetNames) -> dict[str, object]:
+    first, last = _block_bounds(entry.cells)
+    block = book.read_block(entry.sheet, first, last)
+    values: dict[str, object] = {}
+    for name, ref in entry.cells.items():
+        row = block[ref.row - first.row] if ref.row - first.row < len(block) else []
+        offset = ref.col - first.col
+        values[name] = _normalise(row[offset] if offset < len(row) else None)
+    return values
+
+
+def _raw_inputs(standard: Standard, values: Mapping[str, object]) -> RawBranchInputs:
+    return RawBranchInputs(
+        deductions={r.id: values.get(names.deduction_name(r)) for r in standard.rules},
+        notes={r.id: values.get(names.note_name(r)) for r in standard.rules},
+        vetoes=[values.get(names.veto_name(n)) for n in range(1, len(standard.vetoes) + 1)],
+    )
+
+
+def _input_names(standard: Standard) -> list[str]:
+    return [names.deduction_name(r) for r in standard.rules] + [
+        names.veto_name(n) for n in range(1, len(standard.vetoes) + 1)
+    ]
+
+
+def _check_names(standard: Standard) -> dict[str, str]:
+    """Input name -> the name of its 检查 cell."""
+    checks = {names.deduction_name(r): names.check_name(r) for r in standard.rules}
+    checks.update(
+        {names.veto_name(n): names.veto_check_name(n) for n in range(1, len(standard.vetoes) + 1)}
+    )
+    return checks
+
+
+def sheet_update(
+    standard: Standard, entry: BranchSheetNames, assessment: Assessment
+) -> SheetUpdate:
+    """The cells to write for one assessed branch sheet (a pure function of the assessment)."""
+    cells = entry.cells
+    outputs: dict[str, tuple[CellRef, CellValue]] = {}
+    for item, score in zip(standard.items, assessment.item_scores, strict=True):
+        name = names.item_score_name(item.number)
+        outputs[name] = (cells[name], score if score is not None else INVALID)
+    outputs[names.TOTAL_SCORE] = (cells[names.TOTAL_SCORE], assessment.total_text)
+    outputs[names.GRADE] = (cells[names.GRADE], assessment.grade_text)
+    by_field = {p.field: p for p in assessment.problems}
+    marks: dict[CellRef, str] = {}
+    unmarks: list[CellRef] = []
+    for input_name, check_name in _check_names(standard).items():
+        problem = by_field.get(input_name)
+        if check_name in cells:
+            outputs[check_name] = (cells[check_name], problem.short if problem else "")
+        if problem:
+            marks[cells[input_name]] = problem.message
+        else:
+            unmarks.append(cells[input_name])
+    return SheetUpdate(entry.sheet, outputs, marks, unmarks)
+
+
+def overview(standard: Standard, outcomes: Sequence[BranchOutcome]) -> Overview:
+    """The 总览 sheet: one row per branch with scores, grade and the reasons."""
+    header = (
+        ["序号", "支部名称", "工作表"]
+        + [item.heading for item in standard.items]
+        + ["合计得分", "定级", "输入检查", "扣分情况"]
+    )
+    rows: list[list[CellValue]] = []
+    for number, outcome in enumerate(outcomes, start=1):
+        assessment = outcome.assessment
+        scores: list[CellValue] = [s if s is not None else INVALID for s in assessment.item_scores]
+        if outcome.problems:
+            check = f"有 {len(outcome.problems)} 处输入有误：" + "；".join(
+                str(p) for p in outcome.problems
+            )
+            reasons = "待修正"
+        else:
+            check = "输入有效"
+            lines = assessment.result.reasons() if assessment.result else []
+            reasons = "；".join(lines) if lines else "无扣分"
+        row: list[CellValue] = [Decimal(number), outcome.branch, outcome.sheet]
+        row += scores
+        row += [assessment.total_text, assessment.grade_text, check, reasons]
+        rows.append(row)
+    widths = [6.0, 24.0, 16.0] + [12.0] * len(standard.items) + [10.0, 8.0, 40.0, 80.0]
+    return Overview(header, rows, widths)
+
+
+def recalculate(book: RecalcBook) -> RecalcReport:
+    """Recalculate every branch sheet of ``book`` and refresh its 总览 sheet.
+
+    Every sheet is checked against the contract before anything is written, so a workbook
+    that is not a branch assessment workbook is left untouched.
+
+    Raises:
+        TemplateMismatchError: no branch sheet, or a branch sheet lacks contract names.
+        StandardFileError: the workbook names a standard this tool does not have.
+    """
+    standard = load_standard(book.standard_id() or DEFAULT_STANDARD_ID)
+    entries = book.branch_sheets()
+    if not entries:
+        raise TemplateMismatchError(
+            "工作簿中没有支部工作表（找不到名称 branch_name），不是考评定级表"
+        )
+    for entry in entries:
+        missing = [n for n in names.required_names(standard) if n not in entry.cells]
+        if missing:
+            raise TemplateMismatchError(
+                f"工作表“{entry.sheet}”缺少名称 {'、'.join(missing)}，"
+                f"不是标准“{standard.id}”的考评定级表"
+            )
+    outcomes: list[BranchOutcome] = []
+    for entry in entries:
+        values = _sheet_values(book, entry)
+        assessment = assess_branch(standard, _raw_inputs(standard, values))
+        branch_value = values.get(names.BRANCH_NAME)
+        branch = str(branch_value).strip() if branch_value is not None else ""
+        problems = tuple(
+            LabelledProblem(entry.cells[p.field].label, p) for p in assessment.problems
+        )
+        book.write_sheet(sheet_update(standard, entry, assessment))
+        outcomes.append(BranchOutcome(entry.sheet, branch or entry.sheet, assessment, problems))
+    book.write_overview(overview(standard, outcomes))
+    return RecalcReport(standard, tuple(outcomes))
+
+
+# --- the file adapter ------------------------------------------------------------------------
+
+
+class XlsxFileBook:
+    """A workbook file as a ``RecalcBook``: values from python-calamine, edits to the XML.
+
+    Only the branch sheets' computed cells (cached values, formulas kept), the style and the
+    note of marked input cells, ``xl/styles.xml`` (when a mark format is new) and the 总览 sheet
+    change; every other part of the package is copied byte for byte.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        from .xlsx_patch import (
+            MarkStyles,
+            Package,
+            custom_properties,
+            sheet_scoped_names,
+            workbook_sheets,
+        )
+
+        self.path = Path(path)
+        self.package = Package(self.path)
+        try:
+            entries = workbook_sheets(self.package)
+            self._names = sheet_scoped_names(self.package)
+        except ElementTree.ParseError:
+            raise WorkbookReadError(f"{self.path.name} 已损坏：工作簿结构无法解析") from None
+        self._sheets = {s.name: s for s in entries}
+        self._properties = custom_properties(self.package)
+        self._styles = (
+            MarkStyles(self.package.text("xl/styles.xml"))
+            if "xl/styles.xml" in self.package.parts
+            else None
+        )
+        self._calamine: object | None = None
+
+    def standard_id(self) -> str | None:
+        return self._properties.get(names.PROP_STANDARD)
+
+    def branch_sheets(self) -> list[BranchSheetNames]:
+        result = []
+        for sheet, local in self._names.items():
+            if names.BRANCH_NAME in local:
+                cells = {n: CellRef(*ref) for n, ref in local.items() if ref is not None}
+                result.append(BranchSheetNames(sheet, cells))
+        return result
+
+    def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
+        import python_calamine
+
+        try:
+            if self._calamine is None:
+                self._calamine = python_calamine.CalamineWorkbook.from_path(str(self.path))
+            rows = self._calamine.get_sheet_by_name(sheet).to_python(  # type: ignore[attr-defined]
+                skip_empty_area=False
+            )
+        except Exception as error:  # calamine raises plain errors for corrupt sheets
+            raise WorkbookReadError(
+                f"{self.path.name} 的工作表“{sheet}”无法读取：{error}"
+            ) from None
+        # Values are normalised where they are picked (``_normalise``), not here.
+        return [list(row[first.col : last.col + 1]) for row in rows[first.row : last.row + 1]]
+
+    def write_sheet(self, update: SheetUpdate) -> None:
+        from .xlsx_notes import write_notes
+        from .xlsx_patch import CellEdit, edit_cells
+
+        part = self._sheets[update.sheet].part
+        xml = self.package.text(part)
+        edits: dict[tuple[int, int], CellEdit] = {
+            (ref.row, ref.col): CellEdit(value=value, set_value=True)
+            for ref, value in update.outputs.values()
+        }
+        if self._styles is not None:
+            for ref in update.marks:
+                edits[(ref.row, ref.col)] = CellEdit(restyle=self._styles.marked)
+            if self._styles.had_marks:
+                for ref in update.unmarks:
+                    edits[(ref.row, ref.col)] = CellEdit(restyle=self._styles.original)
+        new_xml = edit_cells(xml, edits)
+        if new_xml != xml:
+            self.package.set_text(part, new_xml)
+        entry = self._sheets[update.sheet]
+        write_notes(self.package, part, entry.index + 1, update.marks)
+
+    def write_overview(self, overview: Overview) -> None:
+        from .xlsx_patch import add_worksheet, plain_worksheet
+
+        xml = plain_worksheet([list(overview.header), *overview.rows], overview.widths)
+        existing = self._sheets.get(OVERVIEW_SHEET)
+        if existing is not None:
+            self.package.set_text(existing.part, xml)
+        else:
+            self._sheets[OVERVIEW_SHEET] = add_worksheet(self.package, OVERVIEW_SHEET, xml)
+
+    def save(self, path: str | Path) -> None:
+        """Write the edited package to ``path`` (use ``atomic_output`` around it)."""
+        if self._styles is not None:
+            styles = self._styles.render()
+            if styles != self._styles.xml:
+                self.package.set_text("xl/styles.xml", styles)
+        self.close()
+        self.package.save(path)
+
+    def close(self) -> None:
+        """Release the calamine reader."""
+        if self._calamine is not None:
+            self._calamine.close()  # type: ignore[attr-defined]
+            self._calamine = None
+
+
+def recalc_file(path: str | Path, output: str | Path | None = None) -> RecalcReport:
+    """Recalculate a workbook file; write to ``output`` (default: replace ``path``) atomically.
+
+    The file is written even when inputs are invalid: valid branches are updated and invalid
+    ones show 待修正. The caller reports ``report.problems``.
+    """
+    from .atomic import atomic_output
+
+    book = XlsxFileBook(path)
+    try:
+        report = recalculate(book)
+    finally:
+        book.close()
+    with atomic_output(output or path) as temp:
+        book.save(temp)
+    return report

@@ -1,0 +1,649 @@
+"""Surgical edits of an xlsx package: change a few parts, copy every other part unchanged.
+
+openpyxl rewrites a whole workbook and drops what it does not model (images, some validation,
+extension lists), so recalculation edits the package XML as text instead. Parts are only ever
+read with defusedxml; edits are string splices at element boundaries found by small regular
+expressions over XML that spreadsheet programs write (no comments or CDATA inside sheetData).
+Every text inserted is XML-escaped here.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import posixpath
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from defusedxml import ElementTree
+
+from .errors import WorkbookReadError, describe_os_error
+from .reader import column_index, column_letters
+from .standard import fmt
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+WORKSHEET_REL = NS_REL + "/worksheet"
+WORKSHEET_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+# The fill of a marked (invalid) input cell. An unusual colour, so a fill the user chose is
+# never mistaken for a mark.
+MARK_RGB = "FFF4B6B6"
+MARK_FILL = (
+    f'<fill><patternFill patternType="solid"><fgColor rgb="{MARK_RGB}"/>'
+    '<bgColor indexed="64"/></patternFill></fill>'
+)
+
+_ROW = re.compile(r"<row\b[^>]*?/>|<row\b[^>]*>.*?</row>", re.S)
+_CELL = re.compile(r"<c\b[^>]*?/>|<c\b[^>]*>.*?</c>", re.S)
+_FORMULA = re.compile(r"<f\b[^>]*?/>|<f\b[^>]*>.*?</f>", re.S)
+_ATTR = re.compile(r'([\w:]+)\s*=\s*("[^"]*"|\'[^\']*\')')
+_A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def _sheet_data(xml: str) -> tuple[int, int] | None:
+    """(start, end) of the text inside <sheetData>…</sheetData>; None if absent or empty-tag."""
+    open_at = xml.find("<sheetData")
+    if open_at < 0:
+        return None
+    tag_end = xml.index(">", open_at)
+    if xml[tag_end - 1] == "/":
+        return None
+    close_at = xml.rfind("</sheetData>")
+    return (tag_end + 1, close_at) if close_at > tag_end else None
+
+
+CellValue = Decimal | str | None
+
+
+class Package:
+    """An xlsx package held in memory: part name -> bytes, in the original order."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                self.infos = archive.infolist()
+                self.parts: dict[str, bytes] = {i.filename: archive.read(i) for i in self.infos}
+        except FileNotFoundError:
+            raise WorkbookReadError(f"找不到文件 {self.path}") from None
+        except (PermissionError, IsADirectoryError) as error:
+            raise WorkbookReadError(f"无法读取 {self.path}：{describe_os_error(error)}") from None
+        except (zipfile.BadZipFile, OSError, KeyError, EOFError):
+            raise WorkbookReadError(
+                f"{self.path.name} 不是可读取的 Excel 工作簿（应为 .xlsx 或 .xlsm）"
+            ) from None
+        if "xl/workbook.xml" not in self.parts:
+            raise WorkbookReadError(f"{self.path.name} 不是 Excel 工作簿：缺少 xl/workbook.xml")
+        self._compress = {i.filename: i.compress_type for i in self.infos}
+
+    def text(self, name: str) -> str:
+        """A part decoded as UTF-8 (the encoding every xlsx producer uses)."""
+        try:
+            return self.parts[name].decode("utf-8")
+        except KeyError:
+            raise WorkbookReadError(f"{self.path.name} 已损坏：缺少 {name}") from None
+        except UnicodeDecodeError:
+            raise WorkbookReadError(f"{self.path.name} 已损坏：{name} 不是 UTF-8 文本") from None
+
+    def set_text(self, name: str, text: str) -> None:
+        """Replace (or add) a part."""
+        self.parts[name] = text.encode("utf-8")
+
+    def save(self, path: str | Path) -> None:
+        """Write the package: original parts in their original order, new parts after them."""
+        known = {info.filename for info in self.infos}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for info in self.infos:
+                if info.filename in self.parts:
+                    archive.writestr(info, self.parts[info.filename], info.compress_type)
+            for name, data in self.parts.items():
+                if name not in known:
+                    archive.writestr(name, data, zipfile.ZIP_DEFLATED)
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """A sheet of the workbook: its name, position, relationship id and part name."""
+
+    name: str
+    index: int
+    sheet_id: int
+    rel_id: str
+    part: str
+
+
+def _rels_path(part: str) -> str:
+    folder, base = posixpath.split(part)
+    return posixpath.join(folder, "_rels", base + ".rels")
+
+
+def _resolve(source_part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+
+_SHEETS = re.compile(r"<sheets\b[^>]*>(.*?)</sheets>", re.S)
+_SHEET = re.compile(r"<sheet\b([^>]*?)/?>")
+
+
+def workbook_sheets(package: Package) -> list[SheetEntry]:
+    """The workbook's sheets in tab order, with the part each one lives in.
+
+    Only the ``<sheets>`` element is read (a workbook.xml with thousands of defined names is
+    large), with the relationship prefix the file declares.
+    """
+    workbook = package.text("xl/workbook.xml")
+    prefix = _relationship_prefix(workbook)
+    rels_name = _rels_path("xl/workbook.xml")
+    rels = ElementTree.fromstring(package.parts.get(rels_name, b"<Relationships/>"))
+    targets = {
+        rel.get("Id"): _resolve("xl/workbook.xml", rel.get("Target", ""))
+        for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship")
+    }
+    block = _SHEETS.search(workbook)
+    entries = []
+    for index, match in enumerate(_SHEET.finditer(block.group(1) if block else "")):
+        attrs = _attrs(match.group(0))
+        rel_id = attrs.get(f"{prefix}:id", "")
+        entries.append(
+            SheetEntry(
+                name=html.unescape(attrs.get("name", "")),
+                index=index,
+                sheet_id=int(attrs.get("sheetId", "0")),
+                rel_id=rel_id,
+                part=targets.get(rel_id, ""),
+            )
+        )
+    return entries
+
+
+_DEFINED_NAME = re.compile(r"<definedName\b([^>]*)>([^<]*)</definedName>")
+_SIMPLE_NAME = re.compile(
+    r'<definedName name="([^"&]*)" localSheetId="(\d+)">'
+    r"(?:'((?:[^'&<]|'')+)'|([^'!&<]+))!\$?([A-Z]{1,3})\$?(\d+)</definedName>"
+)
+_LOCAL_SHEET_ID = re.compile(r'\blocalSheetId\s*=\s*["\'](\d+)["\']')
+_NAME_ATTR = re.compile(r'(?<![\w:])name\s*=\s*"([^"]*)"')
+_NAME_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def sheet_scoped_names(package: Package) -> dict[str, dict[str, tuple[str, int, int] | None]]:
+    """Sheet -> name -> (sheet, row, col) 0-based for every sheet-scoped defined name.
+
+    The same result as ``reader.read_package_info(...).local_names`` (a name whose reference
+    is not a single cell of its own sheet maps to None), found with one regular expression
+    instead of a full parse: a workbook with a hundred branch sheets has thousands of names.
+    """
+    sheets = [entry.name for entry in workbook_sheets(package)]
+    result: dict[str, dict[str, tuple[str, int, int] | None]] = {s: {} for s in sheets}
+    text = package.text("xl/workbook.xml")
+    # Fast path: every name written as Excel and XlsxWriter write them.
+    columns: dict[str, int] = {}
+    for name, local, quoted, plain, letters, row in _SIMPLE_NAME.findall(text):
+        index = int(local)
+        if index >= len(sheets):
+            continue
+        owner = sheets[index]
+        sheet = quoted.replace("''", "'") if quoted else plain
+        if letters not in columns:
+            columns[letters] = column_index(letters)
+        result[owner][name] = (sheet, int(row) - 1, columns[letters]) if sheet == owner else None
+    # Everything else (print areas, other attribute orders, escaped text) the general way.
+    for attrs_text, target in _DEFINED_NAME.findall(_SIMPLE_NAME.sub("", text)):
+        local = _LOCAL_SHEET_ID.search(attrs_text)
+        name = _NAME_ATTR.search(attrs_text)
+        if local is None or name is None or int(local.group(1)) >= len(sheets):
+            continue
+        owner = sheets[int(local.group(1))]
+        ref = _NAME_REF.match(_unescape(target).strip())
+        cell = None
+        if ref:
+            sheet = ref.group(1).replace("''", "'") if ref.group(1) is not None else ref.group(2)
+            if sheet == owner:
+                cell = (sheet, int(ref.group(4)) - 1, column_index(ref.group(3)))
+        result[owner][_unescape(name.group(1))] = cell
+    return result
+
+
+def _unescape(text: str) -> str:
+    return html.unescape(text) if "&" in text else text
+
+
+def custom_properties(package: Package) -> dict[str, str]:
+    """The custom document properties (docProps/custom.xml) as text."""
+    data = package.parts.get("docProps/custom.xml")
+    if not data:
+        return {}
+    ns = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        return {}
+    properties: dict[str, str] = {}
+    for prop in root.iter(f"{ns}property"):
+        value = next(iter(prop), None)
+        if value is not None and prop.get("name"):
+            properties[prop.get("name", "")] = (value.text or "").strip()
+    return properties
+
+
+def add_worksheet(package: Package, name: str, xml: str) -> SheetEntry:
+    """Append a worksheet at the end of the tab order (so no ``localSheetId`` shifts)."""
+    sheets = workbook_sheets(package)
+    used_parts = set(package.parts)
+    number = len(sheets) + 1
+    while f"xl/worksheets/sheet{number}.xml" in used_parts:
+        number += 1
+    part = f"xl/worksheets/sheet{number}.xml"
+    package.set_text(part, xml)
+
+    rels_name = _rels_path("xl/workbook.xml")
+    rels = package.text(rels_name)
+    rel_ids = set(re.findall(r'\bId="([^"]*)"', rels))
+    counter = len(rel_ids) + 1
+    while f"rId{counter}" in rel_ids:
+        counter += 1
+    rel_id = f"rId{counter}"
+    relationship = (
+        f'<Relationship Id="{rel_id}" Type="{WORKSHEET_REL}" '
+        f'Target="worksheets/sheet{number}.xml"/>'
+    )
+    package.set_text(rels_name, insert_before_close(rels, "Relationships", relationship))
+
+    types = package.text("[Content_Types].xml")
+    override = f'<Override PartName="/{part}" ContentType="{WORKSHEET_CONTENT_TYPE}"/>'
+    package.set_text("[Content_Types].xml", insert_before_close(types, "Types", override))
+
+    workbook = package.text("xl/workbook.xml")
+    prefix = _relationship_prefix(workbook)
+    sheet_id = max((s.sheet_id for s in sheets), default=0) + 1
+    element = f'<sheet name={quoteattr(name)} sheetId="{sheet_id}" {prefix}:id="{rel_id}"/>'
+    package.set_text("xl/workbook.xml", insert_before_close(workbook, "sheets", element))
+    return SheetEntry(name, len(sheets), sheet_id, rel_id, part)
+
+
+def _relationship_prefix(workbook_xml: str) -> str:
+    match = re.search(r'xmlns:(\w+)="' + re.escape(NS_REL) + '"', workbook_xml)
+    if not match:
+        raise WorkbookReadError("xl/workbook.xml 缺少关系命名空间，无法添加工作表")
+    return match.group(1)
+
+
+def insert_before_close(xml: str, tag: str, fragment: str) -> str:
+    """Insert ``fragment`` as the last child of the (last) ``<tag>`` element of ``xml``."""
+    close = xml.rfind(f"</{tag}>")
+    if close < 0:
+        # An empty element written as <tag .../>: open it up.
+        match = re.search(rf"<{tag}\b([^>]*?)/>", xml)
+        if not match:
+            raise WorkbookReadError(f"包结构异常：找不到 <{tag}>")
+        return (
+            xml[: match.start()] + f"<{tag}{match.group(1)}>{fragment}</{tag}>" + xml[match.end() :]
+        )
+    return xml[:close] + fragment + xml[close:]
+
+
+# --- cells -----------------------------------------------------------------------------------
+
+
+def split_a1(ref: str) -> tuple[int, int]:
+    """``G5`` -> (row 4, col 6), 0-based."""
+    match = _A1.match(ref)
+    if not match:
+        raise ValueError(ref)
+    return int(match.group(2)) - 1, column_index(match.group(1))
+
+
+def _attrs(start_tag: str) -> dict[str, str]:
+    return {key: value[1:-1] for key, value in _ATTR.findall(start_tag)}
+
+
+def _start_tag(element: str) -> str:
+    return element[: element.index(">") + 1]
+
+
+def _render_attrs(attrs: Mapping[str, str]) -> str:
+    # Values are kept as written (already escaped); only a bare double quote needs escaping.
+    return "".join(f' {key}="{value.replace(chr(34), "&quot;")}"' for key, value in attrs.items())
+
+
+@dataclass(frozen=True)
+class CellEdit:
+    """What to change in one cell: its computed value and/or its style index.
+
+    ``set_value`` False leaves the value alone (a style-only edit). A value on a formula cell
+    becomes the formula's cached value; on a plain cell it becomes the cell's constant.
+    """
+
+    value: CellValue = None
+    set_value: bool = False
+    style: int | None = None
+    restyle: Callable[[int], int] | None = None  # new style from the current one
+
+
+def _value_markup(value: CellValue, has_formula: bool) -> tuple[str | None, str]:
+    """The cell's ``t`` attribute and the markup after any formula."""
+    if value is None:
+        return None, ""
+    if isinstance(value, Decimal):
+        return None, f"<v>{fmt(value)}</v>"
+    if has_formula:
+        return "str", f"<v>{escape(value)}</v>"
+    return "inlineStr", f'<is><t xml:space="preserve">{escape(value)}</t></is>'
+
+
+def _edit_cell(element: str | None, ref: str, edit: CellEdit) -> str:
+    if element is None:
+        attrs: dict[str, str] = {"r": ref}
+        inner = ""
+    else:
+        end = element.index(">")
+        attrs = _attrs(element[:end])
+        inner = "" if element[end - 1] == "/" else element[end + 1 : element.rindex("</c>")]
+    if edit.style is not None:
+        attrs["s"] = str(edit.style)
+    if edit.restyle is not None:
+        current = int(attrs.get("s", "0"))
+        restyled = edit.restyle(current)
+        if restyled != current:
+            attrs["s"] = str(restyled)
+        elif element is not None and not edit.set_value and edit.style is None:
+            return element  # nothing to change: keep the bytes as they are
+    if edit.set_value:
+        formula = ""
+        if "<f" in inner:
+            match = _FORMULA.search(inner)
+            formula = match.group(0) if match else ""
+        attrs.pop("t", None)
+        cell_type, markup = _value_markup(edit.value, bool(formula))
+        if cell_type:
+            attrs["t"] = cell_type
+        inner = formula + markup
+    # Attribute order as Excel writes it: r, s, t, then the rest.
+    ordered: dict[str, str] = {k: attrs[k] for k in ("r", "s", "t") if k in attrs}
+    ordered.update({k: v for k, v in attrs.items() if k not in ordered})
+    if not inner:
+        return f"<c{_render_attrs(ordered)}/>"
+    return f"<c{_render_attrs(ordered)}>{inner}</c>"
+
+
+def _edit_row(row_xml: str | None, row_number: int, edits: dict[int, tuple[str, CellEdit]]) -> str:
+    """Apply edits (col -> (ref, edit)) to one row; missing cells are inserted in column order."""
+    if row_xml is None:
+        start, inner, self_closing = f'<row r="{row_number}">', "", True
+    else:
+        start = _start_tag(row_xml)
+        self_closing = row_xml.endswith("/>") and start == row_xml
+        inner = "" if self_closing else row_xml[len(start) : row_xml.rindex("</row>")]
+        if self_closing:
+            start = start[:-2].rstrip() + ">"
+    pending = dict(edits)
+    inserted = row_xml is None
+    pieces: list[str] = []
+    position = 0
+    for match in _CELL.finditer(inner):
+        element = match.group(0)
+        ref = _attrs(_start_tag(element)).get("r")
+        col = split_a1(ref)[1] if ref else None
+        if col is None:
+            pieces.append(inner[position : match.end()])
+            position = match.end()
+            continue
+        for missing in sorted(c for c in pending if c < col):
+            pieces.append(inner[position : match.start()])
+            position = match.start()
+            pieces.append(_edit_cell(None, *pending.pop(missing)))
+            inserted = True
+        pieces.append(inner[position : match.start()])
+        if col in pending:
+            pieces.append(_edit_cell(element, *pending.pop(col)))
+        else:
+            pieces.append(element)
+        position = match.end()
+    pieces.append(inner[position:])
+    tail = "".join(_edit_cell(None, *pending[c]) for c in sorted(pending))
+    if inserted or pending:
+        # "spans" is an optional hint of the row's columns; a new cell may fall outside it.
+        start = re.sub(r'\sspans="[^"]*"', "", start)
+    return start + "".join(pieces) + tail + "</row>"
+
+
+def edit_cells(sheet_xml: str, edits: Mapping[tuple[int, int], CellEdit]) -> str:
+    """Apply cell edits ((row, col) 0-based -> edit) to a worksheet's XML and return it.
+
+    Existing cells are found with one regular expression over the sheet (fast); cells that do
+    not exist yet are inserted in row and column order.
+    """
+    if not edits:
+        return sheet_xml
+    by_ref = {f"{column_letters(col)}{row + 1}": (row, col) for row, col in edits}
+    found: set[str] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        ref = match.group(1)
+        if ref in found:  # a duplicate cell element: leave it alone
+            return match.group(0)
+        found.add(ref)
+        return _edit_cell(match.group(0), ref, edits[by_ref[ref]])
+
+    span = _sheet_data(sheet_xml)
+    if span is not None:
+        alternatives = "|".join(sorted(by_ref, key=len, reverse=True))
+        # Spreadsheet programs write r first; one pass for that form, one for the rest.
+        inner = _target_cells(alternatives, True).sub(replace, sheet_xml[span[0] : span[1]])
+        if len(found) < len(by_ref):
+            rest = "|".join(sorted((r for r in by_ref if r not in found), key=len, reverse=True))
+            inner = _target_cells(rest, False).sub(replace, inner)
+        sheet_xml = sheet_xml[: span[0]] + inner + sheet_xml[span[1] :]
+    missing = {by_ref[ref]: edits[by_ref[ref]] for ref in by_ref if ref not in found}
+    return _insert_cells(sheet_xml, missing) if missing else sheet_xml
+
+
+@functools.lru_cache(maxsize=64)
+def _target_cells(alternatives: str, r_first: bool) -> re.Pattern[str]:
+    start = r"<c " if r_first else r"<c\b[^>]*?\b"
+    return re.compile(rf'{start}r="({alternatives})"[^>]*?(?:/>|>.*?</c>)', re.S)
+
+
+def _insert_cells(sheet_xml: str, edits: Mapping[tuple[int, int], CellEdit]) -> str:
+    """Insert cells that do not exist yet (and their rows), keeping row and column order."""
+    span = _sheet_data(sheet_xml)
+    if span is None:
+        empty = re.search(r"<sheetData\s*/>", sheet_xml)
+        if not empty:
+            raise WorkbookReadError("工作表 XML 缺少 sheetData，无法写入")
+        sheet_xml = (
+            sheet_xml[: empty.start()] + "<sheetData></sheetData>" + sheet_xml[empty.end() :]
+        )
+        span = _sheet_data(sheet_xml)
+        assert span is not None
+    inner = sheet_xml[span[0] : span[1]]
+    by_row: dict[int, dict[int, tuple[str, CellEdit]]] = {}
+    for (row, col), edit in edits.items():
+        by_row.setdefault(row + 1, {})[col] = (f"{column_letters(col)}{row + 1}", edit)
+    pieces: list[str] = []
+    position = 0
+    for match in _ROW.finditer(inner):
+        number_text = _attrs(_start_tag(match.group(0))).get("r")
+        if number_text is None:
+            continue
+        number = int(number_text)
+        for missing in sorted(r for r in by_row if r < number):
+            pieces.append(inner[position : match.start()])
+            position = match.start()
+            pieces.append(_edit_row(None, missing, by_row.pop(missing)))
+        if number in by_row:
+            pieces.append(inner[position : match.start()])
+            pieces.append(_edit_row(match.group(0), number, by_row.pop(number)))
+            position = match.end()
+    pieces.append(inner[position:])
+    pieces += [_edit_row(None, r, by_row[r]) for r in sorted(by_row)]
+    return sheet_xml[: span[0]] + "".join(pieces) + sheet_xml[span[1] :]
+
+
+# --- styles ----------------------------------------------------------------------------------
+
+_FILLS = re.compile(r"<fills\b[^>]*?(?:/>|>(.*?)</fills>)", re.S)
+_FILL = re.compile(r"<fill\b[^>]*?/>|<fill\b[^>]*>.*?</fill>", re.S)
+_CELL_XFS = re.compile(r"<cellXfs\b[^>]*?(?:/>|>(.*?)</cellXfs>)", re.S)
+_XF = re.compile(r"<xf\b[^>]*?/>|<xf\b[^>]*>.*?</xf>", re.S)
+_FILL_ID = re.compile(r'\s(?:fillId|applyFill)="[^"]*"')
+
+
+class MarkStyles:
+    """Cell formats for marked input cells, kept in ``xl/styles.xml``.
+
+    A mark format is a copy of a cell's own format with the mark fill, appended after the
+    existing formats; clearing a mark finds the original again (the earliest format equal to
+    the mark format but for its fill). Reusing existing mark formats keeps repeated runs from
+    growing the style table.
+    """
+
+    def __init__(self, styles_xml: str) -> None:
+        self.xml = styles_xml
+        self.changed = False
+        fills = _FILLS.search(styles_xml)
+        xfs = _CELL_XFS.search(styles_xml)
+        if not fills or not xfs or xfs.group(1) is None:
+            raise WorkbookReadError("xl/styles.xml 缺少 fills 或 cellXfs，无法标记单元格")
+        self._fills = [m.group(0) for m in _FILL.finditer(fills.group(1) or "")]
+        self._xfs = [m.group(0) for m in _XF.finditer(xfs.group(1))]
+        self._mark_fill = next(
+            (i for i, f in enumerate(self._fills) if f'rgb="{MARK_RGB}"' in f), None
+        )
+        self._new_fills: list[str] = []
+        self._new_xfs: list[str] = []
+        # No mark fill in the file yet means no cell of it can carry a mark.
+        self.had_marks = self._mark_fill is not None
+
+    @staticmethod
+    def _key(xf: str) -> str:
+        return _FILL_ID.sub("", xf)
+
+    def _fill_id(self, xf: str) -> int:
+        match = re.search(r'\bfillId="(\d+)"', xf)
+        return int(match.group(1)) if match else 0
+
+    def is_mark(self, style: int) -> bool:
+        """True if format ``style`` is a mark format."""
+        xfs = self._xfs + self._new_xfs
+        return (
+            self._mark_fill is not None
+            and 0 <= style < len(xfs)
+            and self._fill_id(xfs[style]) == self._mark_fill
+        )
+
+    def marked(self, style: int) -> int:
+        """The mark format for a cell whose format is ``style`` (created if needed)."""
+        if self.is_mark(style):
+            return style
+        xfs = self._xfs + self._new_xfs
+        base = xfs[style] if 0 <= style < len(xfs) else xfs[0]
+        if self._mark_fill is None:
+            self._mark_fill = len(self._fills) + len(self._new_fills)
+            self._new_fills.append(MARK_FILL)
+        key = self._key(base)
+        for index, xf in enumerate(xfs):
+            if self._fill_id(xf) == self._mark_fill and self._key(xf) == key:
+                return index
+        start = _start_tag(base)
+        rest = base[len(start) :]
+        closing = start.endswith("/>")
+        attrs_text = _FILL_ID.sub("", start[3 : -2 if closing else -1])
+        new_start = f'<xf{attrs_text} fillId="{self._mark_fill}" applyFill="1"' + (
+            "/>" if closing else ">"
+        )
+        self._new_xfs.append(new_start + rest)
+        return len(xfs)
+
+    def original(self, style: int) -> int:
+        """The format a marked cell had before it was marked (``style`` if it is no mark)."""
+        if not self.is_mark(style):
+            return style
+        xfs = self._xfs + self._new_xfs
+        key = self._key(xfs[style])
+        for index, xf in enumerate(xfs[:style]):
+            if self._fill_id(xf) != self._mark_fill and self._key(xf) == key:
+                return index
+        return 0
+
+    def render(self) -> str:
+        """``styles.xml`` with any new fill and formats appended (counts updated)."""
+        if not self._new_fills and not self._new_xfs:
+            return self.xml
+        xml = self.xml
+        if self._new_fills:
+            xml = _append_children(xml, "fills", _FILLS, self._fills + self._new_fills)
+        xml = _append_children(xml, "cellXfs", _CELL_XFS, self._xfs + self._new_xfs)
+        return xml
+
+
+def _append_children(xml: str, tag: str, pattern: re.Pattern[str], children: list[str]) -> str:
+    match = pattern.search(xml)
+    assert match is not None
+    start = _start_tag(match.group(0))
+    if start.endswith("/>"):
+        start = start[:-2].rstrip() + ">"
+    start = re.sub(r'\bcount="\d+"', f'count="{len(children)}"', start)
+    if "count=" not in start:
+        start = start[:-1] + f' count="{len(children)}">'
+    return xml[: match.start()] + start + "".join(children) + f"</{tag}>" + xml[match.end() :]
+
+
+# --- a plain worksheet -----------------------------------------------------------------------
+
+
+def plain_worksheet(rows: list[list[CellValue]], widths: list[float], frozen_rows: int = 1) -> str:
+    """A new worksheet with inline strings and numbers, default formats, frozen header rows."""
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+        for i, w in enumerate(widths, start=1)
+    )
+    body: list[str] = []
+    for r, row in enumerate(rows, start=1):
+        cells = []
+        for c, value in enumerate(row):
+            ref = f"{column_letters(c)}{r}"
+            if value is None or value == "":
+                continue
+            if isinstance(value, Decimal):
+                cells.append(f'<c r="{ref}"><v>{fmt(value)}</v></c>')
+            else:
+                cells.append(
+                    f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}'
+                    "</t></is></c>"
+                )
+        body.append(f'<row r="{r}">{"".join(cells)}</row>')
+    pane = (
+        f'<pane ySplit="{frozen_rows}" topLeftCell="A{frozen_rows + 1}" activePane="bottomLeft" '
+        'state="frozen"/><selection pane="bottomLeft"/>'
+        if frozen_rows
+        else ""
+    )
+    last = f"{column_letters(max(len(widths), 1) - 1)}{max(len(rows), 1)}"
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
+        f'<dimension ref="A1:{last}"/>'
+        f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
+        '<sheetFormatPr defaultRowHeight="15"/>'
+        f"<cols>{cols}</cols>"
+        f"<sheetData>{''.join(body)}</sheetData>"
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        "</worksheet>"
+    )
+
+
+def iter_parts_differing(before: Package, after: Package) -> Iterator[str]:
+    """Names of parts that were added, removed or changed between two packages."""
+    for name in sorted(set(before.parts) | set(after.parts)):
+        if before.parts.get(name) != after.parts.get(name):
+            yield name

@@ -1,0 +1,205 @@
+"""Building and installing ``xlplugin.xlam``: xlwings' own ribbon add-in with our tab.
+
+The add-in is xlwings' ``quickstart_addin_ribbon.xlam`` from the installed (pinned) xlwings:
+
+- its VBA project (``xl/vbaProject.bin``) is copied byte for byte: it must match the xlwings
+  Python package, and its ``RibbonMyAddin.RunMain`` runs ``import <file name>; <file name>.main()``,
+  so naming the file ``xlplugin.xlam`` makes the button run ``xlplugin.main()``;
+- the ribbon XML is replaced by a 考评定级 tab with one 重新计算等级 button (same callback);
+- its configuration sheet is activated (the VBA reads a sheet named ``<PROJECT_NAME>.conf``,
+  i.e. ``myaddin.conf``; xlwings ships it as ``_myaddin.conf``, inactive) and set so that UDFs
+  come from ``xlplugin.udfs`` and the interpreter is the one this project is installed in.
+
+The package is edited part by part with zipfile; every other part is copied unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+from defusedxml import ElementTree
+
+from workbook.atomic import atomic_output
+from workbook.errors import AddinError, describe_os_error
+from workbook.xlsx_patch import NS_MAIN, CellEdit, Package, edit_cells, workbook_sheets
+
+ADDIN_FILE = "xlplugin.xlam"
+SOURCE_ADDIN = "quickstart_addin_ribbon.xlam"
+# The VBA's PROJECT_NAME is "myaddin"; GetConfig reads the add-in's sheet "myaddin.conf".
+SHIPPED_CONFIG_SHEET = "_myaddin.conf"
+CONFIG_SHEET = "myaddin.conf"
+RIBBON_PART = "customUI/customUI.xml"
+RIBBON_CALLBACK = "RibbonMyAddin.RunMain"
+UDF_MODULES = "xlplugin.udfs"
+TAB_LABEL = "考评定级"
+BUTTON_LABEL = "重新计算等级"
+
+RIBBON_XML = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<customUI xmlns="http://schemas.microsoft.com/office/2006/01/customui">
+    <ribbon>
+        <tabs>
+            <tab id="kpTab" label={quoteattr(TAB_LABEL)}>
+                <group id="kpGroup" label="规范化建设考评定级">
+                    <button id="kpRecalc" label={quoteattr(BUTTON_LABEL)} size="large" onAction="{RIBBON_CALLBACK}" imageMso="CalculateNow" screentip={quoteattr(BUTTON_LABEL)} supertip="按《考评定级标准》重新计算本工作簿每个支部工作表的项目得分、合计得分和定级，标出输入有误的单元格，并刷新“总览”工作表。" />
+                </group>
+            </tab>
+        </tabs>
+    </ribbon>
+</customUI>
+"""
+
+
+def xlwings_folder() -> Path:
+    """The installed xlwings package folder, found without importing xlwings."""
+    spec = importlib.util.find_spec("xlwings")
+    if spec is None or spec.origin is None:
+        raise AddinError("没有安装 xlwings：请先运行 pip install -e .[excel]")
+    return Path(spec.origin).parent
+
+
+def source_addin() -> Path:
+    """xlwings' own ribbon add-in, the base of ours."""
+    path = xlwings_folder() / SOURCE_ADDIN
+    if not path.is_file():
+        raise AddinError(
+            f"找不到 xlwings 自带的加载项 {path}；请重新安装 xlwings（pip install -e .[excel]）"
+        )
+    return path
+
+
+def _config_values(interpreter: str) -> dict[str, str]:
+    """Config sheet label (column A, as xlwings ships it) -> value for column B."""
+    return {
+        "Interpreter_Win": interpreter,
+        "Interpreter_Mac": interpreter,
+        "UDF Modules": UDF_MODULES,
+    }
+
+
+def _shared_strings(package: Package) -> list[str]:
+    if "xl/sharedStrings.xml" not in package.parts:
+        return []
+    root = ElementTree.fromstring(package.parts["xl/sharedStrings.xml"])
+    return [
+        "".join(t.text or "" for t in si.iter(f"{{{NS_MAIN}}}t"))
+        for si in root.iter(f"{{{NS_MAIN}}}si")
+    ]
+
+
+def _label_rows(package: Package, part: str) -> dict[str, int]:
+    """Text in column A -> 0-based row, for the config sheet."""
+    strings = _shared_strings(package)
+    root = ElementTree.fromstring(package.parts[part])
+    rows: dict[str, int] = {}
+    for cell in root.iter(f"{{{NS_MAIN}}}c"):
+        ref = cell.get("r", "")
+        match = re.fullmatch(r"A(\d+)", ref)
+        value = cell.find(f"{{{NS_MAIN}}}v")
+        if not match or value is None or value.text is None:
+            continue
+        if cell.get("t") == "s":
+            text = strings[int(value.text)]
+        elif cell.get("t") == "inlineStr":
+            text = "".join(t.text or "" for t in cell.iter(f"{{{NS_MAIN}}}t"))
+        else:
+            text = value.text
+        rows[text] = int(match.group(1)) - 1
+    return rows
+
+
+def build_addin(output_dir: str | Path = ".", interpreter: str | None = None) -> Path:
+    """Write ``xlplugin.xlam`` into ``output_dir`` and return its path.
+
+    Raises:
+        AddinError: xlwings' add-in is missing or not as expected, or the file cannot be written.
+    """
+    package = Package(source_addin())
+    interpreter = interpreter or sys.executable
+
+    if RIBBON_PART not in package.parts:
+        raise AddinError(f"xlwings 加载项中没有功能区定义 {RIBBON_PART}，版本不符")
+    package.set_text(RIBBON_PART, RIBBON_XML)
+
+    sheets = {s.name: s for s in workbook_sheets(package)}
+    config = sheets.get(SHIPPED_CONFIG_SHEET) or sheets.get(CONFIG_SHEET)
+    if config is None:
+        raise AddinError(f"xlwings 加载项中没有配置工作表 {SHIPPED_CONFIG_SHEET}，版本不符")
+    if config.name != CONFIG_SHEET:
+        workbook = package.text("xl/workbook.xml")
+        package.set_text(
+            "xl/workbook.xml",
+            workbook.replace(f'name="{SHIPPED_CONFIG_SHEET}"', f'name="{CONFIG_SHEET}"', 1),
+        )
+        app = package.parts.get("docProps/app.xml", b"")
+        old_title = f">{SHIPPED_CONFIG_SHEET}<".encode()
+        if old_title in app:  # the sheet's name in TitlesOfParts, if listed
+            package.parts["docProps/app.xml"] = app.replace(old_title, f">{CONFIG_SHEET}<".encode())
+
+    rows = _label_rows(package, config.part)
+    edits = {}
+    for label, value in _config_values(interpreter).items():
+        if label not in rows:
+            raise AddinError(f"xlwings 加载项的配置工作表中没有“{label}”一行，版本不符")
+        edits[(rows[label], 1)] = CellEdit(value=value, set_value=True)
+    package.set_text(config.part, edit_cells(package.text(config.part), edits))
+
+    target = Path(output_dir) / ADDIN_FILE
+    try:
+        with atomic_output(target) as temp:
+            package.save(temp)
+    except OSError as error:
+        raise AddinError(f"无法写入 {target}：{describe_os_error(error)}") from None
+    return target
+
+
+def excel_required_message() -> str:
+    """Why ``addin install`` cannot run here."""
+    return (
+        f"安装加载项需要 Windows 或 macOS 上的 Microsoft Excel，本机系统（{sys.platform}）没有 Excel。"
+        "没有 Excel 时请用 native 模板（branch-assess template --formulas native）"
+        "和 branch-assess recalc 命令重新计算。"
+    )
+
+
+def install_addin(addin_file: str | Path | None = None) -> Path:
+    """Copy the add-in into Excel's start-up folder (XLSTART); build it first if not given.
+
+    Uses xlwings' own helpers to find the folder (it asks Excel) and, on macOS, to enable
+    RunPython.
+
+    Raises:
+        AddinError: not Windows or macOS, Excel not reachable, or the copy failed.
+    """
+    if not (sys.platform.startswith("win") or sys.platform == "darwin"):
+        raise AddinError(excel_required_message())
+    try:
+        import xlwings as xw
+        from xlwings.cli import get_addin_dir, runpython_install
+    except ImportError:
+        raise AddinError("没有安装 xlwings：请先运行 pip install -e .[excel]") from None
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(addin_file) if addin_file else build_addin(folder)
+        try:
+            startup = Path(get_addin_dir())
+        except Exception as error:
+            raise AddinError(f"无法启动 Excel 以找到启动文件夹（XLSTART）：{error}") from None
+        target = startup / ADDIN_FILE
+        for app in xw.apps:  # an open copy would lock the file
+            with contextlib.suppress(Exception):
+                app.books[ADDIN_FILE].close()
+        try:
+            shutil.copyfile(source, target)
+        except OSError as error:
+            raise AddinError(
+                f"无法复制加载项到 {target}：{describe_os_error(error)}（请先退出 Excel 再试）"
+            ) from None
+    if sys.platform == "darwin":
+        runpython_install(None)
+    return target

@@ -1,0 +1,203 @@
+"""The template's worksheet functions as xlwings UDFs (Windows Excel with the add-in).
+
+Names and argument orders are fixed by ``workbook.formulas``. Excel passes ranges as lists,
+blank cells as None, numbers as floats, booleans, text and dates; error cells (#N/A, #NAME?)
+arrive as None. Each function validates with the engine and answers with a score (a float made
+from the exact Decimal), an empty string, or a short Chinese message; none ever raises into
+Excel.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import xlwings as xw
+
+from workbook.errors import CellValueError, StandardFileError
+from workbook.scoring import (
+    INVALID,
+    PENDING,
+    VETO_SHORT_MESSAGE,
+    parse_deduction,
+    parse_veto,
+    score_item,
+)
+from workbook.standard import DEFAULT_STANDARD_ID, Standard, load_standard
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+UNKNOWN_STANDARD = f"{INVALID}：标准编号无效"
+
+
+def _never_raise(fallback: str) -> Callable[[F], F]:
+    """Turn any exception into ``fallback`` text: Excel must show a message, not a traceback."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except StandardFileError:
+                return UNKNOWN_STANDARD
+            except Exception:
+                return fallback
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _standard(standard_id: object) -> Standard:
+    text = standard_id.strip() if isinstance(standard_id, str) else ""
+    return load_standard(text or DEFAULT_STANDARD_ID)
+
+
+def _flatten(values: object) -> list[object]:
+    """A range argument as a flat list in reading order (a single cell becomes a 1-list)."""
+    if isinstance(values, list | tuple):
+        flat: list[object] = []
+        for value in values:
+            flat.extend(_flatten(value) if isinstance(value, list | tuple) else [value])
+        return flat
+    return [values]
+
+
+def _number(value: object) -> Decimal | None:
+    """A finite number passed by Excel as an exact Decimal, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+# --- typed implementations (plain functions, tested directly) -----------------------------
+
+
+@_never_raise(INVALID)
+def item_score(deductions: object, item_number: object, standard_id: object) -> float | str:
+    """项目得分：该项目分值减去各条扣分（扣完为止）；有输入错误时为“输入有误”。"""
+    standard = _standard(standard_id)
+    number = _number(item_number)
+    if number is None or number != number.to_integral_value():
+        return INVALID
+    item = standard.item(int(number))
+    values = _flatten(deductions)
+    if len(values) != len(item.rules):
+        return INVALID
+    parsed = {
+        rule.id: parse_deduction(rule, value, standard.max_decimal_places)
+        for rule, value in zip(item.rules, values, strict=True)
+    }
+    return float(score_item(item, parsed).score)
+
+
+@_never_raise(INVALID)
+def check(value: object, rule_id: object, standard_id: object) -> str:
+    """检查：扣分有效时为空，否则为简短提示（如“输入有误：应为0或15”）。"""
+    standard = _standard(standard_id)
+    rule = standard.rule(str(rule_id).strip())
+    try:
+        parse_deduction(rule, value, standard.max_decimal_places)
+    except CellValueError as error:
+        return error.short
+    return ""
+
+
+@_never_raise(VETO_SHORT_MESSAGE)
+def veto_check(value: object) -> str:
+    """否决情形检查：填“是”“否”或空白时为空，否则为“输入有误：应为是或否”。"""
+    try:
+        parse_veto(value)
+    except CellValueError:
+        return VETO_SHORT_MESSAGE
+    return ""
+
+
+@_never_raise(PENDING)
+def total(item_scores: object, standard_id: object) -> float | str:
+    """合计得分：各项目得分之和；有项目“输入有误”时为“待修正”。
+
+    The range spans the whole 项目得分 column; merged cells below each item's score are blank.
+    """
+    standard = _standard(standard_id)
+    present = [v for v in _flatten(item_scores) if v is not None and v != ""]
+    numbers = [_number(v) for v in present]
+    scores = [n for n in numbers if n is not None]
+    if len(numbers) != len(standard.items) or len(scores) != len(numbers):
+        return PENDING
+    for item, score in zip(standard.items, scores, strict=True):
+        if not 0 <= score <= item.points:
+            return PENDING
+    return float(sum(scores, Decimal(0)))
+
+
+@_never_raise(PENDING)
+def grade(total_value: object, vetoes: object, standard_id: object) -> str:
+    """定级：按合计得分定级，有否决情形之一的直接定为“较差”；输入有误时为“待修正”。"""
+    standard = _standard(standard_id)
+    score = _number(total_value)
+    if score is None or not 0 <= score <= standard.total_points:
+        return PENDING
+    values = _flatten(vetoes)
+    if len(values) != len(standard.vetoes):
+        return PENDING
+    try:
+        applies = [parse_veto(value) for value in values]
+    except CellValueError:
+        return PENDING
+    return standard.veto_grade if any(applies) else standard.grade_for(score)
+
+
+# --- the UDFs --------------------------------------------------------------------------------
+# No annotations on purpose: xlwings reads parameter annotations as converters.
+
+
+@xw.func
+@xw.arg("deductions", ndim=1, doc="该项目各条评分办法的扣分单元格")
+@xw.arg("item_number", doc="项目序号（1～7）")
+@xw.arg("standard_id", doc="考评标准编号")
+def KP_ITEM_SCORE(deductions, item_number, standard_id):
+    """项目得分：该项目分值减去各条扣分（扣完为止）；有输入错误时为“输入有误”。"""
+    return item_score(deductions, item_number, standard_id)
+
+
+@xw.func
+@xw.arg("value", doc="扣分单元格")
+@xw.arg("rule_id", doc="评分办法编号，如 1.2")
+@xw.arg("standard_id", doc="考评标准编号")
+def KP_CHECK(value, rule_id, standard_id):
+    """检查：扣分有效时为空，否则为简短提示（如“输入有误：应为0或15”）。"""
+    return check(value, rule_id, standard_id)
+
+
+@xw.func
+@xw.arg("value", doc="否决情形单元格")
+def KP_VETO_CHECK(value):
+    """否决情形检查：填“是”“否”或空白时为空，否则为“输入有误：应为是或否”。"""
+    return veto_check(value)
+
+
+@xw.func
+@xw.arg("item_scores", ndim=1, doc="项目得分列")
+@xw.arg("standard_id", doc="考评标准编号")
+def KP_TOTAL(item_scores, standard_id):
+    """合计得分：各项目得分之和；有项目“输入有误”时为“待修正”。"""
+    return total(item_scores, standard_id)
+
+
+@xw.func
+@xw.arg("total_value", doc="合计得分单元格")
+@xw.arg("vetoes", ndim=1, doc="三项否决情形单元格")
+@xw.arg("standard_id", doc="考评标准编号")
+def KP_GRADE(total_value, vetoes, standard_id):
+    """定级：按合计得分定级，有否决情形之一的直接定为“较差”；输入有误时为“待修正”。"""
+    return grade(total_value, vetoes, standard_id)
+
+
+UDF_FUNCTIONS = (KP_ITEM_SCORE, KP_CHECK, KP_VETO_CHECK, KP_TOTAL, KP_GRADE)
