@@ -58,7 +58,8 @@ COL_ITEM, COL_INDICATORS, COL_RULE, COL_RANGE, COL_DED, COL_NOTE, COL_SCORE, COL
 LAST_COL = len(COLUMNS) - 1
 HEADER_ROW = 3
 FIRST_RULE_ROW = 4
-LINE_HEIGHT = 13.5  # points per text line at 11 pt
+LINE_HEIGHT = 13.5
+INPUT_FILL = "#FFF9E5"  # pale yellow of every input cell (the Excel adapter restores it)  # points per text line at 11 pt
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class _Formats:
         self.label = book.add_format({**base, "bold": True, "align": "right"})
         self.field = book.add_format({**base, "bottom": 1, "align": "left"})
         self.field_input = book.add_format(
-            {**base, "bottom": 1, "locked": False, "bg_color": "#FFF9E5"}
+            {**base, "bottom": 1, "locked": False, "bg_color": INPUT_FILL}
         )
         self.header = book.add_format(
             {**boxed, "font_name": HEADER_FONT, "align": "center", "bg_color": "#F2F2F2"}
@@ -111,10 +112,10 @@ class _Formats:
         self.text = book.add_format({**boxed, "align": "left"})
         self.center = book.add_format({**boxed, "align": "center"})
         self.deduction = book.add_format(
-            {**boxed, "align": "center", "locked": False, "bg_color": "#FFF9E5"}
+            {**boxed, "align": "center", "locked": False, "bg_color": INPUT_FILL}
         )
         self.note = book.add_format(
-            {**boxed, "align": "left", "locked": False, "bg_color": "#FFF9E5"}
+            {**boxed, "align": "left", "locked": False, "bg_color": INPUT_FILL}
         )
         self.score = book.add_format({**boxed, "align": "center", "bold": True})
         self.check = book.add_format(

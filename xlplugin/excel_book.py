@@ -33,11 +33,12 @@ from workbook.recalc import (
     SheetUpdate,
     recalculate,
 )
+from workbook.template import INPUT_FILL
 
 # Fill of a marked input cell (the file adapter's MARK_RGB) and of a normal input cell (the
-# template's input format, #FFF9E5).
+# template's input format).
 MARK_COLOR = (0xF4, 0xB6, 0xB6)
-INPUT_COLOR = (0xFF, 0xF9, 0xE5)
+INPUT_COLOR = (int(INPUT_FILL[1:3], 16), int(INPUT_FILL[3:5], 16), int(INPUT_FILL[5:7], 16))
 MAX_ADDRESS = 250  # Excel's Range() takes addresses up to 255 characters
 MAX_LISTED_PROBLEMS = 15
 TITLE = "考评定级"
