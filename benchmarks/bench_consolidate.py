@@ -10,7 +10,7 @@ Prints ratios against a baseline measured in the same run:
 
 Usage::
 
-    python benchmarks/bench_consolidate.py [--files 1000] [--dir DIR] [--repeat 3]
+    python benchmarks/bench_consolidate.py [--files 1000] [--dir DIR] [--repeat 5]
 
 The workbooks are generated once into ``DIR`` (a temporary folder by default) and reused
 when ``DIR`` already holds them.
@@ -19,6 +19,8 @@ when ``DIR`` already holds them.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import multiprocessing
 import os
@@ -26,8 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 CHILD = r"""
 import json, resource, sys, tracemalloc
@@ -132,13 +134,19 @@ def run_command(folder: Path, out: Path) -> int:
     return code
 
 
-def best_of(repeat: int, function: Any, *args: Any) -> float:
-    times = []
+def best_times(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """The best time of each run over ``repeat`` rounds, the runs taking turns in each round.
+
+    Taking turns means a busy moment on a shared machine slows every measurement alike
+    instead of all the repeats of one of them.
+    """
+    times: dict[str, list[float]] = {label: [] for label in runs}
     for _ in range(repeat):
-        started = time.perf_counter()
-        function(*args)
-        times.append(time.perf_counter() - started)
-    return min(times)
+        for label, run in runs.items():
+            started = time.perf_counter()
+            run()
+            times[label].append(time.perf_counter() - started)
+    return {label: min(values) for label, values in times.items()}
 
 
 def memory(folder: Path, count: int, workers: int, trace: bool = False) -> dict[str, float]:
@@ -157,24 +165,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--dir", type=Path, default=None)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.gettempdir()) / f"bench-consolidate-{args.files}"
     generate(folder, args.files)
     files = sorted(folder.glob("*.xlsx"))
 
-    # Warm the page cache and imports once, then measure (best of --repeat).
+    # Warm the page cache and imports once, then measure (best of --repeat, taking turns).
     read_cells_with_calamine(files[:20])
     run_consolidate(files[:20], 1)
-    baseline = best_of(args.repeat, read_cells_with_calamine, files)
-    serial = best_of(args.repeat, run_consolidate, files, 1)
-    parallel = best_of(args.repeat, run_consolidate, files, None)
-    with tempfile.TemporaryDirectory() as out:
-        import contextlib
-        import io
-
-        with contextlib.redirect_stdout(io.StringIO()):
-            command = best_of(args.repeat, run_command, folder, Path(out))
+    with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
+        best = best_times(
+            args.repeat,
+            {
+                "baseline": lambda: read_cells_with_calamine(files),
+                "serial": lambda: run_consolidate(files, 1),
+                "parallel": lambda: run_consolidate(files, None),
+                "command": lambda: run_command(folder, Path(out)),
+            },
+        )
+    baseline, serial, parallel, command = (
+        best[label] for label in ("baseline", "serial", "parallel", "command")
+    )
     cpus = os.cpu_count()
     print(f"files: {len(files)} single-branch workbooks; CPUs: {cpus}")
     print(f"baseline (python-calamine, read every sheet's cells):  {baseline:6.2f} s")

@@ -375,6 +375,17 @@ def test_worker_processes_give_the_same_result_in_the_same_order(tmp_path: Path)
     assert "规则 1.1" in serial.errors[1].message
 
 
+def test_a_large_file_is_read_from_disk_with_the_same_result(
+    demo_workbook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_memory = consolidate([demo_workbook])
+    monkeypatch.setattr("workbook.consolidate._WHOLE_FILE_LIMIT", 0)
+    from_disk = consolidate([demo_workbook])
+    assert to_json(from_disk) == to_json(in_memory)
+    assert from_disk.sources == in_memory.sources
+    assert from_disk.sources[0].sha256 == hashlib.sha256(demo_workbook.read_bytes()).hexdigest()
+
+
 def test_progress_is_reported_for_every_file(demo_workbook: Path, tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
     consolidate([demo_workbook, tmp_path / "x.txt"], progress=lambda d, t, p: seen.append((d, t)))

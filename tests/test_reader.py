@@ -121,6 +121,20 @@ def test_dates_and_other_types_are_normalised(tmp_path: Path) -> None:
         assert sheet.values["assess_date"] == dt.datetime(2026, 12, 5)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_reads_the_same_from_bytes_already_read(filled: Path, engine: str) -> None:
+    from_file = read_branch_workbook(filled, engine)  # type: ignore[arg-type]
+    data = filled.read_bytes()
+    filled.unlink()  # the bytes are all there is to read
+    from_bytes = read_branch_workbook(filled, engine, data=data)  # type: ignore[arg-type]
+    assert from_bytes.info == from_file.info
+    assert [(s.sheet, s.cells, s.values) for s in from_bytes.sheets] == [
+        (s.sheet, s.cells, s.values) for s in from_file.sheets
+    ]
+    with pytest.raises(WorkbookReadError, match="filled.xlsx 不是可读取的 Excel 工作簿"):
+        read_branch_workbook(filled, data=b"not a zip")
+
+
 def test_not_a_workbook_is_a_clear_error(tmp_path: Path) -> None:
     text = tmp_path / "说明.xlsx"
     text.write_text("这不是工作簿", encoding="utf-8")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import shutil
 import subprocess
+import zipfile
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -472,3 +475,164 @@ def test_recalc_of_a_package_libreoffice_wrote(recalculated, tmp_path: Path) -> 
         assert sheet.values[names.TOTAL_SCORE] == _as_cached(expected.total_text)
     comment = openpyxl.load_workbook(written)["第四支部"]["E6"].comment
     assert comment is not None and "允许的值" in comment.text
+
+
+# --- reading input cells from the sheet XML -------------------------------------------------
+
+# Cell kinds the file adapter reads from the XML itself: (element content, start tag extras).
+SHARED_ITEMS = [
+    "<si><t>是</t></si>",
+    '<si><r><t>扣</t></r><r><rPr><b/></rPr><t xml:space="preserve"> 2 分</t></r></si>',
+    '<si><t xml:space="preserve">  留空格  </t></si>',
+    "<si><t>a&amp;b&lt;c&gt;</t></si>",
+    "<si><t/></si>",
+]
+READ_DIRECTLY = [
+    ("", "<v>2</v>"),
+    ("", "<v>12.5</v>"),
+    (' t="n"', "<v>-0.25</v>"),
+    ("", "<v>1E-3</v>"),
+    (' t="s"', "<v>{0}</v>"),
+    (' t="s"', "<v>{1}</v>"),
+    (' t="s"', "<v>{2}</v>"),
+    (' t="s"', "<v>{3}</v>"),
+    (' t="s"', "<v>{4}</v>"),
+    (' t="inlineStr"', "<is><t>三分</t></is>"),
+    (' t="inlineStr"', "<is><t>x&quot;y&apos;z</t></is>"),
+    (' t="inlineStr"', "<is><r><t>扣分</t></r><r><t>说明</t></r></is>"),
+    (' t="inlineStr"', "<is><t>多行\n说明</t></is>"),
+    (' t="b"', "<v>1</v>"),
+    (' t="b"', "<v>0</v>"),
+    (' t="str"', '<f>"x y"</f><v>x y</v>'),
+    ("", "<v></v>"),
+    ("", None),  # <c .../>
+    (None, None),  # no element at all
+]
+# Cells python-calamine reads in its own way: the adapter leaves them to calamine.
+LEFT_TO_CALAMINE = [
+    ("", "<v>45293</v>"),  # in a date format (the style is set below)
+    (' t="e"', "<v>#DIV/0!</v>"),
+    (' t="inlineStr"', "<is><t> 两边空格 </t></is>"),
+    (' t="inlineStr"', "<is><t>_x0041_</t></is>"),
+    (' t="d"', "<v>2024-01-02</v>"),
+]
+
+
+def _craft_cells(path: Path, sheet: str, kinds: list, date_style: bool = False) -> list[str]:
+    """Write ``kinds`` of cells into the input cells of ``sheet``; the names written, in order."""
+    from workbook.xlsx_patch import locate_cells
+
+    package = Package(path)
+    info = read_package_info(path)
+    local = info.local_names[sheet]
+    targets = [names.deduction_name(r) for r in STANDARD.rules] + [
+        names.note_name(r) for r in STANDARD.rules
+    ]
+    part = {s.name: s.part for s in workbook_sheets(package)}[sheet]
+    xml = package.text(part)
+    strings = package.text("xl/sharedStrings.xml")
+    first_item = len(re.findall(r"<si\b", strings))
+    strings = strings.replace("</sst>", "".join(SHARED_ITEMS) + "</sst>")
+    package.set_text("xl/sharedStrings.xml", strings)
+    styles = package.text("xl/styles.xml")
+    date_xf = len(re.findall(r"<xf\b", re.search(r"<cellXfs.*?</cellXfs>", styles, re.S).group(0)))  # type: ignore[union-attr]
+    styles = styles.replace(
+        "</cellXfs>",
+        '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        "</cellXfs>",
+    )
+    package.set_text("xl/styles.xml", styles)
+    cells = {name: local[name] for name in targets[: len(kinds)]}
+    spans = locate_cells(xml, [(ref.row, ref.col) for ref in cells.values()])  # type: ignore[union-attr]
+    replacements = []
+    for ref, (extras, content) in zip(cells.values(), kinds, strict=True):
+        span = spans[(ref.row, ref.col)]  # type: ignore[union-attr]
+        style = f' s="{date_xf}"' if date_style and content == "<v>45293</v>" else ""
+        if extras is None:
+            element = ""
+        elif content is None:
+            element = f'<c r="{ref.a1}"{style}{extras}/>'  # type: ignore[union-attr]
+        else:
+            content = content.format(*range(first_item, first_item + len(SHARED_ITEMS)))
+            element = f'<c r="{ref.a1}"{style}{extras}>{content}</c>'  # type: ignore[union-attr]
+        replacements.append((span, element))
+    for (start, end), element in sorted(replacements, reverse=True):
+        xml = xml[:start] + element + xml[end:]
+    package.set_text(part, xml)
+    package.save(path)
+    return list(cells)
+
+
+def test_input_cells_read_from_the_xml_equal_the_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Numbers, shared and inline (rich) text, booleans and blanks, read without calamine."""
+    from workbook.reader import _normalise as reader_normalise
+    from workbook.recalc import _normalise
+
+    path = _template(tmp_path)
+    wanted = _craft_cells(path, "第一支部", READ_DIRECTLY)
+    book = XlsxFileBook(path)
+    entry = next(e for e in book.branch_sheets() if e.sheet == "第一支部")
+
+    def no_calamine(*args: object) -> None:
+        raise AssertionError("read with calamine")
+
+    monkeypatch.setattr(XlsxFileBook, "_read_with_calamine", no_calamine)
+    direct = {name: _normalise(value) for name, value in book.read_cells(entry, wanted).items()}
+    assert direct[wanted[0]] == 2 and direct[wanted[4]] == "是"
+    for engine in ("calamine", "openpyxl"):
+        sheet = read_branch_workbook(path, engine=engine).sheets[0]
+        expected = {name: reader_normalise(sheet.values[name]) for name in wanted}
+        assert direct == expected, engine
+        if engine == "calamine":  # the same types too (openpyxl reads whole numbers as int)
+            assert [type(v) for v in direct.values()] == [type(v) for v in expected.values()]
+
+
+def test_input_cells_calamine_reads_its_own_way_are_left_to_it(tmp_path: Path) -> None:
+    """Dates, errors, trimmed and escaped text: the values calamine gives, as before."""
+    import python_calamine
+
+    path = _template(tmp_path)
+    wanted = _craft_cells(path, "第二支部", LEFT_TO_CALAMINE, date_style=True)
+    book = XlsxFileBook(path)
+    entry = next(e for e in book.branch_sheets() if e.sheet == "第二支部")
+    got = book.read_cells(entry, wanted)
+    book.close()
+    rows = (
+        python_calamine.CalamineWorkbook.from_path(str(path))
+        .get_sheet_by_name("第二支部")
+        .to_python(skip_empty_area=False)
+    )
+    expected = {name: rows[entry.cells[name].row][entry.cells[name].col] for name in wanted}
+    assert got == expected
+    assert isinstance(got[wanted[0]], datetime.date)
+
+
+def test_unchanged_parts_are_copied_still_compressed(tmp_path: Path) -> None:
+    """Parts nobody changed keep their compressed bytes; changed parts are compressed anew."""
+    template = _template(tmp_path)
+    fast = tmp_path / "fast.xlsx"  # compressed at level 1: recompressing would change the sizes
+    with (
+        zipfile.ZipFile(template) as source,
+        zipfile.ZipFile(fast, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target,
+    ):
+        for info in source.infolist():
+            target.writestr(info, source.read(info), zipfile.ZIP_DEFLATED, compresslevel=1)
+    package = Package(fast)
+    package.set_text("docProps/custom.xml", package.text("docProps/custom.xml") + " ")
+    package.save(tmp_path / "out.xlsx")
+
+    with zipfile.ZipFile(fast) as before, zipfile.ZipFile(tmp_path / "out.xlsx") as after:
+        assert after.testzip() is None
+        assert [i.filename for i in after.infolist()] == [i.filename for i in before.infolist()]
+        assert after.read("docProps/custom.xml") == before.read("docProps/custom.xml") + b" "
+        recompressing_shows = False
+        for info in before.infolist():
+            if info.filename != "docProps/custom.xml":
+                copied = after.getinfo(info.filename)
+                assert (copied.CRC, copied.compress_size) == (info.CRC, info.compress_size)
+                # Less zlib's 2-byte header and 4-byte checksum: the size at the default level.
+                level_6 = len(zlib.compress(before.read(info), 6)) - 6
+                recompressing_shows |= level_6 != info.compress_size
+        assert recompressing_shows

@@ -195,16 +195,32 @@ def _resolved(path: Path) -> Path:
         return path.absolute()
 
 
-def _file_digest(path: Path) -> tuple[str, int, _dt.datetime]:
+# A filled workbook is tens of KiB and is read into memory whole; a larger file found in an
+# input folder (anything saved as .xlsx) is hashed piece by piece and parsed from disk.
+_WHOLE_FILE_LIMIT = 32 << 20
+
+
+def _read_source(path: Path) -> tuple[bytes | None, str, int, _dt.datetime]:
+    """The file's bytes, their SHA-256, size and modification time (local, to the second).
+
+    Up to ``_WHOLE_FILE_LIMIT`` the bytes are returned, so the workbook is parsed from exactly
+    the bytes the digest describes, without reading the file again; above it they are None.
+    """
+    data: bytes | None = None
     digest = hashlib.sha256()
-    size = 0
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    stat = path.stat()
+        stat = os.fstat(handle.fileno())
+        if stat.st_size <= _WHOLE_FILE_LIMIT:
+            data = handle.read()
+            digest.update(data)
+            size = len(data)
+        else:
+            size = 0
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
     modified = _dt.datetime.fromtimestamp(int(stat.st_mtime))
-    return digest.hexdigest(), size, modified
+    return data, digest.hexdigest(), size, modified
 
 
 def _year_text(raw: object) -> str | None:
@@ -272,6 +288,8 @@ def stale_cached_values(
 def _input_problems(
     standard: Standard, sheet: BranchSheet, assessment: Assessment, display: str
 ) -> list[Problem]:
+    if not assessment.problems:
+        return []
     rules_by_name = {names.deduction_name(rule): rule for rule in standard.rules}
     problems: list[Problem] = []
     for problem in assessment.problems:
@@ -326,7 +344,8 @@ def assign_ranks(entries: list[BranchEntry]) -> list[BranchEntry]:
 
 # Below this many files, reading in worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 64
-_CHUNK_FILES = 16
+_MIN_CHUNK_FILES = 16
+_MAX_CHUNK_FILES = 64
 
 
 def consolidate(
@@ -366,6 +385,7 @@ def consolidate(
     for report in _read_all(standard_id, files, workers):
         errors.extend(report.errors)
         warnings.extend(report.warnings)
+        kept: list[str] = []  # this file's branch sheets in the summary
         for found in report.branches:
             if found.entry.branch in first_place:
                 # Left out of the summary, but its own problems are still worth fixing now.
@@ -377,11 +397,12 @@ def consolidate(
             warnings.extend(found.warnings)
             found.entry.order = len(entries)
             entries.append(found.entry)
+            kept.append(found.entry.sheet)
         if report.source is not None:
-            kept = {e.sheet for e in entries if e.file == report.display}
-            sources.append(
-                replace(report.source, sheets=tuple(s for s in report.source.sheets if s in kept))
-            )
+            source = report.source
+            if len(kept) < len(source.sheets):  # a branch sheet left out as a duplicate
+                source = replace(source, sheets=tuple(s for s in source.sheets if s in kept))
+            sources.append(source)
             years[report.display] = report.year
         done += 1
         if progress is not None:
@@ -445,15 +466,41 @@ def _read_all(
         for path, display in files:
             yield read_file(standard, path, display)
         return
-    chunks = [files[i : i + _CHUNK_FILES] for i in range(0, len(files), _CHUNK_FILES)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for reports in pool.map(_read_chunk, [standard_id] * len(chunks), chunks):
+    size = _chunk_size(len(files), workers)
+    starts = range(0, len(files), size)
+    # Each worker gets the file list once, when it starts; a task is then just where its
+    # chunk starts and ends in that list.
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_start_worker, initargs=(standard_id, files)
+    ) as pool:
+        for reports in pool.map(_read_chunk, starts, [start + size for start in starts]):
             yield from reports
 
 
-def _read_chunk(standard_id: str, files: list[tuple[Path, str]]) -> list[_FileReport]:
-    standard = load_standard(standard_id)
-    return [read_file(standard, path, display) for path, display in files]
+def _chunk_size(files: int, workers: int) -> int:
+    """Files a worker reads per task: about eight tasks a worker, 16 to 64 files each.
+
+    Every task costs the main process a message to send and one to receive, so tasks should
+    be large; but while the last task runs the other workers idle, so not too large.
+    """
+    return max(_MIN_CHUNK_FILES, min(_MAX_CHUNK_FILES, math.ceil(files / (workers * 8))))
+
+
+# What a worker process reads: the standard and every input file (set when it starts).
+_worker_job: tuple[Standard, list[tuple[Path, str]]] | None = None
+
+
+def _start_worker(standard_id: str, files: list[tuple[Path, str]]) -> None:
+    """In a new worker process: remember the job (the standard is loaded once per process)."""
+    global _worker_job
+    _worker_job = (load_standard(standard_id), files)
+
+
+def _read_chunk(start: int, stop: int) -> list[_FileReport]:
+    """In a worker process: reports on ``files[start:stop]`` of the job."""
+    assert _worker_job is not None, "not a worker process started by _start_worker"
+    standard, files = _worker_job
+    return [read_file(standard, path, display) for path, display in files[start:stop]]
 
 
 def _pickle_standard(standard: Standard) -> tuple[Callable[[str], Standard], tuple[str]]:
@@ -469,13 +516,13 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
     """Read, check and assess one workbook on its own (no cross-file checks)."""
     report = _FileReport(path, display)
     try:
-        sha, size, modified = _file_digest(path)
+        data, sha, size, modified = _read_source(path)
     except OSError as error:
         report.errors.append(Problem(display, None, None, f"无法读取：{describe_os_error(error)}"))
         return report
     try:
         # One pass over the package: identity (custom properties) and branch sheets together.
-        book = read_branch_workbook(path)
+        book = read_branch_workbook(path, data=data)
     except WorkbookReadError:
         report.errors.append(
             Problem(display, None, None, "不是可读取的 Excel 工作簿（文件损坏或不是 .xlsx/.xlsm）")

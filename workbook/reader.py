@@ -1,7 +1,7 @@
 """Reading branch sheets back from filled workbooks, by the contract's defined names.
 
 The package structure (sheets, defined names, custom properties) is parsed from the xlsx XML
-with defusedxml; cell values come from python-calamine (fast) or openpyxl. Values are normalised
+(DTDs refused, see ``_parse_xml``); cell values come from python-calamine (fast) or openpyxl. Values are normalised
 at this edge so nothing past it knows which library read the file.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import io
 import re
 import xml.etree.ElementTree as StdElementTree
 import zipfile
@@ -16,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
-
 
 from . import names
 from .errors import WorkbookReadError
@@ -30,6 +30,7 @@ _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_new_tuple = tuple.__new__
 
 
 def column_letters(col: int) -> str:
@@ -77,6 +78,37 @@ class PackageInfo:
     properties: dict[str, str]  # custom document properties
 
 
+class _ContractNames(NamedTuple):
+    """The defined names of one standard's contract, as branch sheets are read by them."""
+
+    required: tuple[str, ...]
+    rule_inputs: tuple[tuple[str, str, str], ...]  # (rule id, 扣分 name, 扣分说明 name)
+    veto_inputs: tuple[str, ...]  # one per veto condition, in order
+
+
+_contracts: dict[int, tuple[Standard, _ContractNames]] = {}
+
+
+def _contract_names(standard: Standard) -> _ContractNames:
+    """The contract's names for ``standard``, worked out once rather than for every sheet.
+
+    Cached by identity: hashing a standard hashes every item and rule, which costs more than
+    working the names out. Each entry keeps its standard alive, so an id is never reused.
+    """
+    entry = _contracts.get(id(standard))
+    if entry is None:
+        contract = _ContractNames(
+            required=tuple(names.required_names(standard)),
+            rule_inputs=tuple(
+                (rule.id, names.deduction_name(rule), names.note_name(rule))
+                for rule in standard.rules
+            ),
+            veto_inputs=tuple(names.veto_name(n) for n in range(1, len(standard.vetoes) + 1)),
+        )
+        entry = _contracts[id(standard)] = (standard, contract)
+    return entry[1]
+
+
 @dataclass
 class BranchSheet:
     """One branch sheet of a workbook: where its named cells are and what they hold."""
@@ -95,16 +127,16 @@ class BranchSheet:
 
     def missing_names(self, standard: Standard) -> list[str]:
         """Contract names this sheet lacks (or whose reference is broken)."""
-        return [name for name in names.required_names(standard) if name not in self.cells]
+        return [name for name in _contract_names(standard).required if name not in self.cells]
 
     def raw_inputs(self, standard: Standard) -> RawBranchInputs:
         """The branch's input values, keyed as the engine expects."""
+        contract = _contract_names(standard)
+        values = self.values
         return RawBranchInputs(
-            deductions={r.id: self.values.get(names.deduction_name(r)) for r in standard.rules},
-            notes={r.id: self.values.get(names.note_name(r)) for r in standard.rules},
-            vetoes=[
-                self.values.get(names.veto_name(n)) for n in range(1, len(standard.vetoes) + 1)
-            ],
+            deductions={rule_id: values.get(name) for rule_id, name, _ in contract.rule_inputs},
+            notes={rule_id: values.get(name) for rule_id, _, name in contract.rule_inputs},
+            vetoes=[values.get(name) for name in contract.veto_inputs],
         )
 
     def label(self, name: str) -> str:
@@ -146,17 +178,17 @@ def _parse_cell(cell: str) -> tuple[int, int] | None:
     return int(match.group(2)) - 1, column_index(match.group(1))
 
 
-def _parse_ref(text: str) -> tuple[str, int, int] | None:
-    """``'第一支部'!$E$5`` -> ("第一支部", 4, 4); None for ranges, #REF! and the like."""
-    sheet, bang, cell = text.strip().lstrip("=").rpartition("!")
-    if not bang:
-        return None
+def _unquote_sheet(text: str) -> str | None:
+    """The sheet part of a reference as a name: ``'第一支部'`` -> 第一支部; None if malformed.
+
+    A leading ``=`` (and whitespace before it) is allowed, as in ``='第一支部'!$E$5``.
+    """
+    sheet = text.lstrip().lstrip("=")
     if sheet.startswith("'") and sheet.endswith("'") and len(sheet) >= 2:
-        sheet = sheet[1:-1].replace("''", "'")
-    elif not sheet or "'" in sheet:
+        return sheet[1:-1].replace("''", "'")
+    if not sheet or "'" in sheet:
         return None
-    position = _parse_cell(cell)
-    return (sheet, *position) if position else None
+    return sheet
 
 
 def _parse_xml(data: bytes) -> Any:
@@ -172,15 +204,25 @@ def _parse_xml(data: bytes) -> Any:
     return StdElementTree.fromstring(data)
 
 
-def read_package_info(path: str | Path) -> PackageInfo:
+def _open_package(path: Path, data: bytes | None) -> zipfile.ZipFile:
+    """The zip package from ``data`` when the caller already read the file, else from disk."""
+    return zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
+
+
+def read_package_info(path: str | Path, *, data: bytes | None = None) -> PackageInfo:
     """Parse sheet order, sheet-scoped defined names and custom properties of an xlsx package.
+
+    Args:
+        path: the workbook file (named in messages).
+        data: the file's contents when the caller has read them already; the file is then not
+            opened again.
 
     Raises:
         WorkbookReadError: the file is missing, not a zip package or not a workbook.
     """
     path = Path(path)
     try:
-        with zipfile.ZipFile(path) as package:
+        with _open_package(path, data) as package:
             workbook_xml = package.read("xl/workbook.xml")
             try:
                 custom_xml: bytes | None = package.read("docProps/custom.xml")
@@ -197,16 +239,10 @@ def read_package_info(path: str | Path) -> PackageInfo:
     except StdElementTree.ParseError:
         raise WorkbookReadError(f"{path.name} 已损坏：xl/workbook.xml 无法解析") from None
     sheet_names = tuple(s.get("name", "") for s in root.iter(f"{_NS_MAIN}sheet"))
-    local_names: dict[str, dict[str, CellRef | None]] = {s: {} for s in sheet_names}
     defined_names = root.find(f"{_NS_MAIN}definedNames")
-    for element in defined_names if defined_names is not None else ():
-        local_id = element.get("localSheetId")
-        if local_id is None or not local_id.isdigit() or int(local_id) >= len(sheet_names):
-            continue
-        owner = sheet_names[int(local_id)]
-        parsed = _parse_ref(element.text or "")
-        ref = CellRef(parsed[0], parsed[1], parsed[2]) if parsed and parsed[0] == owner else None
-        local_names[owner][element.get("name", "")] = ref
+    local_names = _sheet_scoped_names(
+        sheet_names, defined_names if defined_names is not None else ()
+    )
     properties: dict[str, str] = {}
     if custom_xml:
         try:
@@ -219,10 +255,60 @@ def read_package_info(path: str | Path) -> PackageInfo:
     return PackageInfo(sheet_names, local_names, properties)
 
 
+def _sheet_scoped_names(
+    sheet_names: tuple[str, ...], defined_names: Iterable[Any]
+) -> dict[str, dict[str, CellRef | None]]:
+    """Sheet -> name -> cell for every ``definedName`` element scoped to a sheet.
+
+    A name whose reference is not a single cell of its own sheet maps to None. A template has
+    about ninety names a branch sheet, all referring to that sheet: each distinct
+    ``localSheetId`` and sheet part of a reference is interpreted once per workbook.
+    """
+    local_names: dict[str, dict[str, CellRef | None]] = {s: {} for s in sheet_names}
+    owners: dict[str | None, str | None] = {}  # localSheetId -> the sheet it scopes a name to
+    referred: dict[str, str | None] = {}  # sheet part of a reference -> the sheet it names
+    for element in defined_names:
+        local_id = element.get("localSheetId")
+        try:
+            owner = owners[local_id]
+        except KeyError:
+            owner = owners[local_id] = _scope_sheet(local_id, sheet_names)
+        if owner is None:
+            continue
+        sheet_text, bang, cell = (element.text or "").rpartition("!")
+        ref = None
+        if bang:
+            try:
+                sheet = referred[sheet_text]
+            except KeyError:
+                sheet = referred[sheet_text] = _unquote_sheet(sheet_text)
+            if sheet == owner:
+                position = _parse_cell(cell.rstrip())
+                if position is not None:
+                    # The same as CellRef(owner, *position) without the named tuple's
+                    # Python-level __new__: a fifth of this loop's time.
+                    ref = _new_tuple(CellRef, (owner, *position))
+        local_names[owner][element.get("name", "")] = ref
+    return local_names
+
+
+def _scope_sheet(local_id: str | None, sheet_names: tuple[str, ...]) -> str | None:
+    """The sheet a ``localSheetId`` attribute scopes a name to; None for a workbook name."""
+    if local_id is None or not local_id.isdigit() or int(local_id) >= len(sheet_names):
+        return None
+    return sheet_names[int(local_id)]
+
+
+# Cell value types passed through as they are (a plain date is not: it becomes a datetime).
+_PLAIN_VALUE_TYPES = frozenset({float, int, str, bool, _dt.datetime, _dt.time, _dt.timedelta})
+
+
 def _normalise(value: object) -> object:
     """One cell value as the engine sees it: None for blank, int/float, str, bool, dates."""
     if value is None or value == "":
         return None
+    if type(value) in _PLAIN_VALUE_TYPES:  # nearly every cell: decided without isinstance
+        return value
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
         # calamine gives midnight date-times as dates, openpyxl as datetimes: agree on datetime.
         return _dt.datetime.combine(value, _dt.time())
@@ -233,71 +319,83 @@ def _normalise(value: object) -> object:
     return str(value)
 
 
-def _read_values_calamine(path: Path, wanted: dict[str, list[CellRef]]) -> dict[CellRef, object]:
+def _read_values_calamine(path: Path, data: bytes | None, sheets: list[BranchSheet]) -> None:
+    """Fill in every named cell's value of ``sheets`` with python-calamine."""
     import python_calamine
 
-    values: dict[CellRef, object] = {}
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        if data is not None:
+            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        else:
+            book = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.CalamineError as error:
         raise WorkbookReadError(f"{path.name} 无法读取：{error}") from None
     except Exception as error:  # calamine raises plain errors for some corrupt packages
         raise WorkbookReadError(f"{path.name} 无法读取：{error}") from None
     try:
-        for sheet_name, refs in wanted.items():
-            rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-            for ref in refs:
+        for sheet in sheets:
+            rows = book.get_sheet_by_name(sheet.sheet).to_python(skip_empty_area=False)
+            values: dict[str, object] = {}
+            for name, ref in sheet.cells.items():
                 row = rows[ref.row] if ref.row < len(rows) else ()
-                values[ref] = _normalise(row[ref.col] if ref.col < len(row) else None)
+                values[name] = _normalise(row[ref.col] if ref.col < len(row) else None)
+            sheet.values = values
     except Exception as error:
         raise WorkbookReadError(f"{path.name} 无法读取：{error}") from None
     finally:
         book.close()
-    return values
 
 
-def _read_values_openpyxl(path: Path, wanted: dict[str, list[CellRef]]) -> dict[CellRef, object]:
+def _read_values_openpyxl(path: Path, data: bytes | None, sheets: list[BranchSheet]) -> None:
+    """Fill in every named cell's value of ``sheets`` with openpyxl."""
     import openpyxl
 
-    values: dict[CellRef, object] = {}
     try:
-        book = openpyxl.load_workbook(path, data_only=True, read_only=False, keep_links=False)
+        book = openpyxl.load_workbook(
+            io.BytesIO(data) if data is not None else path,
+            data_only=True,
+            read_only=False,
+            keep_links=False,
+        )
     except Exception as error:
         raise WorkbookReadError(f"{path.name} 无法读取：{error}") from None
     try:
-        for sheet_name, refs in wanted.items():
-            sheet = book[sheet_name]
-            for ref in refs:
-                values[ref] = _normalise(sheet.cell(ref.row + 1, ref.col + 1).value)
+        for sheet in sheets:
+            cells = book[sheet.sheet]
+            sheet.values = {
+                name: _normalise(cells.cell(ref.row + 1, ref.col + 1).value)
+                for name, ref in sheet.cells.items()
+            }
     finally:
         book.close()
-    return values
 
 
 def read_branch_workbook(
-    path: str | Path, engine: Engine = "calamine", extra_names: Iterable[str] = ()
+    path: str | Path,
+    engine: Engine = "calamine",
+    extra_names: Iterable[str] = (),
+    *,
+    data: bytes | None = None,
 ) -> BranchWorkbook:
     """Read every branch sheet (a sheet with a ``branch_name`` name) of a workbook.
 
     All named cells of each branch sheet are read, so callers get inputs and cached outputs.
+    A caller that has read the file already (to hash it, say) passes its contents as ``data``:
+    the package is then parsed from those bytes and the file is not opened again.
 
     Raises:
         WorkbookReadError: the file is not a readable workbook.
     """
     path = Path(path)
-    info = read_package_info(path)
+    info = read_package_info(path, data=data)
     sheets: list[BranchSheet] = []
-    wanted: dict[str, list[CellRef]] = {}
     for sheet_name in info.sheet_names:
         local = info.local_names.get(sheet_name, {})
         if names.BRANCH_NAME not in local:
             continue
         cells = {name: ref for name, ref in local.items() if ref is not None}
         sheets.append(BranchSheet(path, sheet_name, cells))
-        wanted[sheet_name] = list(cells.values())
     if sheets:
         reader = _read_values_calamine if engine == "calamine" else _read_values_openpyxl
-        values = reader(path, wanted)
-        for sheet in sheets:
-            sheet.values = {name: values.get(ref) for name, ref in sheet.cells.items()}
+        reader(path, data, sheets)
     return BranchWorkbook(path, info, sheets)

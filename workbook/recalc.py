@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from defusedxml import ElementTree
 
@@ -73,8 +73,12 @@ class RecalcBook(Protocol):
         """Every sheet that defines ``branch_name``, in tab order, with its names."""
         ...
 
-    def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
-        """The values of a rectangle of cells in one read (blank cells are None)."""
+    def read_cells(self, entry: BranchSheetNames, wanted: Sequence[str]) -> dict[str, object]:
+        """The values of the named cells ``wanted`` of a branch sheet, in one read.
+
+        Blank cells are None. A book may read more of the sheet in the same read (Excel reads
+        the block that holds all the sheet's named cells).
+        """
         ...
 
     def write_sheet(self, update: SheetUpdate) -> None:
@@ -137,16 +141,23 @@ class RecalcReport:
         )
 
 
+# Cell value types passed through as they are, told apart without isinstance (the usual case).
+_PLAIN_VALUE_TYPES = frozenset({float, int, str, bool, _dt.date, _dt.datetime, _dt.time})
+
+
 def _normalise(value: object) -> object:
     """A cell value as the engine takes it: None for blank, else int/float/str/bool/date."""
     if value is None or value == "":
         return None
+    if type(value) in _PLAIN_VALUE_TYPES:
+        return value
     if isinstance(value, bool | int | float | str | _dt.date | _dt.time | _dt.timedelta):
         return value
     return str(value)
 
 
-def _block_bounds(cells: Mapping[str, CellRef]) -> tuple[CellRef, CellRef]:
+def block_bounds(cells: Mapping[str, CellRef]) -> tuple[CellRef, CellRef]:
+    """The first and the last cell of the smallest block that holds all of ``cells``."""
     refs = list(cells.values())
     sheet = refs[0].sheet
     first = CellRef(sheet, min(r.row for r in refs), min(r.col for r in refs))
@@ -154,55 +165,72 @@ def _block_bounds(cells: Mapping[str, CellRef]) -> tuple[CellRef, CellRef]:
     return first, last
 
 
-def _sheet_values(book: RecalcBook, entry: BranchSheetNames) -> dict[str, object]:
-    first, last = _block_bounds(entry.cells)
-    block = book.read_block(entry.sheet, first, last)
+def values_in_block(
+    block: Sequence[Sequence[object]],
+    first: CellRef,
+    cells: Mapping[str, CellRef],
+    wanted: Sequence[str],
+) -> dict[str, object]:
+    """The values of the named cells ``wanted`` in ``block``, a block read from cell ``first``."""
     values: dict[str, object] = {}
-    for name, ref in entry.cells.items():
+    for name in wanted:
+        ref = cells[name]
         row = block[ref.row - first.row] if ref.row - first.row < len(block) else []
         offset = ref.col - first.col
-        values[name] = _normalise(row[offset] if offset < len(row) else None)
+        values[name] = row[offset] if offset < len(row) else None
     return values
 
 
-def _raw_inputs(standard: Standard, values: Mapping[str, object]) -> RawBranchInputs:
+@dataclass(frozen=True)
+class ContractNames:
+    """The names recalculation reads and writes on every branch sheet of one standard."""
+
+    required: tuple[str, ...]
+    inputs: tuple[str, ...]  # every input cell, branch_name first
+    rule_inputs: tuple[tuple[str, str, str], ...]  # (rule id, 扣分 name, 扣分说明 name)
+    vetoes: tuple[str, ...]  # one per veto condition, in order
+    item_scores: tuple[str, ...]  # one per item, in order
+    checks: tuple[tuple[str, str], ...]  # (input name, the name of its 检查 cell)
+
+    @classmethod
+    def of(cls, standard: Standard) -> ContractNames:
+        """The names of ``standard``'s contract (worked out once, not for every sheet)."""
+        veto_numbers = range(1, len(standard.vetoes) + 1)
+        return cls(
+            required=tuple(names.required_names(standard)),
+            inputs=tuple(names.input_names(standard)),
+            rule_inputs=tuple(
+                (r.id, names.deduction_name(r), names.note_name(r)) for r in standard.rules
+            ),
+            vetoes=tuple(names.veto_name(n) for n in veto_numbers),
+            item_scores=tuple(names.item_score_name(item.number) for item in standard.items),
+            checks=tuple((names.deduction_name(r), names.check_name(r)) for r in standard.rules)
+            + tuple((names.veto_name(n), names.veto_check_name(n)) for n in veto_numbers),
+        )
+
+
+def _raw_inputs(contract: ContractNames, values: Mapping[str, object]) -> RawBranchInputs:
     return RawBranchInputs(
-        deductions={r.id: values.get(names.deduction_name(r)) for r in standard.rules},
-        notes={r.id: values.get(names.note_name(r)) for r in standard.rules},
-        vetoes=[values.get(names.veto_name(n)) for n in range(1, len(standard.vetoes) + 1)],
+        deductions={rule_id: values.get(name) for rule_id, name, _ in contract.rule_inputs},
+        notes={rule_id: values.get(name) for rule_id, _, name in contract.rule_inputs},
+        vetoes=[values.get(name) for name in contract.vetoes],
     )
-
-
-def _input_names(standard: Standard) -> list[str]:
-    return [names.deduction_name(r) for r in standard.rules] + [
-        names.veto_name(n) for n in range(1, len(standard.vetoes) + 1)
-    ]
-
-
-def _check_names(standard: Standard) -> dict[str, str]:
-    """Input name -> the name of its 检查 cell."""
-    checks = {names.deduction_name(r): names.check_name(r) for r in standard.rules}
-    checks.update(
-        {names.veto_name(n): names.veto_check_name(n) for n in range(1, len(standard.vetoes) + 1)}
-    )
-    return checks
 
 
 def sheet_update(
-    standard: Standard, entry: BranchSheetNames, assessment: Assessment
+    contract: ContractNames, entry: BranchSheetNames, assessment: Assessment
 ) -> SheetUpdate:
     """The cells to write for one assessed branch sheet (a pure function of the assessment)."""
     cells = entry.cells
     outputs: dict[str, tuple[CellRef, CellValue]] = {}
-    for item, score in zip(standard.items, assessment.item_scores, strict=True):
-        name = names.item_score_name(item.number)
+    for name, score in zip(contract.item_scores, assessment.item_scores, strict=True):
         outputs[name] = (cells[name], score if score is not None else INVALID)
     outputs[names.TOTAL_SCORE] = (cells[names.TOTAL_SCORE], assessment.total_text)
     outputs[names.GRADE] = (cells[names.GRADE], assessment.grade_text)
     by_field = {p.field: p for p in assessment.problems}
     marks: dict[CellRef, str] = {}
     unmarks: list[CellRef] = []
-    for input_name, check_name in _check_names(standard).items():
+    for input_name, check_name in contract.checks:
         problem = by_field.get(input_name)
         if check_name in cells:
             outputs[check_name] = (cells[check_name], problem.short if problem else "")
@@ -257,8 +285,9 @@ def recalculate(book: RecalcBook) -> RecalcReport:
         raise TemplateMismatchError(
             "工作簿中没有支部工作表（找不到名称 branch_name），不是考评定级表"
         )
+    contract = ContractNames.of(standard)
     for entry in entries:
-        missing = [n for n in names.required_names(standard) if n not in entry.cells]
+        missing = [n for n in contract.required if n not in entry.cells]
         if missing:
             raise TemplateMismatchError(
                 f"工作表“{entry.sheet}”缺少名称 {'、'.join(missing)}，"
@@ -266,14 +295,17 @@ def recalculate(book: RecalcBook) -> RecalcReport:
             )
     outcomes: list[BranchOutcome] = []
     for entry in entries:
-        values = _sheet_values(book, entry)
-        assessment = assess_branch(standard, _raw_inputs(standard, values))
+        values = {
+            name: _normalise(value)
+            for name, value in book.read_cells(entry, contract.inputs).items()
+        }
+        assessment = assess_branch(standard, _raw_inputs(contract, values))
         branch_value = values.get(names.BRANCH_NAME)
         branch = str(branch_value).strip() if branch_value is not None else ""
         problems = tuple(
             LabelledProblem(entry.cells[p.field].label, p) for p in assessment.problems
         )
-        book.write_sheet(sheet_update(standard, entry, assessment))
+        book.write_sheet(sheet_update(contract, entry, assessment))
         outcomes.append(BranchOutcome(entry.sheet, branch or entry.sheet, assessment, problems))
     book.write_overview(overview(standard, outcomes))
     return RecalcReport(standard, tuple(outcomes))
@@ -282,28 +314,42 @@ def recalculate(book: RecalcBook) -> RecalcReport:
 # --- the file adapter ------------------------------------------------------------------------
 
 
-class XlsxFileBook:
-    """A workbook file as a ``RecalcBook``: values from python-calamine, edits to the XML.
+class _SheetXml(NamedTuple):
+    """A worksheet part as read: its ``<sheetData>`` element as text (the cells, read and
+    edited), the bytes before and after it (kept as they are)."""
 
-    Only the branch sheets' computed cells (cached values, formulas kept), the style and the
-    note of marked input cells, ``xl/styles.xml`` (when a mark format is new) and the 总览 sheet
-    change; every other part of the package is copied byte for byte.
+    data: bytes
+    before: bytes
+    cells: str
+    after: bytes
+
+
+class XlsxFileBook:
+    """A workbook file as a ``RecalcBook``: values and edits in the sheets' XML.
+
+    Each branch sheet's named cells are found in its XML once, to read the inputs
+    (``xlsx_values``, with python-calamine for what it cannot read with certainty) and to
+    rewrite the computed cells. Only the branch sheets' computed cells (cached values, formulas
+    kept), the style and the note of marked input cells, ``xl/styles.xml`` (when a mark format
+    is new) and the 总览 sheet change; every other part of the package is copied byte for byte.
     """
 
     def __init__(self, path: str | Path) -> None:
         from .xlsx_patch import (
+            CellSpans,
             MarkStyles,
             Package,
             custom_properties,
             sheet_scoped_names,
             workbook_sheets,
         )
+        from .xlsx_values import CellValueReader
 
         self.path = Path(path)
         self.package = Package(self.path)
         try:
             entries = workbook_sheets(self.package)
-            self._names = sheet_scoped_names(self.package)
+            self._names = sheet_scoped_names(self.package, [entry.name for entry in entries])
         except ElementTree.ParseError:
             raise WorkbookReadError(f"{self.path.name} 已损坏：工作簿结构无法解析") from None
         self._sheets = {s.name: s for s in entries}
@@ -313,6 +359,9 @@ class XlsxFileBook:
             if "xl/styles.xml" in self.package.parts
             else None
         )
+        self._values = CellValueReader(self.package)
+        # Sheet -> its cells' XML and where its named cells are in it, from reading to writing.
+        self._read: dict[str, tuple[_SheetXml, CellSpans]] = {}
         self._calamine: object | None = None
 
     def standard_id(self) -> str | None:
@@ -322,34 +371,62 @@ class XlsxFileBook:
         result = []
         for sheet, local in self._names.items():
             if names.BRANCH_NAME in local:
-                cells = {n: CellRef(*ref) for n, ref in local.items() if ref is not None}
+                cells = {n: ref for n, ref in local.items() if ref is not None}
                 result.append(BranchSheetNames(sheet, cells))
         return result
 
-    def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
+    def read_cells(self, entry: BranchSheetNames, wanted: Sequence[str]) -> dict[str, object]:
+        from .xlsx_patch import locate_cells
+        from .xlsx_values import UNREADABLE
+
+        sheet_xml = self._sheet_xml(self._sheets[entry.sheet].part)
+        xml = sheet_xml.cells
+        located = locate_cells(xml, [(ref.row, ref.col) for ref in entry.cells.values()])
+        self._read[entry.sheet] = (sheet_xml, located)
+        if "<sheetData" not in xml:  # cells written with a namespace prefix
+            return self._read_with_calamine(entry, wanted)
+        values: dict[str, object] = {}
+        for name in wanted:
+            ref = entry.cells[name]
+            span = located.get((ref.row, ref.col))
+            value = self._values.value(xml[span[0] : span[1]] if span else None)
+            if value is UNREADABLE:
+                return self._read_with_calamine(entry, wanted)
+            values[name] = value
+        return values
+
+    def _sheet_xml(self, part: str) -> _SheetXml:
+        before, cells, after = self.package.text_between(part, "<sheetData", "</sheetData>")
+        return _SheetXml(self.package.parts[part], before, cells, after)
+
+    def _read_with_calamine(
+        self, entry: BranchSheetNames, wanted: Sequence[str]
+    ) -> dict[str, object]:
         import python_calamine
 
         try:
             if self._calamine is None:
                 self._calamine = python_calamine.CalamineWorkbook.from_path(str(self.path))
-            rows = self._calamine.get_sheet_by_name(sheet).to_python(  # type: ignore[attr-defined]
+            rows = self._calamine.get_sheet_by_name(entry.sheet).to_python(  # type: ignore[attr-defined]
                 skip_empty_area=False
             )
         except Exception as error:  # calamine raises plain errors for corrupt sheets
             raise WorkbookReadError(
-                f"{self.path.name} 的工作表“{sheet}”无法读取：{error}"
+                f"{self.path.name} 的工作表“{entry.sheet}”无法读取：{error}"
             ) from None
         # Values are normalised where they are picked (``_normalise``), not here.
-        return [list(row[first.col : last.col + 1]) for row in rows[first.row : last.row + 1]]
+        return values_in_block(rows, CellRef(entry.sheet, 0, 0), entry.cells, wanted)
 
     def write_sheet(self, update: SheetUpdate) -> None:
         from .xlsx_notes import write_notes
         from .xlsx_patch import CellEdit, edit_cells
 
         part = self._sheets[update.sheet].part
-        xml = self.package.text(part)
+        sheet_xml, located = self._read.pop(update.sheet, (None, None))
+        if sheet_xml is None or sheet_xml.data is not self.package.parts[part]:
+            sheet_xml, located = self._sheet_xml(part), None
         edits: dict[tuple[int, int], CellEdit] = {
-            (ref.row, ref.col): CellEdit(value=value, set_value=True)
+            (ref.row, ref.col): CellEdit(value, set_value=True)
             for ref, value in update.outputs.values()
         }
         if self._styles is not None:
@@ -358,9 +435,9 @@ class XlsxFileBook:
             if self._styles.had_marks:
                 for ref in update.unmarks:
                     edits[(ref.row, ref.col)] = CellEdit(restyle=self._styles.original)
-        new_xml = edit_cells(xml, edits)
-        if new_xml != xml:
-            self.package.set_text(part, new_xml)
+        cells = edit_cells(sheet_xml.cells, edits, located)
+        if cells != sheet_xml.cells:
+            self.package.parts[part] = sheet_xml.before + cells.encode("utf-8") + sheet_xml.after
         entry = self._sheets[update.sheet]
         write_notes(self.package, part, entry.index + 1, update.marks)
 
@@ -372,7 +449,9 @@ class XlsxFileBook:
         if existing is not None:
             self.package.set_text(existing.part, xml)
         else:
-            self._sheets[OVERVIEW_SHEET] = add_worksheet(self.package, OVERVIEW_SHEET, xml)
+            self._sheets[OVERVIEW_SHEET] = add_worksheet(
+                self.package, OVERVIEW_SHEET, xml, list(self._sheets.values())
+            )
 
     def save(self, path: str | Path) -> None:
         """Write the edited package to ``path`` (use ``atomic_output`` around it)."""

@@ -186,6 +186,11 @@ def score_item(
         for rule in item.rules
         if deductions.get(rule.id, Decimal(0)) != 0
     )
+    return _item_result(item, counted)
+
+
+def _item_result(item: Item, counted: tuple[Deduction, ...]) -> ItemResult:
+    """An item's result from its counted (non-zero) deductions, in rule order."""
     deducted = sum((d.points for d in counted), Decimal(0))
     score = max(Decimal(0), item.points - deducted)
     return ItemResult(item=item, deductions=counted, deducted=deducted, score=score)
@@ -219,6 +224,13 @@ def score_branch(
         if not 1 <= number <= len(standard.vetoes):
             raise ValueError(f"unknown veto number {number}")
     items = tuple(score_item(item, deductions, notes) for item in standard.items)
+    return _branch_result(standard, items, veto_numbers)
+
+
+def _branch_result(
+    standard: Standard, items: tuple[ItemResult, ...], veto_numbers: tuple[int, ...]
+) -> BranchResult:
+    """The total and grade of scored items; ``veto_numbers`` ascending, each once."""
     total = sum((result.score for result in items), Decimal(0))
     score_grade = standard.grade_for(total)
     grade = standard.veto_grade if veto_numbers else score_grade
@@ -280,21 +292,26 @@ def note_text(raw: object) -> str:
 def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
     """Validate one branch's raw inputs and score it.
 
-    Every input is checked; all problems are returned at once, in sheet order.
+    Every input is checked; all problems are returned at once, in sheet order. Each item is
+    scored once, as its inputs are validated: the same result as :func:`score_branch` gives
+    for the validated inputs, without checking them a second time.
     """
     problems: list[InputProblem] = []
-    deductions: dict[str, Decimal] = {}
-    item_scores: list[Decimal | None] = []
+    items: list[ItemResult | None] = []  # None for an item with an invalid input
     for item in standard.items:
+        counted: list[Deduction] = []
         item_ok = True
         for rule in item.rules:
             value = raw.deductions.get(rule.id)
             try:
-                deductions[rule.id] = parse_deduction(rule, value, standard.max_decimal_places)
+                points = parse_deduction(rule, value, standard.max_decimal_places)
             except CellValueError as error:
                 item_ok = False
                 problems.append(InputProblem(deduction_name(rule), str(error), error.short, value))
-        item_scores.append(score_item(item, deductions).score if item_ok else None)
+                continue
+            if points != 0:
+                counted.append(Deduction(rule, points, note_text(raw.notes.get(rule.id))))
+        items.append(_item_result(item, tuple(counted)) if item_ok else None)
     vetoes: list[int] = []
     for number in range(1, len(standard.vetoes) + 1):
         value = raw.vetoes[number - 1] if number <= len(raw.vetoes) else None
@@ -303,8 +320,8 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
                 vetoes.append(number)
         except CellValueError as error:
             problems.append(InputProblem(veto_name(number), str(error), error.short, value))
+    item_scores = tuple(None if result is None else result.score for result in items)
     if problems:
-        return Assessment(None, tuple(problems), tuple(item_scores))
-    notes = {rule_id: note_text(value) for rule_id, value in raw.notes.items()}
-    result = score_branch(standard, deductions, vetoes, notes)
-    return Assessment(result, (), tuple(result.item_scores))
+        return Assessment(None, tuple(problems), item_scores)
+    scored = tuple(result for result in items if result is not None)
+    return Assessment(_branch_result(standard, scored, tuple(vetoes)), (), item_scores)

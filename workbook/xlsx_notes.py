@@ -25,16 +25,10 @@ VML_REL = NS_REL + "/vmlDrawing"
 COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 
-# Elements that follow <legacyDrawing> in a worksheet (ECMA-376 order).
-_AFTER_LEGACY = (
-    "legacyDrawingHF",
-    "drawingHF",
-    "picture",
-    "oleObjects",
-    "controls",
-    "webPublishItems",
-    "tableParts",
-    "extLst",
+# The first of the elements that follow <legacyDrawing> in a worksheet (ECMA-376 order).
+_AFTER_LEGACY = re.compile(
+    r"<(?:legacyDrawingHF|drawingHF|picture|oleObjects|controls|webPublishItems|tableParts"
+    r"|extLst)\b"
 )
 
 
@@ -138,10 +132,8 @@ def _insert_legacy_drawing(sheet_xml: str, rel_id: str) -> str:
         if prefix_match
         else f'<legacyDrawing xmlns:r="{NS_REL}" r:id="{rel_id}"/>'
     )
-    positions = [
-        m.start() for tag in _AFTER_LEGACY if (m := re.search(rf"<{tag}\b", sheet_xml)) is not None
-    ]
-    at = min(positions) if positions else sheet_xml.rindex("</worksheet>")
+    after = _AFTER_LEGACY.search(sheet_xml)
+    at = after.start() if after else sheet_xml.rindex("</worksheet>")
     return sheet_xml[:at] + element + sheet_xml[at:]
 
 

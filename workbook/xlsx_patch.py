@@ -9,21 +9,25 @@ Every text inserted is XML-escaped here.
 
 from __future__ import annotations
 
+import copy
 import functools
 import html
+import io
 import posixpath
 import re
+import struct
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import ElementTree
 
 from .errors import WorkbookReadError, describe_os_error
-from .reader import column_index, column_letters
+from .reader import CellRef, column_index, column_letters
 from .standard import fmt
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -63,12 +67,16 @@ CellValue = Decimal | str | None
 
 
 class Package:
-    """An xlsx package held in memory: part name -> bytes, in the original order."""
+    """An xlsx package held in memory: part name -> bytes, in the original order.
+
+    Parts that are not changed are written back as they were read, still compressed.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            with zipfile.ZipFile(self.path) as archive:
+            blob = self.path.read_bytes()
+            with zipfile.ZipFile(io.BytesIO(blob)) as archive:
                 self.infos = archive.infolist()
                 self.parts: dict[str, bytes] = {i.filename: archive.read(i) for i in self.infos}
         except FileNotFoundError:
@@ -81,31 +89,121 @@ class Package:
             ) from None
         if "xl/workbook.xml" not in self.parts:
             raise WorkbookReadError(f"{self.path.name} 不是 Excel 工作簿：缺少 xl/workbook.xml")
-        self._compress = {i.filename: i.compress_type for i in self.infos}
+        # Part name -> the member it was read from, its bytes and its compressed data.
+        self._originals = {
+            info.filename: (info, self.parts[info.filename], _compressed_data(blob, info))
+            for info in self.infos
+        }
+        # Part name -> (its bytes, their text): each version of a part is decoded only once.
+        self._decoded: dict[str, tuple[bytes, str]] = {}
 
     def text(self, name: str) -> str:
         """A part decoded as UTF-8 (the encoding every xlsx producer uses)."""
         try:
-            return self.parts[name].decode("utf-8")
+            data = self.parts[name]
         except KeyError:
             raise WorkbookReadError(f"{self.path.name} 已损坏：缺少 {name}") from None
+        decoded = self._decoded.get(name)
+        if decoded is not None and decoded[0] is data:
+            return decoded[1]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise WorkbookReadError(f"{self.path.name} 已损坏：{name} 不是 UTF-8 文本") from None
+        self._decoded[name] = (data, text)
+        return text
+
+    def text_between(self, name: str, start: str, end: str) -> tuple[bytes, str, bytes]:
+        """A part as (its bytes before ``start``, the text from ``start`` to ``end`` and
+        including it, its bytes after): decoding and encoding again only the element a caller
+        edits (a worksheet's sheetData) is cheaper than the whole part. The whole part is the
+        text if it lacks ``start`` or ``end``."""
+        data = self.parts.get(name)
+        if data is None:
+            return b"", self.text(name), b""  # raises the missing part's error
+        start_bytes, end_bytes = start.encode(), end.encode()
+        first = data.find(start_bytes)
+        last = data.rfind(end_bytes)
+        if first < 0 or last < first:
+            return b"", self.text(name), b""
+        last += len(end_bytes)
+        try:
+            return data[:first], data[first:last].decode("utf-8"), data[last:]
         except UnicodeDecodeError:
             raise WorkbookReadError(f"{self.path.name} 已损坏：{name} 不是 UTF-8 文本") from None
 
+    def insert_before_close(self, name: str, tag: str, fragment: str) -> None:
+        """``insert_before_close`` on a part's bytes: a large part (a workbook.xml with
+        thousands of defined names) is not encoded again for a small insertion."""
+        data = self.parts[name]
+        close = data.rfind(f"</{tag}>".encode())
+        if close < 0:
+            self.set_text(name, insert_before_close(self.text(name), tag, fragment))
+        else:
+            self.parts[name] = data[:close] + fragment.encode("utf-8") + data[close:]
+
     def set_text(self, name: str, text: str) -> None:
         """Replace (or add) a part."""
-        self.parts[name] = text.encode("utf-8")
+        data = text.encode("utf-8")
+        self.parts[name] = data
+        self._decoded[name] = (data, text)
 
     def save(self, path: str | Path) -> None:
-        """Write the package: original parts in their original order, new parts after them."""
+        """Write the package: original parts in their original order, new parts after them.
+
+        A part that is not changed is copied as it was compressed; the others are compressed.
+        """
         known = {info.filename for info in self.infos}
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for info in self.infos:
-                if info.filename in self.parts:
-                    archive.writestr(info, self.parts[info.filename], info.compress_type)
+                data = self.parts.get(info.filename)
+                if data is None:
+                    continue
+                read_from, original, compressed = self._originals[info.filename]
+                if read_from is info and original is data and compressed is not None:
+                    _add_compressed(archive, info, compressed)
+                else:
+                    archive.writestr(info, data, info.compress_type)
             for name, data in self.parts.items():
                 if name not in known:
                     archive.writestr(name, data, zipfile.ZIP_DEFLATED)
+
+
+# A zip member's local header: signature, 22 bytes of fields, file name and extra field lengths.
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+_ENCRYPTED = 0x1  # a general purpose flag bit
+_COPYABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+
+def _compressed_data(blob: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """The compressed data of a member of the zip file ``blob`` (None if it cannot be copied)."""
+    if info.flag_bits & _ENCRYPTED or info.compress_type not in _COPYABLE:
+        return None
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack_from(blob, info.header_offset)
+    if signature != b"PK\x03\x04":
+        return None
+    start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+    return blob[start : start + info.compress_size]
+
+
+def _add_compressed(archive: zipfile.ZipFile, info: zipfile.ZipInfo, compressed: bytes) -> None:
+    """Add a member whose data is compressed already (``info`` has its CRC and sizes).
+
+    zipfile has no public call for this. It is what ``ZipFile.writestr`` does once it has
+    compressed the data: the member's header with CRC and sizes (no data descriptor), the
+    data, and the member in the archive's list for the central directory.
+    """
+    member = copy.copy(info)
+    member.flag_bits = 0
+    if not member.external_attr:
+        member.external_attr = 0o600 << 16  # ?rw-------, as writestr gives it
+    archive.fp.seek(archive.start_dir)  # type: ignore[union-attr]
+    member.header_offset = archive.start_dir
+    archive.fp.write(member.FileHeader())  # type: ignore[union-attr]
+    archive.fp.write(compressed)  # type: ignore[union-attr]
+    archive.start_dir = archive.fp.tell()  # type: ignore[union-attr]
+    archive.filelist.append(member)
+    archive.NameToInfo[member.filename] = member
 
 
 @dataclass(frozen=True)
@@ -124,7 +222,8 @@ def _rels_path(part: str) -> str:
     return posixpath.join(folder, "_rels", base + ".rels")
 
 
-def _resolve(source_part: str, target: str) -> str:
+def resolve_target(source_part: str, target: str) -> str:
+    """The part a relationship of ``source_part`` points to (its target may be absolute)."""
     if target.startswith("/"):
         return target.lstrip("/")
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
@@ -145,7 +244,7 @@ def workbook_sheets(package: Package) -> list[SheetEntry]:
     rels_name = _rels_path("xl/workbook.xml")
     rels = ElementTree.fromstring(package.parts.get(rels_name, b"<Relationships/>"))
     targets = {
-        rel.get("Id"): _resolve("xl/workbook.xml", rel.get("Target", ""))
+        rel.get("Id"): resolve_target("xl/workbook.xml", rel.get("Target", ""))
         for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship")
     }
     block = _SHEETS.search(workbook)
@@ -166,50 +265,71 @@ def workbook_sheets(package: Package) -> list[SheetEntry]:
 
 
 _DEFINED_NAME = re.compile(r"<definedName\b([^>]*)>([^<]*)</definedName>")
+# A sheet-scoped name of one cell as Excel and XlsxWriter write it: name, sheet index, the
+# sheet quoted or plain, the cell. (The quoted form is written unrolled, ''-pairs inside a run
+# of other characters, which the regular expression engine matches several times faster.)
 _SIMPLE_NAME = re.compile(
     r'<definedName name="([^"&]*)" localSheetId="(\d+)">'
-    r"(?:'((?:[^'&<]|'')+)'|([^'!&<]+))!\$?([A-Z]{1,3})\$?(\d+)</definedName>"
+    r"(?:'([^'&<]*(?:''[^'&<]*)*)'|([^'!&<]+))!(\$?[A-Z]{1,3}\$?\d+)</definedName>"
 )
 _LOCAL_SHEET_ID = re.compile(r'\blocalSheetId\s*=\s*["\'](\d+)["\']')
 _NAME_ATTR = re.compile(r'(?<![\w:])name\s*=\s*"([^"]*)"')
 _NAME_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)$")
 
+_new_tuple = tuple.__new__
 
-def sheet_scoped_names(package: Package) -> dict[str, dict[str, tuple[str, int, int] | None]]:
-    """Sheet -> name -> (sheet, row, col) 0-based for every sheet-scoped defined name.
+
+def sheet_scoped_names(
+    package: Package, sheets: Sequence[str] | None = None
+) -> dict[str, dict[str, CellRef | None]]:
+    """Sheet -> name -> its cell for every sheet-scoped defined name.
 
     The same result as ``reader.read_package_info(...).local_names`` (a name whose reference
     is not a single cell of its own sheet maps to None), found with one regular expression
     instead of a full parse: a workbook with a hundred branch sheets has thousands of names.
+    ``sheets`` are the workbook's sheet names in tab order, when the caller has them already.
     """
-    sheets = [entry.name for entry in workbook_sheets(package)]
-    result: dict[str, dict[str, tuple[str, int, int] | None]] = {s: {} for s in sheets}
+    if sheets is None:
+        sheets = [entry.name for entry in workbook_sheets(package)]
+    result: dict[str, dict[str, CellRef | None]] = {s: {} for s in sheets}
     text = package.text("xl/workbook.xml")
-    # Fast path: every name written as Excel and XlsxWriter write them.
-    columns: dict[str, int] = {}
-    for name, local, quoted, plain, letters, row in _SIMPLE_NAME.findall(text):
-        index = int(local)
-        if index >= len(sheets):
+    # Fast path: every name written as Excel and XlsxWriter write them, found by one split that
+    # also keeps the text between them: [text, 5 groups, text, 5 groups, ..., text]. The names
+    # of one cell repeat on every branch sheet, so each cell text is parsed once.
+    pieces = _SIMPLE_NAME.split(text)
+    groups = [pieces[start::6] for start in range(1, 6)]
+    owners = {str(index): (sheet, result[sheet]) for index, sheet in enumerate(sheets)}
+    cells: dict[str, tuple[int, int]] = {}
+    for name, local, quoted, plain, cell_text in zip(*groups, strict=True):
+        scope = owners.get(local) or owners.get(str(int(local)))  # "012" is sheet 12 too
+        if scope is None:
             continue
-        owner = sheets[index]
-        sheet = quoted.replace("''", "'") if quoted else plain
-        if letters not in columns:
-            columns[letters] = column_index(letters)
-        result[owner][name] = (sheet, int(row) - 1, columns[letters]) if sheet == owner else None
+        owner_sheet, owner_names = scope
+        sheet = plain if quoted is None else quoted.replace("''", "'")
+        if sheet != owner_sheet:
+            owner_names[name] = None
+            continue
+        cell = cells.get(cell_text)
+        if cell is None:
+            cell = cells[cell_text] = split_a1(cell_text.replace("$", ""))
+        # The same as CellRef(sheet, *cell) without the named tuple's Python-level __new__,
+        # which is a third of this loop's time.
+        owner_names[name] = _new_tuple(CellRef, (sheet, *cell))
     # Everything else (print areas, other attribute orders, escaped text) the general way.
-    for attrs_text, target in _DEFINED_NAME.findall(_SIMPLE_NAME.sub("", text)):
-        local = _LOCAL_SHEET_ID.search(attrs_text)
-        name = _NAME_ATTR.search(attrs_text)
-        if local is None or name is None or int(local.group(1)) >= len(sheets):
+    rest = "".join(pieces[::6])
+    for attrs_text, target in _DEFINED_NAME.findall(rest):
+        local_id = _LOCAL_SHEET_ID.search(attrs_text)
+        name_attr = _NAME_ATTR.search(attrs_text)
+        if local_id is None or name_attr is None or int(local_id.group(1)) >= len(sheets):
             continue
-        owner = sheets[int(local.group(1))]
+        owner = sheets[int(local_id.group(1))]
         ref = _NAME_REF.match(_unescape(target).strip())
-        cell = None
+        found = None
         if ref:
             sheet = ref.group(1).replace("''", "'") if ref.group(1) is not None else ref.group(2)
             if sheet == owner:
-                cell = (sheet, int(ref.group(4)) - 1, column_index(ref.group(3)))
-        result[owner][_unescape(name.group(1))] = cell
+                found = CellRef(sheet, int(ref.group(4)) - 1, column_index(ref.group(3)))
+        result[owner][_unescape(name_attr.group(1))] = found
     return result
 
 
@@ -235,9 +355,15 @@ def custom_properties(package: Package) -> dict[str, str]:
     return properties
 
 
-def add_worksheet(package: Package, name: str, xml: str) -> SheetEntry:
-    """Append a worksheet at the end of the tab order (so no ``localSheetId`` shifts)."""
-    sheets = workbook_sheets(package)
+def add_worksheet(
+    package: Package, name: str, xml: str, sheets: Sequence[SheetEntry] | None = None
+) -> SheetEntry:
+    """Append a worksheet at the end of the tab order (so no ``localSheetId`` shifts).
+
+    ``sheets`` are the workbook's sheets (``workbook_sheets``), when the caller has them already.
+    """
+    if sheets is None:
+        sheets = workbook_sheets(package)
     used_parts = set(package.parts)
     number = len(sheets) + 1
     while f"xl/worksheets/sheet{number}.xml" in used_parts:
@@ -266,7 +392,7 @@ def add_worksheet(package: Package, name: str, xml: str) -> SheetEntry:
     prefix = _relationship_prefix(workbook)
     sheet_id = max((s.sheet_id for s in sheets), default=0) + 1
     element = f'<sheet name={quoteattr(name)} sheetId="{sheet_id}" {prefix}:id="{rel_id}"/>'
-    package.set_text("xl/workbook.xml", insert_before_close(workbook, "sheets", element))
+    package.insert_before_close("xl/workbook.xml", "sheets", element)
     return SheetEntry(name, len(sheets), sheet_id, rel_id, part)
 
 
@@ -311,16 +437,15 @@ def _start_tag(element: str) -> str:
 
 
 def _render_attrs(attrs: Mapping[str, str]) -> str:
-    # Values are kept as written (already escaped); only a bare double quote needs escaping.
-    return "".join(f' {key}="{value.replace(chr(34), "&quot;")}"' for key, value in attrs.items())
+    return "".join(f' {key}="{_quote(value)}"' for key, value in attrs.items())
 
 
-@dataclass(frozen=True)
-class CellEdit:
+class CellEdit(NamedTuple):
     """What to change in one cell: its computed value and/or its style index.
 
     ``set_value`` False leaves the value alone (a style-only edit). A value on a formula cell
-    becomes the formula's cached value; on a plain cell it becomes the cell's constant.
+    becomes the formula's cached value; on a plain cell it becomes the cell's constant. (A named
+    tuple rather than a dataclass: recalculation makes thousands, and tuples are made faster.)
     """
 
     value: CellValue = None
@@ -340,21 +465,49 @@ def _value_markup(value: CellValue, has_formula: bool) -> tuple[str | None, str]
     return "inlineStr", f'<is><t xml:space="preserve">{escape(value)}</t></is>'
 
 
+# The start tag of a cell as spreadsheet programs write it: r, then s and t if present.
+_PLAIN_CELL_START = re.compile(r'<c r="([A-Z]{1,3}\d+)"(?: s="(\d+)")?(?: t="(\w+)")? ?(/?)>')
+
+
+def _split_cell(element: str) -> tuple[str, str | None, str | None, dict[str, str], str]:
+    """A cell element's r, s and t attributes, its other attributes and its content."""
+    plain = _PLAIN_CELL_START.match(element)
+    if plain is not None:
+        ref, style, cell_type, self_closing = plain.groups()
+        inner = "" if self_closing else element[plain.end() : element.rindex("</c>")]
+        return ref, style, cell_type, {}, inner
+    end = element.index(">")
+    attrs = _attrs(element[:end])
+    inner = "" if element[end - 1] == "/" else element[end + 1 : element.rindex("</c>")]
+    return attrs.pop("r"), attrs.pop("s", None), attrs.pop("t", None), attrs, inner
+
+
 def _edit_cell(element: str | None, ref: str, edit: CellEdit) -> str:
+    if element is not None and edit.set_value and edit.style is None and edit.restyle is None:
+        return _cell_with_value(element, edit.value)
+    return _edit_cell_uncached(element, ref, edit)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_with_value(element: str, value: CellValue) -> str:
+    """An existing cell with a new value. Branch sheets are copies of one template, so the same
+    computed cell mostly gets the same value on many sheets: the result is cached."""
+    return _edit_cell_uncached(element, "", CellEdit(value=value, set_value=True))
+
+
+def _edit_cell_uncached(element: str | None, ref: str, edit: CellEdit) -> str:
+    others: dict[str, str] = {}
     if element is None:
-        attrs: dict[str, str] = {"r": ref}
-        inner = ""
+        style, cell_type, inner = None, None, ""
     else:
-        end = element.index(">")
-        attrs = _attrs(element[:end])
-        inner = "" if element[end - 1] == "/" else element[end + 1 : element.rindex("</c>")]
+        ref, style, cell_type, others, inner = _split_cell(element)
     if edit.style is not None:
-        attrs["s"] = str(edit.style)
+        style = str(edit.style)
     if edit.restyle is not None:
-        current = int(attrs.get("s", "0"))
+        current = int(style or "0")
         restyled = edit.restyle(current)
         if restyled != current:
-            attrs["s"] = str(restyled)
+            style = str(restyled)
         elif element is not None and not edit.set_value and edit.style is None:
             return element  # nothing to change: keep the bytes as they are
     if edit.set_value:
@@ -362,17 +515,22 @@ def _edit_cell(element: str | None, ref: str, edit: CellEdit) -> str:
         if "<f" in inner:
             match = _FORMULA.search(inner)
             formula = match.group(0) if match else ""
-        attrs.pop("t", None)
         cell_type, markup = _value_markup(edit.value, bool(formula))
-        if cell_type:
-            attrs["t"] = cell_type
         inner = formula + markup
     # Attribute order as Excel writes it: r, s, t, then the rest.
-    ordered: dict[str, str] = {k: attrs[k] for k in ("r", "s", "t") if k in attrs}
-    ordered.update({k: v for k, v in attrs.items() if k not in ordered})
-    if not inner:
-        return f"<c{_render_attrs(ordered)}/>"
-    return f"<c{_render_attrs(ordered)}>{inner}</c>"
+    start = f'<c r="{_quote(ref)}"'
+    if style is not None:
+        start += f' s="{_quote(style)}"'
+    if cell_type is not None:
+        start += f' t="{_quote(cell_type)}"'
+    if others:
+        start += _render_attrs(others)
+    return f"{start}>{inner}</c>" if inner else f"{start}/>"
+
+
+def _quote(value: str) -> str:
+    # Values are kept as written (already escaped); only a bare double quote needs escaping.
+    return value.replace('"', "&quot;")
 
 
 def _edit_row(row_xml: str | None, row_number: int, edits: dict[int, tuple[str, CellEdit]]) -> str:
@@ -416,41 +574,91 @@ def _edit_row(row_xml: str | None, row_number: int, edits: dict[int, tuple[str, 
     return start + "".join(pieces) + tail + "</row>"
 
 
-def edit_cells(sheet_xml: str, edits: Mapping[tuple[int, int], CellEdit]) -> str:
+CellSpans = dict[tuple[int, int], tuple[int, int]]
+
+
+@functools.lru_cache(maxsize=4096)
+def a1_ref(row: int, col: int) -> str:
+    """(row 4, col 6), 0-based -> ``G5``."""
+    return f"{column_letters(col)}{row + 1}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_start(row: int, col: int) -> str:
+    """The start of a cell element whose r is its first attribute: ``<c r="G5"``."""
+    return f'<c r="{a1_ref(row, col)}"'
+
+
+def locate_cells(sheet_xml: str, cells: Iterable[tuple[int, int]]) -> CellSpans:
+    """(row, col) 0-based -> (start, end) of the cell's element, for the ``cells`` that exist.
+
+    Spreadsheet programs write a cell's r attribute first and the cells in row and column
+    order, so each cell is found by a plain text search from where the cell before it was found
+    (and from the start of sheetData for a cell out of order); of a duplicated cell, the
+    element found first counts. Cells whose r is not the first attribute are found by a
+    regular expression.
+    """
+    span = _sheet_data(sheet_xml)
+    if span is None:
+        return {}
+    begin, end = span
+    find = sheet_xml.find
+    found: CellSpans = {}
+    not_found: dict[str, tuple[int, int]] = {}
+    cursor = begin
+    for cell in sorted(cells):
+        start_text = _cell_start(*cell)
+        at = find(start_text, cursor, end)
+        if at < 0:
+            at = find(start_text, begin, cursor)
+        else:
+            cursor = at
+        close = find(">", at, end) if at >= 0 else -1
+        if close < 0:
+            not_found[a1_ref(*cell)] = cell
+        elif sheet_xml[close - 1] == "/":
+            found[cell] = (at, close + 1)
+        else:
+            element_end = find("</c>", close, end)
+            if element_end < 0:
+                not_found[a1_ref(*cell)] = cell
+            else:
+                found[cell] = (at, element_end + 4)
+    if not_found:
+        alternatives = "|".join(sorted(not_found, key=len, reverse=True))
+        for match in _target_cells(alternatives).finditer(sheet_xml, begin, end):
+            found.setdefault(not_found[match.group(1)], match.span())
+    return found
+
+
+def edit_cells(
+    sheet_xml: str, edits: Mapping[tuple[int, int], CellEdit], located: CellSpans | None = None
+) -> str:
     """Apply cell edits ((row, col) 0-based -> edit) to a worksheet's XML and return it.
 
-    Existing cells are found with one regular expression over the sheet (fast); cells that do
-    not exist yet are inserted in row and column order.
+    Existing cells are found with ``locate_cells`` (pass its result as ``located`` if the
+    caller has it already); cells that do not exist yet are inserted in row and column order.
     """
     if not edits:
         return sheet_xml
-    by_ref = {f"{column_letters(col)}{row + 1}": (row, col) for row, col in edits}
-    found: set[str] = set()
-
-    def replace(match: re.Match[str]) -> str:
-        ref = match.group(1)
-        if ref in found:  # a duplicate cell element: leave it alone
-            return match.group(0)
-        found.add(ref)
-        return _edit_cell(match.group(0), ref, edits[by_ref[ref]])
-
-    span = _sheet_data(sheet_xml)
-    if span is not None:
-        alternatives = "|".join(sorted(by_ref, key=len, reverse=True))
-        # Spreadsheet programs write r first; one pass for that form, one for the rest.
-        inner = _target_cells(alternatives, True).sub(replace, sheet_xml[span[0] : span[1]])
-        if len(found) < len(by_ref):
-            rest = "|".join(sorted((r for r in by_ref if r not in found), key=len, reverse=True))
-            inner = _target_cells(rest, False).sub(replace, inner)
-        sheet_xml = sheet_xml[: span[0]] + inner + sheet_xml[span[1] :]
-    missing = {by_ref[ref]: edits[by_ref[ref]] for ref in by_ref if ref not in found}
+    if located is None:
+        located = locate_cells(sheet_xml, edits)
+    pieces: list[str] = []
+    position = 0
+    for start, end, cell in sorted((*located[cell], cell) for cell in edits if cell in located):
+        pieces.append(sheet_xml[position:start])
+        pieces.append(_edit_cell(sheet_xml[start:end], a1_ref(*cell), edits[cell]))
+        position = end
+    pieces.append(sheet_xml[position:])
+    sheet_xml = "".join(pieces)
+    missing = {cell: edit for cell, edit in edits.items() if cell not in located}
     return _insert_cells(sheet_xml, missing) if missing else sheet_xml
 
 
 @functools.lru_cache(maxsize=64)
-def _target_cells(alternatives: str, r_first: bool) -> re.Pattern[str]:
-    start = r"<c " if r_first else r"<c\b[^>]*?\b"
-    return re.compile(rf'{start}r="({alternatives})"[^>]*?(?:/>|>.*?</c>)', re.S)
+def _target_cells(alternatives: str) -> re.Pattern[str]:
+    """Cell elements with one of the references ``alternatives`` in an r attribute."""
+    return re.compile(rf'<c\b[^>]*?\br="({alternatives})"[^>]*?(?:/>|>.*?</c>)', re.S)
 
 
 def _insert_cells(sheet_xml: str, edits: Mapping[tuple[int, int], CellEdit]) -> str:
@@ -468,7 +676,7 @@ def _insert_cells(sheet_xml: str, edits: Mapping[tuple[int, int], CellEdit]) -> 
     inner = sheet_xml[span[0] : span[1]]
     by_row: dict[int, dict[int, tuple[str, CellEdit]]] = {}
     for (row, col), edit in edits.items():
-        by_row.setdefault(row + 1, {})[col] = (f"{column_letters(col)}{row + 1}", edit)
+        by_row.setdefault(row + 1, {})[col] = (a1_ref(row, col), edit)
     pieces: list[str] = []
     position = 0
     for match in _ROW.finditer(inner):
@@ -601,6 +809,10 @@ def _append_children(xml: str, tag: str, pattern: re.Pattern[str], children: lis
 # --- a plain worksheet -----------------------------------------------------------------------
 
 
+# Scores repeat from row to row; equal values format alike (fmt normalises them).
+_format_number = functools.lru_cache(maxsize=1024)(fmt)
+
+
 def plain_worksheet(rows: list[list[CellValue]], widths: list[float], frozen_rows: int = 1) -> str:
     """A new worksheet with inline strings and numbers, default formats, frozen header rows."""
     cols = "".join(
@@ -608,14 +820,15 @@ def plain_worksheet(rows: list[list[CellValue]], widths: list[float], frozen_row
         for i, w in enumerate(widths, start=1)
     )
     body: list[str] = []
+    letters = [column_letters(c) for c in range(max(map(len, rows), default=0))]
     for r, row in enumerate(rows, start=1):
         cells = []
         for c, value in enumerate(row):
-            ref = f"{column_letters(c)}{r}"
             if value is None or value == "":
                 continue
+            ref = f"{letters[c]}{r}"
             if isinstance(value, Decimal):
-                cells.append(f'<c r="{ref}"><v>{fmt(value)}</v></c>')
+                cells.append(f'<c r="{ref}"><v>{_format_number(value)}</v></c>')
             else:
                 cells.append(
                     f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}'

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,9 @@ from workbook.recalc import (
     Overview,
     RecalcReport,
     SheetUpdate,
+    block_bounds,
     recalculate,
+    values_in_block,
 )
 from workbook.template import INPUT_FILL
 
@@ -194,7 +196,13 @@ class ExcelBook:
             if names.BRANCH_NAME in cells
         ]
 
+    def read_cells(self, entry: BranchSheetNames, wanted: Sequence[str]) -> dict[str, object]:
+        first, last = block_bounds(entry.cells)
+        block = self.read_block(entry.sheet, first, last)
+        return values_in_block(block, first, entry.cells, wanted)
+
     def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
+        """The values of a block of cells in one read; its formulas are kept for writing."""
         rng = self.book.sheets[sheet].range(
             (first.row + 1, first.col + 1), (last.row + 1, last.col + 1)
         )
