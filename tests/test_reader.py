@@ -153,3 +153,92 @@ def test_sheets_without_branch_name_are_not_branches(filled: Path) -> None:
     sheets = [s.sheet for s in read_branch_workbook(filled).sheets]
     assert "填表说明" not in sheets
     assert len(sheets) == 3
+
+
+def full_parse(data: bytes) -> tuple:
+    """The names by a full XML parse of workbook.xml, bypassing the canonical fast path."""
+    from workbook import reader
+
+    original = reader._canonical_defined_names
+    reader._canonical_defined_names = lambda data: None  # type: ignore[assignment]
+    try:
+        return reader.parse_workbook_xml(data)
+    finally:
+        reader._canonical_defined_names = original  # type: ignore[assignment]
+
+
+WORKBOOK_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="说明" sheetId="1" r:id="rId1"/><sheet name="第一支部" sheetId="2" r:id="rId2"/>'
+    '<sheet name="O\'Brien" sheetId="3" r:id="rId3"/></sheets>'
+    '<definedNames>{names}</definedNames><calcPr calcId="124519"/></workbook>'
+)
+CANONICAL_NAMES = (
+    '<definedName name="branch_name" localSheetId="1">\'第一支部\'!$B$2</definedName>'
+    '<definedName name="ded_1_1" localSheetId="1">第一支部!$E$5</definedName>'
+    "<definedName name=\"branch_name\" localSheetId=\"2\">'O''Brien'!$B$2</definedName>"
+    '<definedName name="broken" localSheetId="2">#REF!</definedName>'
+    '<definedName name="elsewhere" localSheetId="2">\'第一支部\'!$E$5</definedName>'
+    '<definedName name="area" localSheetId="1">\'第一支部\'!$A$1:$H$40</definedName>'
+    '<definedName name="out_of_range" localSheetId="7">第一支部!$E$5</definedName>'
+)
+
+
+@pytest.mark.parametrize(
+    ("names_xml", "fast"),
+    [
+        (CANONICAL_NAMES, True),
+        # Other producers: attribute order, extra attributes, entities, prefixes, comments.
+        (
+            CANONICAL_NAMES
+            + '<definedName localSheetId="1" name="ded_1_2">第一支部!$E$6</definedName>',
+            False,
+        ),
+        (
+            CANONICAL_NAMES
+            + '<definedName function="false" hidden="false" localSheetId="1" name="x" vbProcedure="false">第一支部!$E$7</definedName>',
+            False,
+        ),
+        (
+            CANONICAL_NAMES
+            + '<definedName name="q" localSheetId="2">&apos;O&apos;&apos;Brien&apos;!$C$3</definedName>',
+            False,
+        ),
+        (
+            CANONICAL_NAMES
+            + '<!-- <definedName name="ghost" localSheetId="1">第一支部!$Z$9</definedName> -->',
+            False,
+        ),
+        (
+            CANONICAL_NAMES
+            + '<definedName name="_xlnm.Print_Titles" localSheetId="1">第一支部!$1:$4</definedName>',
+            True,
+        ),
+        (CANONICAL_NAMES + '<definedName name="global">第一支部!$E$5</definedName>', False),
+    ],
+)
+def test_canonical_fast_path_agrees_with_a_full_parse(names_xml: str, fast: bool) -> None:
+    from workbook.reader import _canonical_defined_names, parse_workbook_xml
+
+    data = WORKBOOK_XML.format(names=names_xml).encode("utf-8")
+    assert (_canonical_defined_names(data) is not None) is fast
+    sheets, local = parse_workbook_xml(data)
+    assert (sheets, local) == full_parse(data)
+    assert local["第一支部"]["branch_name"] == ("第一支部", 1, 1)
+    assert local["O'Brien"]["branch_name"] == ("O'Brien", 1, 1)
+    assert local["O'Brien"]["broken"] is None and local["O'Brien"]["elsewhere"] is None
+    assert local["第一支部"]["area"] is None
+    assert "out_of_range" not in str(local)
+
+
+def test_fast_path_is_taken_for_our_templates_and_openpyxl(filled: Path, tmp_path: Path) -> None:
+    from workbook.reader import _canonical_defined_names, parse_workbook_xml
+
+    openpyxl.load_workbook(filled).save(tmp_path / "round.xlsx")
+    for path in (filled, tmp_path / "round.xlsx"):
+        with zipfile.ZipFile(path) as package:
+            data = package.read("xl/workbook.xml")
+        assert _canonical_defined_names(data) is not None
+        assert parse_workbook_xml(data) == full_parse(data)

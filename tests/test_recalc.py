@@ -430,19 +430,6 @@ def test_libreoffice_opens_the_recalculated_file(recalculated, tmp_path: Path) -
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
 
 
-def test_fast_name_scan_agrees_with_the_reader(recalculated) -> None:
-    """The file adapter's regex scan of defined names gives what the reader's full parse gives."""
-    from workbook.xlsx_patch import sheet_scoped_names
-
-    for path in recalculated[:2]:
-        info = read_package_info(path)
-        fast = sheet_scoped_names(Package(path))
-        assert list(fast) == list(info.sheet_names)
-        for sheet, local in info.local_names.items():
-            expected = {n: (r.sheet, r.row, r.col) if r else None for n, r in local.items()}
-            assert fast[sheet] == expected, sheet
-
-
 @pytest.mark.libreoffice
 def test_recalc_of_a_package_libreoffice_wrote(recalculated, tmp_path: Path) -> None:
     """Another producer's XML (attribute order, shared strings, names) recalculates the same."""

@@ -235,14 +235,9 @@ def read_package_info(path: str | Path, *, data: bytes | None = None) -> Package
             f"{path.name} 不是可读取的 Excel 工作簿（应为 .xlsx 或 .xlsm）"
         ) from None
     try:
-        root = _parse_xml(workbook_xml)
+        sheet_names, local_names = parse_workbook_xml(workbook_xml)
     except StdElementTree.ParseError:
         raise WorkbookReadError(f"{path.name} 已损坏：xl/workbook.xml 无法解析") from None
-    sheet_names = tuple(s.get("name", "") for s in root.iter(f"{_NS_MAIN}sheet"))
-    defined_names = root.find(f"{_NS_MAIN}definedNames")
-    local_names = _sheet_scoped_names(
-        sheet_names, defined_names if defined_names is not None else ()
-    )
     properties: dict[str, str] = {}
     if custom_xml:
         try:
@@ -255,10 +250,75 @@ def read_package_info(path: str | Path, *, data: bytes | None = None) -> Package
     return PackageInfo(sheet_names, local_names, properties)
 
 
+# The definedNames block of xl/workbook.xml, and one name as Excel, XlsxWriter and openpyxl
+# write it: the name first, then its sheet, then a reference with no entity in it.
+_NAMES_OPEN, _NAMES_CLOSE = b"<definedNames>", b"</definedNames>"
+_CANONICAL_NAME = re.compile(
+    r'<definedName name="([^"&<]*)" localSheetId="(\d+)">([^<&]*)</definedName>'
+)
+_UTF8_DECLARATION = re.compile(rb"""^<\?xml[^>]*encoding=["'](?!utf-?8["'])""", re.I)
+
+
+def parse_workbook_xml(data: bytes) -> tuple[tuple[str, ...], dict[str, dict[str, CellRef | None]]]:
+    """The sheet names in tab order and the sheet-scoped defined names of ``xl/workbook.xml``.
+
+    A workbook with a hundred branch sheets has thousands of names. When they are all written
+    in the canonical form (see ``_canonical_defined_names``) they are read with one regular
+    expression and only the rest of the document goes through the XML parser; anything else is
+    parsed in full. Both ways give the same result (tests/test_reader.py).
+
+    Raises:
+        xml.etree.ElementTree.ParseError: the document is not well-formed or has a DTD.
+    """
+    canonical = _canonical_defined_names(data)
+    if canonical is not None:
+        rest, entries = canonical
+        root = _parse_xml(rest)
+    else:
+        root = _parse_xml(data)
+        block = root.find(f"{_NS_MAIN}definedNames")
+        entries = [
+            (e.get("localSheetId"), e.get("name", ""), e.text or "")
+            for e in (block if block is not None else ())
+        ]
+    sheet_names = tuple(s.get("name", "") for s in root.iter(f"{_NS_MAIN}sheet"))
+    return sheet_names, _sheet_scoped_names(sheet_names, entries)
+
+
+def _canonical_defined_names(
+    data: bytes,
+) -> tuple[bytes, list[tuple[str | None, str, str]]] | None:
+    """The document without its definedNames block, and the names in it, when every name is
+    canonical: ``<definedName name="N" localSheetId="I">REF</definedName>`` with no entity, in
+    a UTF-8 document without comments or CDATA that mentions ``definedName`` nowhere else.
+    None otherwise (the caller then parses the whole document).
+    """
+    if b"<!--" in data or b"<![CDATA[" in data or _UTF8_DECLARATION.match(data):
+        return None
+    start = data.find(_NAMES_OPEN)
+    end = data.find(_NAMES_CLOSE, start)
+    if start < 0 or end < 0:
+        return None
+    try:
+        block = data[start + len(_NAMES_OPEN) : end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    # One pass: [text, name, sheet id, reference, text, name, ...]; only whitespace may remain.
+    pieces = _CANONICAL_NAME.split(block)
+    count = len(pieces) // 4
+    # Every mention of "definedName" is the block's own two tags or a canonical name's two.
+    if data.count(b"definedName") != 2 + 2 * count or "".join(pieces[::4]).strip():
+        return None
+    entries = list(zip(pieces[2::4], pieces[1::4], pieces[3::4], strict=True))
+    return data[:start] + data[end + len(_NAMES_CLOSE) :], entries
+
+
 def _sheet_scoped_names(
-    sheet_names: tuple[str, ...], defined_names: Iterable[Any]
+    sheet_names: tuple[str, ...], defined_names: Iterable[tuple[str | None, str, str]]
 ) -> dict[str, dict[str, CellRef | None]]:
-    """Sheet -> name -> cell for every ``definedName`` element scoped to a sheet.
+    """Sheet -> name -> cell for every defined name scoped to a sheet.
+
+    ``defined_names`` are (localSheetId, name, reference text) triples.
 
     A name whose reference is not a single cell of its own sheet maps to None. A template has
     about ninety names a branch sheet, all referring to that sheet: each distinct
@@ -267,15 +327,14 @@ def _sheet_scoped_names(
     local_names: dict[str, dict[str, CellRef | None]] = {s: {} for s in sheet_names}
     owners: dict[str | None, str | None] = {}  # localSheetId -> the sheet it scopes a name to
     referred: dict[str, str | None] = {}  # sheet part of a reference -> the sheet it names
-    for element in defined_names:
-        local_id = element.get("localSheetId")
+    for local_id, name, text in defined_names:
         try:
             owner = owners[local_id]
         except KeyError:
             owner = owners[local_id] = _scope_sheet(local_id, sheet_names)
         if owner is None:
             continue
-        sheet_text, bang, cell = (element.text or "").rpartition("!")
+        sheet_text, bang, cell = text.rpartition("!")
         ref = None
         if bang:
             try:
@@ -288,7 +347,7 @@ def _sheet_scoped_names(
                     # The same as CellRef(owner, *position) without the named tuple's
                     # Python-level __new__: a fifth of this loop's time.
                     ref = _new_tuple(CellRef, (owner, *position))
-        local_names[owner][element.get("name", "")] = ref
+        local_names[owner][name] = ref
     return local_names
 
 

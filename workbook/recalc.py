@@ -349,7 +349,7 @@ class XlsxFileBook:
         self.package = Package(self.path)
         try:
             entries = workbook_sheets(self.package)
-            self._names = sheet_scoped_names(self.package, [entry.name for entry in entries])
+            self._names = sheet_scoped_names(self.package)
         except ElementTree.ParseError:
             raise WorkbookReadError(f"{self.path.name} 已损坏：工作簿结构无法解析") from None
         self._sheets = {s.name: s for s in entries}

@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 from defusedxml import ElementTree
 
 from .errors import WorkbookReadError, describe_os_error
-from .reader import CellRef, column_index, column_letters
+from .reader import CellRef, column_index, column_letters, parse_workbook_xml
 from .standard import fmt
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -264,77 +264,19 @@ def workbook_sheets(package: Package) -> list[SheetEntry]:
     return entries
 
 
-_DEFINED_NAME = re.compile(r"<definedName\b([^>]*)>([^<]*)</definedName>")
-# A sheet-scoped name of one cell as Excel and XlsxWriter write it: name, sheet index, the
-# sheet quoted or plain, the cell. (The quoted form is written unrolled, ''-pairs inside a run
-# of other characters, which the regular expression engine matches several times faster.)
-_SIMPLE_NAME = re.compile(
-    r'<definedName name="([^"&]*)" localSheetId="(\d+)">'
-    r"(?:'([^'&<]*(?:''[^'&<]*)*)'|([^'!&<]+))!(\$?[A-Z]{1,3}\$?\d+)</definedName>"
-)
-_LOCAL_SHEET_ID = re.compile(r'\blocalSheetId\s*=\s*["\'](\d+)["\']')
-_NAME_ATTR = re.compile(r'(?<![\w:])name\s*=\s*"([^"]*)"')
-_NAME_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)$")
+def sheet_scoped_names(package: Package) -> dict[str, dict[str, CellRef | None]]:
+    """Sheet -> name -> its cell for every sheet-scoped defined name of the package.
 
-_new_tuple = tuple.__new__
+    The reader's parse (``reader.parse_workbook_xml``), on the package's own bytes.
 
-
-def sheet_scoped_names(
-    package: Package, sheets: Sequence[str] | None = None
-) -> dict[str, dict[str, CellRef | None]]:
-    """Sheet -> name -> its cell for every sheet-scoped defined name.
-
-    The same result as ``reader.read_package_info(...).local_names`` (a name whose reference
-    is not a single cell of its own sheet maps to None), found with one regular expression
-    instead of a full parse: a workbook with a hundred branch sheets has thousands of names.
-    ``sheets`` are the workbook's sheet names in tab order, when the caller has them already.
+    Raises:
+        WorkbookReadError: the package has no ``xl/workbook.xml``.
+        xml.etree.ElementTree.ParseError: it is not well-formed.
     """
-    if sheets is None:
-        sheets = [entry.name for entry in workbook_sheets(package)]
-    result: dict[str, dict[str, CellRef | None]] = {s: {} for s in sheets}
-    text = package.text("xl/workbook.xml")
-    # Fast path: every name written as Excel and XlsxWriter write them, found by one split that
-    # also keeps the text between them: [text, 5 groups, text, 5 groups, ..., text]. The names
-    # of one cell repeat on every branch sheet, so each cell text is parsed once.
-    pieces = _SIMPLE_NAME.split(text)
-    groups = [pieces[start::6] for start in range(1, 6)]
-    owners = {str(index): (sheet, result[sheet]) for index, sheet in enumerate(sheets)}
-    cells: dict[str, tuple[int, int]] = {}
-    for name, local, quoted, plain, cell_text in zip(*groups, strict=True):
-        scope = owners.get(local) or owners.get(str(int(local)))  # "012" is sheet 12 too
-        if scope is None:
-            continue
-        owner_sheet, owner_names = scope
-        sheet = plain if quoted is None else quoted.replace("''", "'")
-        if sheet != owner_sheet:
-            owner_names[name] = None
-            continue
-        cell = cells.get(cell_text)
-        if cell is None:
-            cell = cells[cell_text] = split_a1(cell_text.replace("$", ""))
-        # The same as CellRef(sheet, *cell) without the named tuple's Python-level __new__,
-        # which is a third of this loop's time.
-        owner_names[name] = _new_tuple(CellRef, (sheet, *cell))
-    # Everything else (print areas, other attribute orders, escaped text) the general way.
-    rest = "".join(pieces[::6])
-    for attrs_text, target in _DEFINED_NAME.findall(rest):
-        local_id = _LOCAL_SHEET_ID.search(attrs_text)
-        name_attr = _NAME_ATTR.search(attrs_text)
-        if local_id is None or name_attr is None or int(local_id.group(1)) >= len(sheets):
-            continue
-        owner = sheets[int(local_id.group(1))]
-        ref = _NAME_REF.match(_unescape(target).strip())
-        found = None
-        if ref:
-            sheet = ref.group(1).replace("''", "'") if ref.group(1) is not None else ref.group(2)
-            if sheet == owner:
-                found = CellRef(sheet, int(ref.group(4)) - 1, column_index(ref.group(3)))
-        result[owner][_unescape(name_attr.group(1))] = found
-    return result
-
-
-def _unescape(text: str) -> str:
-    return html.unescape(text) if "&" in text else text
+    data = package.parts.get("xl/workbook.xml")
+    if data is None:
+        raise WorkbookReadError(f"{package.path.name} 已损坏：缺少 xl/workbook.xml")
+    return parse_workbook_xml(data)[1]
 
 
 def custom_properties(package: Package) -> dict[str, str]:
