@@ -127,8 +127,13 @@ def test_problems_are_listed_by_cell_and_exit_is_1(recalculated) -> None:
     assert code == 1
     info = read_package_info(filled)
     cells = info.local_names["第四支部"]
-    for name in ("ded_1_2", "ded_2_1", "ded_6_4", "veto_1"):
-        assert f"第四支部!{cells[name].a1}：" in stderr  # type: ignore[union-attr]
+    for name, subject in [
+        ("ded_1_2", "规则 1.2“"),
+        ("ded_2_1", "规则 2.1“"),
+        ("ded_6_4", "规则 6.4“"),
+        ("veto_1", "否决情形（1）“"),
+    ]:
+        assert f"{filled}，第四支部!{cells[name].a1}：{subject}" in stderr  # type: ignore[union-attr]
     assert "允许的值：0 或 1～3 之间" in stderr
     assert "共 4 处输入有误" in stdout and "第四支部" in stdout
     assert "Traceback" not in stderr

@@ -53,17 +53,21 @@ def test_allowed_values(standard: Standard, rule_id: str, raw: object, expected:
         (
             "1.1",
             14,
-            "扣分 14 不符合规则 1.1“没有配备党组织书记（中心主任）或党组织书记（中心主任）有违法违纪行为的扣15分”；允许的值：0 或 15（空白视为 0）",
+            "规则 1.1“没有配备党组织书记（中心主任）或党组织书记（中心主任）有违法违纪行为的扣15分”：扣分 14 不符合此规则；允许的值：0 或 15（空白视为 0）",
         ),
         (
             "1.2",
             3.5,
-            "扣分 3.5 不符合规则 1.2“发展党员工作不规范的扣1-3分”；允许的值：0 或 1～3 之间（空白视为 0）",
+            "规则 1.2“发展党员工作不规范的扣1-3分”：扣分 3.5 不符合此规则；允许的值：0 或 1～3 之间（空白视为 0）",
         ),
-        ("1.2", 0.5, "不符合规则 1.2"),
+        ("1.2", 0.5, "规则 1.2“发展党员工作不规范的扣1-3分”：扣分 0.5 不符合此规则"),
         ("6.4", 0.4, "允许的值：0 或 0.5～1 之间"),
         ("7.1", 25.5, "允许的值：0～25 之间"),
-        ("7.1", -1, "扣分不能为负数（-1）"),
+        (
+            "7.1",
+            -1,
+            "规则 7.1“根据群众测评结果酌情扣分”：扣分不能为负数（-1）；允许的值：0～25 之间",
+        ),
         ("1.2", "三分", "扣分应为数字，实际填写了文字“三分”"),
         ("1.2", " ", "扣分应为数字，实际填写了文字“ ”"),
         ("1.2", "2", "扣分应为数字，实际填写了文字“2”"),
@@ -72,7 +76,7 @@ def test_allowed_values(standard: Standard, rule_id: str, raw: object, expected:
         ("1.2", 1.234, "扣分 1.234 的小数超过 2 位"),
         ("7.1", float("nan"), "扣分应为数字"),
         ("7.1", float("inf"), "扣分应为数字"),
-        ("7.1", 1e30, "不符合规则 7.1"),
+        ("7.1", 1e30, "扣分 1000000000000000000000000000000 不符合此规则"),
     ],
 )
 def test_rejected_values_say_what_is_allowed(
@@ -120,6 +124,15 @@ def test_all_problems_reported_at_once(standard: Standard) -> None:
     # Items with valid inputs still get scores; the others do not.
     assert assessment.item_scores == (None, 10, 10, None, 10, 20, None)
     assert assessment.result is None
+
+
+def test_veto_problems_name_the_condition(standard: Standard) -> None:
+    assessment = assess_branch(standard, RawBranchInputs({}, vetoes=[None, "有", None]))
+    (problem,) = assessment.problems
+    assert problem.message == (
+        "否决情形（2）“近两年来党组织书记（中心主任）有重大违法违纪行为的”："
+        "否决情形应填“是”或“否”（空白视为“否”），实际填写“有”"
+    )
 
 
 def test_notes_are_kept_with_their_deductions(standard: Standard) -> None:

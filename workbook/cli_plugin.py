@@ -44,7 +44,7 @@ def recalc_command(file: Path, output: Path | None) -> None:
 
     \b
     有输入错误时，其余支部照常计算，有误的支部显示“待修正”，
-    逐条列出“工作表!单元格：说明”，并以状态码 1 退出。
+    逐条列出“文件，工作表!单元格：说明”，并以状态码 1 退出。
     """
     from .recalc import recalc_file
 
@@ -56,8 +56,8 @@ def recalc_command(file: Path, output: Path | None) -> None:
             f"无法写入 {target}：{describe_os_error(error)}（文件是否正在 Excel 或 WPS 中打开？）"
         ) from None
     target = output or file
-    for line in (str(p) for p in report.problems):
-        click.echo(line, err=True)
+    for problem in report.problems:
+        click.echo(f"{file}，{problem}", err=True)
     click.echo(f"{report.summary()}结果已写入 {target}。")
     if report.problems:
         raise RecalcInputError(report.problems, target)

@@ -285,26 +285,16 @@ def stale_cached_values(
     return warnings
 
 
-def _input_problems(
-    standard: Standard, sheet: BranchSheet, assessment: Assessment, display: str
-) -> list[Problem]:
-    if not assessment.problems:
-        return []
-    rules_by_name = {names.deduction_name(rule): rule for rule in standard.rules}
+def _input_problems(sheet: BranchSheet, assessment: Assessment, display: str) -> list[Problem]:
+    """The branch's invalid inputs located in its file and sheet.
+
+    The engine's messages already name the rule (or veto condition) and the allowed values.
+    """
     problems: list[Problem] = []
     for problem in assessment.problems:
         ref = sheet.cells.get(problem.field)
-        rule = rules_by_name.get(problem.field)
-        if rule is not None:
-            # The engine's message names the allowed values; add the rule's wording if missing.
-            if rule.wording in problem.message:
-                text = f"规则 {rule.id} 的扣分：{problem.message}"
-            else:
-                text = f"规则 {rule.id}“{rule.wording}”的扣分：{problem.message}"
-        else:
-            number = int(problem.field.rsplit("_", 1)[-1])
-            text = f"否决情形（{number}）“{standard.vetoes[number - 1]}”：{problem.message}"
-        problems.append(Problem(display, sheet.sheet, ref.a1 if ref else problem.field, text))
+        cell = ref.a1 if ref else problem.field
+        problems.append(Problem(display, sheet.sheet, cell, problem.message))
     return problems
 
 
@@ -590,7 +580,7 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
                 ),
                 place=f"{display}，{sheet.label(names.BRANCH_NAME)}",
                 cell=sheet.cells[names.BRANCH_NAME].a1,
-                problems=_input_problems(standard, sheet, assessment, display),
+                problems=_input_problems(sheet, assessment, display),
                 warnings=(
                     stale_cached_values(standard, sheet, assessment.result, display)
                     if assessment.result is not None

@@ -51,8 +51,11 @@ def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
 
     def rejected(problem: str) -> CellValueError:
         # Messages are built only on failure: valid cells are the hot path of consolidation.
-        allowed = f"允许的值：{rule.allowed_text}（空白视为 0）"
-        return CellValueError(f"{problem}；{allowed}", short_message(rule))
+        return CellValueError(
+            f"规则 {rule.id}“{rule.wording}”：{problem}；"
+            f"允许的值：{rule.allowed_text}（空白视为 0）",
+            short_message(rule),
+        )
 
     if isinstance(raw, (bool, _dt.date | _dt.time | _dt.timedelta)):
         raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”")
@@ -69,7 +72,7 @@ def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
     if value < 0:
         raise rejected(f"扣分不能为负数（{fmt(value)}）")
     if not rule.allows(value):
-        raise rejected(f"扣分 {fmt(value)} 不符合规则 {rule.id}“{rule.wording}”")
+        raise rejected(f"扣分 {fmt(value)} 不符合此规则")
     if value != value.quantize(_QUANTUM[max_places]):
         raise rejected(f"扣分 {fmt(value)} 的小数超过 {max_places} 位")
     return value
@@ -319,7 +322,8 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
             if parse_veto(value):
                 vetoes.append(number)
         except CellValueError as error:
-            problems.append(InputProblem(veto_name(number), str(error), error.short, value))
+            message = f"否决情形（{number}）“{standard.vetoes[number - 1]}”：{error}"
+            problems.append(InputProblem(veto_name(number), message, error.short, value))
     item_scores = tuple(None if result is None else result.score for result in items)
     if problems:
         return Assessment(None, tuple(problems), item_scores)
