@@ -16,7 +16,7 @@ import xlsxwriter
 from workbook import names
 from workbook.cli import main
 from workbook.consolidate import consolidate, json_number, to_json
-from workbook.demo import DEMO_YEAR, demo_assessors, demo_branches, demo_inputs
+from workbook.demo import DEMO_YEAR, filled_demo_options
 from workbook.reader import read_branch_workbook
 from workbook.scoring import RawBranchInputs
 from workbook.standard import fmt
@@ -64,13 +64,7 @@ def demo_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     return write_template(
         folder / "考评定级表.xlsx",
-        TemplateOptions(
-            branches=demo_branches(),
-            year=DEMO_YEAR,
-            formulas="native",
-            inputs=demo_inputs(),
-            assessor=demo_assessors(),
-        ),
+        filled_demo_options(),
     )
 
 

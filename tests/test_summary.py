@@ -16,7 +16,7 @@ import pytest
 import python_calamine
 
 from workbook.consolidate import Consolidation, consolidate
-from workbook.demo import DEMO_YEAR, demo_assessors, demo_branches, demo_inputs
+from workbook.demo import DEMO_YEAR, demo_branches, filled_demo_options
 from workbook.scoring import RawBranchInputs
 from workbook.standard import Standard
 from workbook.summary import write_summary
@@ -48,13 +48,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Consolidation,
     folder = tmp_path_factory.mktemp("summary")
     template = write_template(
         folder / "考评定级表.xlsx",
-        TemplateOptions(
-            branches=demo_branches(),
-            year=DEMO_YEAR,
-            formulas="native",
-            inputs=demo_inputs(),
-            assessor=demo_assessors(),
-        ),
+        filled_demo_options(),
     )
     result = consolidate([template])
     assert result.ok

@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .scoring import RawBranchInputs
+
+if TYPE_CHECKING:
+    from .template import TemplateOptions
 
 DEMO_YEAR = 2026
 DEFAULT_DEMO_DIR = Path("demo-output")
@@ -179,6 +183,19 @@ class DemoFiles:
     eml: Path
 
 
+def filled_demo_options() -> TemplateOptions:
+    """The demo's filled workbook: its branches, inputs and assessors, native formulas."""
+    from .template import TemplateOptions  # template.py reads the demo's branches: import late
+
+    return TemplateOptions(
+        branches=demo_branches(),
+        year=DEMO_YEAR,
+        formulas="native",
+        inputs=demo_inputs(),
+        assessor=demo_assessors(),
+    )
+
+
 def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
     """Write the filled sample template, consolidate it, and write the summary, JSON and mail draft.
 
@@ -189,7 +206,7 @@ def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
     from .consolidate import consolidate, json_text
     from .mail import MailSettings, build_message, message_bytes
     from .summary import write_summary
-    from .template import TemplateOptions, write_template
+    from .template import write_template
 
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -201,13 +218,7 @@ def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
     )
     write_template(
         files.template,
-        TemplateOptions(
-            branches=demo_branches(),
-            year=DEMO_YEAR,
-            formulas="native",
-            inputs=demo_inputs(),
-            assessor=demo_assessors(),
-        ),
+        filled_demo_options(),
     )
     result = consolidate([files.template])
     if result.errors:  # the sample data is valid by construction
