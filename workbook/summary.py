@@ -9,7 +9,7 @@ byte-identical file (fixed document dates).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -205,6 +205,27 @@ class _SheetWriter:
         sheet.set_footer(f'&C&"{BODY_FONT}"&9{name}　第 &P 页，共 &N 页')
         sheet.freeze_panes(header_row + 1, 0)
         return sheet, header_row + 1
+
+    def table(
+        self,
+        name: str,
+        caption: str,
+        columns: Sequence[tuple[str, float]],
+        rows: Iterable[Sequence[Any]],
+        empty: str | None = None,
+    ) -> tuple[Worksheet, int]:
+        """A sheet (see ``start``) with one ``text_row`` per row; ``empty`` is written across
+        the table when there are no rows. Returns the sheet and the row after the table."""
+        sheet, row = self.start(name, caption, columns)
+        widths = [width for _, width in columns]
+        first = row
+        for values in rows:
+            self.text_row(sheet, row, values, widths)
+            row += 1
+        if row == first and empty is not None:
+            sheet.merge_range(row, 0, row, len(columns) - 1, empty, self.formats.text)
+            row += 1
+        return sheet, row
 
     def text_row(
         self, sheet: Worksheet, row: int, values: Sequence[Any], widths: Sequence[float]
@@ -425,8 +446,6 @@ def _write_loss_sheet(w: _SheetWriter) -> None:
 
 
 def _write_detail_sheet(w: _SheetWriter) -> None:
-    c = w.c
-    f = w.formats
     columns = [
         ("排名", 5),
         ("支部名称", 18),
@@ -436,54 +455,42 @@ def _write_detail_sheet(w: _SheetWriter) -> None:
         ("扣分", 7),
         ("扣分说明", 34),
     ]
-    widths = [width for _, width in columns]
-    sheet, row = w.start(DETAIL_SHEET, "扣分明细", columns)
-    any_row = False
+    sheet, row = w.table(
+        DETAIL_SHEET, "扣分明细", columns, _detail_rows(w.c), empty="没有任何扣分。"
+    )
+    sheet.print_area(0, 0, row - 1, len(columns) - 1)
+    sheet.autofilter(_header_row(w), 0, max(row - 1, _header_row(w)), len(columns) - 1)
+
+
+def _detail_rows(c: Consolidation) -> Iterator[list[Any]]:
+    """Every counted deduction, and a 注（1） row where an item's cap cut its deductions."""
     for entry in c.branches:
         result = entry.result
         if result is None:
             continue
         for item in result.items:
             for d in item.deductions:
-                w.text_row(
-                    sheet,
-                    row,
-                    [
-                        entry.rank,
-                        entry.branch,
-                        item.item.heading,
-                        d.rule.id,
-                        d.rule.wording,
-                        d.points,
-                        d.note,
-                    ],
-                    widths,
-                )
-                row += 1
-                any_row = True
+                yield [
+                    entry.rank,
+                    entry.branch,
+                    item.item.heading,
+                    d.rule.id,
+                    d.rule.wording,
+                    d.points,
+                    d.note,
+                ]
             if item.capped:
                 cut = item.deducted - item.item.points
-                w.text_row(
-                    sheet,
-                    row,
-                    [
-                        entry.rank,
-                        entry.branch,
-                        item.item.heading,
-                        "注（1）",
-                        f"每个项目分值扣完为止：本项扣分合计 {fmt(item.deducted)} 分，"
-                        f"超过分值 {fmt(item.item.points)} 分，按 {fmt(item.item.points)} 分计",
-                        -cut,
-                        f"封顶核减 {fmt(cut)} 分，本项得 0 分",
-                    ],
-                    widths,
-                )
-                row += 1
-    if not any_row:
-        sheet.merge_range(row, 0, row, len(columns) - 1, "没有任何扣分。", f.text)
-        row += 1
-    sheet.print_area(0, 0, row - 1, len(columns) - 1)
-    sheet.autofilter(_header_row(w), 0, max(row - 1, _header_row(w)), len(columns) - 1)
+                yield [
+                    entry.rank,
+                    entry.branch,
+                    item.item.heading,
+                    "注（1）",
+                    f"每个项目分值扣完为止：本项扣分合计 {fmt(item.deducted)} 分，"
+                    f"超过分值 {fmt(item.item.points)} 分，按 {fmt(item.item.points)} 分计",
+                    -cut,
+                    f"封顶核减 {fmt(cut)} 分，本项得 0 分",
+                ]
 
 
 def _header_row(w: _SheetWriter) -> int:
@@ -492,7 +499,6 @@ def _header_row(w: _SheetWriter) -> int:
 
 def _write_veto_sheet(w: _SheetWriter) -> None:
     c = w.c
-    f = w.formats
     columns = [
         ("支部名称", 20),
         ("否决情形", 8),
@@ -501,35 +507,26 @@ def _write_veto_sheet(w: _SheetWriter) -> None:
         ("否决前等级", 10),
         ("定级", 8),
     ]
-    widths = [width for _, width in columns]
-    sheet, row = w.start(VETO_SHEET, "否决情形", columns)
-    any_row = False
-    for entry in c.branches:
-        result = entry.result
-        if result is None:
-            continue
-        for number in result.vetoes:
-            w.text_row(
-                sheet,
-                row,
-                [
-                    entry.branch,
-                    f"（{number}）",
-                    c.standard.vetoes[number - 1],
-                    result.total,
-                    result.score_grade,
-                    result.grade,
-                ],
-                widths,
-            )
-            row += 1
-            any_row = True
-    if not any_row:
-        sheet.merge_range(row, 0, row, len(columns) - 1, "没有支部存在否决情形。", f.text)
-        row += 1
+    rows = (
+        [
+            entry.branch,
+            f"（{number}）",
+            c.standard.vetoes[number - 1],
+            result.total,
+            result.score_grade,
+            result.grade,
+        ]
+        for entry in c.branches
+        if (result := entry.result) is not None
+        for number in result.vetoes
+    )
+    sheet, row = w.table(VETO_SHEET, "否决情形", columns, rows, empty="没有支部存在否决情形。")
     row += 1
-    sheet.merge_range(row, 0, row, len(columns) - 1, "注（2）：" + c.standard.note_2, f.note)
-    sheet.set_row(row, lines_needed(c.standard.note_2, sum(widths)) * 12 + 6)
+    sheet.merge_range(
+        row, 0, row, len(columns) - 1, "注（2）：" + c.standard.note_2, w.formats.note
+    )
+    total_width = sum(width for _, width in columns)
+    sheet.set_row(row, lines_needed(c.standard.note_2, total_width) * 12 + 6)
     sheet.print_area(0, 0, row, len(columns) - 1)
 
 
@@ -575,17 +572,12 @@ def _write_sources_sheet(w: _SheetWriter) -> None:
 def _write_problems_sheet(w: _SheetWriter) -> None:
     c = w.c
     columns = [("类别", 6), ("文件", 26), ("工作表", 14), ("单元格", 7), ("说明", 60)]
-    widths = [width for _, width in columns]
-    sheet, row = w.start(PROBLEMS_SHEET, "待修正项与提示", columns)
-    for kind, problems in (("待修正", c.errors), ("提示", c.warnings)):
-        for problem in problems:
-            w.text_row(
-                sheet,
-                row,
-                [kind, problem.file, problem.sheet or "", problem.cell or "", problem.message],
-                widths,
-            )
-            row += 1
+    rows = (
+        [kind, problem.file, problem.sheet or "", problem.cell or "", problem.message]
+        for kind, problems in (("待修正", c.errors), ("提示", c.warnings))
+        for problem in problems
+    )
+    sheet, row = w.table(PROBLEMS_SHEET, "待修正项与提示", columns, rows)
     sheet.print_area(0, 0, row - 1, len(columns) - 1)
 
 
