@@ -160,28 +160,31 @@ def test_sends_through_plain_smtp_with_to_and_cc(demo) -> None:
     assert attachment.get_filename() == demo.summary.name
 
 
+def send_over_tls(demo, port: int, certificate, tls_flag: str) -> list[str]:
+    """``email`` arguments that send the demo summary to 127.0.0.1:port with a login over TLS."""
+    return [
+        "email",
+        str(demo.summary),
+        "--to",
+        TO,
+        "--from",
+        SENDER,
+        "--smtp",
+        f"127.0.0.1:{port}",
+        tls_flag,
+        "--user",
+        USER,
+        "--cafile",
+        str(certificate[0]),
+    ]
+
+
 def test_sends_with_starttls_and_login_password_from_environment(
     demo, certificate, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("BRANCH_ASSESS_SMTP_PASSWORD", PASSWORD)
     with smtp_server(starttls_cert=certificate) as (port, handler):
-        code = main(
-            [
-                "email",
-                str(demo.summary),
-                "--to",
-                TO,
-                "--from",
-                SENDER,
-                "--smtp",
-                f"127.0.0.1:{port}",
-                "--starttls",
-                "--user",
-                USER,
-                "--cafile",
-                str(certificate[0]),
-            ]
-        )
+        code = main(send_over_tls(demo, port, certificate, "--starttls"))
     assert code == 0, capsys.readouterr().err
     [received] = handler.messages
     assert received.tls and received.login == USER
@@ -194,23 +197,7 @@ def test_sends_with_starttls_and_login_password_from_environment(
 def test_sends_over_ssl(demo, certificate, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRANCH_ASSESS_SMTP_PASSWORD", PASSWORD)
     with smtp_server(ssl_cert=certificate) as (port, handler):
-        code = main(
-            [
-                "email",
-                str(demo.summary),
-                "--to",
-                TO,
-                "--from",
-                SENDER,
-                "--smtp",
-                f"127.0.0.1:{port}",
-                "--ssl",
-                "--user",
-                USER,
-                "--cafile",
-                str(certificate[0]),
-            ]
-        )
+        code = main(send_over_tls(demo, port, certificate, "--ssl"))
     assert code == 0
     [received] = handler.messages
     assert received.tls and received.login == USER
@@ -221,23 +208,7 @@ def test_refused_login_is_a_clear_chinese_error(
 ) -> None:
     monkeypatch.setenv("BRANCH_ASSESS_SMTP_PASSWORD", "wrong")
     with smtp_server(starttls_cert=certificate) as (port, handler):
-        code = main(
-            [
-                "email",
-                str(demo.summary),
-                "--to",
-                TO,
-                "--from",
-                SENDER,
-                "--smtp",
-                f"127.0.0.1:{port}",
-                "--starttls",
-                "--user",
-                USER,
-                "--cafile",
-                str(certificate[0]),
-            ]
-        )
+        code = main(send_over_tls(demo, port, certificate, "--starttls"))
     assert code == 1
     err = capsys.readouterr().err
     assert f"邮件服务器 127.0.0.1:{port} 拒绝登录（用户 {USER}）" in err

@@ -23,23 +23,15 @@ from workbook.summary import write_summary
 from workbook.template import TemplateOptions, write_template
 
 from conftest import requires_libreoffice
+from test_consolidate import DEMO_EXPECTED
 
 HEADER_ROW = 3  # 1-based row of the column headers on every sheet of a final summary
+# The demo's hand-worked expectations (tests/test_consolidate.py), in rank order, with the
+# 否决情形 column: branch, item scores, total, 否决情形, grade, rank.
+VETOED = {"鄣吴分会支部": "（1）"}
 RANKED: list[tuple[str, list[float], float, str, str, int]] = [
-    # branch, item scores, total, 否决情形, grade, rank
-    ("递铺分会第一支部", [15, 10, 10, 10, 10, 20, 23], 98, "无", "好", 1),
-    ("上墅分会支部", [15, 10, 8, 10, 10, 20, 20], 93, "无", "好", 2),
-    ("递铺分会第二支部", [15, 7, 10, 10, 10, 18, 20], 90, "无", "好", 3),
-    ("杭垓分会支部", [15, 10, 10, 10, 10, 20, 15], 90, "无", "好", 3),
-    ("孝丰分会支部", [15, 10, 8, 10, 10, 19.5, 17], 89.5, "无", "较好", 5),
-    ("天子湖分会支部", [15, 10, 10, 10, 8, 20, 13], 86, "无", "较好", 6),
-    ("报福分会支部", [15, 10, 10, 10, 10, 17.5, 13], 85.5, "无", "较好", 7),
-    ("天荒坪分会支部", [13, 10, 10, 7, 8, 20, 12], 80, "无", "较好", 8),
-    ("梅溪分会支部", [15, 8, 7, 10, 10, 18.5, 11], 79.5, "无", "一般", 9),
-    ("山川分会支部", [15, 7, 8, 10, 10, 18, 7.25], 75.25, "无", "一般", 10),
-    ("昌硕分会支部", [0, 7, 10, 10, 10, 20, 3], 60, "无", "一般", 11),
-    ("灵峰分会支部", [15, 10, 9, 0, 6, 14.5, 5], 59.5, "无", "较差", 12),
-    ("鄣吴分会支部", [15, 10, 10, 10, 10, 20, 17], 92, "（1）", "较差", 13),
+    (branch, scores, float(total), VETOED.get(branch, "无"), grade, rank)
+    for branch, (scores, total, grade, rank) in DEMO_EXPECTED.items()
 ]
 
 
