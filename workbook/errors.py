@@ -44,6 +44,10 @@ class AddinError(BranchAssessError):
     """The Excel add-in could not be built or installed."""
 
 
+class OutputError(BranchAssessError):
+    """An output file or folder cannot be written (the message names the path and the cause)."""
+
+
 class CellValueError(BranchAssessError, ValueError):
     """One cell value is not allowed by its rule (the message says what is allowed)."""
 

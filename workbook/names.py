@@ -22,6 +22,12 @@ PROP_FORMULAS = "kp_formulas"
 
 TEMPLATE_VERSION = "1"
 
+# Markers of what the tool itself adds to a user's workbook, so it never mistakes a user's sheet
+# or note for its own (titles and authors do not survive every program: LibreOffice rewrites a
+# note's author, and a user may name a sheet 总览).
+OVERVIEW_MARKER = "kp_overview"  # sheet-scoped defined name on the tool's 总览 sheet (its A1)
+NOTE_MARKER = "【考评定级】"  # every note the tool writes starts with this text
+
 
 def deduction_name(rule: Rule) -> str:
     """``ded_<item>_<rule>``: the 扣分 input of a rule."""
