@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, cli_i18n
+from . import cli_i18n
 from .errors import BranchAssessError
 from .formulas import FORMULA_MODES
 from .standard import DEFAULT_STANDARD_ID
@@ -30,7 +30,10 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 @click.group(
     context_settings=CONTEXT_SETTINGS, options_metavar="[选项]", subcommand_metavar="命令 [参数]..."
 )
-@click.version_option(__version__, "-V", "--version", prog_name="branch-assess")
+# The version comes from the installed package's metadata, looked up only when asked for.
+@click.version_option(
+    None, "-V", "--version", package_name="branch-assessment", prog_name="branch-assess"
+)
 def cli() -> None:
     """支部（党员服务中心）规范化建设考评定级工具。
 
