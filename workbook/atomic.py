@@ -1,12 +1,105 @@
-"""Atomic output: write to a temporary file beside the target, then move it into place."""
+"""Atomic output: write to a temporary file beside the target, then move it into place.
+
+This is the one place where file-system errors of an output become the project's
+``OutputError`` with a Chinese message that names the path; commands do not catch ``OSError``
+themselves. What replacing a file never changes (see README, "限制与保证"):
+
+- an existing file keeps its permissions (600 stays 600) and, when run as root, its owner;
+- a symbolic link stays a link: the file it points to gets the new content;
+- a read-only file, and anything that is not a regular file (a folder, a device such as
+  ``/dev/null``, a FIFO), is refused and left as it is;
+- an output that is one of the command's inputs is refused (``refuse_inputs``).
+
+Temporary files are named ``.~<name>.<host>.<pid>.<random>.branch-assess.tmp`` beside the target. A run
+that is killed leaves one behind; the next run on the same target removes those whose process
+is gone (same host) or that are older than a day, so they never pile up.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
-from collections.abc import Iterator
+import re
+import secrets
+import socket
+import stat
+import sys
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from .errors import OutputError, describe_os_error
+
+TEMP_SUFFIX = ".branch-assess.tmp"
+_STALE_AFTER = 24 * 3600  # seconds: a temporary file of another host is removed after this
+_LOCKED_HINT = "文件是否正在 Excel 或 WPS 中打开？请关闭后重试"
+
+
+def same_file(first: str | Path, second: str | Path) -> bool:
+    """True if both paths name one file: the same resolved path or the same file identity
+    (device and inode), so symbolic and hard links count."""
+    a, b = Path(first), Path(second)
+    try:
+        if a.resolve() == b.resolve():
+            return True
+    except (OSError, RuntimeError):
+        pass
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except (OSError, ValueError):
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def refuse_inputs(output: str | Path, inputs: Iterable[str | Path], what: str = "输出文件") -> None:
+    """Raise ``OutputError`` if ``output`` is one of ``inputs`` (a command must not overwrite
+    what it reads)."""
+    for source in inputs:
+        if same_file(output, source):
+            raise OutputError(
+                f"{what} {output} 就是输入文件 {source}，写入会覆盖输入；请换一个文件名"
+                "（输入文件保持不变）"
+            )
+
+
+def check_suffix(path: str | Path, suffixes: Iterable[str], what: str = "输出文件") -> None:
+    """Raise ``OutputError`` unless ``path`` ends in one of ``suffixes`` (e.g. ``.xlsx``):
+    the content written must match what the name promises (``x.xls`` would hold xlsx data)."""
+    allowed = [s.lower() for s in suffixes]
+    if Path(path).suffix.lower() not in allowed:
+        raise OutputError(
+            f"{what} {path} 的扩展名应为 {' 或 '.join(allowed)}"
+            "（本工具写出的是该格式，其他扩展名会让 Excel/WPS 无法正确打开）"
+        )
+
+
+def resolve_target(path: str | Path) -> Path:
+    """The file an output to ``path`` really writes: a symbolic link's target, checked.
+
+    Raises:
+        OutputError: the path is a folder, a device, a FIFO or another non-regular file, or a
+            read-only file.
+    """
+    given = Path(path)
+    target = Path(os.path.realpath(given)) if given.is_symlink() else given
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return target
+    except OSError as error:
+        raise _output_error(given, error) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"无法写入 {given}：这是一个文件夹，请给出文件名")
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(f"无法写入 {given}：这不是普通文件（设备、管道等），本工具只写入普通文件")
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
+        target, os.W_OK
+    ):
+        raise OutputError(
+            f"无法写入 {given}：文件是只读的；请先取消只读属性，或用 -o 另存为其他文件"
+        )
+    return target
 
 
 @contextlib.contextmanager
@@ -14,23 +107,130 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; on success it replaces ``path``.
 
     On any exception the temporary file is removed and an existing ``path`` is left intact.
+
+    Raises:
+        OutputError: the target or its folder cannot be written (see the module docstring);
+            also for an ``OSError`` while the caller writes the temporary file.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=target.suffix + ".tmp", dir=target.parent
-    )
-    os.close(handle)
-    temp = Path(temp_name)
-    # mkstemp creates the file private (0600); give the output the usual permissions instead,
-    # so a summary on a shared folder is readable like any other file the user saves.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp, 0o666 & ~umask)
+    given = Path(path)
+    target = resolve_target(given)
+    folder = target.parent
     try:
-        yield temp
-        os.replace(temp, target)
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(
+            f"无法创建文件夹 {folder}：路径中已有同名文件；请换一个输出位置"
+        ) from None
+    except OSError as error:
+        raise OutputError(f"无法创建文件夹 {folder}：{describe_os_error(error)}") from None
+    _remove_stale_temps(folder, target.name)
+    fd, temp = _create_temp(folder, target.name)
+    os.close(fd)
+    try:
+        _copy_ownership(temp, target)
+        try:
+            yield temp
+        except OSError as error:
+            if error.filename not in (None, str(temp), os.fspath(temp)):
+                raise
+            raise OutputError(f"无法写入 {given}：{describe_os_error(error)}") from None
+        try:
+            os.replace(temp, target)
+        except PermissionError:
+            raise OutputError(
+                f"无法替换 {given}：没有权限（{_LOCKED_HINT}）；原文件保持不变"
+            ) from None
+        except OSError as error:
+            raise OutputError(
+                f"无法写入 {given}：{describe_os_error(error)}；原文件保持不变"
+            ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+
+
+def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
+    """Create the temporary file, private (0600) until it gets the target's permissions."""
+    for _ in range(100):
+        token = secrets.token_hex(4)
+        temp = folder / f".~{name}.{_host()}.{os.getpid()}.{token}{TEMP_SUFFIX}"
+        try:
+            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), temp
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise _folder_error(folder, error) from None
+    raise OutputError(f"无法在文件夹 {folder} 中创建临时文件")
+
+
+def _copy_ownership(temp: Path, target: Path) -> None:
+    """Give the temporary file the target's permissions (and owner, as root), or for a new
+    file the usual permissions (0666 less the umask), as any program the user saves with."""
+    try:
+        info = os.stat(target)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        return
+    os.chmod(temp, stat.S_IMODE(info.st_mode))
+    if hasattr(os, "chown") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        with contextlib.suppress(OSError):
+            os.chown(temp, info.st_uid, info.st_gid)
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
+
+
+def _remove_stale_temps(folder: Path, name: str) -> None:
+    """Remove temporary files of ``name`` left by killed runs (see the module docstring)."""
+    prefix = f".~{name}."
+    try:
+        candidates = [
+            entry
+            for entry in os.scandir(folder)
+            if entry.name.startswith(prefix) and entry.name.endswith(TEMP_SUFFIX)
+        ]
+    except OSError:
+        return
+    host = _host()
+    now = time.time()
+    for entry in candidates:
+        middle = entry.name[len(prefix) : -len(TEMP_SUFFIX)]
+        temp_host, _, pid_text = middle.rpartition(".")[0].rpartition(".")
+        stale = False
+        if temp_host == host and pid_text.isdigit() and sys.platform != "win32":
+            stale = not _process_alive(int(pid_text))
+        if not stale:
+            with contextlib.suppress(OSError):
+                stale = now - entry.stat(follow_symlinks=False).st_mtime > _STALE_AFTER
+        if stale:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process of this host runs (POSIX only: on Windows os.kill would end it)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _folder_error(folder: Path, error: OSError) -> OutputError:
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputError(
+            f"无法在文件夹 {folder} 中写入文件：{describe_os_error(error)}；请换一个有写入权限的位置"
+        )
+    return OutputError(f"无法在文件夹 {folder} 中写入文件：{describe_os_error(error)}")
+
+
+def _output_error(path: Path, error: OSError) -> OutputError:
+    return OutputError(f"无法写入 {path}：{describe_os_error(error)}")

@@ -92,9 +92,12 @@ def template_command(
     """生成考评定级表模板：一个“填表说明”工作表，每个支部一个工作表。"""
     import datetime
 
+    from .atomic import check_suffix, resolve_target
     from .branches import read_branches_file
     from .template import TemplateOptions, write_template
 
+    check_suffix(output, (".xlsx",), "模板文件")
+    resolve_target(output)
     names = list(branches)
     if branches_file is not None:
         names += read_branches_file(branches_file)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .errors import InvalidInputError, describe_os_error
+from .errors import InvalidInputError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -46,15 +46,14 @@ def recalc_command(file: Path, output: Path | None) -> None:
     有输入错误时，其余支部照常计算，有误的支部显示“待修正”，
     逐条列出“文件，工作表!单元格：说明”，并以状态码 1 退出。
     """
+    from .atomic import check_suffix, resolve_target
     from .recalc import recalc_file
 
-    try:
-        report = recalc_file(file, output)
-    except OSError as error:
-        target = output or file
-        raise click.ClickException(
-            f"无法写入 {target}：{describe_os_error(error)}（文件是否正在 Excel 或 WPS 中打开？）"
-        ) from None
+    if output is not None:
+        # The output holds the input's kind of package (.xlsm keeps its macros).
+        check_suffix(output, (file.suffix,))
+    resolve_target(output or file)  # refuse a read-only file or a device before any work
+    report = recalc_file(file, output)
     target = output or file
     for problem in report.problems:
         click.echo(f"{file}，{problem}", err=True)

@@ -83,6 +83,7 @@ def consolidate_command(
     from .progress import file_progress
     from .summary import write_summary
 
+    check_outputs(inputs, output, json_path)
     exclude = [output] + ([json_path] if json_path else [])
     with file_progress("读取考评定级表") as progress:
         result = consolidate(inputs, standard_id=standard_id, exclude=exclude, progress=progress)
@@ -111,6 +112,45 @@ def consolidate_command(
     )
     if result.errors:
         raise ProblemsFound(f"汇总表是草稿：有 {len(result.errors)} 个待修正项，改正后请重新汇总。")
+
+
+def check_outputs(inputs: tuple[Path, ...], output: Path, json_path: Path | None) -> None:
+    """Refuse outputs that would overwrite an input, before any input is read.
+
+    An input named on the command line, or a workbook found in an input folder, is never an
+    output; an earlier summary of this tool found in a folder is fine (it is skipped as input
+    and replaced).
+    """
+    from .atomic import check_suffix, refuse_inputs, resolve_target, same_file
+    from .consolidate import PROP_SUMMARY, find_workbooks
+    from .errors import OutputError, WorkbookReadError
+    from .reader import read_package_info
+
+    check_suffix(output, (".xlsx",), "汇总表")
+    resolve_target(output)
+    named = [path for path in inputs if not path.is_dir()]
+    refuse_inputs(output, named, "汇总表")
+    if json_path is not None:
+        if same_file(json_path, output) or json_path.absolute() == output.absolute():
+            raise OutputError(f"--json 和 -o 是同一个文件 {output}；请给 JSON 另取一个文件名")
+        resolve_target(json_path)
+        refuse_inputs(json_path, named, "JSON 文件")
+    found = [path for path, _ in find_workbooks([p for p in inputs if p.is_dir()])[0]]
+    for out, what in ((output, "汇总表"), (json_path, "JSON 文件")):
+        if out is None or not out.exists():
+            continue
+        for path in found:
+            if not same_file(out, path):
+                continue
+            try:
+                summary = bool(read_package_info(path).properties.get(PROP_SUMMARY))
+            except WorkbookReadError:
+                summary = False
+            if not summary or out is json_path:
+                raise OutputError(
+                    f"{what} {out} 是输入文件夹中的考评定级表，写入会覆盖它；请换一个文件名"
+                    "（输入文件保持不变）"
+                )
 
 
 @click.command("email", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")

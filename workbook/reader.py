@@ -22,6 +22,7 @@ from . import names
 from .errors import WorkbookReadError
 from .scoring import RawBranchInputs
 from .standard import Standard
+from .zip_package import check_package
 
 Engine = Literal["calamine", "openpyxl"]
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -223,6 +224,8 @@ def read_package_info(path: str | Path, *, data: bytes | None = None) -> Package
     path = Path(path)
     try:
         with _open_package(path, data) as package:
+            # Bounded decompression for every reader, python-calamine's included.
+            check_package(package, path.name, verify=True)
             workbook_xml = package.read("xl/workbook.xml")
             try:
                 custom_xml: bytes | None = package.read("docProps/custom.xml")

@@ -318,7 +318,7 @@ class _SheetXml(NamedTuple):
     """A worksheet part as read: its ``<sheetData>`` element as text (the cells, read and
     edited), the bytes before and after it (kept as they are)."""
 
-    data: bytes
+    version: int  # the part's ``Package.version`` when it was read
     before: bytes
     cells: str
     after: bytes
@@ -397,13 +397,14 @@ class XlsxFileBook:
 
     def _sheet_xml(self, part: str) -> _SheetXml:
         before, cells, after = self.package.text_between(part, "<sheetData", "</sheetData>")
-        return _SheetXml(self.package.parts[part], before, cells, after)
+        return _SheetXml(self.package.version(part), before, cells, after)
 
     def _read_with_calamine(
         self, entry: BranchSheetNames, wanted: Sequence[str]
     ) -> dict[str, object]:
         import python_calamine
 
+        self.package.calamine_check()
         try:
             if self._calamine is None:
                 self._calamine = python_calamine.CalamineWorkbook.from_path(str(self.path))
@@ -423,7 +424,7 @@ class XlsxFileBook:
 
         part = self._sheets[update.sheet].part
         sheet_xml, located = self._read.pop(update.sheet, (None, None))
-        if sheet_xml is None or sheet_xml.data is not self.package.parts[part]:
+        if sheet_xml is None or sheet_xml.version != self.package.version(part):
             sheet_xml, located = self._sheet_xml(part), None
         edits: dict[tuple[int, int], CellEdit] = {
             (ref.row, ref.col): CellEdit(value, set_value=True)
@@ -459,14 +460,15 @@ class XlsxFileBook:
             styles = self._styles.render()
             if styles != self._styles.xml:
                 self.package.set_text("xl/styles.xml", styles)
-        self.close()
         self.package.save(path)
+        self.close()
 
     def close(self) -> None:
-        """Release the calamine reader."""
+        """Release the calamine reader and the package's source file."""
         if self._calamine is not None:
             self._calamine.close()  # type: ignore[attr-defined]
             self._calamine = None
+        self.package.close()
 
 
 def recalc_file(path: str | Path, output: str | Path | None = None) -> RecalcReport:
@@ -480,8 +482,8 @@ def recalc_file(path: str | Path, output: str | Path | None = None) -> RecalcRep
     book = XlsxFileBook(path)
     try:
         report = recalculate(book)
+        with atomic_output(output or path) as temp:
+            book.save(temp)
     finally:
         book.close()
-    with atomic_output(output or path) as temp:
-        book.save(temp)
     return report

@@ -9,19 +9,20 @@ Every text inserted is XML-escaped here.
 
 from __future__ import annotations
 
-import copy
 import functools
 import html
 import io
 import posixpath
 import re
-import struct
+import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, BinaryIO, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import ElementTree
@@ -29,6 +30,7 @@ from defusedxml import ElementTree
 from .errors import WorkbookReadError, describe_os_error
 from .reader import CellRef, column_index, column_letters, parse_workbook_xml
 from .standard import fmt
+from .zip_package import DEFAULT_DATE, RawZipWriter, check_package, read_part
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -67,35 +69,144 @@ CellValue = Decimal | str | None
 
 
 class Package:
-    """An xlsx package held in memory: part name -> bytes, in the original order.
+    """An xlsx package, part name -> bytes, read from its file when a part is asked for.
 
-    Parts that are not changed are written back as they were read, still compressed.
+    ``parts`` is a mapping in the package's order (original parts first, new ones after).
+    Only a few recently used parts are held in memory (``CACHE_BYTES``); a changed part that
+    falls out of that cache is compressed into an anonymous temporary file, so memory stays
+    bounded by the largest part, not the package. Parts that are not changed are copied to
+    the output still compressed, streamed from the source file (``zip_package``). Declared
+    sizes are checked against ``zip_package``'s limits when the package is opened.
+
+    Close the package (``close`` or ``with``) to release the source file; ``save`` does not.
     """
+
+    CACHE_BYTES = 8 << 20
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        display = self.path.name
+        self._file: BinaryIO | None = None
         try:
-            blob = self.path.read_bytes()
-            with zipfile.ZipFile(io.BytesIO(blob)) as archive:
-                self.infos = archive.infolist()
-                self.parts: dict[str, bytes] = {i.filename: archive.read(i) for i in self.infos}
+            self._file = self.path.open("rb")
+            self._archive = zipfile.ZipFile(self._file)
+            self.infos = self._archive.infolist()
         except FileNotFoundError:
             raise WorkbookReadError(f"找不到文件 {self.path}") from None
         except (PermissionError, IsADirectoryError) as error:
             raise WorkbookReadError(f"无法读取 {self.path}：{describe_os_error(error)}") from None
-        except (zipfile.BadZipFile, OSError, KeyError, EOFError):
+        except (zipfile.BadZipFile, OSError, KeyError, EOFError, ValueError):
+            self.close()
             raise WorkbookReadError(
-                f"{self.path.name} 不是可读取的 Excel 工作簿（应为 .xlsx 或 .xlsm）"
+                f"{display} 不是可读取的 Excel 工作簿（应为 .xlsx 或 .xlsm）"
             ) from None
-        if "xl/workbook.xml" not in self.parts:
-            raise WorkbookReadError(f"{self.path.name} 不是 Excel 工作簿：缺少 xl/workbook.xml")
-        # Part name -> the member it was read from, its bytes and its compressed data.
-        self._originals = {
-            info.filename: (info, self.parts[info.filename], _compressed_data(blob, info))
-            for info in self.infos
-        }
+        try:
+            check_package(self._archive, display)
+        except WorkbookReadError:
+            self.close()
+            raise
+        self._info = {info.filename: info for info in self.infos}
+        self._names: dict[str, None] = dict.fromkeys(self._info)
+        if "xl/workbook.xml" not in self._names:
+            self.close()
+            raise WorkbookReadError(f"{display} 不是 Excel 工作簿：缺少 xl/workbook.xml")
+        self._dirty: set[str] = set()
+        self._versions: dict[str, int] = {}
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cached_bytes = 0
+        self._spool: IO[bytes] | None = None
+        self._spooled: dict[str, tuple[int, int, int, int]] = {}  # offset, csize, crc, size
         # Part name -> (its bytes, their text): each version of a part is decoded only once.
         self._decoded: dict[str, tuple[bytes, str]] = {}
+        self.parts: MutableMapping[str, bytes] = _Parts(self)
+
+    def __enter__(self) -> Package:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the source file and the temporary store of changed parts."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        spool = getattr(self, "_spool", None)
+        if spool is not None:
+            spool.close()
+            self._spool = None
+
+    def version(self, name: str) -> int:
+        """How often a part was set: a caller can tell whether it changed since it read it."""
+        return self._versions.get(name, 0)
+
+    # -- the parts mapping ------------------------------------------------------------------
+
+    def _get(self, name: str) -> bytes:
+        if name not in self._names:
+            raise KeyError(name)
+        data = self._cache.get(name)
+        if data is not None:
+            self._cache.move_to_end(name)
+            return data
+        spooled = self._spooled.get(name)
+        if spooled is not None:
+            assert self._spool is not None
+            offset, size, _, _ = spooled
+            self._spool.seek(offset)
+            data = zlib.decompress(self._spool.read(size), -15)
+        elif name in self._dirty:  # pragma: no cover - a dirty part is cached or spooled
+            raise KeyError(name)
+        else:
+            if self._file is None:
+                raise WorkbookReadError(f"{self.path.name} 已关闭，无法读取 {name}")
+            data = read_part(self._archive, self._info[name], self.path.name)
+        self._remember(name, data)
+        return data
+
+    def _set(self, name: str, data: bytes) -> None:
+        self._names.setdefault(name, None)
+        self._dirty.add(name)
+        self._spooled.pop(name, None)
+        self._versions[name] = self._versions.get(name, 0) + 1
+        self._forget(name)
+        self._remember(name, data)
+
+    def _remove(self, name: str) -> None:
+        if name not in self._names:
+            raise KeyError(name)
+        del self._names[name]
+        self._dirty.discard(name)
+        self._spooled.pop(name, None)
+        self._versions[name] = self._versions.get(name, 0) + 1
+        self._forget(name)
+
+    def _remember(self, name: str, data: bytes) -> None:
+        self._cache[name] = data
+        self._cached_bytes += len(data)
+        while self._cached_bytes > self.CACHE_BYTES and len(self._cache) > 1:
+            old, old_data = self._cache.popitem(last=False)
+            self._cached_bytes -= len(old_data)
+            self._decoded.pop(old, None)
+            if old in self._dirty and old not in self._spooled:
+                self._spool_part(old, old_data)
+
+    def _forget(self, name: str) -> None:
+        data = self._cache.pop(name, None)
+        if data is not None:
+            self._cached_bytes -= len(data)
+        self._decoded.pop(name, None)
+
+    def _spool_part(self, name: str, data: bytes) -> None:
+        if self._spool is None:
+            self._spool = tempfile.TemporaryFile(prefix="branch-assess-")  # noqa: SIM115 - closed in close()
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        compressed = compressor.compress(data) + compressor.flush()
+        offset = self._spool.seek(0, io.SEEK_END)
+        self._spool.write(compressed)
+        self._spooled[name] = (offset, len(compressed), zlib.crc32(data), len(data))
+
+    # -- text -------------------------------------------------------------------------------
 
     def text(self, name: str) -> str:
         """A part decoded as UTF-8 (the encoding every xlsx producer uses)."""
@@ -151,59 +262,91 @@ class Package:
     def save(self, path: str | Path) -> None:
         """Write the package: original parts in their original order, new parts after them.
 
-        A part that is not changed is copied as it was compressed; the others are compressed.
+        A part that is not changed is copied as it was compressed, streamed from the source;
+        the others are compressed (once: a changed part that was stored away compressed is
+        copied from there).
+
+        Raises:
+            WorkbookReadError: the package is closed or a part cannot be copied.
         """
-        known = {info.filename for info in self.infos}
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for info in self.infos:
-                data = self.parts.get(info.filename)
-                if data is None:
+        if self._file is None:
+            raise WorkbookReadError(f"{self.path.name} 已关闭，无法保存")
+        from .atomic import atomic_output, same_file
+
+        if same_file(path, self.path):
+            # Parts are still read from the source: write beside it, then replace it.
+            with atomic_output(path) as temp:
+                self.save(temp)
+            return
+        with open(path, "wb") as out:
+            writer = RawZipWriter(out)
+            for name in self._names:
+                info = self._info.get(name)
+                if name not in self._dirty:
+                    assert info is not None
+                    writer.copy_member(self._file, info)
                     continue
-                read_from, original, compressed = self._originals[info.filename]
-                if read_from is info and original is data and compressed is not None:
-                    _add_compressed(archive, info, compressed)
+                date_time = info.date_time if info is not None else DEFAULT_DATE
+                attr = (
+                    info.external_attr if info is not None and info.external_attr else 0o600 << 16
+                )
+                spooled = self._spooled.get(name)
+                if spooled is not None and self._spool is not None:
+                    offset, size, crc, length = spooled
+                    self._spool.seek(offset)
+                    writer.add_compressed(
+                        name,
+                        self._spool.read(size),
+                        crc=crc,
+                        size=length,
+                        method=zipfile.ZIP_DEFLATED,
+                        date_time=date_time,
+                        external_attr=attr,
+                    )
                 else:
-                    archive.writestr(info, data, info.compress_type)
-            for name, data in self.parts.items():
-                if name not in known:
-                    archive.writestr(name, data, zipfile.ZIP_DEFLATED)
+                    method = (
+                        zipfile.ZIP_STORED
+                        if info is not None and info.compress_type == zipfile.ZIP_STORED
+                        else zipfile.ZIP_DEFLATED
+                    )
+                    writer.add(
+                        name,
+                        self._get(name),
+                        date_time=date_time,
+                        method=method,
+                        external_attr=attr,
+                    )
+            writer.close()
+
+    def calamine_check(self) -> None:
+        """Verify the package before python-calamine reads it (it may not bound sizes)."""
+        if self._file is not None:
+            check_package(self._archive, self.path.name, verify=True)
 
 
-# A zip member's local header: signature, 22 bytes of fields, file name and extra field lengths.
-_LOCAL_HEADER = struct.Struct("<4s22xHH")
-_ENCRYPTED = 0x1  # a general purpose flag bit
-_COPYABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+class _Parts(MutableMapping[str, bytes]):
+    """The parts of a ``Package`` as a mapping (read on demand; see ``Package``)."""
 
+    def __init__(self, package: Package) -> None:
+        self._package = package
 
-def _compressed_data(blob: bytes, info: zipfile.ZipInfo) -> bytes | None:
-    """The compressed data of a member of the zip file ``blob`` (None if it cannot be copied)."""
-    if info.flag_bits & _ENCRYPTED or info.compress_type not in _COPYABLE:
-        return None
-    signature, name_length, extra_length = _LOCAL_HEADER.unpack_from(blob, info.header_offset)
-    if signature != b"PK\x03\x04":
-        return None
-    start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
-    return blob[start : start + info.compress_size]
+    def __getitem__(self, name: str) -> bytes:
+        return self._package._get(name)
 
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self._package._set(name, data)
 
-def _add_compressed(archive: zipfile.ZipFile, info: zipfile.ZipInfo, compressed: bytes) -> None:
-    """Add a member whose data is compressed already (``info`` has its CRC and sizes).
+    def __delitem__(self, name: str) -> None:
+        self._package._remove(name)
 
-    zipfile has no public call for this. It is what ``ZipFile.writestr`` does once it has
-    compressed the data: the member's header with CRC and sizes (no data descriptor), the
-    data, and the member in the archive's list for the central directory.
-    """
-    member = copy.copy(info)
-    member.flag_bits = 0
-    if not member.external_attr:
-        member.external_attr = 0o600 << 16  # ?rw-------, as writestr gives it
-    archive.fp.seek(archive.start_dir)  # type: ignore[union-attr]
-    member.header_offset = archive.start_dir
-    archive.fp.write(member.FileHeader())  # type: ignore[union-attr]
-    archive.fp.write(compressed)  # type: ignore[union-attr]
-    archive.start_dir = archive.fp.tell()  # type: ignore[union-attr]
-    archive.filelist.append(member)
-    archive.NameToInfo[member.filename] = member
+    def __contains__(self, name: object) -> bool:
+        return name in self._package._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._package._names))
+
+    def __len__(self) -> int:
+        return len(self._package._names)
 
 
 @dataclass(frozen=True)
