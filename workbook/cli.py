@@ -48,7 +48,7 @@ def cli() -> None:
     "--output",
     "output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     metavar="文件",
     help="输出的模板文件（.xlsx）。",
 )

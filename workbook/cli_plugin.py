@@ -29,7 +29,7 @@ class RecalcInputError(InvalidInputError):
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     metavar="文件",
     default=None,
     help="另存为此文件；不给出时直接更新原文件（先写临时文件再替换）。",

@@ -49,13 +49,13 @@ def register(group: click.Group) -> None:
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="输出的汇总表（.xlsx）。有待修正项时不生成（原有文件保持不变），除非加 --draft。",
 )
 @click.option(
     "--json",
     "json_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="另存一份 JSON 结果（含全部问题，有待修正项时也生成）；格式见 docs/consolidation.md。",
 )
 @click.option(
@@ -165,7 +165,7 @@ def check_outputs(inputs: tuple[Path, ...], output: Path, json_path: Path | None
 @click.option("--subject", metavar="主题", help="邮件主题（默认按年度和协会名称生成）。")
 @click.option(
     "--eml",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="不发送，只把邮件保存为 .eml 文件（可用 Outlook、Foxmail 打开后发送）。",
 )
 @click.option(

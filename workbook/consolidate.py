@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import names
-from .errors import WorkbookReadError, describe_os_error
+from .errors import PackageTooLargeError, WorkbookReadError, describe_os_error
 from .reader import WORKBOOK_SUFFIXES, BranchSheet, read_branch_workbook
 from .scoring import PENDING, Assessment, BranchResult, assess_branch
 from .standard import DEFAULT_STANDARD_ID, Standard, fmt, load_standard
@@ -513,6 +513,9 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
     try:
         # One pass over the package: identity (custom properties) and branch sheets together.
         book = read_branch_workbook(path, data=data)
+    except PackageTooLargeError as error:
+        report.errors.append(Problem(display, None, None, error.reason))
+        return report
     except WorkbookReadError:
         report.errors.append(
             Problem(display, None, None, "不是可读取的 Excel 工作簿（文件损坏或不是 .xlsx/.xlsm）")

@@ -20,6 +20,14 @@ class WorkbookReadError(BranchAssessError):
     """A file is not a workbook this tool can read."""
 
 
+class PackageTooLargeError(WorkbookReadError):
+    """A package would decompress past the tool's limits (the message says which part)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        self.reason = reason  # the message without the file's name
+        super().__init__(message)
+
+
 class TemplateMismatchError(BranchAssessError):
     """A workbook was made from another template or another standard."""
 

@@ -22,7 +22,7 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .errors import WorkbookReadError
+from .errors import PackageTooLargeError, WorkbookReadError
 
 MAX_PART_BYTES = 100 << 20  # 100 MiB uncompressed, any one part
 MAX_TOTAL_BYTES = 500 << 20  # 500 MiB uncompressed, all parts of one package together
@@ -55,16 +55,15 @@ def check_package(archive: zipfile.ZipFile, display: str, *, verify: bool = Fals
     total = 0
     for info in archive.infolist():
         if info.file_size > MAX_PART_BYTES:
-            raise WorkbookReadError(
-                f"{display} 中的部件 {info.filename} 解压后有 {_mib(info.file_size)}，"
+            reason = (
+                f"部件 {info.filename} 解压后有 {_mib(info.file_size)}，"
                 f"超过本工具的上限 {_mib(MAX_PART_BYTES)}；文件可能已损坏或被恶意构造，未读取"
             )
+            raise PackageTooLargeError(f"{display} 中的{reason}", reason)
         total += info.file_size
         if total > MAX_TOTAL_BYTES:
-            raise WorkbookReadError(
-                f"{display} 解压后超过本工具的上限 {_mib(MAX_TOTAL_BYTES)}；"
-                "文件可能已损坏或被恶意构造，未读取"
-            )
+            reason = f"解压后超过本工具的上限 {_mib(MAX_TOTAL_BYTES)}；文件可能已损坏或被恶意构造，未读取"
+            raise PackageTooLargeError(f"{display} {reason}", reason)
     if not verify:
         return
     for info in archive.infolist():
@@ -75,9 +74,8 @@ def check_package(archive: zipfile.ZipFile, display: str, *, verify: bool = Fals
                 while stream.read(_CHUNK):
                     pass
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError):
-            raise WorkbookReadError(
-                f"{display} 已损坏：部件 {info.filename} 的数据与其声明的大小或校验和不符"
-            ) from None
+            reason = f"已损坏：部件 {info.filename} 的数据与其声明的大小或校验和不符"
+            raise PackageTooLargeError(f"{display} {reason}", reason) from None
 
 
 def read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> bytes:

@@ -1,0 +1,411 @@
+"""Hostile files and file systems: the real CLI, its exit code, its Chinese message, and the
+bytes on disk (inputs untouched, old outputs intact).
+
+Tests run as root on this machine, where permission bits do not stop a write. Where a test needs
+a folder or file the process cannot change, it uses the immutable or append-only attribute
+(``chattr``), which stops root too, and skips where the file system has no such attributes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from workbook.atomic import TEMP_SUFFIX, atomic_output
+from workbook.cli import main
+from workbook.errors import OutputError, WorkbookReadError
+from workbook.scoring import RawBranchInputs
+from workbook.template import TemplateOptions, write_template
+from workbook.xlsx_patch import Package
+from workbook.zip_package import MAX_PART_BYTES, RawZipWriter
+
+BRANCHES = ["第一支部", "第二支部"]
+INPUTS = {
+    "第一支部": RawBranchInputs(deductions={"1.2": 2}),
+    "第二支部": RawBranchInputs(deductions={"7.1": 3}),
+}
+
+
+def _filled(path: Path, inputs: dict[str, RawBranchInputs] | None = None) -> Path:
+    write_template(
+        path,
+        TemplateOptions(branches=BRANCHES, year=2026, formulas="native", inputs=inputs or INPUTS),
+    )
+    return path
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    return _filled(tmp_path / "考评.xlsx")
+
+
+def _err(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    return captured.err + captured.out
+
+
+@contextlib.contextmanager
+def _attribute(path: Path, flag: str) -> Iterator[None]:
+    """``chattr +flag`` for the block (skip where the file system cannot)."""
+    result = subprocess.run(["chattr", f"+{flag}", str(path)], capture_output=True, check=False)
+    if result.returncode != 0:
+        pytest.skip(f"chattr +{flag} not supported here: {result.stderr.decode().strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", f"-{flag}", str(path)], check=True)
+
+
+# --- outputs that are inputs -----------------------------------------------------------------
+
+
+def test_consolidate_refuses_an_output_that_is_an_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _filled(tmp_path / "a.xlsx")
+    second = _filled(
+        tmp_path / "b.xlsx", {"第一支部": RawBranchInputs(deductions={}), "第二支部": RawBranchInputs(deductions={})}
+    )
+    before = first.read_bytes()
+    assert main(["consolidate", str(first), str(second), "-o", str(first)]) == 1
+    assert "就是输入文件" in _err(capsys)
+    assert first.read_bytes() == before
+
+    assert (
+        main(["consolidate", str(first), "-o", str(tmp_path / "s.xlsx"), "--json", str(first)]) == 1
+    )
+    assert "JSON 文件" in _err(capsys)
+    assert first.read_bytes() == before
+    assert not (tmp_path / "s.xlsx").exists()
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_links_to_an_input_count_as_the_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str
+) -> None:
+    source = _filled(tmp_path / "a.xlsx")
+    before = source.read_bytes()
+    alias = tmp_path / "别名.xlsx"
+    if link == "symlink":
+        alias.symlink_to(source)
+    else:
+        os.link(source, alias)
+    assert main(["consolidate", str(source), "-o", str(alias)]) == 1
+    assert "就是输入文件" in _err(capsys)
+    assert source.read_bytes() == before
+    assert alias.is_symlink() == (link == "symlink")
+
+
+def test_a_branch_workbook_in_an_input_folder_is_no_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "已收回"
+    folder.mkdir()
+    inside = _filled(folder / "第一支部.xlsx")
+    before = inside.read_bytes()
+    assert main(["consolidate", str(folder), "-o", str(inside)]) == 1
+    assert "输入文件夹中的考评定级表" in _err(capsys)
+    assert inside.read_bytes() == before
+    # An earlier summary in the folder is replaced (it is no input).
+    summary = folder / "汇总.xlsx"
+    assert main(["consolidate", str(folder), "-o", str(summary)]) == 0
+    assert main(["consolidate", str(folder), "-o", str(summary)]) == 0
+
+
+def test_recalc_to_another_file_and_in_place(book: Path, tmp_path: Path) -> None:
+    other = tmp_path / "另存.xlsx"
+    before = book.read_bytes()
+    assert main(["recalc", str(book), "-o", str(other)]) == 0
+    assert book.read_bytes() == before
+    assert main(["recalc", str(book), "-o", str(book)]) == 0
+    assert openpyxl.load_workbook(book).sheetnames[-1] == "总览"
+
+
+@pytest.mark.parametrize(
+    ("command", "output"),
+    [
+        (["template", "--branch", "第一支部"], "模板.xls"),
+        (["consolidate", "{book}"], "汇总.xls"),
+        (["recalc", "{book}"], "另存.xls"),
+        (["recalc", "{book}"], "另存.xlsm"),
+    ],
+)
+def test_an_output_name_of_another_format_is_refused(
+    book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str], output: str
+) -> None:
+    args = [part.replace("{book}", str(book)) for part in command]
+    target = tmp_path / output
+    assert main([*args, "-o", str(target)]) == 1
+    assert "扩展名应为" in _err(capsys)
+    assert not target.exists()
+
+
+# --- what replacing a file must not change ---------------------------------------------------
+
+
+def test_in_place_recalc_keeps_the_mode(book: Path) -> None:
+    book.chmod(0o600)
+    assert main(["recalc", str(book)]) == 0
+    assert stat.S_IMODE(book.stat().st_mode) == 0o600
+    book.chmod(0o640)
+    assert main(["recalc", str(book)]) == 0
+    assert stat.S_IMODE(book.stat().st_mode) == 0o640
+
+
+def test_a_new_output_gets_the_usual_permissions(book: Path, tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        assert main(["recalc", str(book), "-o", str(tmp_path / "new.xlsx")]) == 0
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "new.xlsx").stat().st_mode) == 0o644
+
+
+def test_a_read_only_file_is_refused_not_replaced(
+    book: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book.chmod(0o444)
+    before = book.read_bytes()
+    inode = book.stat().st_ino
+    assert main(["recalc", str(book)]) == 1
+    assert "只读" in _err(capsys)
+    assert book.read_bytes() == before
+    assert book.stat().st_ino == inode
+
+
+def test_a_symlink_stays_a_symlink_and_its_target_is_updated(book: Path, tmp_path: Path) -> None:
+    link = tmp_path / "链接.xlsx"
+    link.symlink_to(book.name)
+    before = book.read_bytes()
+    assert main(["recalc", str(link)]) == 0
+    assert link.is_symlink() and os.readlink(link) == book.name
+    assert book.read_bytes() != before
+    assert "总览" in openpyxl.load_workbook(book).sheetnames
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
+def test_a_path_that_is_not_a_regular_file_is_refused(
+    book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    if kind == "device":
+        target = tmp_path / "设备.xlsx"  # a link to /dev/null: the link is followed, then refused
+        target.symlink_to(os.devnull)
+    elif kind == "fifo":
+        target = tmp_path / "管道.xlsx"
+        os.mkfifo(target)
+    else:
+        target = tmp_path / "文件夹.xlsx"
+        target.mkdir()
+    mode = target.stat().st_mode
+    code = main(["recalc", str(book), "-o", str(target)])
+    message = _err(capsys)
+    assert code == 1
+    assert ("这是一个文件夹" if kind == "folder" else "不是普通文件") in message
+    assert target.stat().st_mode == mode  # /dev/null is still a device
+    assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)
+
+
+def test_json_and_mail_outputs_refuse_a_device_too(
+    book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = tmp_path / "汇总.xlsx"
+    assert main(["consolidate", str(book), "-o", str(summary), "--json", os.devnull]) == 1
+    assert "不是普通文件" in _err(capsys)
+    assert not summary.exists()  # refused before any work
+    with pytest.raises(OutputError, match="不是普通文件"), atomic_output(os.devnull) as temp:
+        temp.write_bytes(b"x")
+    assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)
+
+
+def test_temporary_files_of_killed_runs_are_removed(book: Path, tmp_path: Path) -> None:
+    # A process that has ended stands for a run that was killed.
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(ended.stdout)
+    import socket
+
+    host = "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())[:40]
+    stale = tmp_path / f".~{book.name}.{host}.{pid}.abcd1234{TEMP_SUFFIX}"
+    stale.write_bytes(b"half a workbook")
+    other = tmp_path / f".~其他.xlsx.{host}.{pid}.abcd1234{TEMP_SUFFIX}"
+    other.write_bytes(b"not ours to judge")
+    assert main(["recalc", str(book)]) == 0
+    assert not stale.exists()
+    assert other.exists()  # only temporaries of the file being written are touched
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(TEMP_SUFFIX)] == [other.name]
+
+
+def test_a_killed_recalc_leaves_the_workbook_intact_and_the_next_run_cleans_up(
+    tmp_path: Path,
+) -> None:
+    book = _filled(tmp_path / "大.xlsx")
+    before = book.read_bytes()
+    # Kill a run while it writes its temporary file (it stops itself at that point).
+    script = (
+        "import os, signal, sys\n"
+        "from workbook import atomic\n"
+        "real = atomic._copy_ownership\n"
+        "def stop(temp, target):\n"
+        "    real(temp, target)\n"
+        "    temp.write_bytes(b'partial')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "atomic._copy_ownership = stop\n"
+        "from workbook.cli import main\n"
+        f"main(['recalc', {str(book)!r}])\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], check=False)
+    assert killed.returncode == -9
+    assert book.read_bytes() == before
+    leftovers = [p for p in tmp_path.iterdir() if p.name.endswith(TEMP_SUFFIX)]
+    assert len(leftovers) == 1 and leftovers[0].name.startswith(f".~{book.name}.")
+    assert main(["recalc", str(book)]) == 0
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(TEMP_SUFFIX)]
+
+
+# --- problems a user can fix: a Chinese message and exit 1 -----------------------------------
+
+
+def test_an_output_folder_without_write_permission(
+    book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "只读文件夹"
+    folder.mkdir()
+    with _attribute(folder, "i"):
+        assert main(["consolidate", str(book), "-o", str(folder / "汇总.xlsx")]) == 1
+        message = _err(capsys)
+        assert "无法在文件夹" in message and str(folder) in message
+        assert "内部错误" not in message
+        assert main(["template", "--branch", "一", "-o", str(folder / "t.xlsx")]) == 1
+        assert "无法在文件夹" in _err(capsys)
+        assert list(folder.iterdir()) == []
+
+
+def test_a_parent_path_through_a_file(
+    book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = tmp_path / "说明.txt"
+    plain.write_text("x", encoding="utf-8")
+    assert main(["consolidate", str(book), "-o", str(plain / "汇总.xlsx")]) == 1
+    message = _err(capsys)
+    assert "不是文件夹" in message or "同名文件" in message
+    assert plain.read_text(encoding="utf-8") == "x"
+    assert main(["recalc", str(book), "-o", str(plain / "sub" / "x.xlsx")]) == 1
+    assert "内部错误" not in _err(capsys)
+
+
+def test_a_file_that_cannot_be_replaced_asks_about_excel(
+    book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An append-only folder lets a new file be created but no file be replaced: what Windows
+    # does to a workbook open in Excel (PermissionError on replace).
+    summary = tmp_path / "out" / "汇总.xlsx"
+    assert main(["consolidate", str(book), "-o", str(summary)]) == 0
+    before = summary.read_bytes()
+    with _attribute(summary.parent, "a"):
+        assert main(["consolidate", str(book), "-o", str(summary)]) == 1
+        message = _err(capsys)
+        assert "Excel 或 WPS" in message and str(summary) in message
+        assert summary.read_bytes() == before
+    for leftover in summary.parent.glob(f"*{TEMP_SUFFIX}"):
+        leftover.unlink()
+
+
+# --- decompression -------------------------------------------------------------------------
+
+
+def _bomb(path: Path, book: Path) -> Path:
+    """``book`` with one extra part that expands past the per-part limit."""
+    with zipfile.ZipFile(book) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info, source.read(info))
+        with out.open("xl/media/bomb.bin", "w", force_zip64=True) as member:
+            chunk = bytes(1 << 20)
+            for _ in range(MAX_PART_BYTES // len(chunk) + 1):
+                member.write(chunk)
+    return path
+
+
+def test_a_decompression_bomb_is_refused_by_every_command(
+    book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bomb = _bomb(tmp_path / "炸弹.xlsx", book)
+    assert bomb.stat().st_size < 2 << 20
+    before = bomb.read_bytes()
+    assert main(["recalc", str(bomb)]) == 1
+    message = _err(capsys)
+    assert "xl/media/bomb.bin" in message and "超过本工具的上限" in message
+    assert bomb.read_bytes() == before
+    assert main(["consolidate", str(bomb), "-o", str(tmp_path / "s.xlsx")]) == 1
+    message = _err(capsys)
+    assert "xl/media/bomb.bin" in message and "超过本工具的上限" in message
+    with pytest.raises(WorkbookReadError, match="超过本工具的上限"):
+        Package(bomb)
+
+
+# --- the raw-copy zip writer ---------------------------------------------------------------
+
+
+def test_raw_zip_writer_copies_members_of_any_kind(tmp_path: Path) -> None:
+    source = tmp_path / "source.zip"
+    with open(source, "wb") as raw:
+        # A non-seekable stream makes zipfile write data descriptors.
+        class Unseekable:
+            def __init__(self) -> None:
+                self.position = 0
+
+            def write(self, data: bytes) -> int:
+                self.position += raw.write(data)
+                return len(data)
+
+            def tell(self) -> int:
+                return self.position
+
+            def flush(self) -> None:
+                raw.flush()
+
+        with zipfile.ZipFile(Unseekable(), "w", zipfile.ZIP_DEFLATED) as out:  # type: ignore[arg-type]
+            out.writestr("[Content_Types].xml", b"<Types/>" * 100)
+            out.writestr("xl/中文名.xml", "中文内容".encode() * 50)
+            out.writestr(zipfile.ZipInfo("stored.bin"), bytes(range(256)), zipfile.ZIP_STORED)
+    target = tmp_path / "copy.zip"
+    with (
+        zipfile.ZipFile(source) as archive,
+        open(source, "rb") as handle,
+        open(target, "wb") as out,
+    ):
+        writer = RawZipWriter(out)
+        for info in archive.infolist():
+            writer.copy_member(handle, info)
+        writer.add("new.xml", b"<new/>")
+        writer.close()
+        expected = {info.filename: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(target) as copied:
+        assert copied.testzip() is None
+        assert {i.filename: copied.read(i) for i in copied.infolist()} == {
+            **expected,
+            "new.xml": b"<new/>",
+        }
+        assert copied.getinfo("stored.bin").compress_type == zipfile.ZIP_STORED
+
+
+def test_recalc_output_opens_everywhere(book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.xlsx"
+    assert main(["recalc", str(book), "-o", str(out)]) == 0
+    with zipfile.ZipFile(out) as archive:
+        assert archive.testzip() is None
+    assert "总览" in openpyxl.load_workbook(out).sheetnames
+    assert "总览" in CalamineWorkbook.from_path(str(out)).sheet_names
