@@ -74,7 +74,8 @@ def test_consolidate_refuses_an_output_that_is_an_input(
 ) -> None:
     first = _filled(tmp_path / "a.xlsx")
     second = _filled(
-        tmp_path / "b.xlsx", {"第一支部": RawBranchInputs(deductions={}), "第二支部": RawBranchInputs(deductions={})}
+        tmp_path / "b.xlsx",
+        {"第一支部": RawBranchInputs(deductions={}), "第二支部": RawBranchInputs(deductions={})},
     )
     before = first.read_bytes()
     assert main(["consolidate", str(first), str(second), "-o", str(first)]) == 1
@@ -377,7 +378,7 @@ def test_raw_zip_writer_copies_members_of_any_kind(tmp_path: Path) -> None:
             def flush(self) -> None:
                 raw.flush()
 
-        with zipfile.ZipFile(Unseekable(), "w", zipfile.ZIP_DEFLATED) as out:  # type: ignore[arg-type]
+        with zipfile.ZipFile(Unseekable(), "w", zipfile.ZIP_DEFLATED) as out:  # type: ignore[call-overload]
             out.writestr("[Content_Types].xml", b"<Types/>" * 100)
             out.writestr("xl/中文名.xml", "中文内容".encode() * 50)
             out.writestr(zipfile.ZipInfo("stored.bin"), bytes(range(256)), zipfile.ZIP_STORED)
