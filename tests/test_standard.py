@@ -171,3 +171,116 @@ def test_another_year_is_a_new_file_not_code(tmp_path: Path, data: dict) -> None
     assert other.id == "anji-2027"
     result = assess_branch(other, RawBranchInputs({"7.1": 7})).result
     assert result is not None and result.total == 93 and result.grade == "较好"
+
+
+def test_checklist_is_verbatim_from_section_3(standard: Standard, notice_text: str) -> None:
+    """Every checklist text is in the notice, and each list is the notice's whole list."""
+    notice = squash(notice_text)
+    checklist = standard.checklist
+    assert checklist is not None
+    for section in checklist.sections:
+        assert section.name in notice
+        for entry in section.entries:
+            assert entry.text in notice, entry.text
+        if section.choice is not None:
+            assert section.choice.text in notice
+    systems, wall = checklist.sections[0].entries[:10], checklist.sections[0].entries[10:]
+    listed = "、".join(e.text for e in systems[:-1]) + "和" + systems[-1].text + "等"
+    assert "即" + listed in notice
+    assert all(e.choice for e in systems) and not any(e.choice for e in wall)
+    assert "悬挂党旗和入党誓词" in notice and [e.text for e in wall] == ["悬挂党旗", "入党誓词"]
+    room = checklist.sections[2].entries
+    assert (
+        "按照" + "、".join(e.text for e in room[:-1]) + "和" + room[-1].text + "等硬件要求"
+        in notice
+    )
+    assert len(room) == 6
+    carriers = checklist.sections[3].entries
+    assert "创立" + "、".join(e.text for e in carriers) + "，" in notice
+    assert [e.label for e in carriers] == ["党员网上教育平台", "QQ群", "微博", "短信平台"]
+    organisation = checklist.sections[1].entries
+    assert [e.scope for e in organisation] == [None, "分会支部", "分会支部", "分会支部"]
+
+
+def test_checklist_hints_point_at_existing_rules(standard: Standard) -> None:
+    assert standard.checklist is not None
+    linked = {e.text: (e.rule_id, e.hint) for e in standard.checklist.entries if e.rule_id}
+    assert linked["各支部设兼职支部书记一名"] == ("1.1", standard.rule("1.1").wording)
+    assert linked["一台工作电脑"] == ("4.2", "活动场所设施不全的扣1-3分")
+    assert linked["配备专职工作人员一名"] == ("5.3", "党务工作力量配备不齐的扣2分")
+
+
+def test_survey_questions_are_verbatim(standard: Standard, notice_text: str) -> None:
+    assert standard.survey is not None
+    for question in standard.survey.questions:
+        assert question in squash(notice_text)
+
+
+def test_publication_texts_are_data(standard: Standard) -> None:
+    publication = standard.publication
+    assert publication is not None and publication.working_days == 5
+    assert publication.issuer == standard.issuer
+    assert standard.bonus is None  # the notice has no 加分项
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda d: d["checklist"]["sections"][2]["entries"][0].update(rule="4.9"),
+            "checklist.sections[3].entries[1].rule “4.9”不是本标准的规则编号",
+        ),
+        (
+            lambda d: d["checklist"]["sections"][1]["entries"][1].update(scope="分会"),
+            "checklist.sections[2].entries[2].scope “分会”未在 checklist.scopes 中列出",
+        ),
+        (
+            lambda d: d["checklist"]["sections"][3]["entries"][0].update(hint="x"),
+            "checklist.sections[4].entries[1].hint 需要同时给出 rule",
+        ),
+        (
+            lambda d: d["checklist"]["sections"][0]["choose"].update(count=11),
+            "checklist.sections[1].choose.count 为 11，多于可选的条目数 10",
+        ),
+        (lambda d: d["checklist"].update(no="是"), "checklist.no 不能与 checklist.yes 相同"),
+        (lambda d: d["checklist"]["sections"][0].pop("name"), "checklist.sections[1].name"),
+        (
+            lambda d: d["publication"].update(working_days=0),
+            "publication.working_days 应为不小于 1",
+        ),
+        (
+            lambda d: d["publication"].update(title="{year}年{grade}"),
+            "publication.title 中有未知的占位符 {grade}",
+        ),
+        (lambda d: d["publication"].update(period="{start"), "publication.period 中的花括号不成对"),
+        (
+            lambda d: d.update(bonus={"name": "加分", "wording": "x", "cap": 0, "rules": []}),
+            "bonus.cap",
+        ),
+        (
+            lambda d: d.update(
+                bonus={
+                    "name": "加分",
+                    "wording": "加分不超过2分",
+                    "cap": 2,
+                    "rules": [{"wording": "表彰加3分", "kind": "fixed", "points": 3}],
+                }
+            ),
+            "规则 B.1 的最大加分 3 超过加分上限 2",
+        ),
+        (lambda d: d.update(bonus={"name": "加分", "wording": "x", "cap": 2}), "bonus.rules"),
+    ],
+)
+def test_invalid_optional_sections_name_the_key(data: dict, mutate, message: str) -> None:
+    broken = copy.deepcopy(data)
+    mutate(broken)
+    with pytest.raises(StandardFileError, match=re.escape(message)):
+        parse_standard(broken)
+
+
+def test_optional_sections_may_be_left_out(data: dict) -> None:
+    for key in ("survey", "checklist", "publication"):
+        data.pop(key)
+    bare = parse_standard(data)
+    assert (bare.survey, bare.checklist, bare.publication, bare.bonus) == (None,) * 4
+    assert bare.items == load_standard("anji-2012-6").items

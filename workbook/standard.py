@@ -14,6 +14,29 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import StandardFileError, describe_os_error
+from .standard_sections import (
+    Checklist,
+    Publication,
+    Survey,
+    parse_checklist,
+    parse_publication,
+    parse_survey,
+)
+from .tomlvalues import check_known_keys, fmt, table_at
+
+__all__ = [
+    "DEFAULT_STANDARD_ID",
+    "Bonus",
+    "Grade",
+    "Item",
+    "Rule",
+    "Standard",
+    "available_standards",
+    "fmt",
+    "load_standard",
+    "load_standard_file",
+    "parse_standard",
+]
 
 DEFAULT_STANDARD_ID = "anji-2012-6"
 
@@ -95,6 +118,27 @@ class Grade:
 
 
 @dataclass(frozen=True)
+class Bonus:
+    """An optional, capped section of rules that add points (加分项) after the items.
+
+    Its rules are ``Rule`` objects with ids ``B.1``, ``B.2``, ... and ``item_number`` 0; a
+    rule's min/max are the points it adds. The sum of the awards counts up to ``cap``.
+    """
+
+    name: str
+    cap: Decimal
+    wording: str  # how the standard states the section, e.g. 加分合计不超过3分
+    rules: tuple[Rule, ...]
+
+    def rule(self, rule_id: str) -> Rule:
+        """The bonus rule with id ``rule_id`` (e.g. ``"B.1"``); KeyError if there is none."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+@dataclass(frozen=True)
 class Standard:
     """The whole scoring standard."""
 
@@ -111,6 +155,11 @@ class Standard:
     vetoes: tuple[str, ...]
     grades: tuple[Grade, ...]  # highest band first
     items: tuple[Item, ...]
+    # Optional sections (None when the file has none); see docs/standard.md.
+    survey: Survey | None = None  # [survey]: how a tally of ballots becomes a rule's points
+    checklist: Checklist | None = None  # [checklist]: the construction checklist (自查表)
+    publication: Publication | None = None  # [publication]: the 公示 texts
+    bonus: Bonus | None = None  # [bonus]: capped 加分项, added after the items
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -141,12 +190,6 @@ class Standard:
     def note_2(self) -> str:
         """注（2） as the notice prints it."""
         return self.veto_intro + "；".join(self.vetoes) + "。"
-
-
-def fmt(value: Decimal | int) -> str:
-    """Format a points value without trailing zeros: 15, 0.5, 89.5, never 89.49999."""
-    normal = Decimal(value).normalize()
-    return format(normal + 0 if normal == 0 else normal, "f")  # "+ 0" turns -0 into 0
 
 
 def _decimal(raw: Any, where: str) -> Decimal:
@@ -180,6 +223,63 @@ def parse_standard(data: dict[str, Any], source: str = "标准文件") -> Standa
         raise StandardFileError(f"{source}：{error}") from None
 
 
+def _parse_rule(raw_rule: Any, item_number: int, number: int, word: str) -> Rule:
+    """One rule of an item (``word`` 扣分) or of the bonus section (``word`` 加分, item 0)."""
+    rule_id = f"{item_number}.{number}" if item_number else f"B.{number}"
+    rwhere = f"规则 {rule_id}"
+    if not isinstance(raw_rule, dict):
+        raise StandardFileError(f"{rwhere} 应为表（{{ wording = ..., kind = ... }}）")
+    kind = raw_rule.get("kind")
+    if kind == "fixed":
+        low = high = _decimal(raw_rule.get("points"), f"{rwhere} 的{word}")
+        if low <= 0:
+            raise StandardFileError(f"{rwhere} 的{word}应大于 0")
+    elif kind == "range":
+        low = _decimal(raw_rule.get("min"), f"{rwhere} 的最小{word}")
+        high = _decimal(raw_rule.get("max"), f"{rwhere} 的最大{word}")
+        if low < 0 or high <= 0 or low > high:
+            raise StandardFileError(
+                f"{rwhere} 的{word}范围 {fmt(low)}-{fmt(high)} 无效（应 0 ≤ 最小 ≤ 最大，且最大 > 0）"
+            )
+    else:
+        raise StandardFileError(f"{rwhere} 的类型应为 fixed 或 range，实际为 {kind!r}")
+    return Rule(
+        id=rule_id,
+        item_number=item_number,
+        number=number,
+        wording=_text(raw_rule, "wording", rwhere),
+        kind=kind,
+        min=low,
+        max=high,
+    )
+
+
+def _parse_bonus(raw: dict[str, Any]) -> Bonus:
+    """The ``[bonus]`` section: a name, a cap and rules that add points."""
+    check_known_keys(raw, {"name", "cap", "wording", "rules"}, "[bonus]")
+    cap = _decimal(raw.get("cap"), "bonus.cap（加分上限）")
+    if cap <= 0:
+        raise StandardFileError("标准文件中 bonus.cap（加分上限）应大于 0")
+    raw_rules = raw.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise StandardFileError("标准文件中 bonus.rules 应为非空的规则列表")
+    rules = tuple(
+        _parse_rule(raw_rule, 0, number, "加分")
+        for number, raw_rule in enumerate(raw_rules, start=1)
+    )
+    for rule in rules:
+        if rule.max > cap:
+            raise StandardFileError(
+                f"规则 {rule.id} 的最大加分 {fmt(rule.max)} 超过加分上限 {fmt(cap)}"
+            )
+    return Bonus(
+        name=_text(raw, "name", "bonus"),
+        cap=cap,
+        wording=_text(raw, "wording", "bonus"),
+        rules=rules,
+    )
+
+
 def _parse_standard(data: dict[str, Any]) -> Standard:
     items: list[Item] = []
     raw_items = data.get("items")
@@ -196,40 +296,15 @@ def _parse_standard(data: dict[str, Any]) -> Standard:
         if not isinstance(raw_rules, list) or not raw_rules:
             raise StandardFileError(f"{where}没有任何评分办法（rules）")
         for rule_index, raw_rule in enumerate(raw_rules, start=1):
-            rule_id = f"{item_index}.{rule_index}"
-            rwhere = f"规则 {rule_id}"
-            kind = raw_rule.get("kind")
-            if kind == "fixed":
-                low = high = _decimal(raw_rule.get("points"), f"{rwhere} 的扣分")
-                if low <= 0:
-                    raise StandardFileError(f"{rwhere} 的扣分应大于 0")
-            elif kind == "range":
-                low = _decimal(raw_rule.get("min"), f"{rwhere} 的最小扣分")
-                high = _decimal(raw_rule.get("max"), f"{rwhere} 的最大扣分")
-                if low < 0 or high <= 0 or low > high:
-                    raise StandardFileError(
-                        f"{rwhere} 的扣分范围 {fmt(low)}-{fmt(high)} 无效（应 0 ≤ 最小 ≤ 最大，且最大 > 0）"
-                    )
-            else:
-                raise StandardFileError(f"{rwhere} 的类型应为 fixed 或 range，实际为 {kind!r}")
-            if high > points:
+            rule = _parse_rule(raw_rule, item_index, rule_index, "扣分")
+            if rule.max > points:
                 raise StandardFileError(
-                    f"{rwhere} 的最大扣分 {fmt(high)} 超过该项分值 {fmt(points)}"
+                    f"规则 {rule.id} 的最大扣分 {fmt(rule.max)} 超过该项分值 {fmt(points)}"
                 )
-            if rule_id in seen_ids:
-                raise StandardFileError(f"规则编号 {rule_id} 重复")
-            seen_ids.add(rule_id)
-            rules.append(
-                Rule(
-                    id=rule_id,
-                    item_number=item_index,
-                    number=rule_index,
-                    wording=_text(raw_rule, "wording", rwhere),
-                    kind=kind,
-                    min=low,
-                    max=high,
-                )
-            )
+            if rule.id in seen_ids:
+                raise StandardFileError(f"规则编号 {rule.id} 重复")
+            seen_ids.add(rule.id)
+            rules.append(rule)
         items.append(
             Item(
                 number=item_index,
@@ -276,7 +351,33 @@ def _parse_standard(data: dict[str, Any]) -> Standard:
     if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 4:
         raise StandardFileError("max_decimal_places 应为 0 到 4 的整数")
 
+    rule_ranges = {
+        rule.id: (rule.kind, rule.min, rule.max) for item in items for rule in item.rules
+    }
+    grade_names = tuple(g.name for g in grades)
+    survey = (
+        parse_survey(table_at(data, "survey", "[survey]"), rule_ranges, grade_names, places)
+        if "survey" in data
+        else None
+    )
+    wordings = {rule.id: rule.wording for item in items for rule in item.rules}
+    checklist = (
+        parse_checklist(table_at(data, "checklist", "[checklist]"), wordings)
+        if "checklist" in data
+        else None
+    )
+    publication = (
+        parse_publication(table_at(data, "publication", "[publication]"))
+        if "publication" in data
+        else None
+    )
+    bonus = _parse_bonus(table_at(data, "bonus", "[bonus]")) if "bonus" in data else None
+
     return Standard(
+        survey=survey,
+        checklist=checklist,
+        publication=publication,
+        bonus=bonus,
         id=_text(data, "id", ""),
         title=_text(data, "title", ""),
         document=_text(data, "document", ""),

@@ -1,0 +1,212 @@
+"""The 群众测评 tally: hand-worked cases in tests/survey_cases, and the rule's edges."""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from workbook.errors import StandardFileError
+from workbook.exact import percent, round_to_step
+from workbook.standard import Standard, load_standard_file, parse_standard
+from workbook.survey import grade_ceiling, parse_count, tally_is_blank, tally_survey
+
+TESTS = Path(__file__).parent
+CASES = sorted((TESTS / "survey_cases").glob("*.toml"))
+SYNTHETIC = TESTS / "data" / "standard-synthetic.toml"
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> Standard:
+    return load_standard_file(SYNTHETIC)
+
+
+def load_case(path: Path) -> dict:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_case(path: Path, standard: Standard, synthetic: Standard) -> None:
+    case = load_case(path)
+    chosen = {"anji-2012-6": standard, "synthetic": synthetic}[case["standard"]]
+    assert chosen.survey is not None
+    inputs, expect = case["inputs"], case["expect"]
+    tally = tally_survey(
+        chosen.survey, inputs.get("issued"), inputs.get("returned"), inputs["counts"]
+    )
+    assert [p.field for p in tally.problems] == expect["problems"]
+    messages = "\n".join(p.message for p in tally.problems)
+    for fragment in expect.get("message_contains", []):
+        assert fragment in messages
+    assert tally.valid == expect.get("valid")
+    rates = [tally.rate_text(q.rate) if q and q.rate is not None else "" for q in tally.questions]
+    assert rates == expect["rates"]
+    assert tally.rate_text() == expect["rate"]
+    if "weighted" in expect:
+        assert tally.weighted is not None
+        assert round_to_step(tally.weighted, Decimal("0.01"), "half_up") == Decimal(
+            expect["weighted"]
+        )
+    if expect["problems"]:
+        assert (tally.points, tally.deduction, tally.note) == (None, None, "")
+        assert not tally.ok
+    else:
+        assert tally.ok
+        assert tally.points == Decimal(expect["points"])
+        assert tally.deduction == Decimal(expect["deduction"])
+        assert tally.points + tally.deduction == chosen.survey.full_points
+        assert tally.note == expect["note"]
+        # The deduction is one rule 7.1 (or the synthetic 3.1) itself allows.
+        assert chosen.rule(chosen.survey.rule_id).allows(tally.deduction)
+    if "ceiling" in expect:
+        grade, _ = grade_ceiling(chosen, expect["ceiling"]["given"], tally.rate)
+        assert grade == expect["ceiling"]["grade"]
+
+
+def test_cases_cover_the_edges() -> None:
+    """The cases include the boundaries the issue names; this fails if one is deleted."""
+    stems = {p.stem for p in CASES}
+    assert {"04-minimum-met", "05-minimum-missed", "06-all-dont-know", "07-returned-zero"} <= stems
+    points = {load_case(p)["expect"].get("points") for p in CASES}
+    assert {"22.5", "23"} <= points  # the .25 and .75 ties
+
+
+def test_anji_questions_are_item_7_indicators(standard: Standard) -> None:
+    survey = standard.survey
+    assert survey is not None and survey.rule_id == "7.1"
+    rebuilt = "；".join(f"（{n}）{q}" for n, q in enumerate(survey.questions, start=1)) + "。"
+    assert rebuilt == standard.item(7).indicators
+    assert [a.text for a in survey.answers] == ["满意", "基本满意", "不满意", "不了解"]
+    assert [a.text for a in survey.valid_answers] == ["满意", "基本满意", "不满意"]
+    assert survey.ceilings == ()  # off: the notice sets none
+
+
+def test_anji_has_no_grade_ceiling(standard: Standard) -> None:
+    assert standard.survey is not None
+    tally = tally_survey(standard.survey, 20, 20, [{"不满意": 20}, {"不满意": 20}, {"不满意": 20}])
+    assert tally.rate == 0 and tally.points == 0 and tally.deduction == 25
+    assert grade_ceiling(standard, "好", tally.rate) == ("好", None)
+
+
+@pytest.mark.parametrize(
+    ("value", "mode", "step", "expected"),
+    [
+        ("22.25", "half_up", "0.5", "22.5"),
+        ("22.75", "half_up", "0.5", "23.0"),
+        ("22.25", "half_down", "0.5", "22.0"),
+        ("22.75", "half_down", "0.5", "22.5"),
+        ("22.26", "half_down", "0.5", "22.5"),
+        ("22.24", "half_up", "0.5", "22.0"),
+        ("22.01", "up", "0.5", "22.5"),
+        ("22.49", "down", "0.5", "22.0"),
+        ("89.995", "half_up", "0.01", "90.00"),
+        ("0", "half_up", "0.5", "0.0"),
+    ],
+)
+def test_round_to_step(value: str, mode, step: str, expected: str) -> None:
+    got = round_to_step(Decimal(value), Decimal(step), mode)
+    assert str(got) == expected
+
+
+def test_round_to_step_is_exact_for_fractions() -> None:
+    # 25 x 89/100 is exactly 22.25 only as a fraction; a third of it never is a tie.
+    assert round_to_step(Fraction(25 * 89, 100), Decimal("0.5"), "half_up") == Decimal("22.5")
+    assert percent(Fraction(2, 3), 1) == Decimal("66.7")
+    assert percent(Fraction(1, 8), 1) == Decimal("12.5")
+    assert percent(Fraction(1, 16), 1) == Decimal("6.3")  # 6.25 half up
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [(None, 0), ("", 0), (0, 0), (48, 48), (48.0, 48), (Decimal("7"), 7)]
+)
+def test_counts_accepted(raw: object, expected: int) -> None:
+    assert parse_count(raw, "票数") == expected
+
+
+@pytest.mark.parametrize("raw", [-1, 1.5, "3", True, float("nan"), Decimal("2.5")])
+def test_counts_rejected(raw: object) -> None:
+    from workbook.errors import CellValueError
+
+    with pytest.raises(CellValueError, match="^票数"):
+        parse_count(raw, "票数")
+
+
+def test_blank_tally() -> None:
+    assert tally_is_blank(None, "", [{"满意": None}, {}])
+    assert not tally_is_blank(None, "", [{"满意": 0}, {}])
+
+
+def test_bands_method(standard: Standard) -> None:
+    """A standard may deduct by 满意率 bands; the band edge is compared as printed."""
+    data = _anji_data()
+    data["survey"]["method"] = "bands"
+    data["survey"]["bands"] = [
+        {"min_rate": "0.95", "deduction": 0},
+        {"min_rate": "0.9", "deduction": 3},
+        {"min_rate": "0.8", "deduction": 8},
+        {"min_rate": 0, "deduction": 15},
+    ]
+    survey = parse_standard(data).survey
+    assert survey is not None
+
+    def deduction(satisfied: int, valid: int) -> Decimal | None:
+        counts = {"满意": satisfied, "不满意": valid - satisfied}
+        return tally_survey(survey, valid, valid, [counts] * 3).deduction
+
+    assert deduction(20, 20) == 0
+    assert deduction(19, 20) == 0  # 95.0%
+    assert deduction(18, 20) == 3  # 90.0%
+    assert deduction(1799, 2000) == 3  # 89.95% is printed 90.0%: the 90% band
+    assert deduction(1798, 2000) == 8  # 89.9%
+    assert deduction(15, 20) == 15  # 75.0%
+
+
+def _anji_data() -> dict:
+    from importlib import resources
+
+    text = resources.files("workbook.standards").joinpath("anji-2012-6.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda s: s.update(rule="7.2"), "survey.rule “7.2”不是本标准的规则编号"),
+        (lambda s: s.update(rule="4.2"), "survey.rule 应指向下限为 0 的区间规则"),
+        (lambda s: s.update(method="vote"), "survey.method 应为 rate 或 weighted 或 bands 之一"),
+        (lambda s: s.update(step="0.125"), "survey.step 应大于 0 且最多 2 位小数"),
+        (lambda s: s.update(step=3), "survey.step 3 应能整除规则 7.1 的最大扣分 25"),
+        (lambda s: s.update(rounding="nearest"), "survey.rounding 应为 half_up"),
+        (lambda s: s.update(min_valid=0), "survey.min_valid 应为不小于 1 的整数"),
+        (lambda s: s.update(note="满意率 {ratio}"), "survey.note 中有未知的占位符 {ratio}"),
+        (lambda s: s.update(questions=[]), "survey.questions 应为非空的文字列表"),
+        (
+            lambda s: s["answers"][1].update(weight=120),
+            "survey.answers[2].weight 应在 0 到 100 之间",
+        ),
+        (lambda s: s["answers"][2].update(text="满意"), "survey.answers 中有重复的答案文字"),
+        (lambda s: s["answers"][3].update(weight=0), "survey.answers[4] 不计入有效票"),
+        (lambda s: s["answers"][2].update(satisfied=True), "至少要有一个不计入满意率的有效答案"),
+        (lambda s: s.update(bands=[{"min_rate": 0, "deduction": 0}]), "survey.bands 只用于"),
+        (lambda s: s.update(ceilings=[{"below": "0.9", "grade": "优"}]), "“优”不是已定义的等级"),
+        (lambda s: s.update(ceilings=[{"below": 90, "grade": "一般"}]), "应为 0 到 1 之间的比率"),
+        (lambda s: s.update(colour="red"), "[survey] 中有未知的键：colour"),
+    ],
+)
+def test_invalid_survey_sections_name_the_key(mutate, message: str) -> None:
+    data = copy.deepcopy(_anji_data())
+    mutate(data["survey"])
+    with pytest.raises(StandardFileError, match=re.escape(message)):
+        parse_standard(data)
+
+
+def test_no_survey_section_is_fine() -> None:
+    data = _anji_data()
+    del data["survey"]
+    assert parse_standard(data).survey is None
