@@ -79,3 +79,19 @@ def describe_os_error(error: OSError) -> str:
         errno.EEXIST: "文件已存在",
     }
     return reasons.get(error.errno or -1, error.strerror or str(error))
+
+
+class CalendarFileError(BranchAssessError):
+    """A holiday list (休/班 dates for the 公示期) is malformed (the message names the line)."""
+
+
+class AssessorConflictError(BranchAssessError):
+    """Several assessors' results of one branch cannot be combined (duplicates, veto disagreement)."""
+
+    def __init__(self, problems: list) -> None:  # list[workbook.assessors.AssessorProblem]
+        self.problems = problems
+        super().__init__("；".join(p.message for p in problems))
+
+
+class ComparisonError(BranchAssessError):
+    """Two years' results cannot be compared (a rename map or a grade that does not fit)."""
