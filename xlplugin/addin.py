@@ -1,4 +1,4 @@
-"""Building and installing ``xlplugin.xlam``: xlwings' own ribbon add-in with our tab.
+"""Building ``xlplugin.xlam``: xlwings' own ribbon add-in with our tab (installing: ``install.py``).
 
 The add-in is xlwings' ``quickstart_addin_ribbon.xlam`` from the installed (pinned) xlwings:
 
@@ -15,12 +15,9 @@ The package is edited part by part with zipfile; every other part is copied unch
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import re
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -40,6 +37,10 @@ RIBBON_CALLBACK = "RibbonMyAddin.RunMain"
 UDF_MODULES = "xlplugin.udfs"
 TAB_LABEL = "考评定级"
 BUTTON_LABEL = "重新计算等级"
+XLWINGS_MISSING = (
+    "没有安装 xlwings：请用 pip 安装本工具时带上 [excel]，"
+    '例如 pip install "branch_assessment-版本号-py3-none-any.whl[excel]"（见 docs/excel-addin.md）'
+)
 
 RIBBON_XML = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <customUI xmlns="http://schemas.microsoft.com/office/2006/01/customui">
@@ -60,7 +61,7 @@ def xlwings_folder() -> Path:
     """The installed xlwings package folder, found without importing xlwings."""
     spec = importlib.util.find_spec("xlwings")
     if spec is None or spec.origin is None:
-        raise AddinError("没有安装 xlwings：请先运行 pip install -e .[excel]")
+        raise AddinError(XLWINGS_MISSING)
     return Path(spec.origin).parent
 
 
@@ -69,7 +70,7 @@ def source_addin() -> Path:
     path = xlwings_folder() / SOURCE_ADDIN
     if not path.is_file():
         raise AddinError(
-            f"找不到 xlwings 自带的加载项 {path}；请重新安装 xlwings（pip install -e .[excel]）"
+            f"找不到 xlwings 自带的加载项 {path}；请重新安装本工具（含 [excel]，见 docs/excel-addin.md）"
         )
     return path
 
@@ -93,25 +94,49 @@ def _shared_strings(package: Package) -> list[str]:
     ]
 
 
-def _label_rows(package: Package, part: str) -> dict[str, int]:
-    """Text in column A -> 0-based row, for the config sheet."""
+def _cell_texts(package: Package, part: str, column: str) -> dict[int, str]:
+    """0-based row -> text of the cells in ``column`` of a sheet (shared or inline strings)."""
     strings = _shared_strings(package)
     root = ElementTree.fromstring(package.parts[part])
-    rows: dict[str, int] = {}
+    texts: dict[int, str] = {}
     for cell in root.iter(f"{{{NS_MAIN}}}c"):
-        ref = cell.get("r", "")
-        match = re.fullmatch(r"A(\d+)", ref)
-        value = cell.find(f"{{{NS_MAIN}}}v")
-        if not match or value is None or value.text is None:
+        match = re.fullmatch(rf"{column}(\d+)", cell.get("r", ""))
+        if not match:
             continue
-        if cell.get("t") == "s":
-            text = strings[int(value.text)]
-        elif cell.get("t") == "inlineStr":
+        if cell.get("t") == "inlineStr":
             text = "".join(t.text or "" for t in cell.iter(f"{{{NS_MAIN}}}t"))
         else:
-            text = value.text
-        rows[text] = int(match.group(1)) - 1
-    return rows
+            value = cell.find(f"{{{NS_MAIN}}}v")
+            if value is None or value.text is None:
+                continue
+            text = strings[int(value.text)] if cell.get("t") == "s" else value.text
+        texts[int(match.group(1)) - 1] = text
+    return texts
+
+
+def _label_rows(package: Package, part: str) -> dict[str, int]:
+    """Text in column A -> 0-based row, for the config sheet."""
+    return {text: row for row, text in _cell_texts(package, part, "A").items()}
+
+
+def read_config(addin_file: str | Path) -> dict[str, str]:
+    """The add-in's config sheet as ``{label: value}`` (column A -> column B; empty values left out).
+
+    Raises:
+        WorkbookReadError: the file is not a readable workbook.
+        AddinError: it has no config sheet.
+    """
+    package = Package(addin_file)
+    sheets = {s.name: s for s in workbook_sheets(package)}
+    config = sheets.get(CONFIG_SHEET) or sheets.get(SHIPPED_CONFIG_SHEET)
+    if config is None:
+        raise AddinError(
+            f"{addin_file} 不是本工具的加载项（没有配置工作表 {CONFIG_SHEET}）；"
+            "请用 branch-assess addin build 生成"
+        )
+    labels = _cell_texts(package, config.part, "A")
+    values = _cell_texts(package, config.part, "B")
+    return {label: values[row] for row, label in labels.items() if row in values}
 
 
 def build_addin(output_dir: str | Path = ".", interpreter: str | None = None) -> Path:
@@ -156,50 +181,4 @@ def build_addin(output_dir: str | Path = ".", interpreter: str | None = None) ->
             package.save(temp)
     except OSError as error:
         raise AddinError(f"无法写入 {target}：{describe_os_error(error)}") from None
-    return target
-
-
-def excel_required_message() -> str:
-    """Why ``addin install`` cannot run here."""
-    return (
-        f"安装加载项需要 Windows 或 macOS 上的 Microsoft Excel，本机系统（{sys.platform}）没有 Excel。"
-        "没有 Excel 时请用 native 模板（branch-assess template --formulas native）"
-        "和 branch-assess recalc 命令重新计算。"
-    )
-
-
-def install_addin(addin_file: str | Path | None = None) -> Path:
-    """Copy the add-in into Excel's start-up folder (XLSTART); build it first if not given.
-
-    Uses xlwings' own helpers to find the folder (it asks Excel) and, on macOS, to enable
-    RunPython.
-
-    Raises:
-        AddinError: not Windows or macOS, Excel not reachable, or the copy failed.
-    """
-    if not (sys.platform.startswith("win") or sys.platform == "darwin"):
-        raise AddinError(excel_required_message())
-    try:
-        import xlwings as xw
-        from xlwings.cli import get_addin_dir, runpython_install
-    except ImportError:
-        raise AddinError("没有安装 xlwings：请先运行 pip install -e .[excel]") from None
-    with tempfile.TemporaryDirectory() as folder:
-        source = Path(addin_file) if addin_file else build_addin(folder)
-        try:
-            startup = Path(get_addin_dir())
-        except Exception as error:
-            raise AddinError(f"无法启动 Excel 以找到启动文件夹（XLSTART）：{error}") from None
-        target = startup / ADDIN_FILE
-        for app in xw.apps:  # an open copy would lock the file
-            with contextlib.suppress(Exception):
-                app.books[ADDIN_FILE].close()
-        try:
-            shutil.copyfile(source, target)
-        except OSError as error:
-            raise AddinError(
-                f"无法复制加载项到 {target}：{describe_os_error(error)}（请先退出 Excel 再试）"
-            ) from None
-    if sys.platform == "darwin":
-        runpython_install(None)
     return target
