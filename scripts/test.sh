@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs on a fresh Debian/Ubuntu machine and run all of it:
 # LibreOffice (headless), poppler-utils and CJK fonts from apt; the project with its test extras
-# in .venv; then ruff, mypy and pytest. This is the README's test command; .ci/run calls it.
+# in .venv; then ruff, mypy, pytest and the wheel check (scripts/check_wheel.sh). This is the
+# README's test command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,3 +32,5 @@ echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
 .venv/bin/pytest
+echo "== wheel"
+bash scripts/check_wheel.sh

@@ -537,7 +537,14 @@ def decimal_or_text(value: Decimal | str) -> float | str:
     return float(value) if isinstance(value, Decimal) else value
 
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "assessment_template.xlsx"
+# In a clone: the repository's templates/ file; in an installed wheel: the same file, packaged as
+# workbook/templates/ (pyproject.toml).
+_PACKAGED_TEMPLATE = Path(__file__).resolve().parent / "templates" / "assessment_template.xlsx"
+DEFAULT_TEMPLATE = (
+    _PACKAGED_TEMPLATE
+    if _PACKAGED_TEMPLATE.is_file()
+    else Path(__file__).resolve().parent.parent / "templates" / "assessment_template.xlsx"
+)
 
 
 def default_template_options() -> TemplateOptions:
