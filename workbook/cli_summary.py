@@ -216,7 +216,7 @@ def email_command(
         MailSettings,
         build_message,
         default_port,
-        message_bytes,
+        draft_bytes,
         parse_server,
         send_message,
     )
@@ -241,7 +241,7 @@ def email_command(
     message = build_message(summary, settings)
     if eml is not None:
         with atomic_output(eml) as temp:
-            temp.write_bytes(message_bytes(message))
+            temp.write_bytes(draft_bytes(message))
         click.echo(f"已保存邮件：{eml}（收件人：{message['To']}）")
         return
     mode = security or config.security or "none"

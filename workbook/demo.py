@@ -204,7 +204,7 @@ def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
     """
     from .atomic import atomic_output
     from .consolidate import consolidate, json_text
-    from .mail import MailSettings, build_message, message_bytes
+    from .mail import MailSettings, build_message, draft_bytes
     from .summary import write_summary
     from .template import write_template
 
@@ -229,5 +229,5 @@ def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
     settings = MailSettings(sender=DEMO_SENDER, to=[DEMO_RECIPIENT])
     message = build_message(files.summary, settings)
     with atomic_output(files.eml) as temp:
-        temp.write_bytes(message_bytes(message))
+        temp.write_bytes(draft_bytes(message))
     return files

@@ -236,6 +236,11 @@ def message_bytes(message: EmailMessage) -> bytes:
     return message.as_bytes(policy=MAIL_POLICY)
 
 
+def draft_bytes(message: EmailMessage) -> bytes:
+    """The ``.eml`` draft: ``X-Unsent: 1`` makes Outlook open it as a message to send."""
+    return b"X-Unsent: 1\r\n" + message_bytes(message)
+
+
 def recipients(message: EmailMessage) -> list[str]:
     """Envelope recipients: every address in To and Cc."""
     values = [str(message.get(header, "")) for header in ("To", "Cc")]

@@ -11,7 +11,7 @@ ribbon button). This module never imports xlwings.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +26,7 @@ from .scoring import INVALID, Assessment, InputProblem, RawBranchInputs, assess_
 from .standard import DEFAULT_STANDARD_ID, Standard, load_standard
 
 OVERVIEW_SHEET = "总览"
+OVERVIEW_WRAP_WIDTH = 40.0  # columns at least this wide hold long text and wrap
 
 CellValue = Decimal | str | None
 
@@ -60,6 +61,11 @@ class Overview:
     header: list[str]
     rows: list[list[CellValue]]
     widths: list[float]
+
+    @property
+    def wrapped(self) -> list[int]:
+        """The 0-based columns of long text (输入检查, 扣分情况), printed wrapped."""
+        return [i for i, width in enumerate(self.widths) if width >= OVERVIEW_WRAP_WIDTH]
 
 
 class RecalcBook(Protocol):
@@ -269,11 +275,14 @@ def overview(standard: Standard, outcomes: Sequence[BranchOutcome]) -> Overview:
     return Overview(header, rows, widths)
 
 
-def recalculate(book: RecalcBook) -> RecalcReport:
+def recalculate(
+    book: RecalcBook, progress: Callable[[int, int], None] | None = None
+) -> RecalcReport:
     """Recalculate every branch sheet of ``book`` and refresh its 总览 sheet.
 
     Every sheet is checked against the contract before anything is written, so a workbook
-    that is not a branch assessment workbook is left untouched.
+    that is not a branch assessment workbook is left untouched. ``progress`` is called with
+    (sheets done, sheets in all) before each branch sheet (the ribbon shows it in Excel).
 
     Raises:
         TemplateMismatchError: no branch sheet, or a branch sheet lacks contract names.
@@ -294,7 +303,9 @@ def recalculate(book: RecalcBook) -> RecalcReport:
                 f"不是标准“{standard.id}”的考评定级表"
             )
     outcomes: list[BranchOutcome] = []
-    for entry in entries:
+    for done, entry in enumerate(entries):
+        if progress is not None:
+            progress(done, len(entries))
         values = {
             name: _normalise(value)
             for name, value in book.read_cells(entry, contract.inputs).items()

@@ -1,30 +1,44 @@
 """Live Excel as a ``RecalcBook``: the same recalculation as ``branch-assess recalc``, through xlwings.
 
-Every call that crosses into Excel is a round trip (slow over COM), so each branch sheet costs a
-fixed number of them whatever its contents: one read of the values and one of the formulas of
-the block that holds the sheet's named cells, then a handful of writes (marks as multi-area
-ranges, protection off and on). Only a note per invalid cell is written cell by cell, because
-Excel has no bulk call for notes. The workbook is recalculated once at the end.
+Every call that crosses into Excel is a round trip (slow over COM: the ribbon's Python runs in
+its own process), so each branch sheet costs a fixed, small number of them whatever its
+contents and whatever the number of defined names in the workbook:
 
-Computed cells that hold formulas keep them: Excel recalculates them itself (the UDFs or the
-native formulas give the engine's values). A computed cell whose formula was replaced by a
-constant gets the engine's value written into it.
+- the defined names come from the saved file when the workbook is saved and unchanged
+  (parsed with the project's own reader, no round trip per name), else from one pass over
+  ``book.api.Names`` reading only ``Name`` and ``RefersTo`` (xlwings' ``book.names`` would cost
+  four round trips per name: ``Item`` and ``Name`` for its snapshot, then ``Name`` and
+  ``RefersTo``);
+- per branch sheet: one read of the values (errors as text) and one of the formulas of the
+  block that holds the sheet's named cells; protection off (``Unprotect("")``: a password fails
+  fast instead of prompting) and on; the tool's own notes found in one pass over the sheet's
+  notes; fills as multi-area ranges; the computed formulas re-entered once (so Excel binds the
+  ``KP_`` functions to the add-in); after Excel's recalculation, one read to check that no
+  computed cell shows an error value. A note per invalid cell is the only per-cell call.
 
-Protection and notes go through the platform's object model (``WindowsCalls`` for COM,
-``MacCalls`` for AppleScript); everything else uses xlwings' own cross-platform API.
+Computed cells that hold formulas keep them: Excel recalculates them itself. A computed cell
+whose formula was replaced by a constant gets the engine's value written into it. Text is
+written with Excel's text prefix ``'`` so that "1-2" stays text and is not read as a date.
+
+Protection, page setup and panes go through the platform's object model (``WindowsCalls`` for
+COM, ``MacCalls`` for AppleScript); values, formulas, fills, fonts, widths and notes use xlwings'
+own cross-platform API.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from workbook import names
-from workbook.errors import AddinError, BranchAssessError
-from workbook.reader import CellRef, column_index
+from workbook.errors import AddinError, WorkbookReadError
+from workbook.reader import CellRef, column_index, column_letters, read_package_info
 from workbook.recalc import (
     OVERVIEW_SHEET,
     BranchSheetNames,
@@ -41,9 +55,18 @@ from workbook.template import INPUT_FILL
 # template's input format).
 MARK_COLOR = (0xF4, 0xB6, 0xB6)
 INPUT_COLOR = (int(INPUT_FILL[1:3], 16), int(INPUT_FILL[3:5], 16), int(INPUT_FILL[5:7], 16))
+HEADER_COLOR = (0xD9, 0xE1, 0xF2)
 MAX_ADDRESS = 250  # Excel's Range() takes addresses up to 255 characters
 MAX_LISTED_PROBLEMS = 15
 TITLE = "考评定级"
+NOTE_AUTHOR = "考评定级"  # the author of the notes the file path (``recalc``) writes
+# Error values as xlwings reads them with err_to_str=True (its ``cell_errors``).
+ERROR_VALUES = frozenset(
+    {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!"}
+)
+# Read options: errors as text; chunksize given so xlwings does not ask Excel for the shape.
+READ_OPTIONS: dict[str, Any] = {"ndim": 2, "err_to_str": True, "chunksize": None}
+SAVED_SUFFIXES = (".xlsx", ".xlsm")
 
 _NAME = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(.+)$")
 _REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -51,6 +74,10 @@ _REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)$
 
 class SheetProtectedError(AddinError):
     """A branch sheet is protected with a password, so the add-in cannot write to it."""
+
+
+class ComputedCellError(AddinError):
+    """After Excel's recalculation a computed cell shows an error value."""
 
 
 def _split_scoped(text: str) -> tuple[str | None, str]:
@@ -70,6 +97,10 @@ def _parse_ref(text: str) -> CellRef | None:
     return CellRef(sheet, int(match.group(4)) - 1, column_index(match.group(3)))
 
 
+def _quote(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
 def _addresses(refs: Iterable[CellRef]) -> list[str]:
     """Multi-area addresses (``E5,E9,E28``) of at most MAX_ADDRESS characters each."""
     chunks: list[str] = []
@@ -86,12 +117,25 @@ def _addresses(refs: Iterable[CellRef]) -> list[str]:
     return chunks
 
 
-def _excel_value(value: object) -> object:
-    return float(value) if isinstance(value, Decimal) else value
+def excel_value(value: object) -> object:
+    """A value as it must be written to Excel: Decimal as float, text with the text prefix.
+
+    Excel parses what is written to ``Range.Value`` as if typed, so "1-2" would become a date
+    and "=x" a formula. A leading apostrophe makes Excel keep the rest as text, exactly.
+    """
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str) and value:
+        return "'" + value
+    return value
+
+
+def _block_address(first: CellRef, last: CellRef) -> str:
+    return f"{first.a1}:{last.a1}"
 
 
 class WindowsCalls:
-    """Sheet protection and notes through Excel's COM object model (pywin32)."""
+    """Protection, page setup and panes through Excel's COM object model (pywin32)."""
 
     @staticmethod
     def is_protected(sheet: Any) -> bool:
@@ -104,7 +148,8 @@ class WindowsCalls:
 
     @staticmethod
     def unprotect(sheet: Any) -> None:
-        sheet.api.Unprotect()
+        # An explicit empty password: a password-protected sheet fails at once, no prompt.
+        sheet.api.Unprotect("")
 
     @staticmethod
     def protect(sheet: Any, columns: bool, rows: bool) -> None:
@@ -117,19 +162,60 @@ class WindowsCalls:
         )
 
     @staticmethod
-    def clear_notes(rng: Any) -> None:
-        rng.api.ClearComments()
+    def reenter(rng: Any, text: str) -> None:
+        """Make Excel parse again every formula of ``rng`` that contains ``text``."""
+        rng.api.Replace(What=text, Replacement=text, LookAt=2, MatchCase=True)  # 2: xlPart
 
     @staticmethod
-    def add_note(rng: Any, text: str) -> None:
-        rng.api.AddComment(text)
+    def page_setup(sheet: Any, title_rows: str) -> None:
+        app = sheet.book.app.api
+        app.PrintCommunication = False
+        try:
+            setup = sheet.api.PageSetup
+            setup.Orientation = 2  # xlLandscape
+            setup.PaperSize = 9  # xlPaperA4
+            setup.Zoom = False
+            setup.FitToPagesWide = 1
+            setup.FitToPagesTall = False
+            setup.PrintTitleRows = title_rows
+        finally:
+            app.PrintCommunication = True
+
+    @staticmethod
+    def freeze_first_row(sheet: Any) -> None:
+        """Freeze row 1 of ``sheet`` (Excel freezes panes per window: the sheet is activated)."""
+        sheet.activate()
+        window = sheet.book.app.api.ActiveWindow
+        window.FreezePanes = False
+        window.SplitColumn = 0
+        window.SplitRow = 1
+        window.FreezePanes = True
+
+    @staticmethod
+    def ask_year(app: Any, prompt: str, default: int) -> int | None:
+        """Excel's InputBox for a number; None when cancelled."""
+        answer = app.api.InputBox(prompt, TITLE, default, Type=1)
+        if answer is False or answer is None:
+            return None
+        return int(answer)
+
+    @staticmethod
+    def pick_folder(app: Any, title: str, start: str | None) -> str | None:
+        """Excel's folder picker (msoFileDialogFolderPicker); None when cancelled."""
+        dialog = app.api.FileDialog(4)
+        dialog.Title = title
+        if start:
+            dialog.InitialFileName = start.rstrip("\\/") + "\\"
+        if dialog.Show() != -1:
+            return None
+        return str(dialog.SelectedItems(1))
 
 
 class MacCalls:
     """The same through Excel for Mac's AppleScript object model (appscript).
 
     Untested here (no Mac in CI); the names follow Excel's AppleScript dictionary as xlwings'
-    own ``_xlmac`` uses it. A failure ends in the add-in's message box, never a traceback.
+    own ``_xlmac`` uses it. Notes, values and formats use xlwings' own API on both platforms.
     """
 
     @staticmethod
@@ -142,7 +228,7 @@ class MacCalls:
 
     @staticmethod
     def unprotect(sheet: Any) -> None:
-        sheet.api.unprotect()
+        sheet.api.unprotect(password="")
 
     @staticmethod
     def protect(sheet: Any, columns: bool, rows: bool) -> None:
@@ -155,12 +241,46 @@ class MacCalls:
         )
 
     @staticmethod
-    def clear_notes(rng: Any) -> None:
-        rng.api.clear_Excel_comments()
+    def reenter(rng: Any, text: str) -> None:
+        # No Replace in Excel for Mac's AppleScript dictionary; UDFs do not run on a Mac anyway.
+        return None
 
     @staticmethod
-    def add_note(rng: Any, text: str) -> None:
-        rng.api.add_comment(comment_text=text)
+    def page_setup(sheet: Any, title_rows: str) -> None:
+        return None  # needs appscript keywords; the Mac prints with Excel's defaults
+
+    @staticmethod
+    def freeze_first_row(sheet: Any) -> None:
+        return None  # panes are per window; not reachable through xlwings on a Mac
+
+    @staticmethod
+    def ask_year(app: Any, prompt: str, default: int) -> int | None:
+        return default  # no InputBox through xlwings on a Mac; the confirmation names the year
+
+    @staticmethod
+    def pick_folder(app: Any, title: str, start: str | None) -> str | None:
+        raise AddinError(
+            "在 Mac 上不能从 Excel 选择文件夹；请在“终端”中运行 branch-assess consolidate 文件夹 -o 汇总.xlsx"
+        )
+
+
+PlatformCalls = type[WindowsCalls] | type[MacCalls]
+
+
+def platform_calls(platform: str = sys.platform) -> PlatformCalls:
+    """The object-model calls of this platform."""
+    return MacCalls if platform == "darwin" else WindowsCalls
+
+
+@dataclass
+class _SheetState:
+    """What one branch sheet's reads left for its writes and the final check."""
+
+    sheet: Any
+    first: CellRef
+    last: CellRef
+    formulas: list[list[str]]
+    computed: list[CellRef] = field(default_factory=list)
 
 
 class ExcelBook:
@@ -168,140 +288,327 @@ class ExcelBook:
 
     def __init__(self, book: Any, platform: str = sys.platform) -> None:
         self.book = book
-        self.calls: type[WindowsCalls] | type[MacCalls] = (
-            MacCalls if platform == "darwin" else WindowsCalls
-        )
-        self._formulas: dict[str, tuple[CellRef, list[list[str]]]] = {}
+        self.calls: PlatformCalls = platform_calls(platform)
+        self._sheets: dict[str, _SheetState] = {}
+        self._names: dict[str, dict[str, CellRef]] | None = None
+        self._order: list[str] = []
+        self._properties: dict[str, str] | None = None
+        self.warnings: list[str] = []  # e.g. an input cell holding a formula
+        self.input_errors: list[str] = []  # error values in input cells the engine accepts
+
+    # --- names ----------------------------------------------------------------------------
+
+    def _saved_file(self) -> Path | None:
+        """The workbook's file when Excel holds no unsaved change and the file can be parsed."""
+        try:
+            if not self.book.api.Saved:
+                return None
+            path = Path(self.book.fullname)
+        except Exception:  # no file name (never saved) or not available on this platform
+            return None
+        if path.suffix.lower() not in SAVED_SUFFIXES or not path.is_file():
+            return None
+        return path
+
+    def _load_names(self) -> dict[str, dict[str, CellRef]]:
+        if self._names is not None:
+            return self._names
+        local: dict[str, dict[str, CellRef]] = {}
+        path = self._saved_file()
+        info = None
+        if path is not None:
+            with contextlib.suppress(WorkbookReadError):
+                info = read_package_info(path)
+        if info is not None:
+            self._order = list(info.sheet_names)
+            self._properties = dict(info.properties)
+            for sheet, defined in info.local_names.items():
+                local[sheet] = {
+                    n: ref for n, ref in defined.items() if ref is not None and ref.sheet == sheet
+                }
+        else:
+            self._order = [str(sheet.name) for sheet in self.book.sheets]
+            for text, refers_to in self._name_pass():
+                scope, short = _split_scoped(text)
+                ref = _parse_ref(refers_to)
+                if scope is not None and ref is not None and ref.sheet == scope:
+                    local.setdefault(scope, {})[short] = ref
+        self._names = local
+        return local
+
+    def _name_pass(self) -> Iterator[tuple[str, str]]:
+        """(Name, RefersTo) of every defined name, in one pass over the native collection."""
+        if self.calls is MacCalls:  # appscript: xlwings reads all name strings in one call
+            for name in self.book.names:
+                yield name.name, name.refers_to or ""
+            return
+        collection = self.book.api.Names
+        for index in range(1, collection.Count + 1):
+            item = collection.Item(index)
+            yield str(item.Name), str(item.RefersTo)
 
     def standard_id(self) -> str | None:
+        self._load_names()
+        if self._properties is not None:
+            return self._properties.get(names.PROP_STANDARD) or None
+        return self.property(names.PROP_STANDARD)
+
+    def property(self, name: str) -> str | None:
+        """A custom document property of the open workbook, or None."""
         try:
-            value = self.book.api.CustomDocumentProperties(names.PROP_STANDARD).Value
+            value = self.book.api.CustomDocumentProperties(name).Value
         except Exception:  # no such property, or not available on this platform
             return None
         return str(value) if value else None
 
     def branch_sheets(self) -> list[BranchSheetNames]:
-        order = [sheet.name for sheet in self.book.sheets]
-        local: dict[str, dict[str, CellRef]] = {sheet: {} for sheet in order}
-        for name in self.book.names:
-            sheet, short = _split_scoped(name.name)
-            if sheet not in local:
-                continue
-            ref = _parse_ref(name.refers_to)
-            if ref is not None and ref.sheet == sheet:
-                local[sheet][short] = ref
+        local = self._load_names()
         return [
-            BranchSheetNames(sheet, cells)
-            for sheet, cells in local.items()
-            if names.BRANCH_NAME in cells
+            BranchSheetNames(sheet, local[sheet])
+            for sheet in self._order
+            if names.BRANCH_NAME in local.get(sheet, {})
         ]
+
+    def overview_sheet(self) -> str | None:
+        """The tool's own 总览 sheet: the one that defines OVERVIEW_MARKER."""
+        local = self._load_names()
+        for sheet in self._order:
+            if names.OVERVIEW_MARKER in local.get(sheet, {}):
+                return sheet
+        return None
+
+    # --- reading --------------------------------------------------------------------------
 
     def read_cells(self, entry: BranchSheetNames, wanted: Sequence[str]) -> dict[str, object]:
         first, last = block_bounds(entry.cells)
-        block = self.read_block(entry.sheet, first, last)
-        return values_in_block(block, first, entry.cells, wanted)
-
-    def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
-        """The values of a block of cells in one read; its formulas are kept for writing."""
-        rng = self.book.sheets[sheet].range(
-            (first.row + 1, first.col + 1), (last.row + 1, last.col + 1)
-        )
-        values = rng.options(ndim=2).value
+        sheet = self.book.sheets[entry.sheet]
+        rng = sheet.range(_block_address(first, last))
+        block = [list(row) for row in rng.options(**READ_OPTIONS).value]
         formulas = rng.formula
         if formulas and not isinstance(formulas[0], list | tuple):
             formulas = (formulas,)
-        self._formulas[sheet] = (first, [list(row) for row in formulas])
-        return [list(row) for row in values]
+        state = _SheetState(sheet, first, last, [[str(f) for f in row] for row in formulas])
+        self._sheets[entry.sheet] = state
+        values = values_in_block(block, first, entry.cells, wanted)
+        for name in wanted:
+            ref = entry.cells[name]
+            value = values[name]
+            if self._has_formula(state, ref):
+                self.warnings.append(
+                    f"{ref.label}：输入单元格中是公式，按其结果“{'' if value is None else value}”计算"
+                )
+            # An error value is an input error; in 扣分 and 否决 cells the engine reports it.
+            engine_checks = name.startswith(("ded_", "veto_"))
+            if isinstance(value, str) and value in ERROR_VALUES and not engine_checks:
+                self.input_errors.append(f"{ref.label}：单元格显示错误值 {value}，请改正")
+        return values
 
-    def _has_formula(self, sheet: str, ref: CellRef) -> bool:
-        first, formulas = self._formulas.get(sheet, (ref, []))
-        r, c = ref.row - first.row, ref.col - first.col
-        if 0 <= r < len(formulas) and 0 <= c < len(formulas[r]):
-            return str(formulas[r][c]).startswith("=")
+    @staticmethod
+    def _has_formula(state: _SheetState, ref: CellRef) -> bool:
+        r, c = ref.row - state.first.row, ref.col - state.first.col
+        if 0 <= r < len(state.formulas) and 0 <= c < len(state.formulas[r]):
+            return state.formulas[r][c].startswith("=")
         return False
 
+    # --- writing --------------------------------------------------------------------------
+
     def write_sheet(self, update: SheetUpdate) -> None:
-        sheet = self.book.sheets[update.sheet]
+        state = self._sheets.get(update.sheet)
+        sheet = state.sheet if state is not None else self.book.sheets[update.sheet]
         calls = self.calls
         protected = calls.is_protected(sheet)
         if protected:
             columns, rows = calls.protection_options(sheet)
             try:
                 calls.unprotect(sheet)
-            except Exception:  # a password: Excel refuses
+            except Exception:  # a password: Excel refuses at once (the empty one is wrong)
                 raise SheetProtectedError(
                     f"工作表“{update.sheet}”受密码保护，无法写入计算结果；"
                     "请先在“审阅”选项卡中撤销工作表保护，再点击“重新计算等级”"
                 ) from None
         try:
+            computed: list[CellRef] = []
+            reenter = False
             for ref, value in update.outputs.values():
-                if not self._has_formula(update.sheet, ref):
-                    sheet.range(ref.a1).value = _excel_value(value)
-            inputs = list(update.marks) + list(update.unmarks)
-            for address in _addresses(inputs):
-                calls.clear_notes(sheet.range(address))
+                if state is not None and self._has_formula(state, ref):
+                    computed.append(ref)
+                    r, c = ref.row - state.first.row, ref.col - state.first.col
+                    reenter = reenter or "KP_" in state.formulas[r][c].upper()
+                else:
+                    sheet.range(ref.a1).value = excel_value(value)
+                    computed.append(ref)
+            if state is not None:
+                state.computed = computed
+            if reenter and state is not None:
+                calls.reenter(sheet.range(_block_address(state.first, state.last)), "KP_")
+            self._clear_own_notes(sheet)
             for address in _addresses(update.unmarks):
                 sheet.range(address).color = INPUT_COLOR
             for address in _addresses(update.marks):
                 sheet.range(address).color = MARK_COLOR
             for ref, note in update.marks.items():
-                calls.add_note(sheet.range(ref.a1), note)
+                with contextlib.suppress(ValueError):  # the user's own note stays; fill marks it
+                    sheet.range(ref.a1).add_note(names.NOTE_MARKER + note)
         finally:
             if protected:
                 calls.protect(sheet, columns, rows)
 
+    @staticmethod
+    def _clear_own_notes(sheet: Any) -> None:
+        """Delete the tool's notes only; the author is read only when the text is not ours."""
+        for note in list(sheet.notes):
+            if (note.text or "").startswith(names.NOTE_MARKER) or note.author == NOTE_AUTHOR:
+                note.delete()
+
+    def computed_errors(self) -> list[str]:
+        """Computed cells that show an error value after Excel recalculated: ``sheet!cell：#NAME?``."""
+        found: list[str] = []
+        for sheet_name, state in self._sheets.items():
+            if not state.computed:
+                continue
+            rng = state.sheet.range(_block_address(state.first, state.last))
+            block = rng.options(**READ_OPTIONS).value
+            for ref in state.computed:
+                value = block[ref.row - state.first.row][ref.col - state.first.col]
+                if isinstance(value, str) and value in ERROR_VALUES:
+                    found.append(f"{sheet_name}!{ref.a1}：{value}")
+        return found
+
     def write_overview(self, overview: Overview) -> None:
-        existing = [sheet.name for sheet in self.book.sheets]
-        if OVERVIEW_SHEET in existing:
-            sheet = self.book.sheets[OVERVIEW_SHEET]
+        existing = self.overview_sheet()
+        if existing is not None:
+            sheet = self.book.sheets[existing]
             sheet.clear_contents()
         else:
-            sheet = self.book.sheets.add(OVERVIEW_SHEET, after=self.book.sheets[-1])
-        rows = [list(overview.header)] + [[_excel_value(v) for v in row] for row in overview.rows]
-        sheet.range("A1").value = rows
+            taken = set(self._order)
+            title, number = OVERVIEW_SHEET, 2
+            while title in taken:
+                title, number = f"{OVERVIEW_SHEET}({number})", number + 1
+            sheet = self.book.sheets.add(title, after=self.book.sheets[-1])
+            sheet.names.add(names.OVERVIEW_MARKER, f"={_quote(title)}!$A$1")
+            self._order.append(title)
+            self.calls.freeze_first_row(sheet)
+        rows = [[excel_value(v) for v in overview.header]]
+        rows += [[excel_value(v) for v in row] for row in overview.rows]
+        last_col = column_letters(len(overview.header) - 1)
+        sheet.range(f"A1:{last_col}{len(rows)}").raw_value = rows
+        format_overview(sheet, overview, self.calls)
 
 
-def report_text(report: RecalcReport) -> str:
+def format_overview(sheet: Any, overview: Overview, calls: PlatformCalls) -> None:
+    """Widths, a bold filled wrapped header, wrapped long columns, A4 landscape one page wide."""
+    for index, width in enumerate(overview.widths):
+        letter = column_letters(index)
+        sheet.range(f"{letter}:{letter}").column_width = width
+    last_col = column_letters(len(overview.header) - 1)
+    header = sheet.range(f"A1:{last_col}1")
+    header.font.bold = True
+    header.color = HEADER_COLOR
+    header.wrap_text = True
+    for index in overview.wrapped:
+        letter = column_letters(index)
+        sheet.range(f"{letter}:{letter}").wrap_text = True
+    with contextlib.suppress(Exception):  # printing set-up is cosmetic; never fail the run
+        calls.page_setup(sheet, "$1:$1")
+
+
+def report_text(report: RecalcReport, book: ExcelBook | None = None) -> str:
     """The message box text: the summary and where the problems are."""
     lines = [report.summary()]
-    problems = report.problems
+    problems = [str(p) for p in report.problems] + (book.input_errors if book else [])
     if problems:
         lines.append("")
-        lines += [str(p) for p in problems[:MAX_LISTED_PROBLEMS]]
+        lines += problems[:MAX_LISTED_PROBLEMS]
         if len(problems) > MAX_LISTED_PROBLEMS:
             lines.append(f"……另有 {len(problems) - MAX_LISTED_PROBLEMS} 处，详见“总览”工作表。")
         lines.append("")
         lines.append("输入有误的单元格已标成红色底纹并附批注；改正后请再次点击“重新计算等级”。")
     else:
         lines.append("各支部得分、定级和扣分情况见“总览”工作表。")
+    if book is not None and book.warnings:
+        lines.append("")
+        lines.append("提示：")
+        lines += book.warnings[:MAX_LISTED_PROBLEMS]
+        if len(book.warnings) > MAX_LISTED_PROBLEMS:
+            lines.append(f"……另有 {len(book.warnings) - MAX_LISTED_PROBLEMS} 处提示。")
     return "\n".join(lines)
 
 
-def recalc_excel_book(book: Any) -> RecalcReport | None:
-    """Recalculate an open workbook and end with one message box; never raises into Excel."""
-    app = book.app
+@contextlib.contextmanager
+def excel_busy(app: Any) -> Iterator[Callable[[int, int], None]]:
+    """Screen updating off and progress in the status bar; both restored on every path."""
     app.screen_updating = False
     try:
-        report = recalculate(ExcelBook(book))
+        shown = [-1]
+
+        def progress(done: int, total: int) -> None:
+            # At most about 20 updates: each one is a round trip.
+            step = max(1, total // 20)
+            if done % step == 0 and done != shown[0]:
+                shown[0] = done
+                app.status_bar = f"考评定级：正在计算 {done + 1}/{total} 个支部"
+
+        yield progress
+    finally:
+        try:
+            app.status_bar = False  # give the status bar back to Excel
+        finally:
+            app.screen_updating = True
+
+
+@dataclass(frozen=True)
+class RecalcOutcome:
+    """The result of the ribbon's recalculation: the report and the message box text."""
+
+    report: RecalcReport
+    book: ExcelBook
+    text: str
+
+    @property
+    def valid(self) -> bool:
+        """Every input of every branch is valid (the summary may be written)."""
+        return not self.report.problems and not self.book.input_errors
+
+
+def recalc_excel_book_quietly(
+    book: Any, platform: str = sys.platform, excel: ExcelBook | None = None
+) -> RecalcOutcome:
+    """Recalculate an open workbook; the caller shows the message.
+
+    Args:
+        excel: the adapter when the caller has one already (its names are read once).
+
+    Raises:
+        BranchAssessError: not an assessment workbook, a password-protected sheet, or a computed
+            cell that shows an error value after Excel's recalculation.
+    """
+    app = book.app
+    excel = excel or ExcelBook(book, platform)
+    with excel_busy(app) as progress:
+        report = recalculate(excel, progress)
         app.calculate()  # the formula cells (UDFs or native) show the new values
-    except BranchAssessError as error:
-        app.screen_updating = True
-        app.alert(f"错误：{error}", title=TITLE, buttons="ok", mode="critical")
-        return None
-    except Exception as error:  # a bug: say so plainly in Excel, no traceback
-        app.screen_updating = True
-        app.alert(
-            f"内部错误：{type(error).__name__}: {error}。请把这条信息和所用文件发给维护人员。",
-            title=TITLE,
-            buttons="ok",
-            mode="critical",
+        errors = excel.computed_errors()
+    if errors:
+        listed = "；".join(errors[:MAX_LISTED_PROBLEMS])
+        more = f"……共 {len(errors)} 处" if len(errors) > MAX_LISTED_PROBLEMS else ""
+        raise ComputedCellError(
+            f"重新计算后有计算单元格显示错误值：{listed}{more}。"
+            "请确认加载项 xlplugin.xlam 已安装（branch-assess addin install）并重新打开本工作簿"
         )
-        return None
-    app.screen_updating = True
-    app.alert(
-        report_text(report),
+    return RecalcOutcome(report, excel, report_text(report, excel))
+
+
+def recalc_excel_book(book: Any, platform: str = sys.platform) -> RecalcReport:
+    """Recalculate an open workbook and end with one message box.
+
+    Raises:
+        BranchAssessError: as ``recalc_excel_book_quietly``; ``main()`` shows it in one line.
+    """
+    outcome = recalc_excel_book_quietly(book, platform)
+    book.app.alert(
+        outcome.text,
         title=TITLE,
         buttons="ok",
-        mode="critical" if report.problems else "info",
+        mode="info" if outcome.valid else "critical",
     )
-    return report
+    return outcome.report
