@@ -52,6 +52,7 @@ COST: dict[str, int] = {
     "book.fullname": 2,  # _xlwindows.Book.fullname reads FullName twice
     "book.save": 1,
     "api.Saved": 1,
+    "SaveCopyAs": 1,
     "api.Names": 1,
     "api.Names.Count": 1,
     "api.Names.Item": 1,
@@ -317,6 +318,26 @@ class RecordingExcel:
                 if not self.addin_loaded or sheet in self.unbound:
                     self.values[sheet][cell] = "#NAME?"
 
+    def write_copy(self, path: Path) -> None:
+        """What SaveCopyAs writes, as far as the plug-in reads it (openpyxl)."""
+        from openpyxl.packaging.custom import StringProperty
+        from openpyxl.workbook.defined_name import DefinedName
+
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for title in self.sheet_order:
+            book.create_sheet(title)
+        for text, refers_to in self.defined_names:
+            scope, _, name = text.rpartition("!")
+            if scope:
+                sheet = scope[1:-1].replace("''", "'") if scope.startswith("'") else scope
+                book[sheet].defined_names[name] = DefinedName(name, attr_text=refers_to[1:])
+            else:
+                book.defined_names[name] = DefinedName(name, attr_text=refers_to[1:])
+        for key, value in self.properties.items():
+            book.custom_doc_props.append(StringProperty(name=key, value=value))
+        book.save(path)
+
     def answer(self, buttons: str) -> str:
         if buttons in (None, "ok"):
             return "ok"
@@ -383,6 +404,11 @@ class _Api:
     def Names(self) -> _NamesApi:  # noqa: N802 (COM name)
         self._excel.record("api.Names")
         return _NamesApi(self._excel)
+
+    def SaveCopyAs(self, filename: str) -> None:  # noqa: N802 (COM name)
+        """A copy of the workbook as it is open: its sheets, defined names and properties."""
+        self._excel.record("SaveCopyAs")
+        self._excel.write_copy(Path(filename))
 
 
 class _Window:
@@ -767,7 +793,9 @@ class _Range:
     @value.setter
     def value(self, data: Any) -> None:
         is_list = isinstance(data, list)
-        self._excel.record("range.value=[]" if is_list else "range.value=", self._sheet, self.address)
+        self._excel.record(
+            "range.value=[]" if is_list else "range.value=", self._sheet, self.address
+        )
         self._write(data)
 
     @property
@@ -845,7 +873,11 @@ class _Range:
     def note(self) -> _Note | None:
         self._excel.record("range.note", self._sheet, self.address)
         cell = _cells(self.address)[0]
-        return _Note(self._excel, self._sheet, cell) if cell in self._excel.notes[self._sheet] else None
+        return (
+            _Note(self._excel, self._sheet, cell)
+            if cell in self._excel.notes[self._sheet]
+            else None
+        )
 
     def add_note(self, text: str) -> _Note:
         """xlwings' Range.add_note: ValueError when the cell already has a note."""

@@ -109,14 +109,16 @@ def _with_user_names(excel: RecordingExcel, count: int) -> None:
         excel.defined_names.append((f"用户名称{n}", f"='{excel.sheet_order[0]}'!$A${n + 1}"))
 
 
-def test_round_trips_per_sheet_are_few_and_constant(tmp_path: Path) -> None:
-    """A saved workbook: the same few round trips per branch sheet, whatever names it has."""
+@pytest.mark.parametrize("saved", [True, False])
+def test_round_trips_per_sheet_are_few_and_constant(tmp_path: Path, saved: bool) -> None:
+    """The same few round trips per branch sheet, whatever the number of names or sheets."""
 
     def trips(count: int, extra_names: int) -> int:
         branches = {f"第{n}支部": VALID for n in range(1, count + 1)}
-        path = _template(tmp_path, branches, tag=f"-{extra_names}")
-        excel = RecordingExcel.from_file(path, saved=True)
-        _with_user_names(excel, extra_names)  # in Excel only: the file is what is on disk
+        path = _template(tmp_path, branches, tag=f"-{extra_names}-{saved}")
+        excel = RecordingExcel.from_file(path, saved=saved)
+        if not saved:  # names only Excel knows of (a saved book's names are those on disk)
+            _with_user_names(excel, extra_names)
         excel.calls.clear()
         excel.trips.clear()
         recalc_excel_book(excel.book)
@@ -126,7 +128,7 @@ def test_round_trips_per_sheet_are_few_and_constant(tmp_path: Path) -> None:
     per_sheet = two - one
     assert five - one == 4 * per_sheet
     assert per_sheet <= MAX_TRIPS_PER_SHEET
-    assert trips(5, 500) == five  # user names cost nothing
+    assert trips(5, 500) == five  # more names cost nothing
 
 
 def test_each_sheet_is_read_in_bulk_and_never_overwritten(tmp_path: Path) -> None:
@@ -142,12 +144,29 @@ def test_each_sheet_is_read_in_bulk_and_never_overwritten(tmp_path: Path) -> Non
         assert kinds["Replace"] == 1  # the KP_ formulas are re-entered once
 
 
-def test_unsaved_workbook_reads_names_in_one_pass(tmp_path: Path) -> None:
-    """Unsaved changes: one pass over Names (Item, Name, RefersTo), never xlwings' book.names."""
+def test_unsaved_workbook_names_come_from_a_copy(tmp_path: Path) -> None:
+    """Unsaved changes may move names: they are read from a copy of the open workbook."""
+    path = _template(tmp_path, {"第一支部": VALID})
+    excel = RecordingExcel.from_file(path, saved=True)
+    excel.set_value("第一支部", "A1", "x")  # unsaved now: the file may be out of date
+    moved = "='第一支部'!$E$40"
+    excel.defined_names = [
+        (n, moved if n.endswith("!ded_1_2") else r) for n, r in excel.defined_names
+    ]
+    entries = ExcelBook(excel.book).branch_sheets()
+    assert entries[0].cells["ded_1_2"].a1 == "E40"
+    kinds = Counter(c[0] for c in excel.calls)
+    assert kinds["SaveCopyAs"] == 1 and kinds["api.Names"] == 0 and kinds["book.names"] == 0
+
+
+def test_names_in_one_pass_when_no_copy_can_be_written(tmp_path: Path) -> None:
+    """The fallback: one pass over Names (Item, Name, RefersTo), never xlwings' book.names."""
     excel = RecordingExcel.from_file(_template(tmp_path, {"第一支部": VALID}), saved=False)
+    excel.fail_on.add("SaveCopyAs")
     _with_user_names(excel, 100)
     count = len(excel.defined_names)
-    ExcelBook(excel.book).branch_sheets()
+    entries = ExcelBook(excel.book).branch_sheets()
+    assert [e.sheet for e in entries] == ["第一支部"]
     kinds = Counter(c[0] for c in excel.calls)
     assert kinds["api.Names.Item"] == kinds["api.Name.Name"] == kinds["api.Name.RefersTo"] == count
     assert kinds["book.names"] == 0
@@ -159,14 +178,6 @@ def test_unsaved_workbook_reads_names_in_one_pass(tmp_path: Path) -> None:
     for name in excel.book.names:
         _ = (name.name, name.refers_to)
     assert excel.round_trips == 2 + 4 * count
-
-
-def test_saved_workbook_with_unsaved_changes_is_not_read_from_disk(tmp_path: Path) -> None:
-    path = _template(tmp_path, {"第一支部": VALID})
-    excel = RecordingExcel.from_file(path, saved=True)
-    excel.set_value("第一支部", "A1", "x")  # unsaved now: the file may be out of date
-    ExcelBook(excel.book).branch_sheets()
-    assert any(c[0] == "api.Names" for c in excel.calls)
 
 
 def test_constant_cells_get_the_engine_values(tmp_path: Path) -> None:

@@ -38,7 +38,9 @@ def _press() -> None:
     try:
         import xlwings as xw
     except Exception as error:  # ImportError, or a broken xlwings/pywin32 installation
-        raise _Step("无法载入 xlwings（请运行 pip install branch-assessment[excel]）", error) from None
+        raise _Step(
+            "无法载入 xlwings（请运行 pip install branch-assessment[excel]）", error
+        ) from None
     from .ribbon import press_button
 
     try:

@@ -4,11 +4,11 @@ Every call that crosses into Excel is a round trip (slow over COM: the ribbon's 
 its own process), so each branch sheet costs a fixed, small number of them whatever its
 contents and whatever the number of defined names in the workbook:
 
-- the defined names come from the saved file when the workbook is saved and unchanged
-  (parsed with the project's own reader, no round trip per name), else from one pass over
-  ``book.api.Names`` reading only ``Name`` and ``RefersTo`` (xlwings' ``book.names`` would cost
-  four round trips per name: ``Item`` and ``Name`` for its snapshot, then ``Name`` and
-  ``RefersTo``);
+- the defined names come from the saved file when the workbook is saved and unchanged, else
+  from a copy Excel writes of it (``SaveCopyAs``, one round trip), both parsed with the
+  project's own reader; only when neither works, from one pass over ``book.api.Names`` reading
+  only ``Name`` and ``RefersTo`` (three round trips per name; xlwings' ``book.names`` would cost
+  four: ``Item`` and ``Name`` for its snapshot, then ``Name`` and ``RefersTo``);
 - per branch sheet: one read of the values (errors as text) and one of the formulas of the
   block that holds the sheet's named cells; protection off (``Unprotect("")``: a password fails
   fast instead of prompting) and on; the tool's own notes found in one pass over the sheet's
@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,7 +39,13 @@ from typing import Any
 
 from workbook import names
 from workbook.errors import AddinError, WorkbookReadError
-from workbook.reader import CellRef, column_index, column_letters, read_package_info
+from workbook.reader import (
+    CellRef,
+    PackageInfo,
+    column_index,
+    column_letters,
+    read_package_info,
+)
 from workbook.recalc import (
     OVERVIEW_SHEET,
     BranchSheetNames,
@@ -310,15 +317,32 @@ class ExcelBook:
             return None
         return path
 
+    def _package_info(self) -> PackageInfo | None:
+        """What the workbook as it is in Excel says about its sheets, names and properties.
+
+        From the saved file when nothing changed since; else from a copy Excel writes of the
+        open workbook (``SaveCopyAs``: one round trip; the workbook, its file name and its
+        saved state are unchanged); None when neither works (then the names are read over COM).
+        """
+        path = self._saved_file()
+        if path is not None:
+            with contextlib.suppress(WorkbookReadError):
+                return read_package_info(path)
+        if self.calls is not WindowsCalls:
+            return None
+        with tempfile.TemporaryDirectory(prefix="kp-names-") as folder:
+            copy = Path(folder) / "copy.xlsx"
+            try:
+                self.book.api.SaveCopyAs(str(copy))
+                return read_package_info(copy)
+            except Exception:  # an old .xls, a policy, a full disk: read the names over COM
+                return None
+
     def _load_names(self) -> dict[str, dict[str, CellRef]]:
         if self._names is not None:
             return self._names
         local: dict[str, dict[str, CellRef]] = {}
-        path = self._saved_file()
-        info = None
-        if path is not None:
-            with contextlib.suppress(WorkbookReadError):
-                info = read_package_info(path)
+        info = self._package_info()
         if info is not None:
             self._order = list(info.sheet_names)
             self._properties = dict(info.properties)

@@ -227,7 +227,9 @@ class Ribbon:
                 self.consolidate_step()
             return
         year = self.calls.ask_year(
-            self.app, f"为选中的 {len(branches)} 个支部新建考评定级表。\n考评年度：", self.today.year
+            self.app,
+            f"为选中的 {len(branches)} 个支部新建考评定级表。\n考评年度：",
+            self.today.year,
         )
         if year is None:
             return
