@@ -135,7 +135,7 @@ class Ribbon:
             path = Path()
         if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.parent.is_dir():
             raise AddinError(
-                "本工作簿还没有保存为 .xlsx 文件：请先用“文件 → 另存为”保存，再点击“考评定级”按钮"
+                "本工作簿还没有保存为 .xlsx 文件：请先用“文件 → 另存为”保存，再点击“考评定级”选项卡中的按钮"
             )
         self.book.save()
         return path
@@ -180,7 +180,7 @@ class Ribbon:
         self._alert(
             f"已汇总 {len(result.sources)} 个文件：{folder}\n"
             f"已生成汇总表：{summary}（{_counts(result)}），已在 Excel 中打开。\n\n"
-            "要报送县委组织部：在汇总表中再点击“考评定级”按钮，选“否”生成邮件草稿。"
+            "要报送县委组织部：在汇总表中再点击“考评定级”选项卡中的按钮，选“否”生成邮件草稿。"
         )
 
     # --- the draft mail -------------------------------------------------------------------
@@ -218,7 +218,7 @@ class Ribbon:
             answer = self._alert(
                 "本工作簿不是考评定级表。\n\n"
                 "新建考评定级表：在工作表中选中写有支部名称的单元格（每格一个支部，例如一整列），"
-                "再点击“考评定级”按钮。\n\n"
+                "再点击“考评定级”选项卡中的按钮。\n\n"
                 "汇总各支部交回的考评定级表：点“是”，选择存放它们的文件夹。\n"
                 "点“否”关闭。",
                 buttons="yes_no",
@@ -250,7 +250,7 @@ class Ribbon:
         self._alert(
             f"已生成考评定级表：{path}\n（{year} 年度，{len(branches)} 个支部），已在 Excel 中打开。\n\n"
             "请在各支部工作表的黄色单元格中填写扣分、扣分说明和否决情形，"
-            "填好后点击“考评定级”按钮重新计算。"
+            "填好后点击“考评定级”选项卡中的按钮重新计算。"
         )
 
     def _selected_branches(self) -> list[str]:
