@@ -11,6 +11,8 @@ It behaves like Excel where the set-up depends on it:
 - Excel reads "Trust access to the VBA project object model" when it starts: an Excel started
   while ``AccessVBOM`` is not 1 (and no policy sets it to 1) refuses ``import_udfs`` with Excel's
   own message;
+- an add-in's workbook is hidden, and Excel refuses the ``MacroOptions`` call of ``import_udfs``
+  on a hidden workbook: importing into a book whose ``IsAddin`` is still true fails;
 - opening a file that does not exist fails; ``books[name]`` of a book that is not open raises
   ``KeyError``, as xlwings does;
 - ``save`` writes to the file on disk: the imported VBA module is added to the package as the
@@ -34,6 +36,7 @@ from xlplugin.registry import MemoryRegistry
 
 UDF_PART = "recording/xlwings_udfs.txt"
 NOT_TRUSTED = "不信任到 Visual Basic Project 的程序访问"  # Excel's message (Chinese Office)
+HIDDEN_WORKBOOK = "Cannot edit a macro on a hidden workbook."
 
 
 class ExcelError(RuntimeError):
@@ -95,6 +98,8 @@ class RecordingXlwings:
             raise self.import_error
         if not book.app.trusted:
             raise ExcelError(NOT_TRUSTED)
+        if book.is_addin:
+            raise ExcelError(HIDDEN_WORKBOOK)
         for name in module_names.split(";"):
             importlib.import_module(name)  # xlwings imports each module in this process
         book.components[UDF_VBA_MODULE] = module_names
@@ -173,10 +178,11 @@ class _Book:
         self.path = path
         self.name = path.name
         self.components: dict[str, str] = {"xlwings": "", "RibbonMyAddin": ""}
+        self.is_addin = path.suffix == ".xlam"
         self.api = _BookApi(self)
 
     def save(self) -> None:
-        self.app.xw.log.append((f"{self.app.label}.book.save", self.name))
+        self.app.xw.log.append((f"{self.app.label}.book.save", self.name, self.is_addin))
         modules = self.components.get(UDF_VBA_MODULE)
         if modules is None:
             return
@@ -198,6 +204,15 @@ class _BookApi:
     def __init__(self, book: _Book) -> None:
         self.book = book
         self.VBProject = self  # noqa: N815 (COM name)
+
+    @property
+    def IsAddin(self) -> bool:  # noqa: N802 (COM name)
+        return self.book.is_addin
+
+    @IsAddin.setter
+    def IsAddin(self, value: bool) -> None:  # noqa: N802 (COM name)
+        self.book.app.xw.log.append(("IsAddin", value))
+        self.book.is_addin = value
 
     @property
     def Name(self) -> str:  # noqa: N802 (COM name)

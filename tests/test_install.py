@@ -35,9 +35,11 @@ IMPORT = [
     ("new1.display_alerts", False),
     ("new1.startup_path",),
     ("new1.books.open", "xlplugin.xlam"),
+    ("IsAddin", False),  # Excel refuses MacroOptions on an add-in's hidden workbook
     ("xw.import_udfs", "xlplugin.udfs", "xlplugin.xlam"),
     ("VBComponents", "xlwings_udfs"),
-    ("new1.book.save", "xlplugin.xlam"),
+    ("IsAddin", True),
+    ("new1.book.save", "xlplugin.xlam", True),  # saved as an add-in
     ("new1.book.close", "xlplugin.xlam"),
     ("new1.quit",),
 ]
@@ -277,3 +279,47 @@ def test_store_python_is_recognised(path: str, store: bool) -> None:
 def test_office_version_from_the_registry(curver: str, version: str | None) -> None:
     registry = MemoryRegistry({(CURVER, ""): RegistryValue(curver, REG_SZ)} if curver else {})
     assert install.office_version(registry) == version
+
+
+def test_command_reports_each_step_in_chinese(
+    setup: tuple[Path, RecordingXlwings],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from workbook.cli import main
+
+    built, xw = setup
+    xw.open_excel(with_addin=True)
+    monkeypatch.setattr(
+        install,
+        "install_addin",
+        lambda addin_file: install.install_on_windows(built, xw, xw.registry),
+    )
+    assert main(["addin", "install"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"已安装加载项：{xw.startup_path / 'xlplugin.xlam'}",
+        "已把 Python 函数（KP_ITEM_SCORE 等）导入加载项并保存。",
+        "“信任对 VBA 工程对象模型的访问”已恢复原来的设置。",
+        "已在打开的 Excel 中重新加载，功能区有“考评定级”选项卡。",
+    ]
+
+
+def test_command_stops_on_policy_with_exit_code_1(
+    setup: tuple[Path, RecordingXlwings],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from workbook.cli import main
+
+    built, xw = setup
+    xw.registry.values[(POLICY_USER.casefold(), VBOM.casefold())] = RegistryValue(0, REG_DWORD)
+    monkeypatch.setattr(
+        install,
+        "install_addin",
+        lambda addin_file: install.install_on_windows(built, xw, xw.registry),
+    )
+    assert main(["addin", "install"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("错误：本单位的策略禁止“信任对 VBA 工程对象模型的访问”")
+    assert "Traceback" not in captured.err

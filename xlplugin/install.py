@@ -12,7 +12,8 @@ On Windows, ``branch-assess addin install``:
    previous value (or its absence) afterwards, also on failure;
 3. in an invisible Excel, copies the add-in into Excel's start-up folder (XLSTART, a trusted
    location), imports the UDFs into it with xlwings' own ``import_udfs`` (what the add-in's
-   ``ImportPythonUDFsToAddin`` macro does) and saves it;
+   ``ImportPythonUDFsToAddin`` macro does; ``IsAddin`` off during the import, since Excel refuses
+   ``MacroOptions`` on the hidden workbook of an add-in) and saves it;
 4. reopens it in every running Excel, as ``xlwings addin install`` does (it was closed there
    first, since an open copy locks the file).
 
@@ -274,11 +275,17 @@ def copy_and_import(xw: Any, source: Path) -> Path:
                     f"无法复制加载项到 {target}：{describe_os_error(error)}（请先退出 Excel 再试）"
                 ) from None
             book = app.books.open(str(target))
+            # An add-in's workbook is hidden, and Excel refuses the MacroOptions call import_udfs
+            # makes for each function on a hidden workbook ("Cannot edit a macro on a hidden
+            # workbook"); so it is a plain workbook during the import and an add-in again for
+            # the save.
+            book.api.IsAddin = False
             # import_udfs prints an English line; the user gets ours.
             with contextlib.redirect_stdout(io.StringIO()):
                 xw.import_udfs(UDF_MODULES, book.api)
             # Proves the module went into the add-in, not into some other workbook.
             book.api.VBProject.VBComponents(UDF_VBA_MODULE)
+            book.api.IsAddin = True
             book.save()
             book.close()
     except AddinError:
