@@ -8,7 +8,7 @@ Excel where it matters:
 - text written to a cell is parsed as if typed ("1-2" becomes a date, "=x" a formula) unless it
   starts with the text prefix ``'``;
 - writing to a protected sheet fails; ``Unprotect()`` without a password on a sheet protected
-  with one would show Excel's password prompt (the stand-in fails the test), a wrong one fails;
+  with one shows Excel's password prompt (recorded in ``password_prompts``), a wrong one fails;
 - a second note on a cell fails; error values read as None unless ``err_to_str``;
 - after ``app.calculate()`` a ``KP_`` formula shows ``#NAME?`` when the add-in is not loaded or
   the formula was parsed before it was (``unbound``) and has not been re-entered since; an
@@ -166,6 +166,7 @@ class RecordingExcel:
         self.notes: dict[str, dict[Cell, tuple[str, str]]] = {}  # (text, author)
         self.protected: dict[str, bool] = {}
         self.passwords: dict[str, str] = {}  # sheets protected with a password
+        self.password_prompts: list[str] = []  # sheets whose password Excel asked the user for
         self.protect_options: dict[str, dict[str, bool]] = {}
         self.formats: dict[str, dict[str, Any]] = {}  # widths, bold, wrap, freeze, page setup
         self.defined_names: list[tuple[str, str]] = []  # (Name.Name, Name.RefersTo)
@@ -635,8 +636,9 @@ class _SheetApi:
     def Unprotect(self, Password: str | None = None) -> None:  # noqa: N802, N803 (COM names)
         self._excel.record("Unprotect", self._sheet)
         secret = self._excel.passwords.get(self._sheet)
-        if secret is not None and Password is None:
-            raise AssertionError(f"Excel would prompt for the password of {self._sheet}")
+        if secret is not None and Password is None:  # Excel asks; the user cancels
+            self._excel.password_prompts.append(self._sheet)
+            raise ExcelError("The password you supplied is not correct.")
         if secret is not None and Password != secret:
             raise ExcelError("The password you supplied is not correct.")
         self._excel.protected[self._sheet] = False

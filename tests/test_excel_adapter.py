@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from workbook import names
+from workbook.reader import column_letters
 from workbook.recalc import OVERVIEW_SHEET, XlsxFileBook, recalculate
 from workbook.scoring import RawBranchInputs, assess_branch
 from workbook.standard import load_standard
@@ -239,11 +240,12 @@ def test_not_an_assessment_workbook_raises(tmp_path: Path) -> None:
 
 
 def test_password_protected_sheet_fails_fast_and_stays_protected(tmp_path: Path) -> None:
-    """Unprotect("") fails at once (the stand-in fails the test on a password prompt)."""
+    """Unprotect("") fails at once: no password prompt."""
     excel = RecordingExcel.from_file(_template(tmp_path, {"第一支部": VALID}))
     excel.passwords["第一支部"] = "secret"
     with pytest.raises(SheetProtectedError, match="工作表“第一支部”受密码保护"):
         recalc_excel_book(excel.book)
+    assert excel.password_prompts == []
     assert excel.protected["第一支部"]
     assert excel.passwords["第一支部"] == "secret"  # never re-protected without its password
     assert not [c for c in excel.calls_on("第一支部") if c[0] == "Protect"]
@@ -321,12 +323,16 @@ def test_progress_updates_are_bounded() -> None:
 
 
 def test_overview_is_formatted_and_marked(tmp_path: Path) -> None:
+    from workbook.recalc import overview
+
     excel = RecordingExcel.from_file(_template(tmp_path, {"第一支部": VALID}))
-    recalc_excel_book(excel.book)
+    report = recalc_excel_book(excel.book)
     marker = excel.names_of(OVERVIEW_SHEET)[names.OVERVIEW_MARKER]
     assert marker == f"='{OVERVIEW_SHEET}'!$A$1"
     formats = excel.formats[OVERVIEW_SHEET]
-    assert formats["widths"]["B"] == 24.0 and formats["widths"]["N"] == 80.0
+    layout = overview(STANDARD, report.branches)  # the one layout both paths use
+    assert len(layout.widths) == 14
+    assert formats["widths"] == {column_letters(i): width for i, width in enumerate(layout.widths)}
     assert (1, 1) in formats["bold"] and (1, 14) in formats["bold"]
     assert excel.colors[OVERVIEW_SHEET][(1, 1)] == HEADER_COLOR
     assert (5, 13) in formats["wrap"] and (5, 14) in formats["wrap"]  # 输入检查, 扣分情况

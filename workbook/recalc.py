@@ -26,7 +26,6 @@ from .scoring import INVALID, Assessment, InputProblem, RawBranchInputs, assess_
 from .standard import DEFAULT_STANDARD_ID, Standard, load_standard
 
 OVERVIEW_SHEET = "总览"
-OVERVIEW_WRAP_WIDTH = 40.0  # columns at least this wide hold long text and wrap
 
 CellValue = Decimal | str | None
 
@@ -64,8 +63,8 @@ class Overview:
 
     @property
     def wrapped(self) -> list[int]:
-        """The 0-based columns of long text (输入检查, 扣分情况), printed wrapped."""
-        return [i for i, width in enumerate(self.widths) if width >= OVERVIEW_WRAP_WIDTH]
+        """The 0-based columns of long text, the last two (输入检查, 扣分情况): printed wrapped."""
+        return [len(self.header) - 2, len(self.header) - 1]
 
 
 class RecalcBook(Protocol):

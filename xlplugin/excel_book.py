@@ -62,7 +62,7 @@ from workbook.template import INPUT_FILL
 # template's input format).
 MARK_COLOR = (0xF4, 0xB6, 0xB6)
 INPUT_COLOR = (int(INPUT_FILL[1:3], 16), int(INPUT_FILL[3:5], 16), int(INPUT_FILL[5:7], 16))
-HEADER_COLOR = (0xD9, 0xE1, 0xF2)
+HEADER_COLOR = (0xF2, 0xF2, 0xF2)  # the header fill of 总览 in the file path too
 MAX_ADDRESS = 250  # Excel's Range() takes addresses up to 255 characters
 MAX_LISTED_PROBLEMS = 15
 TITLE = "考评定级"
