@@ -43,7 +43,9 @@ COST: dict[str, int] = {
     "book.sheets": 2,
     "book.sheets.next": 1,
     "sheet.name": 1,  # Worksheet.Name
-    "book.sheets.add": 3,  # Worksheets, Add(After=...), Name =
+    "book.sheets[int]": 3,  # Worksheets, Count (for a negative index), Item
+    "book.sheets.add": 2,  # Worksheets, Add(After=...) (without a name: no comparison)
+    "sheet.name=": 1,
     # Names, Count (base_classes.Names.snapshot: len); per name Item(i) and Name (snapshot)
     "book.names": 2,
     "book.names.next": 2,
@@ -100,7 +102,7 @@ COST: dict[str, int] = {
     "app.status_bar=": 1,
     "app.calculate": 1,
     "app.alert": 0,  # win32api.MessageBox, not COM
-    "app.selection": 2,  # Selection, then Range of it
+    "app.selection": 4,  # main.App.selection asks _xlwindows twice: (Selection.Address, Selection)
     "app.books.open": 2,
     "InputBox": 1,
     "FileDialog": 1,
@@ -583,15 +585,15 @@ class _Sheets:
 
     def __getitem__(self, key: str | int) -> _Sheet:
         name = self._excel.sheet_order[key] if isinstance(key, int) else key
-        self._excel.record("book.sheets[]", name)
+        self._excel.record("book.sheets[int]" if isinstance(key, int) else "book.sheets[]", name)
         if name not in self._excel.values:
             raise KeyError(name)
         return _Sheet(self._excel, name)
 
-    def add(self, name: str, after: _Sheet | None = None) -> _Sheet:
+    def add(self, name: str | None = None, after: _Sheet | None = None) -> _Sheet:
+        assert name is None, "xlwings compares a new name with every sheet's: name it after"
+        name = f"Sheet{len(self._excel.sheet_order) + 1}"
         self._excel.record("book.sheets.add", name)
-        if name in self._excel.values:
-            raise ExcelError(f"sheet {name} exists")
         self._excel.add_sheet(name)
         self._excel.active_sheet = name  # Excel activates a new sheet
         return _Sheet(self._excel, name)
@@ -694,6 +696,23 @@ class _Sheet:
     def name(self) -> str:
         self._excel.record("sheet.name", self._name)
         return self._name
+
+    @name.setter
+    def name(self, new: str) -> None:
+        excel, old = self._excel, self._name
+        excel.record("sheet.name=", old, new)
+        if new.casefold() in {s.casefold() for s in excel.sheet_order if s != old}:
+            raise ExcelError(f"sheet {new} exists")
+        excel.sheet_order[excel.sheet_order.index(old)] = new
+        for table in (excel.values, excel.formulas, excel.colors, excel.notes, excel.formats):
+            table[new] = table.pop(old)
+        excel.protected[new] = excel.protected.pop(old)
+        excel.protect_options[new] = excel.protect_options.pop(old)
+        if excel.active_sheet == old:
+            excel.active_sheet = new
+        self._name = new
+        self.api = _SheetApi(excel, new)
+        self.names = _SheetNames(excel, new)
 
     @property
     def notes(self) -> Iterator[_Note]:

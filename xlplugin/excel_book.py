@@ -508,7 +508,9 @@ class ExcelBook:
             title, number = OVERVIEW_SHEET, 2
             while title in taken:
                 title, number = f"{OVERVIEW_SHEET}({number})", number + 1
-            sheet = self.book.sheets.add(title, after=self.book.sheets[-1])
+            # Named after adding: xlwings' add(name) compares the name with every sheet's first.
+            sheet = self.book.sheets.add(after=self.book.sheets[-1])
+            sheet.name = title
             sheet.names.add(names.OVERVIEW_MARKER, f"={_quote(title)}!$A$1")
             self._order.append(title)
             self.calls.freeze_first_row(sheet)
