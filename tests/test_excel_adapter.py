@@ -439,3 +439,15 @@ def test_core_and_plugin_import_without_xlwings() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize(
+    ("fullname", "way"), [("工作簿1", "SaveCopyAs"), ("D:/考评/旧表.xls", "api.Names")]
+)
+def test_where_names_come_from(tmp_path: Path, fullname: str, way: str) -> None:
+    """A never-saved workbook is copied; a binary .xls cannot be parsed: names over COM."""
+    excel = RecordingExcel.from_file(_template(tmp_path, {"第一支部": VALID}))
+    excel.fullname = fullname
+    assert [e.sheet for e in ExcelBook(excel.book).branch_sheets()] == ["第一支部"]
+    kinds = Counter(c[0] for c in excel.calls)
+    assert kinds[way] == 1 and kinds["SaveCopyAs"] + kinds["api.Names"] == 1

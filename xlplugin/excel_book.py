@@ -305,37 +305,33 @@ class ExcelBook:
 
     # --- names ----------------------------------------------------------------------------
 
-    def _saved_file(self) -> Path | None:
-        """The workbook's file when Excel holds no unsaved change and the file can be parsed."""
-        try:
-            if not self.book.api.Saved:
-                return None
-            path = Path(self.book.fullname)
-        except Exception:  # no file name (never saved) or not available on this platform
-            return None
-        if path.suffix.lower() not in SAVED_SUFFIXES or not path.is_file():
-            return None
-        return path
-
     def _package_info(self) -> PackageInfo | None:
         """What the workbook as it is in Excel says about its sheets, names and properties.
 
-        From the saved file when nothing changed since; else from a copy Excel writes of the
-        open workbook (``SaveCopyAs``: one round trip; the workbook, its file name and its
-        saved state are unchanged); None when neither works (then the names are read over COM).
+        From the saved file when Excel holds no unsaved change; else from a copy Excel writes of
+        the open workbook (``SaveCopyAs``: one round trip; the workbook, its file name and its
+        saved state are unchanged); None when neither can be read (an ``.xls`` or ``.xlsb``, a
+        policy, a full disk): then the names are read over COM.
         """
-        path = self._saved_file()
-        if path is not None:
+        try:
+            path = Path(self.book.fullname)
+            saved = bool(self.book.api.Saved)
+        except Exception:  # not available on this platform
+            return None
+        suffix = path.suffix.lower()
+        if suffix and suffix not in SAVED_SUFFIXES:
+            return None  # a binary workbook: the project's reader cannot parse it
+        if saved and path.is_file():
             with contextlib.suppress(WorkbookReadError):
                 return read_package_info(path)
         if self.calls is not WindowsCalls:
             return None
         with tempfile.TemporaryDirectory(prefix="kp-names-") as folder:
-            copy = Path(folder) / "copy.xlsx"
+            copy = Path(folder) / ("copy" + (suffix or ".xlsx"))
             try:
                 self.book.api.SaveCopyAs(str(copy))
                 return read_package_info(copy)
-            except Exception:  # an old .xls, a policy, a full disk: read the names over COM
+            except Exception:  # a policy, a full disk, another format: read the names over COM
                 return None
 
     def _load_names(self) -> dict[str, dict[str, CellRef]]:
