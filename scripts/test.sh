@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs on a fresh Debian/Ubuntu machine and run all of it:
-# LibreOffice (headless), poppler-utils and CJK fonts from apt; the project with its test extras
-# in .venv; then ruff, mypy, pytest and the wheel check (scripts/check_wheel.sh). This is the
-# README's test command; .ci/run calls it.
+# LibreOffice (headless), Gnumeric (ssconvert), poppler-utils and CJK fonts from apt; the project
+# with its test extras in .venv; then ruff, mypy, pytest and the wheel check
+# (scripts/check_wheel.sh). This is the README's test command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+command -v ssconvert >/dev/null 2>&1 || missing+=(gnumeric)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ! (command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "CJK"); then

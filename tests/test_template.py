@@ -148,12 +148,16 @@ def test_formula_modes(tmp_path: Path) -> None:
     )
     assert len(native) == len(udf) == 21 + 7 + 1 + 3 + 1  # checks, items, total, veto checks, grade
     assert not any("_xlfn" in f or "KP_" in f for f in native)
-    assert sum(f.startswith("=KP_ITEM_SCORE(") for f in udf) == 7
-    assert sum(f.startswith("=KP_CHECK(") for f in udf) == 21
-    assert sum(f.startswith("=KP_VETO_CHECK(") for f in udf) == 3
-    assert sum(f.startswith("=KP_TOTAL(") for f in udf) == 1
-    assert sum(f.startswith("=KP_GRADE(") for f in udf) == 1
-    assert '=KP_ITEM_SCORE(E5:E8,1,"anji-2012-6")' in udf
+    # Each xlwings formula calls its UDF and falls back to the native formula of the same cell.
+    assert sum(f.startswith("=IFERROR(KP_ITEM_SCORE(") for f in udf) == 7
+    assert sum(f.startswith("=IFERROR(KP_CHECK(") for f in udf) == 21
+    assert sum(f.startswith("=IFERROR(KP_VETO_CHECK(") for f in udf) == 3
+    assert sum(f.startswith("=IFERROR(KP_TOTAL(") for f in udf) == 1
+    assert sum(f.startswith("=IFERROR(KP_GRADE(") for f in udf) == 1
+    assert not any("_xlfn" in f for f in udf)
+    for with_udf, built_in in zip(udf, native, strict=True):
+        assert with_udf.endswith("," + built_in[1:] + ")")
+    assert any(f.startswith('=IFERROR(KP_CHECK(E5,"1.1","anji-2012-6"),IF(') for f in udf)
 
 
 @pytest.mark.parametrize("mode", ["xlwings", "native"])

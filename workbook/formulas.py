@@ -35,7 +35,10 @@ def _text(value: str) -> str:
 
 
 def native_rule_valid(rule: Rule, cell: str, max_places: int) -> str:
-    """A boolean expression: the 扣分 cell is blank or holds a value the rule allows."""
+    """A boolean expression: the 扣分 cell is blank or holds a value the rule allows.
+
+    Never an error value: an error in the cell (#N/A, #DIV/0! ...) makes it FALSE.
+    """
     if rule.kind == "fixed":
         allowed = f"OR({cell}=0,{cell}={fmt(rule.max)})"
     elif rule.min == 0:
@@ -43,19 +46,35 @@ def native_rule_valid(rule: Rule, cell: str, max_places: int) -> str:
     else:
         allowed = f"OR({cell}=0,AND({cell}>={fmt(rule.min)},{cell}<={fmt(rule.max)}))"
     if rule.kind == "range":
-        allowed = f"AND({allowed},ROUND({cell},{max_places})={cell})"
-    # Text is only valid when empty; ISNUMBER guards ROUND against text.
-    return f'IF(ISNUMBER({cell}),{allowed},{cell}="")'
+        # At most ``max_places`` decimals. Not ROUND(x,2)=x: Gnumeric reads 8.36 as
+        # 8.359999999999999 and compares exactly; 1E-12 is far above such noise and far below
+        # any decimal a person types (only a 13th decimal would slip through).
+        allowed = f"AND({allowed},ABS(ROUND({cell},{max_places})-{cell})<1E-12)"
+    # A number must fit the rule (ISNUMBER also guards ROUND against text); anything else is
+    # valid only when empty, and an error value fails the comparison inside IFERROR.
+    return f'IF(ISNUMBER({cell}),{allowed},IFERROR({cell}="",FALSE))'
 
 
 def native_veto_valid(cell: str) -> str:
-    """A boolean expression: the veto cell is blank, 是, 否 or an Excel boolean."""
-    return f'OR({cell}="",{cell}="是",{cell}="否",ISLOGICAL({cell}))'
+    """A boolean expression: the veto cell is blank, 是, 否 or an Excel boolean; FALSE on an error."""
+    return f'IFERROR(OR({cell}="",{cell}="是",{cell}="否",ISLOGICAL({cell})),FALSE)'
 
 
 def native_veto_yes(cell: str) -> str:
-    """A boolean expression: the veto cell says 是 (or TRUE)."""
+    """A boolean expression: the veto cell says 是 (or TRUE); only used once the cell is valid."""
     return f'IF(ISLOGICAL({cell}),{cell},{cell}="是")'
+
+
+def _formula(mode: FormulaMode, udf_call: str, native: str) -> str:
+    """The cell formula: the built-in expression, or in ``xlwings`` mode the UDF with it as fallback.
+
+    IFERROR only catches error values, and a missing function is one (#NAME? in Excel and WPS,
+    Err:525 in LibreOffice, #NAME? in Gnumeric). The UDFs never return an error value, so
+    their own text (输入有误, 待修正, a 检查 message) is shown as is.
+    """
+    if mode == "xlwings":
+        return f"=IFERROR({udf_call},{native})"
+    return f"={native}"
 
 
 def item_score_formula(
@@ -63,52 +82,52 @@ def item_score_formula(
 ) -> str:
     """Formula of an item's 项目得分 cell; ``cells`` are the item's 扣分 cells in rule order."""
     block = f"{cells[0]}:{cells[-1]}"
-    if mode == "xlwings":
-        return f"={UDF_ITEM_SCORE}({block},{item.number},{_text(standard.id)})"
     checks = ",".join(
         native_rule_valid(r, c, places) for r, c in zip(item.rules, cells, strict=True)
     )
-    return f"=IF(AND({checks}),MAX(0,ROUND({fmt(item.points)}-SUM({block}),{places})),{_text(INVALID)})"
+    native = (
+        f"IF(AND({checks}),MAX(0,ROUND({fmt(item.points)}-SUM({block}),{places})),{_text(INVALID)})"
+    )
+    udf = f"{UDF_ITEM_SCORE}({block},{item.number},{_text(standard.id)})"
+    return _formula(mode, udf, native)
 
 
 def check_formula(mode: FormulaMode, standard: Standard, rule: Rule, cell: str) -> str:
     """Formula of a rule's 检查 cell: empty when valid, a short message otherwise."""
-    if mode == "xlwings":
-        return f"={UDF_CHECK}({cell},{_text(rule.id)},{_text(standard.id)})"
     valid = native_rule_valid(rule, cell, standard.max_decimal_places)
-    return f'=IF({valid},"",{_text(short_message(rule))})'
+    native = f'IF({valid},"",{_text(short_message(rule))})'
+    udf = f"{UDF_CHECK}({cell},{_text(rule.id)},{_text(standard.id)})"
+    return _formula(mode, udf, native)
 
 
 def veto_check_formula(mode: FormulaMode, cell: str) -> str:
     """Formula of a veto's 检查 cell."""
-    if mode == "xlwings":
-        return f"={UDF_VETO_CHECK}({cell})"
-    return f'=IF({native_veto_valid(cell)},"",{_text(VETO_SHORT_MESSAGE)})'
+    native = f'IF({native_veto_valid(cell)},"",{_text(VETO_SHORT_MESSAGE)})'
+    return _formula(mode, f"{UDF_VETO_CHECK}({cell})", native)
 
 
 def total_formula(
     mode: FormulaMode, standard: Standard, score_block: str, score_cells: list[str]
 ) -> str:
     """Formula of 合计得分; ``score_block`` spans the 项目得分 column of the table."""
-    if mode == "xlwings":
-        return f"={UDF_TOTAL}({score_block},{_text(standard.id)})"
     cells = ",".join(score_cells)
     places = standard.max_decimal_places
-    return f"=IF(COUNT({cells})={len(score_cells)},ROUND(SUM({cells}),{places}),{_text(PENDING)})"
+    native = f"IF(COUNT({cells})={len(score_cells)},ROUND(SUM({cells}),{places}),{_text(PENDING)})"
+    return _formula(mode, f"{UDF_TOTAL}({score_block},{_text(standard.id)})", native)
 
 
 def grade_formula(
     mode: FormulaMode, standard: Standard, total_cell: str, veto_block: str, veto_cells: list[str]
 ) -> str:
     """Formula of 定级 from the total and the veto cells."""
-    if mode == "xlwings":
-        return f"={UDF_GRADE}({total_cell},{veto_block},{_text(standard.id)})"
     by_score = _text(standard.grades[-1].name)
     for grade in reversed(standard.grades[:-1]):
         by_score = f"IF({total_cell}>={fmt(grade.min)},{_text(grade.name)},{by_score})"
     valid = ",".join(native_veto_valid(c) for c in veto_cells)
     vetoed = ",".join(native_veto_yes(c) for c in veto_cells)
-    return (
-        f"=IF(AND(ISNUMBER({total_cell}),{valid}),"
+    native = (
+        f"IF(AND(ISNUMBER({total_cell}),{valid}),"
         f"IF(OR({vetoed}),{_text(standard.veto_grade)},{by_score}),{_text(PENDING)})"
     )
+    udf = f"{UDF_GRADE}({total_cell},{veto_block},{_text(standard.id)})"
+    return _formula(mode, udf, native)

@@ -1,10 +1,11 @@
 """The template's worksheet functions as xlwings UDFs (Windows Excel with the add-in).
 
 Names and argument orders are fixed by ``workbook.formulas``. Excel passes ranges as lists,
-blank cells as None, numbers as floats, booleans, text and dates; error cells (#N/A, #NAME?)
-arrive as None. Each function validates with the engine and answers with a score (a float made
-from the exact Decimal), an empty string, or a short Chinese message; none ever raises into
-Excel.
+blank cells as None, numbers as floats, booleans, text and dates; error cells (#N/A, #DIV/0!)
+arrive as their text (``err_to_str``), so an error is invalid input, never a blank. Each
+function validates with the engine and answers with a score (a float made from the exact
+Decimal), an empty string, or a short Chinese message; none ever raises into Excel or returns
+an error value, so the template's ``IFERROR`` fallback only runs when the function is missing.
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ def grade(total_value: object, vetoes: object, standard_id: object) -> str:
 
 
 @xw.func
-@xw.arg("deductions", ndim=1, doc="该项目各条评分办法的扣分单元格")
+@xw.arg("deductions", ndim=1, err_to_str=True, doc="该项目各条评分办法的扣分单元格")
 @xw.arg("item_number", doc="项目序号（1～7）")
 @xw.arg("standard_id", doc="考评标准编号")
 def KP_ITEM_SCORE(deductions, item_number, standard_id):
@@ -168,7 +169,7 @@ def KP_ITEM_SCORE(deductions, item_number, standard_id):
 
 
 @xw.func
-@xw.arg("value", doc="扣分单元格")
+@xw.arg("value", err_to_str=True, doc="扣分单元格")
 @xw.arg("rule_id", doc="评分办法编号，如 1.2")
 @xw.arg("standard_id", doc="考评标准编号")
 def KP_CHECK(value, rule_id, standard_id):
@@ -177,14 +178,14 @@ def KP_CHECK(value, rule_id, standard_id):
 
 
 @xw.func
-@xw.arg("value", doc="否决情形单元格")
+@xw.arg("value", err_to_str=True, doc="否决情形单元格")
 def KP_VETO_CHECK(value):
     """否决情形检查：填“是”“否”或空白时为空，否则为“输入有误：应为是或否”。"""
     return veto_check(value)
 
 
 @xw.func
-@xw.arg("item_scores", ndim=1, doc="项目得分列")
+@xw.arg("item_scores", ndim=1, err_to_str=True, doc="项目得分列")
 @xw.arg("standard_id", doc="考评标准编号")
 def KP_TOTAL(item_scores, standard_id):
     """合计得分：各项目得分之和；有项目“输入有误”时为“待修正”。"""
@@ -192,8 +193,8 @@ def KP_TOTAL(item_scores, standard_id):
 
 
 @xw.func
-@xw.arg("total_value", doc="合计得分单元格")
-@xw.arg("vetoes", ndim=1, doc="三项否决情形单元格")
+@xw.arg("total_value", err_to_str=True, doc="合计得分单元格")
+@xw.arg("vetoes", ndim=1, err_to_str=True, doc="三项否决情形单元格")
 @xw.arg("standard_id", doc="考评标准编号")
 def KP_GRADE(total_value, vetoes, standard_id):
     """定级：按合计得分定级，有否决情形之一的直接定为“较差”；输入有误时为“待修正”。"""

@@ -1,0 +1,180 @@
+"""Branches to fill into a template and what its computed cells must then show.
+
+Shared by the tests that recalculate templates in real spreadsheet programs (LibreOffice,
+Gnumeric): the data cases of ``tests/cases``, seeded random branches, and branches with error
+values (#N/A, #DIV/0!) typed or computed in input cells.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+
+from workbook import names
+from workbook.reader import read_branch_workbook
+from workbook.scoring import RawBranchInputs, assess_branch
+from workbook.standard import Rule, Standard
+from workbook.template import TemplateOptions, write_template
+
+from test_scoring_cases import CASES, load_case, raw_inputs
+from workbook_helpers import cells_for, fill_by_names
+
+# Error values in input cells, as openpyxl writes them: a typed error value (a cell of type
+# "e") or a formula whose result is an error. The value is what Excel hands a UDF for that cell
+# (xlwings' ``err_to_str``), which the engine, like any text, rejects.
+ERROR_INPUTS: dict[str, str] = {
+    "#N/A": "#N/A",
+    "#DIV/0!": "#DIV/0!",
+    "=NA()": "#N/A",
+    "=1/0": "#DIV/0!",
+}
+
+
+def case_inputs(*, with_booleans: bool = True) -> dict[str, RawBranchInputs]:
+    """Every case of ``tests/cases`` by its file name.
+
+    LibreOffice stores booleans as numbers, so TRUE typed as a deduction counts as 1 there
+    (documented in docs/standard.md); ``with_booleans=False`` leaves out such cases.
+    """
+    cases: dict[str, RawBranchInputs] = {}
+    for path in CASES:
+        raw = raw_inputs(load_case(path))
+        if not with_booleans and any(isinstance(v, bool) for v in raw.deductions.values()):
+            continue
+        cases[path.stem] = raw
+    return cases
+
+
+def error_inputs(standard: Standard) -> dict[str, RawBranchInputs]:
+    """Branches with an error value in a deduction cell, a veto cell, or both."""
+    fixed = next(rule for rule in standard.rules if rule.kind == "fixed")
+    ranged = next(rule for rule in standard.rules if rule.kind == "range" and rule.min > 0)
+    last = standard.rules[-1]
+    errors = list(ERROR_INPUTS)
+    return {
+        "错误值扣分1": RawBranchInputs({fixed.id: errors[0], ranged.id: 2.0}),
+        "错误值扣分2": RawBranchInputs({ranged.id: errors[1]}),
+        "错误值扣分3": RawBranchInputs({last.id: errors[2]}, vetoes=["是"]),
+        "错误值扣分4": RawBranchInputs({fixed.id: errors[3], last.id: 5.0}),
+        "错误值否决1": RawBranchInputs({ranged.id: 1.5}, vetoes=[errors[0], None, None]),
+        "错误值否决2": RawBranchInputs({}, vetoes=[None, errors[1], "否"]),
+        "错误值否决3": RawBranchInputs({}, vetoes=["是", None, errors[2]]),
+        "错误值否决4": RawBranchInputs({}, vetoes=[None, None, errors[3]]),
+        "错误值都有": RawBranchInputs({fixed.id: errors[2]}, vetoes=[errors[3], "是", None]),
+    }
+
+
+def _random_deduction(rule: Rule, rng: random.Random) -> object:
+    roll = rng.random()
+    if roll < 0.35:
+        return None
+    if roll < 0.45:
+        return 0
+    if roll < 0.9:
+        if rule.kind == "fixed":
+            return float(rule.max)
+        cents = rng.randint(int(rule.min * 100), int(rule.max * 100))
+        return float(Decimal(cents) / 100)
+    # Invalid on purpose: text, negative, out of range, too many decimals, just below the range.
+    return rng.choice(["三分", -1.0, float(rule.max + 1), float(rule.max) - 0.001, 0.25])
+
+
+def _random_branch(standard: Standard, rng: random.Random) -> RawBranchInputs:
+    deductions = {rule.id: _random_deduction(rule, rng) for rule in standard.rules}
+    vetoes = [
+        rng.choice([None, None, None, "否", "是", True, False, "有"]) for _ in standard.vetoes
+    ]
+    # Most branches have no veto, so that grade bands are exercised too.
+    if rng.random() < 0.6:
+        vetoes = [rng.choice([None, "否", False]) for _ in standard.vetoes]
+    return RawBranchInputs(deductions, vetoes=vetoes)
+
+
+def random_inputs(standard: Standard, count: int) -> dict[str, RawBranchInputs]:
+    """``count`` seeded random branches: valid and invalid deductions, vetoes of every kind."""
+    rng = random.Random(20120315)
+    return {f"随机{n:03d}": _random_branch(standard, rng) for n in range(1, count + 1)}
+
+
+def expected_cells(standard: Standard, raw: RawBranchInputs) -> dict[str, object]:
+    """What every computed cell must show, per the engine (None for an empty 检查 cell)."""
+    assessment = assess_branch(standard, raw)
+    cells: dict[str, object] = {}
+    for item, score in zip(standard.items, assessment.item_scores, strict=True):
+        cells[names.item_score_name(item.number)] = (
+            float(score) if score is not None else "输入有误"
+        )
+    cells[names.TOTAL_SCORE] = float(assessment.total) if assessment.total is not None else "待修正"
+    cells[names.GRADE] = assessment.grade_text
+    problems = {p.field: p.short for p in assessment.problems}
+    for rule in standard.rules:
+        cells[names.check_name(rule)] = problems.get(names.deduction_name(rule))
+    for number in range(1, len(standard.vetoes) + 1):
+        cells[names.veto_check_name(number)] = problems.get(names.veto_name(number))
+    return cells
+
+
+def computed_names(standard: Standard) -> list[str]:
+    """The defined names of every computed cell of a branch sheet."""
+    return list(expected_cells(standard, RawBranchInputs({})))
+
+
+def fill_template(
+    template: Path, standard: Standard, branches: Mapping[str, RawBranchInputs], out: Path
+) -> Path:
+    """Type each branch's inputs into its sheet of ``template`` with openpyxl.
+
+    openpyxl keeps the formulas but drops every cached value, so any number a spreadsheet
+    program shows afterwards is its own calculation.
+    """
+    sheet_of = {s.branch_name: s.sheet for s in read_branch_workbook(template).sheets}
+    return fill_by_names(
+        template,
+        {sheet_of[branch]: cells_for(standard, raw) for branch, raw in branches.items()},
+        out,
+    )
+
+
+def filled_template(
+    folder: Path, standard: Standard, branches: Mapping[str, RawBranchInputs], mode: str
+) -> Path:
+    """A template with one sheet per branch in formula ``mode``, filled, without cached values."""
+    template = write_template(
+        folder / f"{mode}.xlsx",
+        TemplateOptions(list(branches), formulas=mode),  # type: ignore[arg-type]
+    )
+    filled = fill_template(template, standard, branches, folder / f"{mode}-filled.xlsx")
+    assert all(s.values[names.TOTAL_SCORE] is None for s in read_branch_workbook(filled).sheets), (
+        "openpyxl should have dropped the cached values"
+    )
+    return filled
+
+
+def shown_values(path: Path) -> dict[str, dict[str, object]]:
+    """The computed cells' values a workbook holds, by branch name (an empty text is None)."""
+    return {
+        sheet.branch_name: {
+            name: (None if value == "" else value) for name, value in sheet.values.items()
+        }
+        for sheet in read_branch_workbook(path).sheets
+    }
+
+
+def mismatches(
+    standard: Standard,
+    got: Mapping[str, Mapping[str, object]],
+    want: Mapping[str, Mapping[str, object]],
+    label: str,
+) -> list[str]:
+    """One line per computed cell whose value differs, naming the branch and the cell."""
+    lines: list[str] = []
+    assert set(got) == set(want), (sorted(got), sorted(want))
+    for branch, cells in want.items():
+        for name in computed_names(standard):
+            if got[branch].get(name) != cells.get(name):
+                lines.append(
+                    f"{branch} ({name}): {label} {got[branch].get(name)!r}, want {cells.get(name)!r}"
+                )
+    return lines
