@@ -14,7 +14,13 @@ import pytest
 from workbook.errors import StandardFileError
 from workbook.exact import percent, round_to_step
 from workbook.standard import Standard, load_standard_file, parse_standard
-from workbook.survey import grade_ceiling, parse_count, tally_is_blank, tally_survey
+from workbook.survey import (
+    grade_ceiling,
+    parse_count,
+    resolve_survey_rule,
+    tally_is_blank,
+    tally_survey,
+)
 
 TESTS = Path(__file__).parent
 CASES = sorted((TESTS / "survey_cases").glob("*.toml"))
@@ -210,3 +216,54 @@ def test_no_survey_section_is_fine() -> None:
     data = _anji_data()
     del data["survey"]
     assert parse_standard(data).survey is None
+
+
+@pytest.fixture()
+def tally_93(standard: Standard):
+    """Case 01's tally: deduction 1.5, note 按群众测评：满意率 93.2%（有效票 48）."""
+    assert standard.survey is not None
+    case = load_case(TESTS / "survey_cases" / "01-three-questions.toml")["inputs"]
+    return tally_survey(standard.survey, case["issued"], case["returned"], case["counts"])
+
+
+def test_blank_rule_takes_the_tally(standard: Standard, tally_93) -> None:
+    outcome = resolve_survey_rule(standard, tally_93, None, "")
+    assert (outcome.deduction, outcome.source, outcome.overridden) == (
+        Decimal("1.5"),
+        "tally",
+        False,
+    )
+    assert outcome.note == "按群众测评：满意率 93.2%（有效票 48）"
+    with_note = resolve_survey_rule(standard, tally_93, "", "另见座谈记录")
+    assert with_note.note == "按群众测评：满意率 93.2%（有效票 48）；另见座谈记录"
+
+
+def test_typed_value_overrides_with_a_note(standard: Standard, tally_93) -> None:
+    outcome = resolve_survey_rule(standard, tally_93, 3, "座谈会反映较多问题")
+    assert (outcome.deduction, outcome.source, outcome.overridden) == (3, "assessor", True)
+    assert outcome.tally_deduction == Decimal("1.5") and outcome.problems == ()
+
+
+def test_override_without_a_note_is_a_problem(standard: Standard, tally_93) -> None:
+    outcome = resolve_survey_rule(standard, tally_93, 3, None)
+    assert outcome.deduction is None
+    (problem,) = outcome.problems
+    assert problem.field == "note_7_1"
+    assert problem.message == (
+        "规则 7.1“根据群众测评结果酌情扣分”：填写的扣分 3 与群众测评得出的 1.5 不同，须在扣分说明中写明理由"
+    )
+
+
+def test_typing_the_tallys_value_is_no_override(standard: Standard, tally_93) -> None:
+    outcome = resolve_survey_rule(standard, tally_93, 1.5, None)
+    assert (outcome.deduction, outcome.overridden, outcome.problems) == (Decimal("1.5"), False, ())
+
+
+def test_without_a_valid_tally_the_rule_is_as_before(standard: Standard) -> None:
+    assert standard.survey is not None
+    short = tally_survey(standard.survey, 5, 5, [{"满意": 5}] * 3)  # below the minimum
+    assert resolve_survey_rule(standard, short, None, None).deduction == 0
+    assert resolve_survey_rule(standard, None, 4, None).deduction == 4
+    assert resolve_survey_rule(standard, None, None, None).source == "none"
+    bad = resolve_survey_rule(standard, None, 30, "x")
+    assert bad.deduction is None and [p.field for p in bad.problems] == ["ded_7_1"]

@@ -19,10 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
+from typing import Literal
 
 from .errors import CellValueError
 from .exact import percent, round_to_step
-from .scoring import INVALID, InputProblem, display_value
+from .names import deduction_name, note_name
+from .scoring import INVALID, InputProblem, display_value, note_text, parse_deduction
 from .standard import Standard, fmt
 from .standard_sections import GradeCeiling, Survey
 
@@ -312,3 +314,59 @@ def grade_ceiling(
         if shown < ceiling.below and order.index(ceiling.grade) > order.index(result):
             result, applied = ceiling.grade, ceiling
     return result, applied
+
+
+SurveySource = Literal["tally", "assessor", "none"]
+
+
+@dataclass(frozen=True)
+class SurveyRuleOutcome:
+    """What counts for the survey's rule (7.1) once the tally and the assessor's cells meet.
+
+    - 扣分 blank and a valid tally: the tally's deduction counts, with the tally's note (the
+      assessor's own 扣分说明, if any, follows it).
+    - 扣分 typed: that value counts (酌情 stays the assessor's). If it differs from a valid
+      tally's deduction, it is an override and a 扣分说明 is required.
+    - 扣分 blank and no valid tally: 0, as for any blank deduction.
+    """
+
+    deduction: Decimal | None  # None while the typed value or a required note is wrong
+    note: str
+    source: SurveySource
+    overridden: bool  # the assessor typed a value other than the tally's
+    tally_deduction: Decimal | None  # the valid tally's deduction, for showing both figures
+    problems: tuple[InputProblem, ...]  # keyed by the rule's 扣分 or 扣分说明 defined name
+
+
+def resolve_survey_rule(
+    standard: Standard, tally: SurveyTally | None, raw_deduction: object, raw_note: object
+) -> SurveyRuleOutcome:
+    """Combine a branch's tally with the 扣分 and 扣分说明 cells of the survey's rule."""
+    survey = standard.survey
+    if survey is None:
+        raise ValueError(f"standard {standard.id} has no survey section")
+    rule = standard.rule(survey.rule_id)
+    note = note_text(raw_note)
+    counted = tally.deduction if tally is not None and tally.ok else None
+    if raw_deduction is None or raw_deduction == "":
+        if counted is None or tally is None:
+            return SurveyRuleOutcome(Decimal(0), note, "none", False, None, ())
+        joined = f"{tally.note}；{note}" if note else tally.note
+        return SurveyRuleOutcome(counted, joined, "tally", False, counted, ())
+    try:
+        value = parse_deduction(rule, raw_deduction, standard.max_decimal_places)
+    except CellValueError as error:
+        problem = InputProblem(deduction_name(rule), str(error), error.short, raw_deduction)
+        return SurveyRuleOutcome(None, note, "assessor", False, counted, (problem,))
+    overridden = counted is not None and value != counted
+    if overridden and not note:
+        assert counted is not None
+        problem = InputProblem(
+            note_name(rule),
+            f"规则 {rule.id}“{rule.wording}”：填写的扣分 {fmt(value)} 与群众测评得出的 "
+            f"{fmt(counted)} 不同，须在扣分说明中写明理由",
+            "须填写扣分说明",
+            raw_note,
+        )
+        return SurveyRuleOutcome(None, note, "assessor", True, counted, (problem,))
+    return SurveyRuleOutcome(value, note, "assessor", overridden, counted, ())
