@@ -212,6 +212,7 @@ def test_checklist_hints_point_at_existing_rules(standard: Standard) -> None:
 
 def test_survey_questions_are_verbatim(standard: Standard, notice_text: str) -> None:
     assert standard.survey is not None
+    assert "根据" + standard.survey.name + "结果" in squash(notice_text)
     for question in standard.survey.questions:
         assert question in squash(notice_text)
 

@@ -157,3 +157,11 @@ def test_no_anji_text_in_the_synthetic_standard(synthetic: Standard, notice_text
     texts += list(synthetic.survey.questions)
     for text in texts:
         assert text not in notice_text
+
+
+def test_survey_messages_use_the_standards_own_name(synthetic: Standard) -> None:
+    assert synthetic.survey is not None
+    tally = tally_survey(synthetic.survey, 3, 4, [{"满意": 4}, {"满意": 4}])
+    messages = [p.message for p in tally.problems]
+    assert messages[0] == "居民评议的收回票数 4 多于发放票数 3"
+    assert not any("群众测评" in m for m in messages)

@@ -65,6 +65,7 @@ class GradeCeiling:
 class Survey:
     """How a tally of ballots becomes points of one rule (e.g. rule 7.1 群众反映)."""
 
+    name: str  # what the standard calls the survey, e.g. 群众测评 (used in messages)
     rule_id: str
     full_points: Decimal  # the rule's largest deduction: the points the tally distributes
     questions: tuple[str, ...]
@@ -136,6 +137,7 @@ def parse_survey(
     check_known_keys(
         raw,
         {
+            "name",
             "rule",
             "questions",
             "answers",
@@ -234,6 +236,7 @@ def parse_survey(
         ceilings.append(GradeCeiling(_rate(item, "below", f"{where}.below"), grade))
 
     return Survey(
+        name=text_at(raw, "name", "survey.name"),
         rule_id=rule_id,
         full_points=high,
         questions=texts_at(raw, "questions", "survey.questions"),

@@ -149,13 +149,13 @@ def tally_survey(
             problems.append(InputProblem(key, str(error), error.short, raw))
             return None
 
-    issued_n = count_cell("issued", issued, "群众测评的发放票数", None)
-    returned_n = count_cell("returned", returned, "群众测评的收回票数", None)
+    issued_n = count_cell("issued", issued, f"{survey.name}的发放票数", None)
+    returned_n = count_cell("returned", returned, f"{survey.name}的收回票数", None)
     if issued_n is not None and returned_n is not None and returned_n > issued_n:
         problems.append(
             InputProblem(
                 "returned",
-                f"群众测评的收回票数 {returned_n} 多于发放票数 {issued_n}",
+                f"{survey.name}的收回票数 {returned_n} 多于发放票数 {issued_n}",
                 f"{INVALID}：收回多于发放",
                 returned,
             )
@@ -208,7 +208,7 @@ def tally_survey(
         problems.append(
             InputProblem(
                 "valid",
-                f"群众测评的有效票不足：{'、'.join(short)}，少于最少 {survey.min_valid} 张"
+                f"{survey.name}的有效票不足：{'、'.join(short)}，少于最少 {survey.min_valid} 张"
                 f"（“{'、'.join(a.text for a in survey.answers if a.excluded)}”不计入有效票）；"
                 "测评结果不计分，由考评人酌情扣分",
                 f"有效票不足 {survey.min_valid} 张",
@@ -363,7 +363,7 @@ def resolve_survey_rule(
         assert counted is not None
         problem = InputProblem(
             note_name(rule),
-            f"规则 {rule.id}“{rule.wording}”：填写的扣分 {fmt(value)} 与群众测评得出的 "
+            f"规则 {rule.id}“{rule.wording}”：填写的扣分 {fmt(value)} 与{survey.name}得出的 "
             f"{fmt(counted)} 不同，须在扣分说明中写明理由",
             "须填写扣分说明",
             raw_note,
