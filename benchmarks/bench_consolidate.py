@@ -1,35 +1,55 @@
-"""Benchmark: consolidating 1,000 single-branch workbooks.
+"""Benchmark: ``branch-assess consolidate`` of 1,000 single-branch workbooks.
 
 Prints ratios against a baseline measured in the same run:
 
-* time: ``consolidate()`` (and the whole ``branch-assess consolidate`` command, summary and JSON
-  included) versus merely reading every sheet's cells of the same files with python-calamine
-  (target: consolidate within 1.5x of the baseline);
-* memory: peak RSS of a fresh process consolidating 100 and 1,000 files (should stay flat),
-  next to the peak RSS of a process that only imports the package.
+* whole command (what we quote): ``branch-assess consolidate FOLDER -o SUMMARY.xlsx`` run as a
+  user runs it, a fresh process from start to exit with the summary written, against a fresh
+  ``python -c`` process that reads every sheet's cells of the same files with python-calamine;
+  the median of --pairs alternated pairs (target: within 1.8x);
+* in process: ``consolidate()`` in one process and with worker processes (the default), against
+  reading the same cells with python-calamine in this process; medians, taking turns;
+* memory: peak RSS of a fresh process consolidating a tenth of the files and all of them
+  (should stay flat), next to the peak RSS of a process that only imports the package.
 
 Usage::
 
-    python benchmarks/bench_consolidate.py [--files 1000] [--dir DIR] [--repeat 5]
+    python benchmarks/bench_consolidate.py [--files 1000 | --quick] [--pairs 5] [--dir DIR]
 
-The workbooks are generated once into ``DIR`` (a temporary folder by default) and reused
-when ``DIR`` already holds them.
+The workbooks (default ``xlwings`` template, filled) are generated once into ``DIR`` (a
+temporary folder by default) and reused when ``DIR`` already holds them.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import multiprocessing
-import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from whole_command import alternate, entry_point, machine_note, python_script, report, run_process
+
+# The whole-process baseline: python-calamine reading every sheet's cells of the same files.
+BASELINE = r"""
+import sys
+from pathlib import Path
+import python_calamine
+cells = 0
+for path in sorted(Path(sys.argv[1]).glob("*.xlsx")):
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        for sheet in book.sheet_names:
+            rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            cells += sum(len(row) for row in rows)
+    finally:
+        book.close()
+print(cells)
+"""
 
 CHILD = r"""
 import json, resource, sys, tracemalloc
@@ -81,7 +101,6 @@ def _make_one(args: tuple[Path, int]) -> None:
         folder / f"{name}.xlsx",
         TemplateOptions(
             branches=[name],
-            formulas="native",
             inputs={name: RawBranchInputs(deductions, vetoes=vetoes)},
         ),
     )
@@ -124,18 +143,8 @@ def run_consolidate(files: list[Path], workers: int | None = None) -> int:
     return len(result.branches)
 
 
-def run_command(folder: Path, out: Path) -> int:
-    from workbook.cli import main
-
-    code = main(
-        ["consolidate", str(folder), "-o", str(out / "s.xlsx"), "--json", str(out / "s.json")]
-    )
-    assert code == 0
-    return code
-
-
-def best_times(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, float]:
-    """The best time of each run over ``repeat`` rounds, the runs taking turns in each round.
+def median_times(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """The median time of each run over ``repeat`` rounds, the runs taking turns in each round.
 
     Taking turns means a busy moment on a shared machine slows every measurement alike
     instead of all the repeats of one of them.
@@ -146,7 +155,7 @@ def best_times(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, 
             started = time.perf_counter()
             run()
             times[label].append(time.perf_counter() - started)
-    return {label: min(values) for label, values in times.items()}
+    return {label: statistics.median(values) for label, values in times.items()}
 
 
 def memory(folder: Path, count: int, workers: int, trace: bool = False) -> dict[str, float]:
@@ -161,45 +170,51 @@ def memory(folder: Path, count: int, workers: int, trace: bool = False) -> dict[
     return {k: (v or 0) / 1024 for k, v in data.items()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=1000)
-    parser.add_argument("--dir", type=Path, default=None)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    folder = args.dir or Path(tempfile.gettempdir()) / f"bench-consolidate-{args.files}"
-    generate(folder, args.files)
-    files = sorted(folder.glob("*.xlsx"))
+def whole_command(folder: Path, count: int, pairs: int) -> None:
+    """The command as a user runs it against python-calamine reading the files, in turn."""
+    with tempfile.TemporaryDirectory() as out:
+        summary = Path(out) / "汇总.xlsx"
+        command = [entry_point(), "consolidate", str(folder), "-o", str(summary)]
+        result = alternate(
+            lambda: run_process(command),
+            lambda: run_process(python_script(BASELINE, folder)),
+            pairs,
+        )
+        assert summary.exists()
+    assert f"{count} 个支部" in result.command[0].stdout, result.command[0].stdout
+    report(
+        f"branch-assess consolidate of {count} files (summary written) "
+        "vs python-calamine reading the same files",
+        result,
+        1.8,
+    )
 
-    # Warm the page cache and imports once, then measure (best of --repeat, taking turns).
+
+def in_process(files: list[Path], repeat: int) -> None:
+    """consolidate() in this process, one process and worker processes, against the baseline."""
+    # Warm the page cache and imports once, then measure (medians, taking turns).
     read_cells_with_calamine(files[:20])
     run_consolidate(files[:20], 1)
-    with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
-        best = best_times(
-            args.repeat,
-            {
-                "baseline": lambda: read_cells_with_calamine(files),
-                "serial": lambda: run_consolidate(files, 1),
-                "parallel": lambda: run_consolidate(files, None),
-                "command": lambda: run_command(folder, Path(out)),
-            },
-        )
-    baseline, serial, parallel, command = (
-        best[label] for label in ("baseline", "serial", "parallel", "command")
+    median = median_times(
+        repeat,
+        {
+            "baseline": lambda: read_cells_with_calamine(files),
+            "serial": lambda: run_consolidate(files, 1),
+            "parallel": lambda: run_consolidate(files, None),
+        },
     )
-    cpus = os.cpu_count()
-    print(f"files: {len(files)} single-branch workbooks; CPUs: {cpus}")
-    print(f"baseline (python-calamine, read every sheet's cells):  {baseline:6.2f} s")
+    baseline, serial, parallel = (median[k] for k in ("baseline", "serial", "parallel"))
+    print(f"in process, medians of {repeat} rounds:")
+    print(f"  baseline (python-calamine, read every sheet's cells): {baseline:6.2f} s")
     print(
-        f"consolidate(), one process:                            {serial:6.2f} s  ratio {serial / baseline:.2f}x"
+        f"  consolidate(), one process:                           {serial:6.2f} s  ratio {serial / baseline:.2f}x"
     )
     print(
-        f"consolidate(), default (worker processes):             {parallel:6.2f} s  ratio {parallel / baseline:.2f}x"
-    )
-    print(
-        f"branch-assess consolidate (+ summary + JSON):          {command:6.2f} s  ratio {command / baseline:.2f}x"
+        f"  consolidate(), default (worker processes):            {parallel:6.2f} s  ratio {parallel / baseline:.2f}x"
     )
 
+
+def memory_figures(folder: Path, files: list[Path]) -> None:
     small = max(1, len(files) // 10)
     sizes = (small, len(files))
     traced = [memory(folder, n, 1, trace=True)["traced_peak_kib"] for n in sizes]
@@ -218,6 +233,24 @@ def main() -> None:
         if workers != 1:
             line += f"; largest worker {small_run['workers_kib']:.1f} -> {large_run['workers_kib']:.1f} MiB"
         print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="100 files, 5 pairs, no memory runs")
+    parser.add_argument("--pairs", type=int, default=5, help="alternated pairs (at least 5)")
+    parser.add_argument("--dir", type=Path, default=None)
+    args = parser.parse_args()
+    count = 100 if args.quick else args.files
+    folder = args.dir or Path(tempfile.gettempdir()) / f"bench-consolidate-{count}"
+    generate(folder, count)
+    files = sorted(folder.glob("*.xlsx"))
+    print(f"files: {len(files)} single-branch workbooks; {machine_note()}")
+    whole_command(folder, len(files), args.pairs)
+    in_process(files, args.pairs)
+    if not args.quick:
+        memory_figures(folder, files)
 
 
 if __name__ == "__main__":
