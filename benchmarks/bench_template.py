@@ -118,14 +118,16 @@ def in_process(branches: list[str], out: Path, sheets: Cells, repeat: int) -> No
     modes: tuple[Literal["xlwings", "native"], ...] = ("xlwings", "native")
     options = {mode: TemplateOptions(branches, year=YEAR, formulas=mode) for mode in modes}
     times: dict[str, list[float]] = {"plain": [], **{mode: [] for mode in modes}}
+    runs = {
+        "xlwings": lambda: write_template(out / "ours-xlwings.xlsx", options["xlwings"]),
+        "plain": lambda: write_plain(out / "plain.xlsx", sheets),
+        "native": lambda: write_template(out / "ours-native.xlsx", options["native"]),
+    }
     for _ in range(repeat):
-        for mode in modes:
+        for label, run in runs.items():
             start = time.perf_counter()
-            write_template(out / f"ours-{mode}.xlsx", options[mode])
-            times[mode].append(time.perf_counter() - start)
-            start = time.perf_counter()
-            write_plain(out / "plain.xlsx", sheets)
-            times["plain"].append(time.perf_counter() - start)
+            run()
+            times[label].append(time.perf_counter() - start)
     median = {label: statistics.median(values) for label, values in times.items()}
     print(f"in process, medians of {repeat} rounds:")
     print(f"  XlsxWriter, same cells (default mode's): {median['plain']:6.2f} s")
