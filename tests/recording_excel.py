@@ -39,12 +39,14 @@ Cell = tuple[int, int]  # 1-based (row, col), as Excel counts
 COST: dict[str, int] = {
     # Book.sheets -> Worksheets; Sheets(name) -> Worksheets.Item(name)
     "book.sheets[]": 2,
-    # Worksheets, Count; then Item(i) per sheet (counted in "book.sheets.next")
-    "book.sheets": 2,
+    # Worksheets, _NewEnum (and the last Next); then Next per sheet ("book.sheets.next")
+    "book.sheets": 3,
     "book.sheets.next": 1,
     "sheet.name": 1,  # Worksheet.Name
     "book.sheets[int]": 3,  # Worksheets, Count (for a negative index), Item
-    "book.sheets.add": 2,  # Worksheets, Add(After=...) (without a name: no comparison)
+    # Worksheets; after the last sheet: Count, Index, Add(Before=), then Count, Item, Count,
+    # Item, Move, Count, Item, Activate (xlwings works around a broken After=)
+    "book.sheets.add": 12,
     "sheet.name=": 1,
     # Names, Count (base_classes.Names.snapshot: len); per name Item(i) and Name (snapshot)
     "book.names": 2,

@@ -56,10 +56,10 @@ def _ribbon(excel: RecordingExcel, opened: list[Path] | None = None) -> Ribbon:
 
 
 def _branch_list(folder: Path) -> RecordingExcel:
-    """An ordinary workbook with a list of branch names in A1:A4 (A3 blank)."""
+    """An ordinary workbook with a list of branch names in A1:A4 (A3 blank, A4 a number)."""
     excel = RecordingExcel()
     excel.add_sheet("名单")
-    for row, name in enumerate(["第一支部", " 第二支部 ", None, "第三支部"], start=1):
+    for row, name in enumerate(["第一支部", " 第二支部 ", None, 301.0], start=1):
         excel.set_value("名单", f"A{row}", name)
     excel.fullname = str(folder / "名单.xlsx")
     return excel
@@ -81,7 +81,7 @@ def test_selected_branch_names_become_the_assessment_workbook(tmp_path: Path) ->
     assert [s for s in info.sheet_names if names.BRANCH_NAME in info.local_names.get(s, {})] == [
         "第一支部",
         "第二支部",
-        "第三支部",
+        "301",
     ]
     assert info.properties[names.PROP_YEAR] == "2027"
     assert excel.opened == [str(path)]

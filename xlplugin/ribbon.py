@@ -263,6 +263,8 @@ class Ribbon:
         found: list[str] = []
         for row in rows:
             for value in row if isinstance(row, list) else [row]:
+                if isinstance(value, float) and value.is_integer():
+                    value = str(int(value))  # a number typed as a name, e.g. 101
                 if isinstance(value, str) and value.strip():
                     found.append(value.strip())
         return found
