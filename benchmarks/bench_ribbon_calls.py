@@ -15,8 +15,8 @@ Usage::
 
     python benchmarks/bench_ribbon_calls.py [--branches 100]
 
-Measured (100 branch sheets, 8,200 names, 10 with a mistake; recording stand-in): saved 2,299
-round trips (23 per sheet), unsaved 2,298 (names from the copy), no copy possible 27,106 (the
+Measured (100 branch sheets, 8,200 names, 10 with a mistake; recording stand-in): saved 2,310
+round trips (23 per sheet), unsaved 2,311 (names from the copy), no copy possible 27,120 (the
 names pass is 24,602 of them); finding the names the old way, through xlwings' ``book.names``,
 cost 32,802 alone.
 """
