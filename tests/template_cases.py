@@ -8,9 +8,12 @@ values (#N/A, #DIV/0!) typed or computed in input cells.
 from __future__ import annotations
 
 import random
+import warnings
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+
+import openpyxl
 
 from workbook import names
 from workbook.reader import read_branch_workbook
@@ -19,7 +22,7 @@ from workbook.standard import Rule, Standard
 from workbook.template import TemplateOptions, write_template
 
 from test_scoring_cases import CASES, load_case, raw_inputs
-from workbook_helpers import cells_for, fill_by_names
+from workbook_helpers import cells_for, fill_by_names, named_cell
 
 # Error values in input cells, as openpyxl writes them: a typed error value (a cell of type
 # "e") or a formula whose result is an error. The value is what Excel hands a UDF for that cell
@@ -178,3 +181,25 @@ def mismatches(
                     f"{branch} ({name}): {label} {got[branch].get(name)!r}, want {cells.get(name)!r}"
                 )
     return lines
+
+
+def without_fallback(path: Path, sheet: str, name: str, out: Path) -> str:
+    """Save ``path`` as ``out`` with the named cell's formula cut to its bare UDF call.
+
+    Returns the cell's address, e.g. ``G26``.
+    """
+    book = openpyxl.load_workbook(path)
+    cell = named_cell(book, sheet, name)
+    formula = cell.value
+    assert isinstance(formula, str) and formula.startswith("=IFERROR(KP_"), formula
+    cell.value = "=" + formula[len("=IFERROR(") : formula.index("),") + 1]
+    book.save(out)
+    return str(cell.coordinate)
+
+
+def cached_value(path: Path, sheet: str, address: str) -> object:
+    """A cell's cached value as the file holds it (an error value as its text, e.g. #NAME?)."""
+    with warnings.catch_warnings():  # Gnumeric writes no default style; openpyxl says so
+        warnings.simplefilter("ignore", UserWarning)
+        book = openpyxl.load_workbook(path, data_only=True)
+    return book[sheet][address].value

@@ -18,6 +18,7 @@ from workbook.template import DEFAULT_TEMPLATE
 
 from gnumeric import recalculate, requires_gnumeric
 from template_cases import (
+    cached_value,
     case_inputs,
     error_inputs,
     expected_cells,
@@ -26,6 +27,7 @@ from template_cases import (
     mismatches,
     random_inputs,
     shown_values,
+    without_fallback,
 )
 
 pytestmark = requires_gnumeric
@@ -63,20 +65,12 @@ def test_gnumeric_shows_the_demo_in_the_default_template(
     assert not wrong, "\n".join(wrong[:30])
 
 
-def test_gnumeric_shows_missing_functions_as_errors(tmp_path: Path, standard: Standard) -> None:
-    """Without the fallback, a missing KP_ function is an error: the fallback is what helps."""
+def test_without_the_fallback_gnumeric_shows_an_error(tmp_path: Path, standard: Standard) -> None:
+    """A bare KP_ call is #NAME? in Gnumeric: the fallback is what shows the value."""
     filled = filled_template(tmp_path, standard, {"一": case_inputs()["01-blank"]}, "xlwings")
     bare = tmp_path / "bare.xlsx"
-    import openpyxl
-
-    book = openpyxl.load_workbook(filled)
-    sheet = book["一"]
-    total = sheet.defined_names[names.TOTAL_SCORE].attr_text.split("!")[1].replace("$", "")
-    formula = sheet[total].value
-    assert formula.startswith("=IFERROR(KP_TOTAL(")
-    udf_only = "=" + formula[len("=IFERROR(") : formula.index("),") + 1]
-    sheet[total].value = udf_only
-    book.save(bare)
-    got = shown_values(recalculate(bare, tmp_path / "gnumeric.xlsx"))["一"]
-    assert got[names.TOTAL_SCORE] is None  # an error value, which the reader does not take
-    assert got[names.item_score_name(1)] == 15.0
+    address = without_fallback(filled, "一", names.TOTAL_SCORE, bare)
+    recalculated = recalculate(bare, tmp_path / "gnumeric.xlsx")
+    assert cached_value(recalculated, "一", address) == "#NAME?"
+    assert shown_values(recalculated)["一"][names.GRADE] == "待修正"  # it reads the total
+    assert shown_values(recalculate(filled, tmp_path / "with.xlsx"))["一"][names.GRADE] == "好"

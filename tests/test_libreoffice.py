@@ -24,6 +24,7 @@ from workbook.template import DEFAULT_TEMPLATE, TemplateOptions, write_template
 from conftest import requires_libreoffice
 from libreoffice import convert
 from template_cases import (
+    cached_value,
     case_inputs,
     error_inputs,
     expected_cells,
@@ -32,6 +33,7 @@ from template_cases import (
     mismatches,
     random_inputs,
     shown_values,
+    without_fallback,
 )
 
 pytestmark = [pytest.mark.libreoffice, requires_libreoffice]
@@ -93,6 +95,18 @@ def test_libreoffice_keeps_the_udf_and_its_fallback(tmp_path: Path, standard: St
                 assert spelled.upper() == cell.value.upper()
     assert formulas == len(standard.rules) + len(standard.items) + 1 + len(standard.vetoes) + 1
     assert shown_values(saved)["一"][names.TOTAL_SCORE] == 98.0
+
+
+def test_without_the_fallback_libreoffice_shows_an_error(
+    tmp_path: Path, standard: Standard
+) -> None:
+    """A bare KP_ call is an error in LibreOffice (Err:525, saved as #NAME?), which IFERROR catches."""
+    filled = filled_template(tmp_path, standard, {"一": RawBranchInputs({})}, "xlwings")
+    bare = tmp_path / "bare.xlsx"
+    address = without_fallback(filled, "一", names.TOTAL_SCORE, bare)
+    recalculated = convert(bare, XLSX, tmp_path / "lo", recalculate=True)
+    assert cached_value(recalculated, "一", address) == "#NAME?"
+    assert shown_values(recalculated)["一"][names.GRADE] == "待修正"  # it reads the total
 
 
 def test_libreoffice_shows_the_demo_in_the_default_template(
