@@ -13,6 +13,7 @@ import pytest
 
 from workbook import names
 from workbook.demo import demo_inputs
+from workbook.scoring import RawBranchInputs
 from workbook.standard import Standard
 from workbook.template import DEFAULT_TEMPLATE
 
@@ -54,10 +55,14 @@ def test_gnumeric_recalculates_the_template_to_engine_values(
     }
 
 
-def test_gnumeric_shows_the_demo_in_the_default_template(
-    tmp_path: Path, standard: Standard
+@pytest.mark.parametrize("filled_with", ["demo", "nothing"])
+def test_gnumeric_shows_the_default_template_right(
+    tmp_path: Path, standard: Standard, filled_with: str
 ) -> None:
+    """templates/assessment_template.xlsx itself: filled with the demo's inputs, and as shipped."""
     inputs = demo_inputs()
+    if filled_with == "nothing":
+        inputs = {branch: RawBranchInputs({}) for branch in inputs}
     filled = fill_template(DEFAULT_TEMPLATE, standard, inputs, tmp_path / "demo.xlsx")
     got = shown_values(recalculate(filled, tmp_path / "gnumeric.xlsx"))
     want = {branch: expected_cells(standard, raw) for branch, raw in inputs.items()}

@@ -109,11 +109,15 @@ def test_without_the_fallback_libreoffice_shows_an_error(
     assert shown_values(recalculated)["一"][names.GRADE] == "待修正"  # it reads the total
 
 
-def test_libreoffice_shows_the_demo_in_the_default_template(
-    tmp_path: Path, standard: Standard
+@pytest.mark.parametrize("filled_with", ["demo", "nothing"])
+def test_libreoffice_shows_the_default_template_right(
+    tmp_path: Path, standard: Standard, filled_with: str
 ) -> None:
-    """templates/assessment_template.xlsx itself, filled with the demo's inputs."""
+    """templates/assessment_template.xlsx itself: filled with the demo's inputs, and as shipped."""
     inputs = demo_inputs()
+    if filled_with == "nothing":
+        inputs = {branch: RawBranchInputs({}) for branch in inputs}
+    # Saved by openpyxl even when nothing is typed: the cached values are gone.
     filled = fill_template(DEFAULT_TEMPLATE, standard, inputs, tmp_path / "demo.xlsx")
     assert all(cells[names.TOTAL_SCORE] is None for cells in shown_values(filled).values()), (
         "openpyxl should have dropped the cached values"
