@@ -410,3 +410,96 @@ def test_recalc_output_opens_everywhere(book: Path, tmp_path: Path) -> None:
         assert archive.testzip() is None
     assert "总览" in openpyxl.load_workbook(out).sheetnames
     assert "总览" in CalamineWorkbook.from_path(str(out)).sheet_names
+
+
+# --- sheets and notes the tool writes ------------------------------------------------------
+
+
+def _sheet_cells(path: Path, sheet: str) -> dict[str, object]:
+    book = openpyxl.load_workbook(path)
+    return {c.coordinate: c.value for row in book[sheet].iter_rows() for c in row if c.value}
+
+
+@pytest.mark.parametrize("kind", ["renamed branch sheet", "user's own sheet"])
+def test_a_sheet_called_overview_that_is_not_ours_is_never_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    path = _filled(tmp_path / "考评.xlsx")
+    book = openpyxl.load_workbook(path)
+    if kind == "renamed branch sheet":
+        # As Excel renames: the sheet's names follow it.
+        book["第二支部"].title = "总览"
+        for defined in book["总览"].defined_names.values():
+            defined.attr_text = defined.attr_text.replace("'第二支部'!", "'总览'!").replace(
+                "第二支部!", "总览!"
+            )
+    else:
+        own = book.create_sheet("总览")
+        own["A1"] = "我自己的统计"
+        own["B2"] = 42
+    book.save(path)
+    before = _sheet_cells(path, "总览")
+    assert main(["recalc", str(path)]) == 0
+    assert "总览(2)" in _err(capsys)
+    after = openpyxl.load_workbook(path)
+    assert after.sheetnames.count("总览") == 1 and "总览(2)" in after.sheetnames
+    # The user's sheet keeps every value it had (a branch sheet's computed cells aside).
+    kept = _sheet_cells(path, "总览")
+    if kind == "user's own sheet":
+        assert kept == before
+    else:
+        assert {k: v for k, v in kept.items() if not str(v).startswith("=")} == {
+            k: v for k, v in before.items() if not str(v).startswith("=")
+        }
+    assert after["总览(2)"]["A1"].value == "序号"
+    # A second run refreshes the tool's sheet (found by its marker), adds no third one.
+    assert main(["recalc", str(path)]) == 0
+    again = openpyxl.load_workbook(path)
+    assert again.sheetnames == after.sheetnames
+    assert _sheet_cells(path, "总览") == kept
+
+
+def test_the_tools_overview_is_found_by_its_marker_after_a_rename(book: Path) -> None:
+    assert main(["recalc", str(book)]) == 0
+    renamed = openpyxl.load_workbook(book)
+    renamed["总览"].title = "上次总览"
+    renamed.save(book)
+    assert main(["recalc", str(book)]) == 0
+    sheets = openpyxl.load_workbook(book).sheetnames
+    assert "上次总览" in sheets and "总览" not in sheets
+
+
+def test_overview_is_formatted_for_print(book: Path, tmp_path: Path) -> None:
+    assert main(["recalc", str(book)]) == 0
+    sheet = openpyxl.load_workbook(book)["总览"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet["A1"].font.b and sheet["A1"].fill.fgColor.rgb == "FFF2F2F2"
+    last = sheet.cell(2, sheet.max_column)
+    assert last.alignment.wrapText
+    assert sum(d.width for d in sheet.column_dimensions.values()) < 160
+
+
+@pytest.mark.libreoffice
+def test_after_a_libreoffice_save_fixing_an_input_removes_the_note_and_keeps_its_fill(
+    tmp_path: Path,
+) -> None:
+    from conftest import soffice_path
+    from libreoffice import convert
+
+    if soffice_path() is None:
+        pytest.skip("LibreOffice is not installed")
+    path = _filled(tmp_path / "考评.xlsx", {**INPUTS, "第二支部": RawBranchInputs({"1.2": 5})})
+    input_fill = openpyxl.load_workbook(path)["第二支部"]["E6"].fill.fgColor.rgb
+    assert main(["recalc", str(path)]) == 1
+    saved = convert(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo", recalculate=False)
+    marked = openpyxl.load_workbook(saved)["第二支部"]["E6"]
+    assert marked.comment is not None and marked.comment.author != "考评定级"  # LO rewrote it
+    book = openpyxl.load_workbook(saved)
+    book["第二支部"]["E6"] = 2  # the user fixes the input
+    book.save(saved)
+    assert main(["recalc", str(saved)]) == 0
+    fixed = openpyxl.load_workbook(saved)["第二支部"]["E6"]
+    assert fixed.comment is None
+    assert fixed.fill.fgColor.rgb == input_fill

@@ -182,7 +182,10 @@ def test_invalid_input_cells_get_notes_saying_what_is_allowed(recalculated) -> N
             ref = info.local_names[sheet][name]
             comment = book[sheet].cell(ref.row + 1, ref.col + 1).comment  # type: ignore[union-attr]
             if name in problems:
-                assert comment is not None and comment.text == problems[name], (sheet, name)
+                assert comment is not None and comment.text == names.NOTE_MARKER + problems[name], (
+                    sheet,
+                    name,
+                )
                 assert comment.author == "考评定级"
             else:
                 assert comment is None, (sheet, name)
@@ -226,15 +229,29 @@ def test_nothing_else_changes_in_the_package(recalculated) -> None:
     assert set(after.parts) - set(before.parts) == {overview_part, *notes_parts}
     assert list(before.parts)[: len(before.parts)] == list(after.parts)[: len(before.parts)]
 
-    # Workbook parts: exactly one element added each.
+    # Workbook parts: exactly one element added each (and 总览's two sheet-scoped names).
+    marker = rf'<definedName name="{names.OVERVIEW_MARKER}" localSheetId="6">\'总览\'!\$A\$1</definedName>'
+    titles = (
+        r'<definedName name="_xlnm.Print_Titles" localSheetId="6">\'总览\'!\$1:\$1</definedName>'
+    )
     for part, added in (
-        ("xl/workbook.xml", r'<sheet name="总览" sheetId="\d+" r:id="rId\d+"/>'),
+        (
+            "xl/workbook.xml",
+            rf'<sheet name="总览" sheetId="\d+" r:id="rId\d+"/>(.*){marker}{titles}',
+        ),
         (
             "xl/_rels/workbook.xml.rels",
             r'<Relationship Id="rId\d+" Type="[^"]+/worksheet" Target="worksheets/sheet\d+\.xml"/>',
         ),
     ):
-        assert re.sub(added, "", after.text(part), count=1) == before.text(part), part
+        kept = re.sub(
+            added,
+            lambda m: m.group(1) or "" if m.re.groups else "",
+            after.text(part),
+            count=1,
+            flags=re.S,
+        )
+        assert kept == before.text(part), part
     types = after.text("[Content_Types].xml")
     for added in (
         r'<Override PartName="/xl/worksheets/sheet\d+\.xml" ContentType="[^"]+"/>',

@@ -57,6 +57,8 @@ def recalc_command(file: Path, output: Path | None) -> None:
     target = output or file
     for problem in report.problems:
         click.echo(f"{file}，{problem}", err=True)
+    for notice in report.notices:
+        click.echo(f"提示：{notice}", err=True)
     click.echo(f"{report.summary()}结果已写入 {target}。")
     if report.problems:
         raise RecalcInputError(report.problems, target)

@@ -10,12 +10,13 @@ ribbon button). This module never imports xlwings.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from defusedxml import ElementTree
 
@@ -24,6 +25,9 @@ from .errors import TemplateMismatchError, WorkbookReadError
 from .reader import CellRef
 from .scoring import INVALID, Assessment, InputProblem, RawBranchInputs, assess_branch
 from .standard import DEFAULT_STANDARD_ID, Standard, load_standard
+
+if TYPE_CHECKING:
+    from .xlsx_patch import SheetEntry
 
 OVERVIEW_SHEET = "总览"
 
@@ -122,6 +126,7 @@ class RecalcReport:
 
     standard: Standard
     branches: tuple[BranchOutcome, ...] = field(default_factory=tuple)
+    notices: tuple[str, ...] = ()  # what the user should know about the file written
 
     @property
     def problems(self) -> list[LabelledProblem]:
@@ -270,7 +275,9 @@ def overview(standard: Standard, outcomes: Sequence[BranchOutcome]) -> Overview:
         row += scores
         row += [assessment.total_text, assessment.grade_text, check, reasons]
         rows.append(row)
-    widths = [6.0, 24.0, 16.0] + [12.0] * len(standard.items) + [10.0, 8.0, 40.0, 80.0]
+    # About 150 characters wide: one A4 landscape page wide at a readable scale (the two
+    # text columns wrap).
+    widths = [4.5, 16.0, 12.0] + [7.0] * len(standard.items) + [7.0, 6.0, 18.0, 40.0]
     return Overview(header, rows, widths)
 
 
@@ -319,6 +326,18 @@ def recalculate(
         outcomes.append(BranchOutcome(entry.sheet, branch or entry.sheet, assessment, problems))
     book.write_overview(overview(standard, outcomes))
     return RecalcReport(standard, tuple(outcomes))
+
+
+def free_sheet_title(title: str, taken: Iterable[str]) -> str:
+    """``title``, or ``title(2)``, ``title(3)`` … : the first no sheet has (compared without
+    case, as Excel does)."""
+    used = {t.casefold() for t in taken}
+    if title.casefold() not in used:
+        return title
+    number = 2
+    while f"{title}({number})".casefold() in used:
+        number += 1
+    return f"{title}({number})"
 
 
 # --- the file adapter ------------------------------------------------------------------------
@@ -373,6 +392,8 @@ class XlsxFileBook:
         # Sheet -> its cells' XML and where its named cells are in it, from reading to writing.
         self._read: dict[str, tuple[_SheetXml, CellSpans]] = {}
         self._calamine: object | None = None
+        self.truncated = 0  # 总览 cells whose text was cut to fit
+        self.overview_title = OVERVIEW_SHEET  # where 总览 was written
 
     def standard_id(self) -> str | None:
         return self._properties.get(names.PROP_STANDARD)
@@ -453,16 +474,48 @@ class XlsxFileBook:
         write_notes(self.package, part, entry.index + 1, update.marks)
 
     def write_overview(self, overview: Overview) -> None:
-        from .xlsx_patch import add_worksheet, plain_worksheet
+        from .cell_text import fit_cell, without_control
+        from .xlsx_patch import (
+            add_defined_name,
+            add_worksheet,
+            plain_worksheet,
+            quote_sheet_name,
+            table_formats,
+        )
 
-        xml = plain_worksheet([list(overview.header), *overview.rows], overview.widths)
-        existing = self._sheets.get(OVERVIEW_SHEET)
+        rows: list[list[CellValue]] = [list(overview.header)]
+        for row in overview.rows:
+            fitted: list[CellValue] = []
+            for value in row:
+                if isinstance(value, str):
+                    value, cut = fit_cell(value)
+                    self.truncated += cut
+                fitted.append(value)
+            rows.append(fitted)
+        formats = table_formats(self._styles) if self._styles is not None else None
+        wrapped = [len(overview.header) - 2, len(overview.header) - 1]
+        xml = plain_worksheet(rows, overview.widths, 1, formats, wrapped)
+        existing = self._own_overview()
         if existing is not None:
             self.package.set_text(existing.part, xml)
-        else:
-            self._sheets[OVERVIEW_SHEET] = add_worksheet(
-                self.package, OVERVIEW_SHEET, xml, list(self._sheets.values())
-            )
+            self.overview_title = existing.name
+            return
+        title = free_sheet_title(OVERVIEW_SHEET, self._sheets)
+        entry = add_worksheet(self.package, title, xml, list(self._sheets.values()))
+        self._sheets[title] = entry
+        quoted = quote_sheet_name(without_control(title))
+        add_defined_name(self.package, names.OVERVIEW_MARKER, entry.index, f"{quoted}!$A$1")
+        add_defined_name(self.package, "_xlnm.Print_Titles", entry.index, f"{quoted}!$1:$1")
+        self.overview_title = title
+
+    def _own_overview(self) -> SheetEntry | None:
+        """The 总览 sheet this tool wrote before: the sheet that carries OVERVIEW_MARKER (its
+        title may have changed); never a sheet that is only called 总览."""
+        for sheet, local in self._names.items():
+            ours = names.OVERVIEW_MARKER in local and names.BRANCH_NAME not in local
+            if ours and sheet in self._sheets:
+                return self._sheets[sheet]
+        return None
 
     def save(self, path: str | Path) -> None:
         """Write the edited package to ``path`` (use ``atomic_output`` around it)."""
@@ -496,4 +549,15 @@ def recalc_file(path: str | Path, output: str | Path | None = None) -> RecalcRep
             book.save(temp)
     finally:
         book.close()
-    return report
+    notices = list(report.notices)
+    if book.overview_title != OVERVIEW_SHEET:
+        notices.append(
+            f"工作簿中已有名为“{OVERVIEW_SHEET}”的工作表（不是本工具生成的），未改动它；"
+            f"总览写入了工作表“{book.overview_title}”"
+        )
+    if book.truncated:
+        notices.append(
+            f"总览中有 {book.truncated} 个单元格的文字超过 Excel 单元格上限 32767 个字符，"
+            "已截断（以“…（已截断）”结尾）"
+        )
+    return dataclasses.replace(report, notices=tuple(notices))

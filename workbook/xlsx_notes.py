@@ -2,9 +2,11 @@
 
 A note needs three parts per sheet: ``xl/commentsN.xml`` (the texts), a VML drawing (the
 boxes Excel shows on hover) and the sheet's relationships, plus ``<legacyDrawing>`` in the sheet
-and content types. Notes this tool writes carry the author ``考评定级``; a sheet whose comments
-are all ours is rewritten (or cleaned up) on every run. A sheet that already has notes of its
-own keeps them untouched and gets no notes from us (its marks are the fill and the 检查 cell).
+and content types. Notes this tool writes start with ``names.NOTE_MARKER`` and carry the author
+``考评定级``; a note is ours if it has either (LibreOffice rewrites authors, the text survives).
+A sheet whose comments are all ours is rewritten (or cleaned up) on every run. A sheet that
+already has notes of its own keeps them untouched and gets no notes from us (its marks are the
+fill and the 检查 cell).
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree
 
+from .cell_text import fit_cell, ooxml_escape
+from .names import NOTE_MARKER
 from .reader import CellRef
 from .xlsx_patch import NS_MAIN, NS_PKG_REL, NS_REL, Package, insert_before_close
 
@@ -51,19 +54,31 @@ def _target(part: str, relative: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(part), relative))
 
 
-def _comment_authors(xml: bytes) -> set[str]:
-    """The authors of the comments in a comments part."""
+def all_notes_ours(xml: bytes) -> bool:
+    """True if every comment of a comments part is this tool's: by NOTE_AUTHOR, or with a
+    text that starts with NOTE_MARKER."""
     root = ElementTree.fromstring(xml)
     authors = [a.text or "" for a in root.iter(f"{{{NS_MAIN}}}author")]
-    used = {int(c.get("authorId", "0")) for c in root.iter(f"{{{NS_MAIN}}}comment")}
-    return {authors[i] for i in used if 0 <= i < len(authors)}
+    for comment in root.iter(f"{{{NS_MAIN}}}comment"):
+        index = int(comment.get("authorId", "0") or 0)
+        author = authors[index] if 0 <= index < len(authors) else ""
+        text = "".join(t.text or "" for t in comment.iter(f"{{{NS_MAIN}}}t"))
+        if author != NOTE_AUTHOR and not text.lstrip().startswith(NOTE_MARKER):
+            return False
+    return True
+
+
+def note_text(message: str) -> str:
+    """A note's text as this tool writes it: the marker, the message, cut to fit a cell."""
+    return fit_cell(NOTE_MARKER + message)[0]
 
 
 def comments_xml(notes: Mapping[CellRef, str]) -> str:
-    """A comments part with one note per cell, by NOTE_AUTHOR."""
+    """A comments part with one note per cell, by NOTE_AUTHOR, each starting with
+    NOTE_MARKER."""
     items = "".join(
         f'<comment ref="{ref.a1}" authorId="0"><text><r><rPr><sz val="9"/><rFont val="宋体"/>'
-        f'</rPr><t xml:space="preserve">{escape(text)}</t></r></text></comment>'
+        f'</rPr><t xml:space="preserve">{ooxml_escape(note_text(text))}</t></r></text></comment>'
         for ref, text in sorted(notes.items(), key=lambda kv: (kv[0].row, kv[0].col))
     )
     return (
@@ -150,7 +165,11 @@ def write_notes(
     if comments_rel is not None:
         comments_part = _target(sheet_part, comments_rel.get("Target", ""))
         data = package.parts.get(comments_part, b"")
-        if not data or _comment_authors(data) - {NOTE_AUTHOR}:
+        try:
+            ours = bool(data) and all_notes_ours(data)
+        except (ElementTree.ParseError, ValueError):  # unreadable (or a DTD): not ours
+            ours = False
+        if not ours:
             return False
     elif vml_rel is not None:
         return False  # a VML drawing without notes (form controls): not ours to touch

@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import ElementTree
 
+from .cell_text import ooxml_escape
 from .errors import WorkbookReadError, describe_os_error
 from .reader import CellRef, column_index, column_letters, parse_workbook_xml
 from .standard import fmt
@@ -546,8 +547,8 @@ def _value_markup(value: CellValue, has_formula: bool) -> tuple[str | None, str]
     if isinstance(value, Decimal):
         return None, f"<v>{fmt(value)}</v>"
     if has_formula:
-        return "str", f"<v>{escape(value)}</v>"
-    return "inlineStr", f'<is><t xml:space="preserve">{escape(value)}</t></is>'
+        return "str", f"<v>{ooxml_escape(value)}</v>"
+    return "inlineStr", f'<is><t xml:space="preserve">{ooxml_escape(value)}</t></is>'
 
 
 # The start tag of a cell as spreadsheet programs write it: r, then s and t if present.
@@ -789,6 +790,10 @@ _FILL = re.compile(r"<fill\b[^>]*?/>|<fill\b[^>]*>.*?</fill>", re.S)
 _CELL_XFS = re.compile(r"<cellXfs\b[^>]*?(?:/>|>(.*?)</cellXfs>)", re.S)
 _XF = re.compile(r"<xf\b[^>]*?/>|<xf\b[^>]*>.*?</xf>", re.S)
 _FILL_ID = re.compile(r'\s(?:fillId|applyFill)="[^"]*"')
+_FONTS = re.compile(r"<fonts\b[^>]*?(?:/>|>(.*?)</fonts>)", re.S)
+_FONT = re.compile(r"<font\b[^>]*?/>|<font\b[^>]*>.*?</font>", re.S)
+_BORDERS = re.compile(r"<borders\b[^>]*?(?:/>|>(.*?)</borders>)", re.S)
+_BORDER = re.compile(r"<border\b[^>]*?/>|<border\b[^>]*>.*?</border>", re.S)
 
 
 class MarkStyles:
@@ -814,6 +819,13 @@ class MarkStyles:
         )
         self._new_fills: list[str] = []
         self._new_xfs: list[str] = []
+        fonts, borders = _FONTS.search(styles_xml), _BORDERS.search(styles_xml)
+        self._fonts = [m.group(0) for m in _FONT.finditer(fonts.group(1) or "")] if fonts else []
+        self._borders = (
+            [m.group(0) for m in _BORDER.finditer(borders.group(1) or "")] if borders else []
+        )
+        self._new_fonts: list[str] = []
+        self._new_borders: list[str] = []
         # No mark fill in the file yet means no cell of it can carry a mark.
         self.had_marks = self._mark_fill is not None
 
@@ -868,13 +880,41 @@ class MarkStyles:
                 return index
         return 0
 
+    @staticmethod
+    def _find_or_add(existing: list[str], new: list[str], element: str) -> int:
+        every = existing + new
+        if element in every:
+            return every.index(element)
+        new.append(element)
+        return len(every)
+
+    def cell_format(self, font: str, fill: str, border: str, alignment: str) -> int | None:
+        """The index of a cell format with these font, fill, border and alignment elements,
+        reused if the file has it already (so reruns do not grow the style table); None if
+        the file's styles have no fonts or borders to extend."""
+        if not self._fonts or not self._borders:
+            return None
+        font_id = self._find_or_add(self._fonts, self._new_fonts, font)
+        fill_id = self._find_or_add(self._fills, self._new_fills, fill)
+        border_id = self._find_or_add(self._borders, self._new_borders, border)
+        xf = (
+            f'<xf numFmtId="0" fontId="{font_id}" fillId="{fill_id}" borderId="{border_id}" '
+            'xfId="0" applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1">'
+            f"{alignment}</xf>"
+        )
+        return self._find_or_add(self._xfs, self._new_xfs, xf)
+
     def render(self) -> str:
         """``styles.xml`` with any new fill and formats appended (counts updated)."""
-        if not self._new_fills and not self._new_xfs:
+        if not (self._new_fills or self._new_xfs or self._new_fonts or self._new_borders):
             return self.xml
         xml = self.xml
+        if self._new_fonts:
+            xml = _append_children(xml, "fonts", _FONTS, self._fonts + self._new_fonts)
         if self._new_fills:
             xml = _append_children(xml, "fills", _FILLS, self._fills + self._new_fills)
+        if self._new_borders:
+            xml = _append_children(xml, "borders", _BORDERS, self._borders + self._new_borders)
         xml = _append_children(xml, "cellXfs", _CELL_XFS, self._xfs + self._new_xfs)
         return xml
 
@@ -898,29 +938,109 @@ def _append_children(xml: str, tag: str, pattern: re.Pattern[str], children: lis
 _format_number = functools.lru_cache(maxsize=1024)(fmt)
 
 
-def plain_worksheet(rows: list[list[CellValue]], widths: list[float], frozen_rows: int = 1) -> str:
-    """A new worksheet with inline strings and numbers, default formats, frozen header rows,
-    printed on A4 landscape."""
+class SheetFormats(NamedTuple):
+    """Cell format indexes of a formatted table: header, text, wrapped text, number."""
+
+    header: int
+    text: int
+    wrapped: int
+    number: int
+
+
+_THIN = '<left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right><top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom><diagonal/>'
+
+
+def table_formats(styles: MarkStyles) -> SheetFormats | None:
+    """The formats of a table sheet such as 总览 (added to ``styles`` where missing)."""
+    font = '<font><sz val="10"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+    bold = '<font><b/><sz val="10"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+    no_fill = '<fill><patternFill patternType="none"/></fill>'
+    grey = (
+        '<fill><patternFill patternType="solid"><fgColor rgb="FFF2F2F2"/>'
+        '<bgColor indexed="64"/></patternFill></fill>'
+    )
+    border = f"<border>{_THIN}</border>"
+    header = styles.cell_format(
+        bold, grey, border, '<alignment horizontal="center" vertical="center" wrapText="1"/>'
+    )
+    text = styles.cell_format(font, no_fill, border, '<alignment vertical="top"/>')
+    wrapped = styles.cell_format(font, no_fill, border, '<alignment vertical="top" wrapText="1"/>')
+    number = styles.cell_format(
+        font, no_fill, border, '<alignment horizontal="center" vertical="top"/>'
+    )
+    if header is None or text is None or wrapped is None or number is None:
+        return None
+    return SheetFormats(header, text, wrapped, number)
+
+
+def text_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes wrapped in a column ``width`` characters wide (a CJK
+    character is two wide)."""
+    lines = 0
+    for paragraph in text.split("\n"):
+        used = sum(2 if ord(ch) > 0x2E7F else 1 for ch in paragraph)
+        lines += max(1, -(-used // max(int(width) - 1, 1)))
+    return lines
+
+
+MAX_ROW_LINES = 27  # a row is at most 409 points high
+
+
+def plain_worksheet(
+    rows: list[list[CellValue]],
+    widths: list[float],
+    frozen_rows: int = 1,
+    formats: SheetFormats | None = None,
+    wrapped: Sequence[int] = (),
+) -> str:
+    """A new worksheet with inline strings and numbers, frozen header rows, printed on A4
+    landscape fitted to one page wide.
+
+    With ``formats``: the header row in the header format, the columns ``wrapped`` (0-based)
+    wrapped, and each row as high as its wrapped text needs. Text is escaped with
+    ``ooxml_escape``; callers cut it to the cell limit (``cell_text.fit_cell``) first.
+    """
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
         for i, w in enumerate(widths, start=1)
     )
+    wrap = set(wrapped)
     body: list[str] = []
     letters = [column_letters(c) for c in range(max(map(len, rows), default=0))]
     for r, row in enumerate(rows, start=1):
         cells = []
+        lines = 1
+        header = r <= frozen_rows
         for c, value in enumerate(row):
+            style = ""
+            if formats is not None:
+                if header:
+                    index = formats.header
+                elif isinstance(value, Decimal):
+                    index = formats.number
+                else:
+                    index = formats.wrapped if c in wrap else formats.text
+                style = f' s="{index}"'
+            if isinstance(value, str) and value and (header or c in wrap) and c < len(widths):
+                lines = max(lines, text_lines(value, widths[c]))
             if value is None or value == "":
+                if style:
+                    cells.append(f'<c r="{letters[c]}{r}"{style}/>')
                 continue
             ref = f"{letters[c]}{r}"
             if isinstance(value, Decimal):
-                cells.append(f'<c r="{ref}"><v>{_format_number(value)}</v></c>')
+                cells.append(f'<c r="{ref}"{style}><v>{_format_number(value)}</v></c>')
             else:
                 cells.append(
-                    f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}'
-                    "</t></is></c>"
+                    f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">'
+                    f"{ooxml_escape(value)}</t></is></c>"
                 )
-        body.append(f'<row r="{r}">{"".join(cells)}</row>')
+        height = (
+            f' ht="{min(lines, MAX_ROW_LINES) * 13.5 + 3:g}" customHeight="1"'
+            if formats is not None
+            else ""
+        )
+        body.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
     pane = (
         f'<pane ySplit="{frozen_rows}" topLeftCell="A{frozen_rows + 1}" activePane="bottomLeft" '
         'state="frozen"/><selection pane="bottomLeft"/>'
@@ -931,17 +1051,45 @@ def plain_worksheet(rows: list[list[CellValue]], widths: list[float], frozen_row
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="A1:{last}"/>'
         f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/>'
         f"<cols>{cols}</cols>"
         f"<sheetData>{''.join(body)}</sheetData>"
-        '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
-        # A4 landscape. Not fitted to the page width: the 扣分情况 text runs long unwrapped, and
-        # fitting it would shrink the table to nothing.
-        '<pageSetup paperSize="9" orientation="landscape"/>'
+        '<printOptions horizontalCentered="1"/>'
+        '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+        # A4 landscape, one page wide (as many pages down as needed): the long text columns
+        # wrap, so the table stays readable at the fitted scale.
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
         "</worksheet>"
     )
+
+
+def add_defined_name(package: Package, name: str, sheet_index: int, refers_to: str) -> None:
+    """Add a sheet-scoped defined name to ``xl/workbook.xml`` (the name must be new)."""
+    element = (
+        f'<definedName name="{escape(name)}" localSheetId="{sheet_index}">'
+        f"{escape(refers_to)}</definedName>"
+    )
+    data = package.parts["xl/workbook.xml"]
+    if b"</definedNames>" in data:
+        package.insert_before_close("xl/workbook.xml", "definedNames", element)
+        return
+    text = package.text("xl/workbook.xml")
+    if re.search(r"<definedNames\s*/>", text):
+        text = re.sub(r"<definedNames\s*/>", f"<definedNames>{element}</definedNames>", text)
+    else:
+        # definedNames follows sheets (and externalReferences, if any).
+        anchor = "</externalReferences>" if "</externalReferences>" in text else "</sheets>"
+        close = text.index(anchor) + len(anchor)
+        text = text[:close] + f"<definedNames>{element}</definedNames>" + text[close:]
+    package.set_text("xl/workbook.xml", text)
+
+
+def quote_sheet_name(name: str) -> str:
+    """A sheet name as a formula reference writes it: ``'总览(2)'``."""
+    return "'" + name.replace("'", "''") + "'"
 
 
 def iter_parts_differing(before: Package, after: Package) -> Iterator[str]:
