@@ -9,16 +9,21 @@ a folder or file the process cannot change, it uses the immutable or append-only
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import stat
 import subprocess
 import sys
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from workbook.atomic import TEMP_SUFFIX, atomic_output
@@ -28,6 +33,8 @@ from workbook.scoring import RawBranchInputs
 from workbook.template import TemplateOptions, write_template
 from workbook.xlsx_patch import Package
 from workbook.zip_package import MAX_PART_BYTES, RawZipWriter
+
+from workbook_helpers import fill_by_names
 
 BRANCHES = ["第一支部", "第二支部"]
 INPUTS = {
@@ -503,3 +510,157 @@ def test_after_a_libreoffice_save_fixing_an_input_removes_the_note_and_keeps_its
     fixed = openpyxl.load_workbook(saved)["第二支部"]["E6"]
     assert fixed.comment is None
     assert fixed.fill.fgColor.rgb == input_fill
+
+
+# --- characters XML cannot hold, and cell length -------------------------------------------
+
+HOSTILE_TEXT = st.text(max_size=40)  # any code point but surrogates: controls, U+FFFE, …
+
+
+def _open_everywhere(path: Path) -> None:
+    """The file opens in openpyxl and python-calamine, every sheet read."""
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        list(sheet.iter_rows(values_only=True))
+    calamine = CalamineWorkbook.from_path(str(path))
+    for name in calamine.sheet_names:
+        calamine.get_sheet_by_name(name).to_python()
+    calamine.close()
+
+
+def _hostile_chain(folder: Path, branch: str, note: str, value: str, file_name: str) -> None:
+    """template -> recalc -> consolidate with hostile text in every text field."""
+    folder.mkdir()
+    path = folder / f"{file_name}.xlsx"
+    inputs = {
+        branch.strip(): RawBranchInputs({"1.2": 2, "2.1": value}, notes={"1.2": note}),
+        "第二支部": RawBranchInputs({"1.2": 1}, notes={"1.2": note + note}),
+    }
+    write_template(path, TemplateOptions([branch, "第二支部"], year=2026, inputs=inputs))
+    _open_everywhere(path)
+    assert main(["recalc", str(path)]) in (0, 1)
+    _open_everywhere(path)
+    summary, json_path = folder / "汇总.xlsx", folder / "汇总.json"
+    code = main(
+        ["consolidate", str(folder), "-o", str(summary), "--json", str(json_path), "--draft"]
+    )
+    assert code in (0, 1)
+    _open_everywhere(summary)
+    json.loads(json_path.read_text(encoding="utf-8"))
+
+
+# A few examples a run, without shrinking (each example runs three commands).
+@settings(
+    max_examples=8,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@example(branch="0" * 24 + "\U00010000" * 4, note="\x00", value="\ufffe", file_name="名\x0b")
+@given(
+    branch=HOSTILE_TEXT.filter(lambda t: t.strip() and t.strip() != "第二支部"),
+    note=HOSTILE_TEXT,
+    value=HOSTILE_TEXT,
+    file_name=st.text(
+        st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)),
+        min_size=1,
+        max_size=20,
+    ).filter(lambda t: t not in (".", "..") and not t.startswith("~$")),
+)
+def test_any_unicode_in_any_text_field_gives_files_that_open(
+    tmp_path_factory: pytest.TempPathFactory, branch: str, note: str, value: str, file_name: str
+) -> None:
+    _hostile_chain(tmp_path_factory.mktemp("hostile") / "c", branch, note, value, file_name)
+
+
+def _decoded(text: str) -> str:
+    return re.sub("_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
+PASTED = "第一\x0b支部\x01_x000B_\ufffe&B"
+
+
+def test_pasted_control_characters_stay_visible_and_files_stay_valid(tmp_path: Path) -> None:
+    _hostile_chain(tmp_path / "c", PASTED, "说明\x0b第二行\x1f", "三\x0b分", "文件\x0b名")
+    summary = openpyxl.load_workbook(tmp_path / "c" / "汇总.xlsx")
+    names_in_summary = [row[1] for row in summary["汇总"].iter_rows(values_only=True)]
+    # Kept visibly: the control characters as themselves or as their OOXML escapes.
+    visible = [_decoded(str(n)) for n in names_in_summary]
+    assert _decoded(PASTED.replace("\ufffe", "\ufffd")) in visible
+    overview = openpyxl.load_workbook(next((tmp_path / "c").glob("文件*.xlsx")))["总览"]
+    assert _decoded(overview["B2"].value) == PASTED.replace("\ufffe", "\ufffd")
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_not_fatal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "收回"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/" + "第一支部".encode("gbk") + b".xlsx"
+    _filled(Path(os.fsdecode(raw)))
+    summary, json_path = tmp_path / "汇总.xlsx", tmp_path / "汇总.json"
+    assert main(["consolidate", str(folder), "-o", str(summary), "--json", str(json_path)]) == 0
+    _open_everywhere(summary)
+    assert "\ufffd" in json_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_outputs_with_hostile_text(tmp_path: Path) -> None:
+    from conftest import soffice_path
+    from libreoffice import convert
+
+    if soffice_path() is None:
+        pytest.skip("LibreOffice is not installed")
+    _hostile_chain(tmp_path / "c", PASTED, "\x00\x1f_x0041_", "\uffff", "名\x0b")
+    for path in [*(tmp_path / "c").glob("*.xlsx")]:
+        converted = convert(path, "csv", tmp_path / "lo" / path.stem, recalculate=False)
+        assert converted.stat().st_size > 0
+
+
+def test_text_longer_than_a_cell_is_cut_and_marked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "收回"
+    folder.mkdir()
+    path = _filled(folder / "考评.xlsx")
+    # A cell as long as Excel allows, quoted in a message that is longer still.
+    long_value = "三" * 32700
+    fill_by_names(path, {"第一支部": {"ded_2_1": long_value}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no English library warning either
+        assert main(["recalc", str(path)]) == 1
+        assert "总览中有 1 个单元格的文字超过" in _err(capsys)
+        book = openpyxl.load_workbook(path)
+        overview = book["总览"]
+        cut = next(
+            c.value for c in overview[2] if isinstance(c.value, str) and "有 1 处" in c.value
+        )
+        assert len(cut) == 32767 and cut.endswith("…（已截断）")
+        notes = [c.comment for row in book["第一支部"].iter_rows() for c in row if c.comment]
+        assert notes and all(len(n.text) <= 32767 for n in notes)
+        summary, json_path = tmp_path / "汇总.xlsx", tmp_path / "汇总.json"
+        args = ["consolidate", str(folder), "-o", str(summary), "--json", str(json_path)]
+        assert main([*args, "--draft"]) == 1
+    _open_everywhere(summary)
+    assert long_value in json_path.read_text(encoding="utf-8")  # the JSON keeps it whole
+
+
+def test_summary_and_template_sheets_cut_long_text_and_count_it(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from workbook.xlsx_safe import SafeTextWorksheet
+
+    path = tmp_path / "t.xlsx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # XlsxWriter would warn in English and cut silently
+        book = xlsxwriter.Workbook(str(path))
+        sheet = book.add_worksheet("表", worksheet_class=SafeTextWorksheet)
+        sheet.write_string(0, 0, "长" * 40000)
+        sheet.merge_range(1, 0, 1, 2, "\U0001f600" * 20000)  # 40,000 UTF-16 units
+        sheet.write_string(2, 0, "短\ufffe")
+        book.close()
+    assert sheet.truncated == 2
+    cells = openpyxl.load_workbook(path)["表"]
+    assert len(cells["A1"].value) == 32767 and cells["A1"].value.endswith("…（已截断）")
+    assert cells["A2"].value.endswith("…（已截断）")
+    assert cells["A3"].value == "短\ufffd"

@@ -11,7 +11,9 @@ from .errors import BranchListError, describe_os_error
 MAX_SHEET_NAME = 31
 # Excel forbids []:*?/\ in sheet names; apostrophes are legal but break defined names written
 # by XlsxWriter and are easy to mistype in formulas, so they are replaced too.
-_ILLEGAL_SHEET_CHARS = re.compile(r"[\[\]:*?/\\'\x00-\x1f]")
+# Characters Excel forbids in sheet names, and those XML cannot carry.
+_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_ILLEGAL_SHEET_CHARS = re.compile(r"[\[\]:*?/\\'\x00-\x1f\ufffe\uffff\ud800-\udfff]")
 # Sheets of ours that a branch sheet must not collide with.
 RESERVED_SHEET_NAMES = ("填表说明", "总览", "History")
 
@@ -75,23 +77,38 @@ def check_branch_names(names: Sequence[str]) -> list[str]:
 def legal_sheet_names(branches: Iterable[str]) -> list[str]:
     """Excel-legal, unique sheet names for the branches, in order.
 
-    Illegal characters ``[]:*?/\\`` and apostrophes become ``_``,
+    Illegal characters ``[]:*?/\\``, apostrophes and control characters become ``_`` (and
+    ``_xHHHH_`` becomes ``-xHHHH_``),
     names are cut to 31 characters, and repeats (compared case-insensitively, as Excel does)
     get a suffix such as ``(2)``.
     """
     used = {name.casefold() for name in RESERVED_SHEET_NAMES}
     result: list[str] = []
     for branch in branches:
-        base = _ILLEGAL_SHEET_CHARS.sub("_", branch).strip() or "支部"
-        candidate = base[:MAX_SHEET_NAME]
+        base = _ILLEGAL_SHEET_CHARS.sub("_", branch)
+        # Text that reads as an OOXML escape (_x000B_) is written escaped in some places and
+        # not in others; keep it out of sheet names.
+        base = _OOXML_ESCAPE.sub(r"-\1", base).strip() or "支部"
+        candidate = _cut_utf16(base, MAX_SHEET_NAME)
         counter = 2
         while candidate.casefold() in used:
             suffix = f"({counter})"
-            candidate = base[: MAX_SHEET_NAME - len(suffix)] + suffix
+            candidate = _cut_utf16(base, MAX_SHEET_NAME - len(suffix)) + suffix
             counter += 1
         used.add(candidate.casefold())
         result.append(candidate)
     return result
+
+
+def _cut_utf16(text: str, units: int) -> str:
+    """``text`` cut to ``units`` UTF-16 code units, as Excel counts a sheet name's length (a
+    character beyond U+FFFF counts two), never inside a character."""
+    length = 0
+    for index, ch in enumerate(text):
+        length += 2 if ord(ch) > 0xFFFF else 1
+        if length > units:
+            return text[:index]
+    return text
 
 
 def quote_sheet(sheet: str) -> str:

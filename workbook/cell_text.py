@@ -68,3 +68,17 @@ def fit_cell(text: str, limit: int = MAX_CELL_CHARS) -> tuple[str, bool]:
         kept.append(ch)
         used += size
     return "".join(kept) + TRUNCATED_MARK, True
+
+
+HEADER_FOOTER_LIMIT = 255  # characters of a page header or footer, codes included
+
+
+def header_footer(before: str, text: str, after: str) -> str:
+    """A page header/footer ``before + text + after`` with user ``text`` made safe: ``&``
+    doubled (it starts a code), characters XML cannot carry replaced, and the text cut with
+    ``…`` so the whole stays within Excel's 255 characters."""
+    safe = without_control(text).replace("&", "&&")
+    room = HEADER_FOOTER_LIMIT - len(before) - len(after)
+    if len(safe) > room:
+        safe = safe[: max(room - 1, 0)].rstrip("&") + "…"
+    return before + safe + after

@@ -79,6 +79,7 @@ def consolidate_command(
     输入可以是文件（.xlsx、.xlsm）或文件夹（含子文件夹，跳过 Excel 临时文件 ~$*）。各项得分、总分和等级全部按输入单元格重新计算；所有问题一次列出（文件、工作表!单元格、规则和允许的值），有问题时退出码为 1。
     """
     from .atomic import atomic_output
+    from .cell_text import visible_text
     from .consolidate import consolidate, json_text
     from .progress import file_progress
     from .summary import write_summary
@@ -95,14 +96,18 @@ def consolidate_command(
             click.echo(f"  {number}. {problem.text()}", err=True)
     if json_path is not None:
         with atomic_output(json_path) as temp:
-            temp.write_text(json_text(result), encoding="utf-8")
+            # File names that are not valid UTF-8 (lone surrogates) cannot go into JSON text.
+            temp.write_text(visible_text(json_text(result)), encoding="utf-8")
         click.echo(f"已生成 JSON：{json_path}")
     if result.errors and not draft:
         raise ProblemsFound(
             f"未生成汇总表 {output}（原有文件保持不变）。请改正上述问题后重新运行，"
             "或加 --draft 生成草稿。"
         )
-    write_summary(output, result, draft=bool(result.errors))
+    notices: list[str] = []
+    write_summary(output, result, draft=bool(result.errors), notices=notices)
+    for notice in notices:
+        click.echo(f"提示：{notice}", err=True)
     grades = Counter(entry.grade_text for entry in result.scored)
     counts = "，".join(f"{g.name} {grades.get(g.name, 0)} 个" for g in result.standard.grades)
     kind = "汇总表草稿（含待修正项）" if result.errors else "汇总表"

@@ -23,6 +23,7 @@ from .atomic import atomic_output
 from .consolidate import PROP_SUMMARY, BranchEntry, Consolidation
 from .standard import Standard, fmt
 from .template import lines_needed
+from .xlsx_safe import SafeTextWorksheet
 
 DRAFT_MARK = "草稿（含待修正项）"
 SUMMARY_SHEET = "汇总"
@@ -159,7 +160,7 @@ class _SheetWriter:
         self, name: str, caption: str, columns: Sequence[tuple[str, float]], landscape: bool = True
     ) -> tuple[Worksheet, int]:
         """Add a sheet with the title, a caption, and the header; returns (sheet, first data row)."""
-        sheet = self.book.add_worksheet(name)
+        sheet = self.book.add_worksheet(name, worksheet_class=SafeTextWorksheet)
         last = len(columns) - 1
         for col, (_, width) in enumerate(columns):
             sheet.set_column(col, col, width)
@@ -581,12 +582,20 @@ def _write_problems_sheet(w: _SheetWriter) -> None:
     sheet.print_area(0, 0, row - 1, len(columns) - 1)
 
 
-def write_summary(path: str | Path, consolidation: Consolidation, *, draft: bool = False) -> Path:
+def write_summary(
+    path: str | Path,
+    consolidation: Consolidation,
+    *,
+    draft: bool = False,
+    notices: list[str] | None = None,
+) -> Path:
     """Write the summary workbook to ``path`` atomically and return the path.
 
     Args:
         draft: mark the workbook 草稿（含待修正项） in its title and on every sheet; required
             when the consolidation has errors.
+        notices: gets a Chinese sentence for what the user should know about the file (text
+            cut to fit a cell).
     """
     if consolidation.errors and not draft:
         raise ValueError("a consolidation with errors can only be written as a draft")
@@ -628,4 +637,10 @@ def write_summary(path: str | Path, consolidation: Consolidation, *, draft: bool
             _write_problems_sheet(writer)
         book.worksheets()[0].activate()
         book.close()
+    truncated = sum(getattr(sheet, "truncated", 0) for sheet in book.worksheets())
+    if truncated and notices is not None:
+        notices.append(
+            f"汇总表中有 {truncated} 个单元格的文字超过 Excel 单元格上限 32767 个字符，"
+            "已截断（以“…（已截断）”结尾）；完整内容见 JSON"
+        )
     return path

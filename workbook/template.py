@@ -23,6 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from . import names
 from .atomic import atomic_output
 from .branches import check_branch_names, legal_sheet_names, quote_sheet
+from .cell_text import header_footer
 from .formulas import (
     FormulaMode,
     check_formula,
@@ -34,6 +35,7 @@ from .formulas import (
 )
 from .scoring import Assessment, RawBranchInputs, assess_branch
 from .standard import DEFAULT_STANDARD_ID, Standard, fmt, load_standard
+from .xlsx_safe import SafeTextWorksheet
 
 DEFAULT_TEMPLATE_YEAR = 2026
 DEMO_BRANCHES_FOR_TEMPLATE = ("第一支部", "第二支部", "第三支部")
@@ -164,7 +166,7 @@ def _deduction_validation(standard: Standard, rule_id: str, cell: str) -> dict[s
     }
 
 
-class _FormulaCachingWorksheet(Worksheet):
+class _FormulaCachingWorksheet(SafeTextWorksheet):
     """A worksheet that prepares each distinct formula text once.
 
     XlsxWriter rewrites every formula (and validation formula) with ~30-80 regular expressions
@@ -417,7 +419,7 @@ def write_branch_sheet(
     sheet.repeat_rows(0, HEADER_ROW)
     sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     sheet.center_horizontally()
-    sheet.set_footer(f'&C&"{BODY_FONT}"&10{branch}　第 &P 页，共 &N 页')
+    sheet.set_footer(header_footer(f'&C&"{BODY_FONT}"&10', branch, "　第 &P 页，共 &N 页"))
     sheet.print_area(0, 0, row, LAST_COL)
     sheet.freeze_panes(FIRST_RULE_ROW, 0)
     sheet.protect(
