@@ -12,6 +12,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -145,9 +146,14 @@ def _authenticator(
 
 @contextlib.contextmanager
 def smtp_server(
-    *, starttls_cert: tuple[Path, Path] | None = None, ssl_cert: tuple[Path, Path] | None = None
+    *,
+    starttls_cert: tuple[Path, Path] | None = None,
+    ssl_cert: tuple[Path, Path] | None = None,
+    smtputf8: bool = False,
 ) -> Iterator[tuple[int, RecordingHandler]]:
     """Run a server on 127.0.0.1; yields (port, handler).
+
+    ``smtputf8`` makes the server offer SMTPUTF8 (internationalized addresses, RFC 6531).
 
     With ``starttls_cert`` the server offers STARTTLS, requires it, and requires a login
     (``USER``/``PASSWORD``); with ``ssl_cert`` it speaks TLS from the first byte (SMTPS) and
@@ -174,6 +180,7 @@ def smtp_server(
             auth_require_tls=False,  # the whole connection is TLS; aiosmtpd cannot tell
             authenticator=_authenticator,
         )
+    kwargs["enable_SMTPUTF8"] = smtputf8  # the Controller offers it unless told otherwise
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     if ssl_cert is not None:
         # The controller's readiness probe speaks plain SMTP; trust its own certificate instead.
@@ -198,3 +205,34 @@ def _ssl_trigger(controller: Controller, client: ssl.SSLContext) -> Any:
             tls.recv(1024)
 
     return trigger
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[int]:
+    """A local socket on 127.0.0.1 that accepts connections and never says a word (a mail
+    server that hangs); yields its port. Accepted connections are closed on exit."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=4)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for connection in accepted:
+            connection.close()
+        listener.close()

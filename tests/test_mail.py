@@ -6,7 +6,7 @@ import email.header
 import re
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesParser, Parser
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from workbook.demo import DEMO_YEAR, run_demo
 from workbook.mail import MailSettings, attachment_headers, build_message, message_bytes
 from workbook.summary import write_summary
 
-from smtp_server import PASSWORD, USER, free_port, make_certificate, smtp_server
+from smtp_server import PASSWORD, USER, free_port, make_certificate, silent_server, smtp_server
 
 TO = "县委组织部 <zuzhibu@example.org>"
 CC = "jilu@example.org"
@@ -36,6 +36,8 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def parse(data: bytes) -> EmailMessage:
+    if not data.isascii():  # RFC 6532 headers: the byte parser would not decode them
+        return Parser(policy=policy.default).parsestr(data.decode("utf-8"))  # type: ignore[return-value]
     return BytesParser(policy=policy.default).parsebytes(data)
 
 
@@ -329,3 +331,87 @@ def test_a_workbook_that_is_not_a_summary_is_not_sent(demo, tmp_path: Path, caps
     )
     assert code == 1
     assert "不是本工具生成的汇总表" in capsys.readouterr().err
+
+
+# --- addresses and servers (issue 7) -------------------------------------------------------
+
+
+def test_a_chinese_local_part_is_sent_only_with_smtputf8(demo, capsys) -> None:
+    to = "县委组织部 <张三@example.org>"
+    with smtp_server(smtputf8=True) as (port, handler):
+        code = main(
+            ["email", str(demo.summary), "--to", to, "--from", SENDER]
+            + ["--smtp", f"127.0.0.1:{port}"]
+        )
+    assert code == 0, capsys.readouterr().err
+    [received] = handler.messages
+    assert received.rcpt_tos == ["张三@example.org"]
+    # RFC 6532: the address in UTF-8 in the header, no encoded word inside it.
+    assert "<张三@example.org>".encode() in received.data
+    assert b"=?utf-8?b?5byg5LiJ?=@" not in received.data.lower()
+    assert parse(received.data)["To"].addresses[0].addr_spec == "张三@example.org"
+
+
+def test_a_chinese_local_part_is_refused_clearly_without_smtputf8(demo, capsys) -> None:
+    with smtp_server() as (port, handler):
+        code = main(
+            ["email", str(demo.summary), "--to", "张三@example.org", "--from", SENDER]
+            + ["--smtp", f"127.0.0.1:{port}"]
+        )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "SMTPUTF8" in err and "张三@example.org" in err
+    assert "AUTH" not in err and "登录" not in err
+    assert handler.messages == []
+
+
+def test_an_internationalized_eml_has_utf8_headers(demo, tmp_path: Path) -> None:
+    eml = tmp_path / "国际.eml"
+    code = main(
+        ["email", str(demo.summary), "--to", "张三@example.org", "--from", SENDER]
+        + ["--eml", str(eml)]
+    )
+    assert code == 0
+    data = eml.read_bytes()
+    assert b"To: \xe5\xbc\xa0\xe4\xb8\x89@example.org" in data
+    assert parse(data)["To"].addresses[0].addr_spec == "张三@example.org"
+
+
+def test_idn_domains_are_punycoded(demo) -> None:
+    with smtp_server() as (port, handler):
+        code = main(
+            ["email", str(demo.summary), "--to", "zuzhibu@组织部.中国", "--from", SENDER]
+            + ["--smtp", f"127.0.0.1:{port}"]
+        )
+    assert code == 0
+    [received] = handler.messages
+    assert received.rcpt_tos == ["zuzhibu@xn--tn0ag730l.xn--fiqs8s"]
+    assert b"zuzhibu@xn--tn0ag730l.xn--fiqs8s" in received.data
+
+
+def test_a_subject_with_a_line_break_is_refused(demo, tmp_path: Path, capsys) -> None:
+    eml = tmp_path / "x.eml"
+    for subject in ("第一行\r\nBcc: x@example.org", "第一行\n第二行"):
+        code = main(
+            ["email", str(demo.summary), "--to", TO, "--from", SENDER]
+            + ["--subject", subject, "--eml", str(eml)]
+        )
+        assert code == 1
+        err = capsys.readouterr().err
+        assert "邮件主题不能包含换行符" in err and "内部错误" not in err
+        assert not eml.exists()
+
+
+def test_a_server_that_never_answers_ends_with_a_timeout_message(
+    demo, tmp_path: Path, capsys
+) -> None:
+    config = tmp_path / "mail.toml"
+    config.write_text("[smtp]\ntimeout = 1\n", encoding="utf-8")
+    with silent_server() as port:
+        code = main(
+            ["email", str(demo.summary), "--to", TO, "--from", SENDER]
+            + ["--smtp", f"127.0.0.1:{port}", "--config", str(config)]
+        )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"邮件服务器 127.0.0.1:{port} 在 1 秒内没有应答（超时）" in err

@@ -158,14 +158,42 @@ def attachment_headers(filename: str, mime: tuple[str, str] = XLSX_TYPE) -> tupl
 
 
 def _check_address(address: str, what: str) -> str:
+    """An address as it goes into a header: the domain punycoded (IDN), the local part kept.
+
+    A local part that is not ASCII (张三@example.org) is allowed: the message is then an
+    internationalized one (RFC 6531/6532), written with UTF-8 headers and sent only to a
+    server that offers SMTPUTF8 (``send_message`` says so otherwise).
+
+    Raises:
+        MailError: the address is not an address, or its domain is not a valid domain name.
+    """
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in address):
+        raise MailError(f"{what}“{address.strip()}”含有换行或控制字符，不是有效的邮件地址")
     parsed = getaddresses([address])
     if len(parsed) != 1 or "@" not in parsed[0][1] or not parsed[0][1].split("@")[-1]:
         raise MailError(f"{what}“{address}”不是有效的邮件地址（例如 zuzhibu@example.org）")
     display, addr = parsed[0]
+    local, _, domain = addr.rpartition("@")
+    if not local:
+        raise MailError(f"{what}“{address}”不是有效的邮件地址（例如 zuzhibu@example.org）")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise MailError(f"{what}“{address}”的域名“{domain}”不是有效的域名") from None
+    addr = f"{local}@{ascii_domain}"
+    if not local.isascii():  # Address() refuses it; written as RFC 6532 allows
+        quoted = display.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{quoted}" <{addr}>' if display else addr
     try:
         return str(Address(display_name=display, addr_spec=addr)) if display else addr
     except (ValueError, IndexError):
         raise MailError(f"{what}“{address}”不是有效的邮件地址") from None
+
+
+def needs_smtputf8(message: EmailMessage) -> bool:
+    """True if an address of the message has a non-ASCII local part (RFC 6531/6532)."""
+    values = [str(message.get(header, "")) for header in ("From", "To", "Cc")]
+    return any(not addr.isascii() for _, addr in getaddresses([v for v in values if v]))
 
 
 def build_message(
@@ -210,6 +238,8 @@ def build_message(
         raise MailError(
             f"邮件主题或正文模板有误（{error}）；可用的占位符：{'、'.join('{' + k + '}' for k in fields)}"
         ) from None
+    if "\r" in subject or "\n" in subject:
+        raise MailError("邮件主题不能包含换行符（--subject 或配置文件 [mail] subject）；请写成一行")
     sender = _check_address(settings.sender, "发件人")
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = subject
@@ -232,8 +262,11 @@ def build_message(
 
 
 def message_bytes(message: EmailMessage) -> bytes:
-    """The message as it goes on the wire (CRLF line ends), also the ``.eml`` content."""
-    return message.as_bytes(policy=MAIL_POLICY)
+    """The message as it goes on the wire (CRLF line ends), also the ``.eml`` content.
+
+    An internationalized message (``needs_smtputf8``) has its headers in UTF-8 (RFC 6532).
+    """
+    return message.as_bytes(policy=MAIL_POLICY.clone(utf8=needs_smtputf8(message)))
 
 
 def draft_bytes(message: EmailMessage) -> bytes:
@@ -299,6 +332,12 @@ def send_message(
                 smtp.ehlo()
             if user:
                 smtp.login(user, password or "")
+            if needs_smtputf8(message) and not smtp.has_extn("smtputf8"):
+                raise MailError(
+                    f"邮件地址含有中文等非 ASCII 字符（{'、'.join(_international(message))}），"
+                    f"但邮件服务器 {where} 不支持国际化邮件地址（SMTPUTF8）；"
+                    "请改用英文字母的邮件地址，或换用支持 SMTPUTF8 的服务器"
+                )
             refused = smtp.send_message(message, to_addrs=to)
     except UnicodeEncodeError:
         raise MailError(
@@ -325,7 +364,9 @@ def send_message(
         raise MailError(
             f"与邮件服务器 {where} 建立加密连接失败（{error.reason or error}）；请检查 --ssl/--starttls 和证书"
         ) from None
-    except smtplib.SMTPServerDisconnected:
+    except smtplib.SMTPServerDisconnected as error:
+        if isinstance(error.__context__, TimeoutError):  # smtplib turns a timeout into this
+            raise MailError(_timeout_message(where, timeout)) from None
         raise MailError(
             f"邮件服务器 {where} 意外断开了连接；请检查端口和加密方式（--ssl/--starttls）"
         ) from None
@@ -334,7 +375,7 @@ def send_message(
     except socket.gaierror:
         raise MailError(f"找不到邮件服务器 {host}（域名无法解析）；请检查服务器地址") from None
     except TimeoutError:
-        raise MailError(f"连接邮件服务器 {where} 超时（{timeout:g} 秒）") from None
+        raise MailError(_timeout_message(where, timeout)) from None
     except ConnectionRefusedError:
         raise MailError(
             f"无法连接邮件服务器 {where}：连接被拒绝（服务器未运行或端口不对）"
@@ -345,6 +386,18 @@ def send_message(
         listed = "、".join(f"{a}（{_reply(r)}）" for a, r in refused.items())
         raise MailError(f"邮件已发出，但服务器拒绝了部分收件人：{listed}")
     return to
+
+
+def _timeout_message(where: str, timeout: float) -> str:
+    return (
+        f"邮件服务器 {where} 在 {timeout:g} 秒内没有应答（超时）；请检查服务器地址和端口，"
+        "或稍后再试（可在配置文件 [smtp] timeout 中调整等待时间）"
+    )
+
+
+def _international(message: EmailMessage) -> list[str]:
+    values = [str(message.get(header, "")) for header in ("From", "To", "Cc")]
+    return [addr for _, addr in getaddresses([v for v in values if v]) if not addr.isascii()]
 
 
 def _reply(error: object) -> str:
