@@ -29,6 +29,7 @@ from python_calamine import CalamineWorkbook
 from workbook.atomic import TEMP_SUFFIX, atomic_output
 from workbook.cli import main
 from workbook.errors import OutputError, WorkbookReadError
+from workbook.reader import read_branch_workbook, read_package_info
 from workbook.scoring import RawBranchInputs
 from workbook.template import TemplateOptions, write_template
 from workbook.xlsx_patch import Package
@@ -664,3 +665,75 @@ def test_summary_and_template_sheets_cut_long_text_and_count_it(tmp_path: Path) 
     assert len(cells["A1"].value) == 32767 and cells["A1"].value.endswith("…（已截断）")
     assert cells["A2"].value.endswith("…（已截断）")
     assert cells["A3"].value == "短\ufffd"
+
+
+# --- overwritten formulas --------------------------------------------------------------------
+
+_F = re.compile(r"<f>([^<]*)</f>")
+
+
+def _cell_xml(path: Path, sheet: str, ref: str) -> str:
+    package = Package(path)
+    try:
+        from workbook.xlsx_patch import workbook_sheets
+
+        part = {s.name: s.part for s in workbook_sheets(package)}[sheet]
+        match = re.search(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', package.text(part), re.S)
+        assert match is not None, ref
+        return match.group(0)
+    finally:
+        package.close()
+
+
+@pytest.mark.parametrize("mode", ["native", "xlwings"])
+def test_an_overwritten_formula_is_restored_with_its_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: str
+) -> None:
+    path = tmp_path / "考评.xlsx"
+    write_template(path, TemplateOptions(BRANCHES, year=2026, formulas=mode, inputs=INPUTS))  # type: ignore[arg-type]
+    info = read_package_info(path)
+    cells = info.local_names["第一支部"]
+    targets = {n: cells[n].a1 for n in ("item_1_score", "total_score", "grade", "check_1_2")}  # type: ignore[union-attr]
+    original = {n: _F.search(_cell_xml(path, "第一支部", a1)).group(1) for n, a1 in targets.items()}  # type: ignore[union-attr]
+    # A user types over the computed cells (and openpyxl drops every cached value).
+    fill_by_names(
+        path,
+        {"第一支部": {"item_1_score": 15, "total_score": 100, "grade": "好", "check_1_2": "x"}},
+    )
+    assert "<f>" not in _cell_xml(path, "第一支部", targets["grade"])
+    assert main(["recalc", str(path)]) == 0
+    message = _err(capsys)
+    assert "已恢复公式" in message
+    for name, a1 in targets.items():
+        assert f"第一支部!{a1}" in message
+        xml = _cell_xml(path, "第一支部", a1)
+        assert _F.search(xml).group(1) == original[name], name  # type: ignore[union-attr]
+    values = read_branch_workbook(path).sheets[0].values
+    assert values["total_score"] == 98 and values["grade"] == "好" and values["item_1_score"] == 13
+    # A second run finds nothing to restore.
+    assert main(["recalc", str(path)]) == 0
+    assert "已恢复公式" not in _err(capsys)
+
+
+# --- DTDs in the parts recalc reads --------------------------------------------------------
+
+
+@pytest.mark.parametrize("part", ["docProps/custom.xml", "xl/_rels/workbook.xml.rels"])
+def test_a_dtd_in_a_part_recalc_reads_is_refused(
+    book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], part: str
+) -> None:
+    hostile = tmp_path / "dtd.xlsx"
+    with (
+        zipfile.ZipFile(book) as source,
+        zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == part:
+                data = data.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY e "kp_standard">]>', 1)
+            out.writestr(info, data)
+    before = hostile.read_bytes()
+    assert main(["recalc", str(hostile)]) == 1
+    message = _err(capsys)
+    assert part in message and "DTD" in message and "内部错误" not in message
+    assert hostile.read_bytes() == before

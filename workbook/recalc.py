@@ -27,7 +27,7 @@ from .scoring import INVALID, Assessment, InputProblem, RawBranchInputs, assess_
 from .standard import DEFAULT_STANDARD_ID, Standard, load_standard
 
 if TYPE_CHECKING:
-    from .xlsx_patch import SheetEntry
+    from .xlsx_patch import CellEdit, CellSpans, SheetEntry
 
 OVERVIEW_SHEET = "总览"
 
@@ -281,6 +281,44 @@ def overview(standard: Standard, outcomes: Sequence[BranchOutcome]) -> Overview:
     return Overview(header, rows, widths)
 
 
+def computed_formulas(
+    standard: Standard, mode: str, cells: Mapping[str, CellRef]
+) -> dict[str, str]:
+    """The formula (with "=") of every computed cell of a branch sheet, by name, as the
+    template writes it in formula ``mode`` (``formulas``' functions, the cells from the
+    sheet's names): what a cell whose formula was overwritten gets back."""
+    from . import formulas
+
+    if mode not in formulas.FORMULA_MODES:
+        return {}
+    kind: formulas.FormulaMode = mode
+    places = standard.max_decimal_places
+    result: dict[str, str] = {}
+    ded_rows: list[int] = []
+    for item in standard.items:
+        refs = [cells[names.deduction_name(rule)] for rule in item.rules]
+        ded_rows += [ref.row for ref in refs]
+        score = names.item_score_name(item.number)
+        result[score] = formulas.item_score_formula(
+            kind, standard, item, [ref.a1 for ref in refs], places
+        )
+        for rule, ref in zip(item.rules, refs, strict=True):
+            result[names.check_name(rule)] = formulas.check_formula(kind, standard, rule, ref.a1)
+    first_score = cells[names.item_score_name(standard.items[0].number)]
+    score_block = (
+        f"{first_score.a1}:{CellRef(first_score.sheet, max(ded_rows), first_score.col).a1}"
+    )
+    score_cells = [cells[names.item_score_name(item.number)].a1 for item in standard.items]
+    total = cells[names.TOTAL_SCORE].a1
+    result[names.TOTAL_SCORE] = formulas.total_formula(kind, standard, score_block, score_cells)
+    veto_cells = [cells[names.veto_name(n)].a1 for n in range(1, len(standard.vetoes) + 1)]
+    for number, cell in enumerate(veto_cells, start=1):
+        result[names.veto_check_name(number)] = formulas.veto_check_formula(kind, cell)
+    veto_block = f"{veto_cells[0]}:{veto_cells[-1]}" if veto_cells else ""
+    result[names.GRADE] = formulas.grade_formula(kind, standard, total, veto_block, veto_cells)
+    return result
+
+
 def recalculate(
     book: RecalcBook, progress: Callable[[int, int], None] | None = None
 ) -> RecalcReport:
@@ -365,7 +403,6 @@ class XlsxFileBook:
 
     def __init__(self, path: str | Path) -> None:
         from .xlsx_patch import (
-            CellSpans,
             MarkStyles,
             Package,
             custom_properties,
@@ -393,6 +430,7 @@ class XlsxFileBook:
         self._read: dict[str, tuple[_SheetXml, CellSpans]] = {}
         self._calamine: object | None = None
         self.truncated = 0  # 总览 cells whose text was cut to fit
+        self.restored: list[str] = []  # computed cells whose formula was put back
         self.overview_title = OVERVIEW_SHEET  # where 总览 was written
 
     def standard_id(self) -> str | None:
@@ -461,6 +499,7 @@ class XlsxFileBook:
             (ref.row, ref.col): CellEdit(value, set_value=True)
             for ref, value in update.outputs.values()
         }
+        self._restore_formulas(update, sheet_xml.cells, located, edits)
         if self._styles is not None:
             for ref in update.marks:
                 edits[(ref.row, ref.col)] = CellEdit(restyle=self._styles.marked)
@@ -472,6 +511,40 @@ class XlsxFileBook:
             self.package.parts[part] = sheet_xml.before + cells.encode("utf-8") + sheet_xml.after
         entry = self._sheets[update.sheet]
         write_notes(self.package, part, entry.index + 1, update.marks)
+
+    def _restore_formulas(
+        self,
+        update: SheetUpdate,
+        xml: str,
+        located: CellSpans | None,
+        edits: dict[tuple[int, int], CellEdit],
+    ) -> None:
+        """Give a computed cell that holds a constant (its formula typed over) its formula
+        back; the cell gets its cached value like every computed cell. Only for a workbook
+        whose formula mode is known (``kp_formulas``)."""
+        from .xlsx_patch import CellEdit, locate_cells
+
+        mode = self._properties.get(names.PROP_FORMULAS, "")
+        cells = {n: r for n, r in self._names.get(update.sheet, {}).items() if r is not None}
+        try:
+            wanted = computed_formulas(self._standard(), mode, cells)
+        except KeyError:  # a name the formulas need is missing: nothing to restore safely
+            return
+        if not wanted:
+            return
+        spots = [(ref.row, ref.col) for ref, _ in update.outputs.values()]
+        if located is None or any(spot not in located for spot in spots):
+            located = {**locate_cells(xml, spots), **(located or {})}
+        for name, (ref, value) in update.outputs.items():
+            formula = wanted.get(name)
+            span = located.get((ref.row, ref.col))
+            if formula is None or (span is not None and "<f" in xml[span[0] : span[1]]):
+                continue
+            edits[(ref.row, ref.col)] = CellEdit(value, set_value=True, formula=formula[1:])
+            self.restored.append(ref.label)
+
+    def _standard(self) -> Standard:
+        return load_standard(self.standard_id() or DEFAULT_STANDARD_ID)
 
     def write_overview(self, overview: Overview) -> None:
         from .cell_text import fit_cell, without_control
@@ -554,6 +627,12 @@ def recalc_file(path: str | Path, output: str | Path | None = None) -> RecalcRep
         notices.append(
             f"工作簿中已有名为“{OVERVIEW_SHEET}”的工作表（不是本工具生成的），未改动它；"
             f"总览写入了工作表“{book.overview_title}”"
+        )
+    if book.restored:
+        shown = "、".join(book.restored[:20]) + ("等" if len(book.restored) > 20 else "")
+        notices.append(
+            f"有 {len(book.restored)} 个计算单元格的公式被改成了固定值，已恢复公式：{shown}"
+            "（这些单元格只显示计算结果，请不要在其中输入）"
         )
     if book.truncated:
         notices.append(

@@ -20,7 +20,7 @@ from defusedxml import ElementTree
 from .cell_text import fit_cell, ooxml_escape
 from .names import NOTE_MARKER
 from .reader import CellRef
-from .xlsx_patch import NS_MAIN, NS_PKG_REL, NS_REL, Package, insert_before_close
+from .xlsx_patch import NS_MAIN, NS_PKG_REL, NS_REL, Package, insert_before_close, parse_part
 
 NOTE_AUTHOR = "考评定级"
 COMMENTS_REL = NS_REL + "/comments"
@@ -41,10 +41,10 @@ def _rels_name(part: str) -> str:
 
 
 def _relationships(package: Package, part: str) -> list[dict[str, str]]:
-    data = package.parts.get(_rels_name(part))
-    if not data:
+    name = _rels_name(part)
+    if not package.parts.get(name):
         return []
-    root = ElementTree.fromstring(data)
+    root = parse_part(package, name)
     return [dict(rel.attrib) for rel in root.iter(f"{{{NS_PKG_REL}}}Relationship")]
 
 

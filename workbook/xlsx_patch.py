@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, BinaryIO, NamedTuple
+from typing import IO, Any, BinaryIO, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import ElementTree
@@ -350,6 +350,27 @@ class _Parts(MutableMapping[str, bytes]):
         return len(self._package._names)
 
 
+def parse_part(package: Package, name: str, default: bytes | None = None) -> Any:
+    """A package part parsed as XML (``default`` if the part is missing).
+
+    Raises:
+        WorkbookReadError: the part has a DTD or an entity declaration (OOXML parts never do;
+            such a part is refused rather than read), or it is not well-formed XML.
+    """
+    data = package.parts.get(name, default)
+    if data is None:
+        raise WorkbookReadError(f"{package.path.name} 已损坏：缺少 {name}")
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise WorkbookReadError(
+            f"{package.path.name} 中的 {name} 含有 DTD 或实体声明（Excel 不会写出这样的内容），"
+            "文件可能被篡改，未读取"
+        )
+    try:
+        return ElementTree.fromstring(data)
+    except (ElementTree.ParseError, ValueError):
+        raise WorkbookReadError(f"{package.path.name} 已损坏：{name} 无法解析") from None
+
+
 @dataclass(frozen=True)
 class SheetEntry:
     """A sheet of the workbook: its name, position, relationship id and part name."""
@@ -386,7 +407,7 @@ def workbook_sheets(package: Package) -> list[SheetEntry]:
     workbook = package.text("xl/workbook.xml")
     prefix = _relationship_prefix(workbook)
     rels_name = _rels_path("xl/workbook.xml")
-    rels = ElementTree.fromstring(package.parts.get(rels_name, b"<Relationships/>"))
+    rels = parse_part(package, rels_name, b"<Relationships/>")
     targets = {
         rel.get("Id"): resolve_target("xl/workbook.xml", rel.get("Target", ""))
         for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship")
@@ -429,10 +450,7 @@ def custom_properties(package: Package) -> dict[str, str]:
     if not data:
         return {}
     ns = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
-    try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError:
-        return {}
+    root = parse_part(package, "docProps/custom.xml")
     properties: dict[str, str] = {}
     for prop in root.iter(f"{ns}property"):
         value = next(iter(prop), None)
@@ -538,6 +556,7 @@ class CellEdit(NamedTuple):
     set_value: bool = False
     style: int | None = None
     restyle: Callable[[int], int] | None = None  # new style from the current one
+    formula: str | None = None  # a formula (without "=") for a cell that has none
 
 
 def _value_markup(value: CellValue, has_formula: bool) -> tuple[str | None, str]:
@@ -569,7 +588,8 @@ def _split_cell(element: str) -> tuple[str, str | None, str | None, dict[str, st
 
 
 def _edit_cell(element: str | None, ref: str, edit: CellEdit) -> str:
-    if element is not None and edit.set_value and edit.style is None and edit.restyle is None:
+    plain = edit.style is None and edit.restyle is None and edit.formula is None
+    if element is not None and edit.set_value and plain:
         return _cell_with_value(element, edit.value)
     return _edit_cell_uncached(element, ref, edit)
 
@@ -601,6 +621,8 @@ def _edit_cell_uncached(element: str | None, ref: str, edit: CellEdit) -> str:
         if "<f" in inner:
             match = _FORMULA.search(inner)
             formula = match.group(0) if match else ""
+        if not formula and edit.formula:
+            formula = f"<f>{escape(edit.formula)}</f>"
         cell_type, markup = _value_markup(edit.value, bool(formula))
         inner = formula + markup
     # Attribute order as Excel writes it: r, s, t, then the rest.

@@ -20,9 +20,7 @@ import enum
 import re
 from xml.sax.saxutils import unescape
 
-from defusedxml import ElementTree
-
-from .xlsx_patch import NS_PKG_REL, NS_REL, Package, resolve_target
+from .xlsx_patch import NS_PKG_REL, NS_REL, Package, parse_part, resolve_target
 
 SHARED_STRINGS_REL = NS_REL + "/sharedStrings"
 # python-calamine reads these two parts by these names, whatever the relationships say.
@@ -192,7 +190,7 @@ class CellValueReader:
         """The inner XML of every shared string item (none if calamine would not find them)."""
         if SHARED_STRINGS_PART not in self._package.parts:
             return []
-        rels = ElementTree.fromstring(self._package.parts.get(WORKBOOK_RELS, b"<Relationships/>"))
+        rels = parse_part(self._package, WORKBOOK_RELS, b"<Relationships/>")
         targets = [
             resolve_target("xl/workbook.xml", rel.get("Target", ""))
             for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship")
