@@ -566,8 +566,7 @@ class XlsxFileBook:
                 fitted.append(value)
             rows.append(fitted)
         formats = table_formats(self._styles) if self._styles is not None else None
-        wrapped = [len(overview.header) - 2, len(overview.header) - 1]
-        xml = plain_worksheet(rows, overview.widths, 1, formats, wrapped)
+        xml = plain_worksheet(rows, overview.widths, 1, formats, overview.wrapped)
         existing = self._own_overview()
         if existing is not None:
             self.package.set_text(existing.part, xml)
