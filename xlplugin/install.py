@@ -45,7 +45,7 @@ from .registry import REG_DWORD, Registry, RegistryValue, WindowsRegistry
 UDF_VBA_MODULE = "xlwings_udfs"
 ACCESS_VBOM = "AccessVBOM"
 EXCEL_CURVER_KEY = r"HKEY_CLASSES_ROOT\Excel.Application\CurVer"
-GUIDE = "docs/excel-addin.md"
+GUIDE = "安装说明（docs/excel-addin.md）"
 TRUST_OPTION = "“信任对 VBA 工程对象模型的访问”"
 
 
