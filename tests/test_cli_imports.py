@@ -1,5 +1,7 @@
 """``--help`` and ``--version`` stay cheap: they load none of the heavy spreadsheet libraries.
 
+And each command loads only the libraries it uses.
+
 Each case runs the installed ``branch-assess`` entry point in a fresh interpreter, exactly as a
 user runs it, and then lists the modules that interpreter loaded.
 """
@@ -93,10 +95,23 @@ def test_version_prints_the_installed_version_and_loads_no_heavy_library() -> No
     assert sorted(loaded.intersection(HEAVY)) == []
 
 
-def test_probe_sees_a_heavy_library_when_a_command_loads_one(tmp_path: Path) -> None:
-    # The check above can fail: a real command run through the same probe loads XlsxWriter.
-    output = tmp_path / "模板.xlsx"
-    done, loaded = run_probe(("template", "--branch", "第一支部", "-o", str(output)))
+def test_each_command_loads_only_the_libraries_it_uses(tmp_path: Path) -> None:
+    # template writes with XlsxWriter; recalc patches the package itself; consolidate reads with
+    # python-calamine and writes the summary with XlsxWriter. None needs openpyxl or xlwings.
+    book = tmp_path / "考评定级表.xlsx"
+    done, loaded = run_probe(("template", "--branch", "第一支部", "-o", str(book)))
     assert done.returncode == 0, done.stderr
-    assert output.exists()
-    assert "xlsxwriter" in loaded
+    assert book.exists()
+    assert "xlsxwriter" in loaded  # the probe does see a library a command loads
+    assert sorted(loaded & {"python_calamine", "openpyxl", "xlwings"}) == []
+
+    done, loaded = run_probe(("recalc", str(book), "-o", str(tmp_path / "重算.xlsx")))
+    assert done.returncode == 0, done.stderr
+    assert sorted(loaded & {"xlsxwriter", "python_calamine", "openpyxl", "xlwings"}) == []
+
+    summary = tmp_path / "汇总.xlsx"
+    done, loaded = run_probe(("consolidate", str(book), "-o", str(summary)))
+    assert done.returncode == 0, done.stderr
+    assert summary.exists()
+    assert "python_calamine" in loaded
+    assert sorted(loaded & {"openpyxl", "xlwings"}) == []
