@@ -171,7 +171,9 @@ class WindowsCalls:
     @staticmethod
     def reenter(rng: Any, text: str) -> None:
         """Make Excel parse again every formula of ``rng`` that contains ``text``."""
-        rng.api.Replace(What=text, Replacement=text, LookAt=2, MatchCase=True)  # 2: xlPart
+        # xlPart and no case matching: the Find and Replace dialog's own defaults, which Excel
+        # keeps for the user's next search.
+        rng.api.Replace(What=text, Replacement=text, LookAt=2, MatchCase=False)
 
     @staticmethod
     def page_setup(sheet: Any, title_rows: str) -> None:
