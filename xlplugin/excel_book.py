@@ -53,6 +53,7 @@ from workbook.recalc import (
     RecalcReport,
     SheetUpdate,
     block_bounds,
+    free_sheet_title,
     recalculate,
     values_in_block,
 )
@@ -392,10 +393,11 @@ class ExcelBook:
         ]
 
     def overview_sheet(self) -> str | None:
-        """The tool's own 总览 sheet: the one that defines OVERVIEW_MARKER."""
+        """The tool's own 总览 sheet: it defines OVERVIEW_MARKER (and is no branch sheet)."""
         local = self._load_names()
         for sheet in self._order:
-            if names.OVERVIEW_MARKER in local.get(sheet, {}):
+            defined = local.get(sheet, {})
+            if names.OVERVIEW_MARKER in defined and names.BRANCH_NAME not in defined:
                 return sheet
         return None
 
@@ -502,10 +504,7 @@ class ExcelBook:
             sheet = self.book.sheets[existing]
             sheet.clear_contents()
         else:
-            taken = set(self._order)
-            title, number = OVERVIEW_SHEET, 2
-            while title in taken:
-                title, number = f"{OVERVIEW_SHEET}({number})", number + 1
+            title = free_sheet_title(OVERVIEW_SHEET, self._order)
             # Named after adding: xlwings' add(name) compares the name with every sheet's first.
             sheet = self.book.sheets.add(after=self.book.sheets[-1])
             sheet.name = title
