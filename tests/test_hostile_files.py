@@ -737,3 +737,20 @@ def test_a_dtd_in_a_part_recalc_reads_is_refused(
     message = _err(capsys)
     assert part in message and "DTD" in message and "内部错误" not in message
     assert hostile.read_bytes() == before
+
+
+def test_recalc_with_changed_parts_stored_away_gives_the_same_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a cache of one part, every changed part goes through the compressed store."""
+    inputs = {**INPUTS, "第二支部": RawBranchInputs({"1.2": 5, "2.1": "三分"})}
+    path = _filled(tmp_path / "考评.xlsx", inputs)
+    normal, stored = tmp_path / "normal.xlsx", tmp_path / "stored.xlsx"
+    assert main(["recalc", str(path), "-o", str(normal)]) == 1
+    monkeypatch.setattr(Package, "CACHE_BYTES", 1)
+    assert main(["recalc", str(path), "-o", str(stored)]) == 1
+    with zipfile.ZipFile(normal) as a, zipfile.ZipFile(stored) as b:
+        assert b.testzip() is None
+        assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
+        for info in a.infolist():
+            assert a.read(info) == b.read(info.filename), info.filename

@@ -97,7 +97,7 @@ def resolve_target(path: str | Path) -> Path:
         target, os.W_OK
     ):
         raise OutputError(
-            f"无法写入 {given}：文件是只读的；请先取消只读属性，或用 -o 另存为其他文件"
+            f"无法写入 {given}：文件是只读的；请先取消只读属性，或换一个文件名（原文件保持不变）"
         )
     return target
 
