@@ -754,3 +754,14 @@ def test_recalc_with_changed_parts_stored_away_gives_the_same_file(
         assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
         for info in a.infolist():
             assert a.read(info) == b.read(info.filename), info.filename
+
+
+def test_demo_into_a_path_that_is_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = tmp_path / "示例"
+    plain.write_text("x", encoding="utf-8")
+    assert main(["demo", "-o", str(plain)]) == 1
+    message = _err(capsys)
+    assert "同名文件" in message and "内部错误" not in message
+    assert plain.read_text(encoding="utf-8") == "x"

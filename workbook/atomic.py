@@ -115,14 +115,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     given = Path(path)
     target = resolve_target(given)
     folder = target.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise OutputError(
-            f"无法创建文件夹 {folder}：路径中已有同名文件；请换一个输出位置"
-        ) from None
-    except OSError as error:
-        raise OutputError(f"无法创建文件夹 {folder}：{describe_os_error(error)}") from None
+    ensure_folder(folder)
     _remove_stale_temps(folder, target.name)
     fd, temp = _create_temp(folder, target.name)
     os.close(fd)
@@ -148,6 +141,24 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+
+
+def ensure_folder(folder: str | Path) -> Path:
+    """Create an output folder (and its parents) if needed.
+
+    Raises:
+        OutputError: a part of the path is a file, or the folder cannot be created.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(
+            f"无法创建文件夹 {folder}：路径中已有同名文件；请换一个输出位置"
+        ) from None
+    except OSError as error:
+        raise OutputError(f"无法创建文件夹 {folder}：{describe_os_error(error)}") from None
+    return folder
 
 
 def _create_temp(folder: Path, name: str) -> tuple[int, Path]:

@@ -286,7 +286,7 @@ def email_command(
     "output_dir",
     default="demo-output",
     show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="示例文件的输出文件夹。",
 )
 def demo_command(output_dir: Path) -> None:

@@ -202,14 +202,13 @@ def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
     Raises:
         BranchAssessError: a file cannot be written.
     """
-    from .atomic import atomic_output
+    from .atomic import atomic_output, ensure_folder
     from .consolidate import consolidate, json_text
     from .mail import MailSettings, build_message, draft_bytes
     from .summary import write_summary
     from .template import write_template
 
-    folder = Path(output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = ensure_folder(output_dir)
     files = DemoFiles(
         template=folder / TEMPLATE_FILE.format(year=DEMO_YEAR),
         summary=folder / SUMMARY_FILE.format(year=DEMO_YEAR),
