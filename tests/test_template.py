@@ -219,6 +219,19 @@ def test_legal_sheet_names() -> None:
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names_)
 
 
+def test_a_branch_name_with_an_exclamation_mark_gets_its_names(
+    tmp_path: Path, standard: Standard
+) -> None:
+    """ "!" is legal in a sheet name, but XlsxWriter refuses defined names on such a sheet."""
+    path = write_template(tmp_path / "t.xlsx", TemplateOptions(["第一!支部", "第二！支部"]))
+    sheets = read_branch_workbook(path).sheets
+    assert [(s.sheet, s.branch_name) for s in sheets] == [
+        ("第一_支部", "第一!支部"),
+        ("第二！支部", "第二！支部"),  # the full-width ！ is no problem
+    ]
+    assert all(set(names.required_names(standard)) <= set(s.cells) for s in sheets)
+
+
 def test_branches_file(tmp_path: Path) -> None:
     path = tmp_path / "branches.txt"
     path.write_bytes("\ufeff第一支部\n\n  第二支部  \r\n第三支部".encode())

@@ -9,11 +9,11 @@ from pathlib import Path
 from .errors import BranchListError, describe_os_error
 
 MAX_SHEET_NAME = 31
-# Excel forbids []:*?/\ in sheet names; apostrophes are legal but break defined names written
-# by XlsxWriter and are easy to mistype in formulas, so they are replaced too.
+# Excel forbids []:*?/\ in sheet names; apostrophes and ! are legal but XlsxWriter refuses a
+# defined name on such a sheet (it would have no contract names), so they are replaced too.
 # Characters Excel forbids in sheet names, and those XML cannot carry.
 _OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_ILLEGAL_SHEET_CHARS = re.compile(r"[\[\]:*?/\\'\x00-\x1f\ufffe\uffff\ud800-\udfff]")
+_ILLEGAL_SHEET_CHARS = re.compile(r"[\[\]:*?/\\'!\x00-\x1f\ufffe\uffff\ud800-\udfff]")
 # Sheets of ours that a branch sheet must not collide with.
 RESERVED_SHEET_NAMES = ("填表说明", "总览", "History")
 
@@ -77,7 +77,7 @@ def check_branch_names(names: Sequence[str]) -> list[str]:
 def legal_sheet_names(branches: Iterable[str]) -> list[str]:
     """Excel-legal, unique sheet names for the branches, in order.
 
-    Illegal characters ``[]:*?/\\``, apostrophes and control characters become ``_`` (and
+    Illegal characters ``[]:*?/\\``, apostrophes, ``!`` and control characters become ``_`` (and
     ``_xHHHH_`` becomes ``-xHHHH_``),
     names are cut to 31 characters, and repeats (compared case-insensitively, as Excel does)
     get a suffix such as ``(2)``.

@@ -202,7 +202,10 @@ def write_branch_sheet(
     qsheet = quote_sheet(sheet.name)
 
     def define(name: str, row: int, col: int) -> None:
-        book.define_name(f"{qsheet}!{name}", f"={qsheet}!{_cell(row, col, absolute=True)}")
+        # XlsxWriter only warns when it refuses a name; a sheet without its names would be
+        # silently skipped by every reader, so a refusal is a bug to stop at.
+        if book.define_name(f"{qsheet}!{name}", f"={qsheet}!{_cell(row, col, absolute=True)}"):
+            raise RuntimeError(f"XlsxWriter refused the defined name {name} on {sheet.name!r}")
 
     for col, (_, width) in enumerate(COLUMNS):
         sheet.set_column(col, col, width)
