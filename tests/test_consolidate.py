@@ -207,8 +207,8 @@ def test_file_level_problems_are_all_reported(tmp_path: Path, capsys) -> None:
         ["branch_name", "ded_1_1"],
     )
     _foreign_workbook(inbox / "别的表.xlsx", {}, [])
-    (inbox / "~$a.xlsx").write_bytes(b"lock file")  # Excel's lock file: skipped silently
-    (inbox / "说明.txt").write_text("not a workbook")  # not a workbook suffix: ignored in folders
+    (inbox / "~$a.xlsx").write_bytes(b"lock file")  # Excel's lock file: skipped, a 提示
+    (inbox / "说明.txt").write_text("not a workbook")  # no spreadsheet: a 提示 in folders
     output = tmp_path / "汇总.xlsx"
     code = main(["consolidate", str(inbox), str(tmp_path / "不存在"), "-o", str(output)])
     assert code == 1
@@ -219,7 +219,9 @@ def test_file_level_problems_are_all_reported(tmp_path: Path, capsys) -> None:
     assert "别的表.xlsx：不是用本工具生成的考评定级表" in err
     assert "b.xlsx，第一支部!" in err and "支部“第一支部”重复：已在" in err and "a.xlsx" in err
     assert "不存在：文件或文件夹不存在" in err
-    assert "~$a.xlsx" not in err and "说明.txt" not in err
+    assert "~$a.xlsx：是 Excel/WPS 打开工作簿时留下的临时文件，已跳过" in err
+    assert "提示：" in err.split("~$a.xlsx")[0].splitlines()[-1]
+    assert "提示：" in err.split("说明.txt")[0].splitlines()[-1]
     assert not output.exists()
 
 

@@ -233,7 +233,7 @@ def test_not_an_assessment_workbook_raises(tmp_path: Path) -> None:
 
     excel = RecordingExcel()
     excel.add_sheet("Sheet1")
-    with pytest.raises(TemplateMismatchError, match="工作簿中没有支部工作表"):
+    with pytest.raises(TemplateMismatchError, match="不是用本工具生成的考评定级表"):
         recalc_excel_book(excel.book)
     assert excel.screen_updating is True
     assert excel.status_bar is False

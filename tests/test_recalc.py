@@ -382,7 +382,7 @@ def test_bad_files_give_chinese_errors_and_stay_untouched(
     before = plain.read_bytes()
     assert main(["recalc", str(plain)]) == 1
     err = capsys.readouterr().err
-    assert "错误：工作簿中没有支部工作表" in err and "Traceback" not in err
+    assert "错误：不是用本工具生成的考评定级表（缺少模板标识）" in err and "Traceback" not in err
     assert plain.read_bytes() == before
 
     assert main(["recalc", str(tmp_path / "missing.xlsx")]) == 2
@@ -576,8 +576,9 @@ def test_input_cells_read_from_the_xml_equal_the_readers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Numbers, shared and inline (rich) text, booleans and blanks, read without calamine."""
-    from workbook.reader import _normalise as reader_normalise
-    from workbook.recalc import _normalise
+    from workbook.cells import normalise as _normalise
+    from workbook.cells import normalise as reader_normalise
+    from workbook.cells import unwrap_formulas
 
     path = _template(tmp_path)
     wanted = _craft_cells(path, "第一支部", READ_DIRECTLY)
@@ -588,19 +589,25 @@ def test_input_cells_read_from_the_xml_equal_the_readers(
         raise AssertionError("read with calamine")
 
     monkeypatch.setattr(XlsxFileBook, "_read_with_calamine", no_calamine)
-    direct = {name: _normalise(value) for name, value in book.read_cells(entry, wanted).items()}
+    direct, formulas = unwrap_formulas(
+        {name: _normalise(value) for name, value in book.read_cells(entry, wanted).items()}
+    )
     assert direct[wanted[0]] == 2 and direct[wanted[4]] == "是"
     for engine in ("calamine", "openpyxl"):
         sheet = read_branch_workbook(path, engine=engine).sheets[0]
         expected = {name: reader_normalise(sheet.values[name]) for name in wanted}
         assert direct == expected, engine
+        assert formulas == {n: f for n, f in sheet.formulas.items() if n in wanted}
         if engine == "calamine":  # the same types too (openpyxl reads whole numbers as int)
             assert [type(v) for v in direct.values()] == [type(v) for v in expected.values()]
 
 
 def test_input_cells_calamine_reads_its_own_way_are_left_to_it(tmp_path: Path) -> None:
-    """Dates, errors, trimmed and escaped text: the values calamine gives, as before."""
+    """Dates, trimmed and escaped text: the values calamine gives, as before; an error value,
+    which calamine reads as blank, is the error (``CellError``)."""
     import python_calamine
+
+    from workbook.cells import CellError
 
     path = _template(tmp_path)
     wanted = _craft_cells(path, "第二支部", LEFT_TO_CALAMINE, date_style=True)
@@ -614,6 +621,8 @@ def test_input_cells_calamine_reads_its_own_way_are_left_to_it(tmp_path: Path) -
         .to_python(skip_empty_area=False)
     )
     expected = {name: rows[entry.cells[name].row][entry.cells[name].col] for name in wanted}
+    assert expected[wanted[1]] == ""  # calamine's own reading of #DIV/0!
+    expected[wanted[1]] = CellError("#DIV/0!")
     assert got == expected
     assert isinstance(got[wanted[0]], datetime.date)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .errors import InvalidInputError
+from .errors import BranchAssessError, InvalidInputError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -20,6 +20,10 @@ class RecalcInputError(InvalidInputError):
             f"共 {len(problems)} 处输入有误（见上方“工作表!单元格”列表），改正后请重新计算；"
             f"其余支部已照常计算并写入 {target}",
         )
+
+
+class RecalcSheetError(BranchAssessError):
+    """Recalculation finished, but something in the sheets was not counted (printed already)."""
 
 
 @click.command("recalc", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
@@ -55,13 +59,22 @@ def recalc_command(file: Path, output: Path | None) -> None:
     resolve_target(output or file)  # refuse a read-only file or a device before any work
     report = recalc_file(file, output)
     target = output or file
+    for warning in report.warnings:
+        click.echo(f"提示：{file}，{warning}", err=True)
     for problem in report.problems:
         click.echo(f"{file}，{problem}", err=True)
     for notice in report.notices:
         click.echo(f"提示：{notice}", err=True)
+    for text in report.sheet_problems:
+        click.echo(f"{file}，{text}", err=True)
     click.echo(f"{report.summary()}结果已写入 {target}。")
     if report.problems:
         raise RecalcInputError(report.problems, target)
+    if report.sheet_problems:
+        raise RecalcSheetError(
+            f"共 {len(report.sheet_problems)} 处问题未计分（见上方列表），改正后请重新计算；"
+            f"其余内容已照常计算并写入 {target}"
+        )
 
 
 @click.group(

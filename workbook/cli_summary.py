@@ -112,7 +112,8 @@ def consolidate_command(
     counts = "，".join(f"{g.name} {grades.get(g.name, 0)} 个" for g in result.standard.grades)
     kind = "汇总表草稿（含待修正项）" if result.errors else "汇总表"
     click.echo(
-        f"已生成{kind}：{output}（{result.year or '年度未知'}年度，{len(result.branches)} 个支部："
+        f"已生成{kind}：{output}（{f'{result.year}年度' if result.year else '年度未知'}，"
+        f"{len(result.branches)} 个支部："
         f"{counts}）"
     )
     if result.errors:

@@ -24,10 +24,20 @@ from pathlib import Path
 from typing import Any
 
 from . import names
+from .cells import CellError, UncachedFormula
 from .errors import PackageTooLargeError, WorkbookReadError, describe_os_error
 from .reader import WORKBOOK_SUFFIXES, BranchSheet, read_branch_workbook
 from .scoring import PENDING, Assessment, BranchResult, assess_branch
+from .sheet_contract import (
+    contract_problems,
+    formula_warnings,
+    lookalike_problem,
+    stray_inputs,
+    unusable_cell_problems,
+    year_problem,
+)
 from .standard import DEFAULT_STANDARD_ID, Standard, fmt, load_standard
+from .xlsx_parts import OLE2_MAGIC, ZIP_MAGIC, TemplateIdentity
 
 # Custom document property that marks a workbook as a summary written by this tool; such files
 # are skipped when a folder is scanned (a summary saved into the input folder is not an input).
@@ -141,13 +151,25 @@ def find_workbooks(
 ) -> tuple[list[tuple[Path, str]], list[Problem]]:
     """Expand files and folders into workbook paths (with their display names).
 
-    Folders are searched recursively for ``.xlsx``/``.xlsm``; Excel lock files (``~$*``) and
-    paths in ``exclude`` (the summary being written) are skipped. A path given twice is read once.
+    Folders are searched recursively for ``.xlsx``/``.xlsm``. Every other file found is
+    reported (``skipped_file_problem``): a spreadsheet in another format is an error, since the
+    summary would miss it. Hidden files and folders (names starting with ``.``) and paths in
+    ``exclude`` (the outputs being written) are passed over; an Excel lock file (``~$*``) is
+    passed over with a warning (see ``find_inputs``). A path given twice is read once.
     """
+    files, errors, _ = find_inputs(inputs, exclude)
+    return files, errors
+
+
+def find_inputs(
+    inputs: Sequence[str | Path], exclude: Iterable[Path] = ()
+) -> tuple[list[tuple[Path, str]], list[Problem], list[Problem]]:
+    """``find_workbooks`` with its warnings: (workbooks, errors, warnings)."""
     excluded = {_resolved(path) for path in exclude}
     found: list[tuple[Path, str]] = []
     seen: set[Path] = set()
-    problems: list[Problem] = []
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
 
     def add(path: Path) -> None:
         key = _resolved(path)
@@ -156,36 +178,120 @@ def find_workbooks(
         seen.add(key)
         found.append((path, str(path)))
 
+    def other(path: Path, named: bool = False) -> None:
+        if _resolved(path) in excluded:
+            return
+        problem, is_error = skipped_file_problem(path)
+        # A file the user named is an input whatever it is (only a lock file is no input).
+        is_error = is_error or (named and not path.name.startswith(LOCK_FILE_PREFIX))
+        (errors if is_error else warnings).append(problem)
+
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
             try:
-                candidates = sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.suffix.lower() in WORKBOOK_SUFFIXES
-                    and not p.name.startswith(LOCK_FILE_PREFIX)
-                    and p.is_file()
-                )
+                candidates = sorted(_folder_files(path))
             except OSError as error:
-                problems.append(
+                errors.append(
                     Problem(str(path), None, None, f"无法读取文件夹：{describe_os_error(error)}")
                 )
                 continue
             for candidate in candidates:
-                add(candidate)
+                if candidate.suffix.lower() in WORKBOOK_SUFFIXES and not candidate.name.startswith(
+                    LOCK_FILE_PREFIX
+                ):
+                    add(candidate)
+                else:
+                    other(candidate)
         elif path.is_file():
-            if path.name.startswith(LOCK_FILE_PREFIX):
-                continue
-            if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-                problems.append(
-                    Problem(str(path), None, None, "不是 Excel 工作簿（应为 .xlsx 或 .xlsm 文件）")
-                )
-                continue
-            add(path)
+            if path.suffix.lower() in WORKBOOK_SUFFIXES and not path.name.startswith(
+                LOCK_FILE_PREFIX
+            ):
+                add(path)
+            else:
+                other(path, named=True)
         else:
-            problems.append(Problem(str(path), None, None, "文件或文件夹不存在"))
-    return found, problems
+            errors.append(Problem(str(path), None, None, "文件或文件夹不存在"))
+    return found, errors, warnings
+
+
+def _folder_files(folder: Path) -> Iterator[Path]:
+    """Every regular file under ``folder``, hidden files and folders left out."""
+    for root, folders, files in os.walk(folder, onerror=_raise):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in files:
+            path = Path(root, name)
+            if not name.startswith(".") and path.is_file():
+                yield path
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
+# Spreadsheet formats this tool does not read: a branch's results in one of them would be
+# missing from the summary, so they are errors. Any other file is only mentioned.
+SPREADSHEET_SUFFIXES = {
+    ".xls": "旧版 Excel 格式（.xls）",
+    ".xlsb": "Excel 二进制格式（.xlsb）",
+    ".xlt": "旧版 Excel 模板（.xlt）",
+    ".xltx": "Excel 模板（.xltx）",
+    ".xltm": "Excel 模板（.xltm）",
+    ".et": "WPS 表格格式（.et）",
+    ".ett": "WPS 表格模板（.ett）",
+    ".ods": "OpenDocument 表格（.ods）",
+    ".fods": "OpenDocument 表格（.fods）",
+    ".csv": "CSV 文本（.csv）",
+    ".tsv": "制表符分隔文本（.tsv）",
+    ".numbers": "Numbers 表格（.numbers）",
+    ".wps": "WPS 文档（.wps）",
+    ".xml": "XML 表格（.xml）",
+}
+SAVE_AS_XLSX = "请在 Excel 或 WPS 中打开并另存为 .xlsx（Excel 工作簿）后重新汇总"
+
+
+def skipped_file_problem(path: Path) -> tuple[Problem, bool]:
+    """What to say about a file found among the inputs that is not read, and whether it is an
+    error (a spreadsheet the summary would miss) rather than a warning."""
+    name = path.name
+    if name.startswith(LOCK_FILE_PREFIX):
+        return (
+            Problem(
+                str(path),
+                None,
+                None,
+                "是 Excel/WPS 打开工作簿时留下的临时文件，已跳过；若对应的工作簿仍在 Excel 或 WPS 中打开，"
+                "请先保存并关闭，再重新汇总",
+            ),
+            False,
+        )
+    kind = SPREADSHEET_SUFFIXES.get(path.suffix.lower())
+    if kind is None and _looks_like_spreadsheet(path):
+        kind = f"表格文件（扩展名为“{path.suffix or '无'}”）"
+    if kind is not None:
+        return (
+            Problem(
+                str(path),
+                None,
+                None,
+                f"是{kind}，本工具只读取 .xlsx 和 .xlsm，未汇总；{SAVE_AS_XLSX}",
+            ),
+            True,
+        )
+    return (
+        Problem(str(path), None, None, "不是 Excel 工作簿（应为 .xlsx 或 .xlsm 文件），未汇总"),
+        False,
+    )
+
+
+def _looks_like_spreadsheet(path: Path) -> bool:
+    """True for a zip package or compound file (an Excel/WPS/ODF file under another name)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return False
+    return head.startswith(ZIP_MAGIC) or head.startswith(OLE2_MAGIC)
 
 
 def _resolved(path: Path) -> Path:
@@ -259,8 +365,8 @@ def stale_cached_values(
     warnings: list[Problem] = []
     for name, value, what in expected:
         raw = sheet.values.get(name)
-        if raw is None:
-            continue
+        if raw is None or isinstance(raw, CellError | UncachedFormula):
+            continue  # not calculated (e.g. #NAME? where the add-in is missing)
         if isinstance(value, Decimal):
             cached = _cached_number(raw)
             # Excel's binary arithmetic may leave 17.649999999999999 for 17.65.
@@ -364,8 +470,7 @@ def consolidate(
         StandardFileError: the standard itself cannot be loaded.
     """
     standard = load_standard(standard_id)
-    files, errors = find_workbooks(inputs, exclude)
-    warnings: list[Problem] = []
+    files, errors, warnings = find_inputs(inputs, exclude)
     sources: list[SourceFile] = []
     entries: list[BranchEntry] = []
     first_place: dict[str, str] = {}
@@ -512,14 +617,15 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
         return report
     try:
         # One pass over the package: identity (custom properties) and branch sheets together.
-        book = read_branch_workbook(path, data=data)
+        book = read_branch_workbook(path, data=data, standard=standard)
     except PackageTooLargeError as error:
         report.errors.append(Problem(display, None, None, error.reason))
         return report
-    except WorkbookReadError:
-        report.errors.append(
-            Problem(display, None, None, "不是可读取的 Excel 工作簿（文件损坏或不是 .xlsx/.xlsm）")
-        )
+    except WorkbookReadError as error:
+        message = str(error)
+        if message.startswith(path.name + " "):  # the file is named in the place already
+            message = message[len(path.name) + 1 :]
+        report.errors.append(Problem(display, None, None, message))
         return report
     info = book.info
     if info.properties.get(PROP_SUMMARY):
@@ -527,49 +633,37 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
             Problem(display, None, None, "这是汇总表，不是支部考评定级表，已跳过")
         )
         return report
-    file_standard = info.properties.get(names.PROP_STANDARD)
-    version = info.properties.get(names.PROP_TEMPLATE_VERSION)
-    if file_standard is None or version is None:
-        report.errors.append(
-            Problem(
-                display,
-                None,
-                None,
-                "不是用本工具生成的考评定级表（缺少模板标识）；请用“branch-assess template”生成的模板填写",
-            )
-        )
+    identity = TemplateIdentity.of(info.properties)
+    mismatch = identity.mismatch(standard.id)
+    if mismatch is not None:
+        report.errors.append(Problem(display, None, None, mismatch))
         return report
-    if file_standard != standard.id or version != names.TEMPLATE_VERSION:
-        report.errors.append(
-            Problem(
-                display,
-                None,
-                None,
-                f"模板不符：该文件按标准“{file_standard}”、模板版本 {version} 生成，"
-                f"本次汇总要求标准“{standard.id}”、模板版本 {names.TEMPLATE_VERSION}；"
-                "请把数据转填到当前模板后重新汇总",
-            )
-        )
+    year_text_problem = identity.year_problem()
+    if year_text_problem is not None:
+        report.errors.append(Problem(display, None, None, year_text_problem))
         return report
+    for sheet_name in book.lookalikes:
+        report.errors.append(Problem(display, sheet_name, None, lookalike_problem().message))
     if not book.sheets:
         report.errors.append(
             Problem(display, None, None, "没有任何支部工作表（未找到 branch_name 名称）")
         )
-    year_values: list[str | None] = [book.year]
+    year_values: list[str | None] = [identity.year]
     for sheet in book.sheets:
-        missing = sheet.missing_names(standard)
-        if missing:
-            shown = "、".join(missing[:8]) + ("等" if len(missing) > 8 else "")
-            report.errors.append(
-                Problem(
-                    display,
-                    sheet.sheet,
-                    None,
-                    f"缺少 {len(missing)} 个定义名称（{shown}），工作表结构可能被改动；请用模板重新填写",
-                )
-            )
+        broken = contract_problems(sheet.sheet, sheet.names, standard)
+        if broken:
+            report.errors += [Problem(display, sheet.sheet, p.cell, p.message) for p in broken]
             continue
-        year_values.append(_year_text(sheet.values.get(names.YEAR)))
+        sheet_problems = stray_inputs(sheet.sheet, sheet.cells, sheet.filled)
+        sheet_problems += unusable_cell_problems(
+            sheet.cells, sheet.values, (names.BRANCH_NAME, names.ASSESSOR)
+        )
+        year_value = sheet.values.get(names.YEAR)
+        year = year_problem(sheet.sheet, sheet.cells.get(names.YEAR), year_value, identity.year)
+        if year is not None:
+            sheet_problems.append(year)
+        elif identity.year is None:
+            year_values.append(_year_text(year_value))
         assessment = assess_branch(standard, sheet.raw_inputs(standard))
         assessor = sheet.values.get(names.ASSESSOR)
         report.branches.append(
@@ -579,12 +673,17 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
                     file=display,
                     sheet=sheet.sheet,
                     assessment=assessment,
-                    assessor="" if assessor is None else str(assessor).strip(),
+                    assessor=str(assessor).strip() if isinstance(assessor, str) else "",
                 ),
                 place=f"{display}，{sheet.label(names.BRANCH_NAME)}",
                 cell=sheet.cells[names.BRANCH_NAME].a1,
-                problems=_input_problems(sheet, assessment, display),
-                warnings=(
+                problems=[Problem(display, sheet.sheet, p.cell, p.message) for p in sheet_problems]
+                + _input_problems(sheet, assessment, display),
+                warnings=[
+                    Problem(display, sheet.sheet, w.cell, w.message)
+                    for w in formula_warnings(sheet.cells, sheet.formulas, sheet.values)
+                ]
+                + (
                     stale_cached_values(standard, sheet, assessment.result, display)
                     if assessment.result is not None
                     else []
@@ -599,8 +698,8 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
         size=size,
         modified=modified,
         sheets=tuple(found.entry.sheet for found in report.branches),
-        template_version=version,
-        standard_id=file_standard,
+        template_version=identity.version,
+        standard_id=identity.standard,
         year=book.year,
     )
     return report

@@ -1,14 +1,12 @@
 """Reading branch sheets back from filled workbooks, by the contract's defined names.
 
 The package structure (sheets, defined names, custom properties) is parsed from the xlsx XML
-(DTDs refused, see ``_parse_xml``); cell values come from python-calamine (fast) or openpyxl. Values are normalised
+(DTDs and undefined entities refused, see ``xlsx_parts``); cell values come from python-calamine (fast) or openpyxl. Values are normalised
 at this edge so nothing past it knows which library read the file.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import functools
 import io
 import re
 import xml.etree.ElementTree as StdElementTree
@@ -19,55 +17,47 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from . import names
+from .cells import (
+    CellMarkup,
+    CellRef,
+    apply_markup,
+    column_index,
+    column_letters,
+    normalise,
+    parse_a1,
+    special_cells,
+    unquote_sheet,
+    unwrap_formulas,
+)
 from .errors import WorkbookReadError
 from .scoring import RawBranchInputs
+from .sheet_contract import (
+    LOOKALIKE_ROWS,
+    input_area,
+    is_contract_name,
+    is_output_name,
+    looks_like_branch_sheet,
+)
 from .standard import Standard
+from .xlsx_parts import (
+    check_part,
+    parse_custom_properties,
+    parse_xml,
+    read_head,
+    unreadable_reason,
+)
 from .zip_package import check_package
+
+__all__ = ["CellRef", "column_index", "column_letters"]
 
 Engine = Literal["calamine", "openpyxl"]
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
-_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 _new_tuple = tuple.__new__
-
-
-def column_letters(col: int) -> str:
-    """0-based column index to letters: 0 -> A, 27 -> AB."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def column_index(letters: str) -> int:
-    """Column letters to a 0-based index: A -> 0, AB -> 27."""
-    index = 0
-    for ch in letters.upper():
-        index = index * 26 + ord(ch) - 64
-    return index - 1
-
-
-class CellRef(NamedTuple):
-    """A cell of a sheet (0-based row and column)."""
-
-    sheet: str
-    row: int
-    col: int
-
-    @property
-    def a1(self) -> str:
-        """The cell's A1 address, e.g. ``F7``."""
-        return f"{column_letters(self.col)}{self.row + 1}"
-
-    @property
-    def label(self) -> str:
-        """``sheet!cell`` as users read it, e.g. ``第一支部!F7``."""
-        return f"{self.sheet}!{self.a1}"
 
 
 @dataclass(frozen=True)
@@ -75,8 +65,10 @@ class PackageInfo:
     """What the xlsx package says about itself, before any cell is read."""
 
     sheet_names: tuple[str, ...]
-    local_names: dict[str, dict[str, CellRef | None]]  # sheet -> name -> cell (None if broken)
+    # sheet -> name -> its cell (a cell of another sheet if it points there; None if broken)
+    local_names: dict[str, dict[str, CellRef | None]]
     properties: dict[str, str]  # custom document properties
+    sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet -> its worksheet part
 
 
 class _ContractNames(NamedTuple):
@@ -118,12 +110,17 @@ class BranchSheet:
     sheet: str
     cells: dict[str, CellRef]
     values: dict[str, object] = field(default_factory=dict)
+    # Every name scoped to the sheet, as the package says (see ``PackageInfo.local_names``).
+    names: dict[str, CellRef | None] = field(default_factory=dict)
+    formulas: dict[str, str] = field(default_factory=dict)  # name -> formula of its cell
+    # Filled cells of the input area (see ``sheet_contract.input_area``), named or not.
+    filled: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def branch_name(self) -> str:
         """The full branch name from the ``branch_name`` cell (the sheet name if blank)."""
         value = self.values.get(names.BRANCH_NAME)
-        text = "" if value is None else str(value).strip()
+        text = str(value).strip() if isinstance(value, str | int | float) else ""
         return text or self.sheet
 
     def missing_names(self, standard: Standard) -> list[str]:
@@ -153,6 +150,8 @@ class BranchWorkbook:
     path: Path
     info: PackageInfo
     sheets: list[BranchSheet]
+    # Sheets without names that look like branch sheets (copied with Ctrl+A/Ctrl+V).
+    lookalikes: list[str] = field(default_factory=list)
 
     @property
     def standard_id(self) -> str | None:
@@ -170,44 +169,14 @@ class BranchWorkbook:
         return self.info.properties.get(names.PROP_YEAR)
 
 
-@functools.lru_cache(maxsize=4096)
-def _parse_cell(cell: str) -> tuple[int, int] | None:
-    """``$E$5`` -> (4, 4), 0-based; None for anything that is not a single cell."""
-    match = _CELL.match(cell)
-    if not match:
-        return None
-    return int(match.group(2)) - 1, column_index(match.group(1))
-
-
-def _unquote_sheet(text: str) -> str | None:
-    """The sheet part of a reference as a name: ``'第一支部'`` -> 第一支部; None if malformed.
-
-    A leading ``=`` (and whitespace before it) is allowed, as in ``='第一支部'!$E$5``.
-    """
-    sheet = text.lstrip().lstrip("=")
-    if sheet.startswith("'") and sheet.endswith("'") and len(sheet) >= 2:
-        return sheet[1:-1].replace("''", "'")
-    if not sheet or "'" in sheet:
-        return None
-    return sheet
-
-
-def _parse_xml(data: bytes) -> Any:
-    """Parse package XML, refusing any DTD.
-
-    Every XML attack defusedxml guards against (entity expansion, external entities) needs a
-    DTD; refusing DTDs outright lets us use the C-accelerated standard parser, which parses
-    package parts about twice as fast as defusedxml's pure-Python tree builder. OOXML parts
-    never carry a DTD.
-    """
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise StdElementTree.ParseError("DTD not allowed in a package part")
-    return StdElementTree.fromstring(data)
-
-
 def _open_package(path: Path, data: bytes | None) -> zipfile.ZipFile:
     """The zip package from ``data`` when the caller already read the file, else from disk."""
     return zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
+
+
+def unreadable(path: Path, data: bytes | None = None) -> WorkbookReadError:
+    """The error for a file that is no readable xlsx package, saying what it is instead."""
+    return WorkbookReadError(f"{path.name} {unreadable_reason(path, read_head(path, data))}")
 
 
 def read_package_info(path: str | Path, *, data: bytes | None = None) -> PackageInfo:
@@ -219,38 +188,60 @@ def read_package_info(path: str | Path, *, data: bytes | None = None) -> Package
             opened again.
 
     Raises:
-        WorkbookReadError: the file is missing, not a zip package or not a workbook.
+        WorkbookReadError: the file is missing, not a zip package or not a workbook, or a part
+            read has a DTD or an undefined entity (``PartRefused``).
     """
     path = Path(path)
     try:
         with _open_package(path, data) as package:
-            # Bounded decompression for every reader, python-calamine's included.
-            check_package(package, path.name, verify=True)
-            workbook_xml = package.read("xl/workbook.xml")
-            try:
-                custom_xml: bytes | None = package.read("docProps/custom.xml")
-            except KeyError:
-                custom_xml = None
+            info = _package_info(path, package)
     except FileNotFoundError:
         raise WorkbookReadError(f"找不到文件 {path}") from None
-    except (zipfile.BadZipFile, KeyError, OSError):
-        raise WorkbookReadError(
-            f"{path.name} 不是可读取的 Excel 工作簿（应为 .xlsx 或 .xlsm）"
-        ) from None
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+        raise unreadable(path, data) from None
+    return info
+
+
+def _package_info(path: Path, package: zipfile.ZipFile) -> PackageInfo:
+    # Bounded decompression for every reader, python-calamine's included.
+    check_package(package, path.name, verify=True)
+    workbook_xml = package.read("xl/workbook.xml")
     try:
-        sheet_names, local_names = parse_workbook_xml(workbook_xml)
+        custom_xml: bytes | None = package.read("docProps/custom.xml")
+    except KeyError:
+        custom_xml = None
+    try:
+        rels_xml: bytes | None = package.read(_WORKBOOK_RELS)
+    except KeyError:
+        rels_xml = None
+    try:
+        sheet_names, local_names, rel_ids = _parse_workbook(workbook_xml, path.name)
+        targets = _relationship_targets(rels_xml, path.name) if rels_xml else {}
     except StdElementTree.ParseError:
         raise WorkbookReadError(f"{path.name} 已损坏：xl/workbook.xml 无法解析") from None
-    properties: dict[str, str] = {}
-    if custom_xml:
-        try:
-            for prop in _parse_xml(custom_xml).iter(f"{_NS_CUSTOM}property"):
-                value = next(iter(prop), None)
-                if value is not None and prop.get("name"):
-                    properties[prop.get("name", "")] = (value.text or "").strip()
-        except StdElementTree.ParseError:
-            pass  # unreadable properties: treated as unknown template
-    return PackageInfo(sheet_names, local_names, properties)
+    properties = parse_custom_properties(path.name, custom_xml)
+    sheet_parts = {
+        sheet: targets[rel]
+        for sheet, rel in zip(sheet_names, rel_ids, strict=True)
+        if rel in targets
+    }
+    return PackageInfo(sheet_names, local_names, properties, sheet_parts)
+
+
+def _relationship_targets(data: bytes, file_name: str) -> dict[str, str]:
+    """Relationship id -> the part it points to, for ``xl/workbook.xml``."""
+    import posixpath
+
+    targets: dict[str, str] = {}
+    for rel in parse_xml(file_name, _WORKBOOK_RELS, data).iter(f"{_NS_PKG_REL}Relationship"):
+        target = rel.get("Target", "")
+        part = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join("xl", target))
+        )
+        targets[rel.get("Id", "")] = part
+    return targets
 
 
 # The definedNames block of xl/workbook.xml, and one name as Excel, XlsxWriter and openpyxl
@@ -262,7 +253,9 @@ _CANONICAL_NAME = re.compile(
 _UTF8_DECLARATION = re.compile(rb"""^<\?xml[^>]*encoding=["'](?!utf-?8["'])""", re.I)
 
 
-def parse_workbook_xml(data: bytes) -> tuple[tuple[str, ...], dict[str, dict[str, CellRef | None]]]:
+def parse_workbook_xml(
+    data: bytes, file_name: str = "workbook"
+) -> tuple[tuple[str, ...], dict[str, dict[str, CellRef | None]]]:
     """The sheet names in tab order and the sheet-scoped defined names of ``xl/workbook.xml``.
 
     A workbook with a hundred branch sheets has thousands of names. When they are all written
@@ -271,21 +264,33 @@ def parse_workbook_xml(data: bytes) -> tuple[tuple[str, ...], dict[str, dict[str
     parsed in full. Both ways give the same result (tests/test_reader.py).
 
     Raises:
-        xml.etree.ElementTree.ParseError: the document is not well-formed or has a DTD.
+        PartRefused: the document has a DTD or an undefined entity.
+        xml.etree.ElementTree.ParseError: the document is not well-formed.
     """
+    sheet_names, local_names, _ = _parse_workbook(data, file_name)
+    return sheet_names, local_names
+
+
+def _parse_workbook(
+    data: bytes, file_name: str
+) -> tuple[tuple[str, ...], dict[str, dict[str, CellRef | None]], list[str]]:
+    """``parse_workbook_xml`` and the relationship id of each sheet."""
     canonical = _canonical_defined_names(data)
     if canonical is not None:
         rest, entries = canonical
-        root = _parse_xml(rest)
+        check_part(file_name, "xl/workbook.xml", data)
+        root = parse_xml(file_name, "xl/workbook.xml", rest)
     else:
-        root = _parse_xml(data)
+        root = parse_xml(file_name, "xl/workbook.xml", data)
         block = root.find(f"{_NS_MAIN}definedNames")
         entries = [
             (e.get("localSheetId"), e.get("name", ""), e.text or "")
             for e in (block if block is not None else ())
         ]
-    sheet_names = tuple(s.get("name", "") for s in root.iter(f"{_NS_MAIN}sheet"))
-    return sheet_names, _sheet_scoped_names(sheet_names, entries)
+    sheets = list(root.iter(f"{_NS_MAIN}sheet"))
+    sheet_names = tuple(s.get("name", "") for s in sheets)
+    rel_ids = [s.get(f"{_NS_REL}id", "") for s in sheets]
+    return sheet_names, _sheet_scoped_names(sheet_names, entries), rel_ids
 
 
 def _canonical_defined_names(
@@ -323,7 +328,9 @@ def _sheet_scoped_names(
 
     ``defined_names`` are (localSheetId, name, reference text) triples.
 
-    A name whose reference is not a single cell of its own sheet maps to None. A template has
+    A name whose reference is a single cell of another sheet maps to that cell (readers use
+    only cells of the name's own sheet; the contract check reports the others); a reference
+    that is not a single cell maps to None. A template has
     about ninety names a branch sheet, all referring to that sheet: each distinct
     ``localSheetId`` and sheet part of a reference is interpreted once per workbook.
     """
@@ -343,13 +350,13 @@ def _sheet_scoped_names(
             try:
                 sheet = referred[sheet_text]
             except KeyError:
-                sheet = referred[sheet_text] = _unquote_sheet(sheet_text)
-            if sheet == owner:
-                position = _parse_cell(cell.rstrip())
+                sheet = referred[sheet_text] = unquote_sheet(sheet_text)
+            if sheet is not None:
+                position = parse_a1(cell.rstrip())
                 if position is not None:
-                    # The same as CellRef(owner, *position) without the named tuple's
+                    # The same as CellRef(sheet, *position) without the named tuple's
                     # Python-level __new__: a fifth of this loop's time.
-                    ref = _new_tuple(CellRef, (owner, *position))
+                    ref = _new_tuple(CellRef, (sheet, *position))
         local_names[owner][name] = ref
     return local_names
 
@@ -361,28 +368,163 @@ def _scope_sheet(local_id: str | None, sheet_names: tuple[str, ...]) -> str | No
     return sheet_names[int(local_id)]
 
 
-# Cell value types passed through as they are (a plain date is not: it becomes a datetime).
-_PLAIN_VALUE_TYPES = frozenset({float, int, str, bool, _dt.datetime, _dt.time, _dt.timedelta})
+class _SheetReading(NamedTuple):
+    """What a branch sheet's XML says beyond its values."""
+
+    markup: dict[tuple[int, int], CellMarkup]  # cells with a formula or an error value
 
 
-def _normalise(value: object) -> object:
-    """One cell value as the engine sees it: None for blank, int/float, str, bool, dates."""
-    if value is None or value == "":
-        return None
-    if type(value) in _PLAIN_VALUE_TYPES:  # nearly every cell: decided without isinstance
-        return value
-    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-        # calamine gives midnight date-times as dates, openpyxl as datetimes: agree on datetime.
-        return _dt.datetime.combine(value, _dt.time())
-    if isinstance(
-        value, _dt.datetime | _dt.date | _dt.time | _dt.timedelta | bool | int | float | str
-    ):
-        return value
-    return str(value)
+# Parts python-calamine reads besides the worksheets (the workbook, its relationships and the
+# custom properties are parsed here, and checked as they are).
+_PARTS_READ = ("[Content_Types].xml", "_rels/.rels", "xl/sharedStrings.xml", "xl/styles.xml")
 
 
-def _read_values_calamine(path: Path, data: bytes | None, sheets: list[BranchSheet]) -> None:
-    """Fill in every named cell's value of ``sheets`` with python-calamine."""
+def _check_package(path: Path, package: zipfile.ZipFile) -> None:
+    """Refuse a package whose parts that are read have a DTD or an undefined entity.
+
+    The worksheets are checked as they are read (``_read_sheet_xml``).
+    """
+    for part in _PARTS_READ:
+        if part in package.NameToInfo:
+            check_part(path.name, part, package.read(part))
+
+
+def _read_sheet_xml(
+    path: Path, package: zipfile.ZipFile, part: str, cells: Iterable[tuple[int, int]]
+) -> _SheetReading:
+    try:
+        data = package.read(part)
+    except KeyError:
+        raise WorkbookReadError(f"{path.name} 已损坏：缺少工作表 {part}") from None
+    check_part(path.name, part, data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WorkbookReadError(f"{path.name} 已损坏：{part} 不是 UTF-8 文本") from None
+    return _SheetReading(special_cells(text, cells))
+
+
+def read_branch_workbook(
+    path: str | Path,
+    engine: Engine = "calamine",
+    extra_names: Iterable[str] = (),
+    *,
+    data: bytes | None = None,
+    standard: Standard | None = None,
+) -> BranchWorkbook:
+    """Read every branch sheet (a sheet with a name of the contract) of a workbook.
+
+    All named cells of each branch sheet are read, so callers get inputs and cached outputs.
+    Values are normalised (``cells.normalise``); an error value becomes ``CellError``, a formula
+    without a result ``UncachedFormula``, a formula with one its result (listed in
+    ``BranchSheet.formulas``), whichever engine reads the values. With ``standard``, the filled
+    cells of each sheet's input area are listed too, and sheets without names are checked for
+    the look of a branch sheet.
+
+    A caller that has read the file already (to hash it, say) passes its contents as ``data``:
+    the package is then parsed from those bytes and the file is not opened again.
+
+    Raises:
+        WorkbookReadError: the file is not a readable workbook, or a part read has a DTD or an
+            undefined entity (``PartRefused``).
+    """
+    path = Path(path)
+    sheets: list[BranchSheet] = []
+    readings: dict[str, _SheetReading] = {}
+    others: list[str] = []
+    try:
+        with _open_package(path, data) as package:
+            info = _package_info(path, package)
+            _check_package(path, package)
+            for sheet_name in info.sheet_names:
+                local = info.local_names.get(sheet_name, {})
+                if not any(is_contract_name(name) for name in local):
+                    others.append(sheet_name)
+                    part = info.sheet_parts.get(sheet_name)
+                    if standard is not None and part in package.NameToInfo:
+                        check_part(path.name, part, package.read(part))  # read for its look
+                    continue
+                cells = {
+                    name: ref
+                    for name, ref in local.items()
+                    if ref is not None and ref.sheet == sheet_name
+                }
+                sheets.append(BranchSheet(path, sheet_name, cells, names=dict(local)))
+                part = info.sheet_parts.get(sheet_name)
+                if part is not None:
+                    # Computed cells need no markup: a result they lack reads as blank.
+                    positions = [
+                        (ref.row, ref.col)
+                        for name, ref in cells.items()
+                        if not is_output_name(name)
+                    ]
+                    area = input_area(cells, standard) if standard is not None else None
+                    if area is not None:
+                        column, first, last = area
+                        positions += [(row, column) for row in range(first, last + 1)]
+                    readings[sheet_name] = _read_sheet_xml(path, package, part, positions)
+    except FileNotFoundError:
+        raise WorkbookReadError(f"找不到文件 {path}") from None
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+        raise unreadable(path, data) from None
+    lookalikes: list[str] = []
+    if sheets or (standard is not None and others):
+        reader = _read_values_calamine if engine == "calamine" else _read_values_openpyxl
+        lookalikes = reader(
+            path, data, sheets, readings, standard, others if standard is not None else []
+        )
+    return BranchWorkbook(path, info, sheets, lookalikes)
+
+
+def _fill_sheet(
+    sheet: BranchSheet,
+    rows: Any,
+    reading: _SheetReading | None,
+    standard: Standard | None,
+    error_strings: bool,
+) -> None:
+    """Set a sheet's values (and filled input-area cells) from its rows as a library read them.
+
+    ``rows`` is indexable by row then column (short rows and missing rows are blank).
+    """
+    markup = reading.markup if reading is not None else {}
+    values: dict[str, object] = {}
+    for name, ref in sheet.cells.items():
+        row = rows[ref.row] if ref.row < len(rows) else ()
+        raw = row[ref.col] if ref.col < len(row) else None
+        values[name] = normalise(
+            apply_markup(raw, markup.get((ref.row, ref.col))), error_strings=error_strings
+        )
+    sheet.values, sheet.formulas = unwrap_formulas(values)
+    if standard is None:
+        return
+    area = input_area(sheet.cells, standard)
+    if area is None:
+        return
+    column, first, last = area
+    filled = []
+    for row_number in range(first, min(last + 1, len(rows))):
+        row = rows[row_number]
+        if column < len(row) and normalise(row[column]) is not None:
+            filled.append((row_number, column))
+    filled += [
+        cell
+        for cell in markup
+        if cell[1] == column and first <= cell[0] <= last and cell not in filled
+    ]
+    sheet.filled = filled
+
+
+def _read_values_calamine(
+    path: Path,
+    data: bytes | None,
+    sheets: list[BranchSheet],
+    readings: dict[str, _SheetReading],
+    standard: Standard | None,
+    others: list[str],
+) -> list[str]:
+    """Fill in every named cell's value of ``sheets`` with python-calamine; the names of the
+    ``others`` that look like branch sheets."""
     import python_calamine
 
     try:
@@ -390,26 +532,34 @@ def _read_values_calamine(path: Path, data: bytes | None, sheets: list[BranchShe
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         else:
             book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except python_calamine.CalamineError as error:
-        raise WorkbookReadError(f"{path.name} 无法读取：{error}") from None
-    except Exception as error:  # calamine raises plain errors for some corrupt packages
+    except Exception as error:  # CalamineError, or plain errors for some corrupt packages
         raise WorkbookReadError(f"{path.name} 无法读取：{error}") from None
     try:
         for sheet in sheets:
             rows = book.get_sheet_by_name(sheet.sheet).to_python(skip_empty_area=False)
-            values: dict[str, object] = {}
-            for name, ref in sheet.cells.items():
-                row = rows[ref.row] if ref.row < len(rows) else ()
-                values[name] = _normalise(row[ref.col] if ref.col < len(row) else None)
-            sheet.values = values
+            _fill_sheet(sheet, rows, readings.get(sheet.sheet), standard, error_strings=False)
+        return [
+            name
+            for name in others
+            if looks_like_branch_sheet(
+                book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=LOOKALIKE_ROWS)
+            )
+        ]
     except Exception as error:
         raise WorkbookReadError(f"{path.name} 无法读取：{error}") from None
     finally:
         book.close()
 
 
-def _read_values_openpyxl(path: Path, data: bytes | None, sheets: list[BranchSheet]) -> None:
-    """Fill in every named cell's value of ``sheets`` with openpyxl."""
+def _read_values_openpyxl(
+    path: Path,
+    data: bytes | None,
+    sheets: list[BranchSheet],
+    readings: dict[str, _SheetReading],
+    standard: Standard | None,
+    others: list[str],
+) -> list[str]:
+    """The same with openpyxl (error cells come as their text, of type ``e``)."""
     import openpyxl
 
     try:
@@ -423,41 +573,32 @@ def _read_values_openpyxl(path: Path, data: bytes | None, sheets: list[BranchShe
         raise WorkbookReadError(f"{path.name} 无法读取：{error}") from None
     try:
         for sheet in sheets:
-            cells = book[sheet.sheet]
-            sheet.values = {
-                name: _normalise(cells.cell(ref.row + 1, ref.col + 1).value)
-                for name, ref in sheet.cells.items()
-            }
+            worksheet = book[sheet.sheet]
+            rows = _OpenpyxlRows(worksheet)
+            _fill_sheet(sheet, rows, readings.get(sheet.sheet), standard, error_strings=True)
+        return [
+            name
+            for name in others
+            if looks_like_branch_sheet(_OpenpyxlRows(book[name])[:LOOKALIKE_ROWS])
+        ]
     finally:
         book.close()
 
 
-def read_branch_workbook(
-    path: str | Path,
-    engine: Engine = "calamine",
-    extra_names: Iterable[str] = (),
-    *,
-    data: bytes | None = None,
-) -> BranchWorkbook:
-    """Read every branch sheet (a sheet with a ``branch_name`` name) of a workbook.
+class _OpenpyxlRows:
+    """An openpyxl worksheet indexed like calamine's rows (from A1); error cells as their text."""
 
-    All named cells of each branch sheet are read, so callers get inputs and cached outputs.
-    A caller that has read the file already (to hash it, say) passes its contents as ``data``:
-    the package is then parsed from those bytes and the file is not opened again.
+    def __init__(self, worksheet: Any) -> None:
+        self._rows = [
+            [
+                cell.value if cell.data_type != "e" or cell.value is None else str(cell.value)
+                for cell in row
+            ]
+            for row in worksheet.iter_rows()
+        ]
 
-    Raises:
-        WorkbookReadError: the file is not a readable workbook.
-    """
-    path = Path(path)
-    info = read_package_info(path, data=data)
-    sheets: list[BranchSheet] = []
-    for sheet_name in info.sheet_names:
-        local = info.local_names.get(sheet_name, {})
-        if names.BRANCH_NAME not in local:
-            continue
-        cells = {name: ref for name, ref in local.items() if ref is not None}
-        sheets.append(BranchSheet(path, sheet_name, cells))
-    if sheets:
-        reader = _read_values_calamine if engine == "calamine" else _read_values_openpyxl
-        reader(path, data, sheets)
-    return BranchWorkbook(path, info, sheets)
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._rows[index]

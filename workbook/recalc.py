@@ -11,7 +11,6 @@ ribbon button). This module never imports xlwings.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,10 +20,29 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 from defusedxml import ElementTree
 
 from . import names
+from .cells import CellRef, apply_markup, normalise, special_cells, unwrap_formulas
 from .errors import TemplateMismatchError, WorkbookReadError
-from .reader import CellRef
 from .scoring import INVALID, Assessment, InputProblem, RawBranchInputs, assess_branch
+from .sheet_contract import (
+    LOOKALIKE_ROWS,
+    SheetProblem,
+    contract_problems,
+    formula_warnings,
+    input_area,
+    is_contract_name,
+    lookalike_problem,
+    looks_like_branch_sheet,
+    stray_inputs,
+    unusable_cell_problems,
+    year_problem,
+)
 from .standard import DEFAULT_STANDARD_ID, Standard, load_standard
+from .xlsx_parts import (
+    CUSTOM_PROPERTIES_PART,
+    TemplateIdentity,
+    check_part,
+    parse_custom_properties,
+)
 
 if TYPE_CHECKING:
     from .xlsx_patch import CellEdit, CellSpans, SheetEntry
@@ -36,10 +54,16 @@ CellValue = Decimal | str | None
 
 @dataclass(frozen=True)
 class BranchSheetNames:
-    """A branch sheet and where its contract names point."""
+    """A branch sheet and where its contract names point.
+
+    ``cells`` are the names that point to a cell of the sheet; ``names`` every name scoped to
+    the sheet as the workbook has it (a cell of another sheet, or None for a reference that is
+    no single cell), for the contract check; None when the book knows only ``cells``.
+    """
 
     sheet: str
     cells: Mapping[str, CellRef]
+    names: Mapping[str, CellRef | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -74,19 +98,31 @@ class Overview:
 class RecalcBook(Protocol):
     """What recalculation needs from a workbook, live in Excel or as a file."""
 
-    def standard_id(self) -> str | None:
-        """The ``kp_standard`` document property, if the workbook has one."""
+    def properties(self) -> Mapping[str, object] | None:
+        """The custom document properties (``kp_standard``, ``kp_template_version``,
+        ``kp_year`` at least, where the workbook has them); None where the book cannot read
+        them (Excel for Mac), so the template identity goes unchecked."""
+        ...
+
+    def sheet_names(self) -> list[str]:
+        """Every sheet, in tab order."""
         ...
 
     def branch_sheets(self) -> list[BranchSheetNames]:
-        """Every sheet that defines ``branch_name``, in tab order, with its names."""
+        """Every sheet with a name of the contract, in tab order, with its names."""
+        ...
+
+    def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
+        """The values of a block of cells of any sheet, in one read (rows may be short)."""
         ...
 
     def read_cells(self, entry: BranchSheetNames, wanted: Sequence[str]) -> dict[str, object]:
         """The values of the named cells ``wanted`` of a branch sheet, in one read.
 
-        Blank cells are None. A book may read more of the sheet in the same read (Excel reads
-        the block that holds all the sheet's named cells).
+        Blank cells are None; an error value is ``CellError`` (or its text, which
+        ``cells.normalise`` turns into one), a formula without a result ``UncachedFormula``
+        and a formula with one ``FormulaValue``. A book may read more of the sheet in the same
+        read (Excel reads the block that holds all the sheet's named cells).
         """
         ...
 
@@ -118,15 +154,27 @@ class BranchOutcome:
     branch: str
     assessment: Assessment
     problems: tuple[LabelledProblem, ...]
+    warnings: tuple[str, ...] = ()  # ``sheet!cell：message`` of input cells read from formulas
 
 
 @dataclass(frozen=True)
 class RecalcReport:
-    """What a recalculation did."""
+    """What a recalculation did.
+
+    ``sheet_problems`` are problems outside the input cells that leave a sheet's result
+    incomplete or out of the recalculation (a copied sheet without names, a number in an
+    inserted row, another year): ``sheet!cell：message`` (or ``工作表“…”：message``).
+    """
 
     standard: Standard
     branches: tuple[BranchOutcome, ...] = field(default_factory=tuple)
     notices: tuple[str, ...] = ()  # what the user should know about the file written
+    sheet_problems: tuple[str, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning of every branch, in sheet order."""
+        return [w for outcome in self.branches for w in outcome.warnings]
 
     @property
     def problems(self) -> list[LabelledProblem]:
@@ -142,6 +190,8 @@ class RecalcReport:
         """One Chinese sentence: how many branches, how many problems, where."""
         count = len(self.branches)
         problems = self.problems
+        if not problems and self.sheet_problems:
+            return f"已重新计算 {count} 个支部，另有 {len(self.sheet_problems)} 处问题未计分。"
         if not problems:
             return f"已重新计算 {count} 个支部，全部输入有效。"
         where = "、".join(b.sheet for b in self.invalid_branches)
@@ -149,21 +199,6 @@ class RecalcReport:
             f"已重新计算 {count} 个支部：{count - len(self.invalid_branches)} 个有效，"
             f"{len(self.invalid_branches)} 个待修正（{where}），共 {len(problems)} 处输入有误。"
         )
-
-
-# Cell value types passed through as they are, told apart without isinstance (the usual case).
-_PLAIN_VALUE_TYPES = frozenset({float, int, str, bool, _dt.date, _dt.datetime, _dt.time})
-
-
-def _normalise(value: object) -> object:
-    """A cell value as the engine takes it: None for blank, else int/float/str/bool/date."""
-    if value is None or value == "":
-        return None
-    if type(value) in _PLAIN_VALUE_TYPES:
-        return value
-    if isinstance(value, bool | int | float | str | _dt.date | _dt.time | _dt.timedelta):
-        return value
-    return str(value)
 
 
 def block_bounds(cells: Mapping[str, CellRef]) -> tuple[CellRef, CellRef]:
@@ -324,46 +359,110 @@ def recalculate(
 ) -> RecalcReport:
     """Recalculate every branch sheet of ``book`` and refresh its 总览 sheet.
 
-    Every sheet is checked against the contract before anything is written, so a workbook
-    that is not a branch assessment workbook is left untouched. ``progress`` is called with
+    The template identity and every sheet's names are checked against the contract before
+    anything is written, exactly as ``consolidate`` checks them, so a workbook that is not a
+    branch assessment workbook of this template is left untouched. ``progress`` is called with
     (sheets done, sheets in all) before each branch sheet (the ribbon shows it in Excel).
 
     Raises:
-        TemplateMismatchError: no branch sheet, or a branch sheet lacks contract names.
+        TemplateMismatchError: another template or standard, no branch sheet, or a sheet whose
+            names break the contract (each problem named by sheet and cell).
         StandardFileError: the workbook names a standard this tool does not have.
     """
-    standard = load_standard(book.standard_id() or DEFAULT_STANDARD_ID)
+    properties = book.properties()
+    identity = TemplateIdentity.of(properties or {})
+    standard = load_standard(identity.standard or DEFAULT_STANDARD_ID)
+    mismatch = identity.mismatch(standard.id) if properties is not None else None
+    if mismatch is not None:
+        raise TemplateMismatchError(mismatch)
+    if identity.year_problem() is not None:
+        raise TemplateMismatchError(identity.year_problem())
     entries = book.branch_sheets()
     if not entries:
         raise TemplateMismatchError(
             "工作簿中没有支部工作表（找不到名称 branch_name），不是考评定级表"
         )
     contract = ContractNames.of(standard)
-    for entry in entries:
-        missing = [n for n in contract.required if n not in entry.cells]
-        if missing:
-            raise TemplateMismatchError(
-                f"工作表“{entry.sheet}”缺少名称 {'、'.join(missing)}，"
-                f"不是标准“{standard.id}”的考评定级表"
-            )
+    broken = [
+        _sheet_problem_text(entry.sheet, problem)
+        for entry in entries
+        for problem in contract_problems(
+            entry.sheet, entry.names if entry.names is not None else entry.cells, standard
+        )
+    ]
+    if broken:
+        raise TemplateMismatchError(
+            f"{len(broken)} 处工作表结构问题，未重新计算（文件未改动）：" + "；".join(broken)
+        )
+    branch_names = {entry.sheet for entry in entries}
+    sheet_problems = [
+        _sheet_problem_text(sheet, lookalike_problem())
+        for sheet in book.sheet_names()
+        if sheet not in branch_names
+        and looks_like_branch_sheet(
+            book.read_block(sheet, CellRef(sheet, 0, 0), CellRef(sheet, LOOKALIKE_ROWS - 1, 11))
+        )
+    ]
     outcomes: list[BranchOutcome] = []
+    wanted = contract.inputs + (names.YEAR, names.ASSESSOR)
     for done, entry in enumerate(entries):
         if progress is not None:
             progress(done, len(entries))
-        values = {
-            name: _normalise(value)
-            for name, value in book.read_cells(entry, contract.inputs).items()
+        present = [n for n in wanted if n in entry.cells]
+        read = {
+            name: normalise(value, error_strings=True)
+            for name, value in book.read_cells(entry, present).items()
         }
+        # The input area lies inside the block of the sheet's named cells, which the Excel
+        # adapter has just read: it answers this from that read.
+        area = input_area(entry.cells, standard)
+        strays: list[SheetProblem] = []
+        if area is not None:
+            column, first_row, last_row = area
+            block = book.read_block(
+                entry.sheet,
+                CellRef(entry.sheet, first_row, column),
+                CellRef(entry.sheet, last_row, column),
+            )
+            filled = [
+                (first_row + offset, column)
+                for offset, row in enumerate(block)
+                if row and normalise(row[0]) is not None
+            ]
+            strays = stray_inputs(entry.sheet, entry.cells, filled)
+        values, formulas = unwrap_formulas(read)
+        problems_here = list(strays)
+        problems_here += unusable_cell_problems(
+            entry.cells, values, (names.BRANCH_NAME, names.ASSESSOR)
+        )
+        year = year_problem(
+            entry.sheet, entry.cells.get(names.YEAR), values.get(names.YEAR), identity.year
+        )
+        if year is not None:
+            problems_here.append(year)
+        sheet_problems += [_sheet_problem_text(entry.sheet, p) for p in problems_here]
         assessment = assess_branch(standard, _raw_inputs(contract, values))
         branch_value = values.get(names.BRANCH_NAME)
-        branch = str(branch_value).strip() if branch_value is not None else ""
+        branch = str(branch_value).strip() if isinstance(branch_value, str | int | float) else ""
         problems = tuple(
             LabelledProblem(entry.cells[p.field].label, p) for p in assessment.problems
         )
+        warnings = tuple(
+            _sheet_problem_text(entry.sheet, w)
+            for w in formula_warnings(entry.cells, formulas, values)
+        )
         book.write_sheet(sheet_update(contract, entry, assessment))
-        outcomes.append(BranchOutcome(entry.sheet, branch or entry.sheet, assessment, problems))
+        outcomes.append(
+            BranchOutcome(entry.sheet, branch or entry.sheet, assessment, problems, warnings)
+        )
     book.write_overview(overview(standard, outcomes))
-    return RecalcReport(standard, tuple(outcomes))
+    return RecalcReport(standard, tuple(outcomes), tuple(sheet_problems))
+
+
+def _sheet_problem_text(sheet: str, problem: SheetProblem) -> str:
+    """``第一支部!E8：message``, or ``工作表“第一支部”：message`` for the whole sheet."""
+    where = f"{sheet}!{problem.cell}" if problem.cell else f"工作表“{sheet}”"
+    return f"{where}：{problem.message}"
 
 
 def free_sheet_title(title: str, taken: Iterable[str]) -> str:
@@ -405,7 +504,6 @@ class XlsxFileBook:
         from .xlsx_patch import (
             MarkStyles,
             Package,
-            custom_properties,
             sheet_scoped_names,
             workbook_sheets,
         )
@@ -414,12 +512,23 @@ class XlsxFileBook:
         self.path = Path(path)
         self.package = Package(self.path)
         try:
+            # Every XML part is checked before any is parsed (defusedxml alone would allow a
+            # DTD without entities, and the value reader does not parse at all).
+            for part in self.package.parts:
+                if part.endswith((".xml", ".rels", ".vml")):
+                    check_part(self.path.name, part, self.package.parts[part])
             entries = workbook_sheets(self.package)
             self._names = sheet_scoped_names(self.package)
         except ElementTree.ParseError:
+            self.package.close()
             raise WorkbookReadError(f"{self.path.name} 已损坏：工作簿结构无法解析") from None
+        except WorkbookReadError:
+            self.package.close()
+            raise
         self._sheets = {s.name: s for s in entries}
-        self._properties = custom_properties(self.package)
+        self._properties = parse_custom_properties(
+            self.path.name, self.package.parts.get(CUSTOM_PROPERTIES_PART)
+        )
         self._styles = (
             MarkStyles(self.package.text("xl/styles.xml"))
             if "xl/styles.xml" in self.package.parts
@@ -433,43 +542,87 @@ class XlsxFileBook:
         self.restored: list[str] = []  # computed cells whose formula was put back
         self.overview_title = OVERVIEW_SHEET  # where 总览 was written
 
-    def standard_id(self) -> str | None:
-        return self._properties.get(names.PROP_STANDARD)
+    def properties(self) -> Mapping[str, object]:
+        return self._properties
+
+    def sheet_names(self) -> list[str]:
+        return list(self._sheets)
 
     def branch_sheets(self) -> list[BranchSheetNames]:
         result = []
         for sheet, local in self._names.items():
-            if names.BRANCH_NAME in local:
-                cells = {n: ref for n, ref in local.items() if ref is not None}
-                result.append(BranchSheetNames(sheet, cells))
+            if any(is_contract_name(name) for name in local):
+                cells = {
+                    n: ref for n, ref in local.items() if ref is not None and ref.sheet == sheet
+                }
+                result.append(BranchSheetNames(sheet, cells, dict(local)))
         return result
 
     def read_cells(self, entry: BranchSheetNames, wanted: Sequence[str]) -> dict[str, object]:
         from .xlsx_patch import locate_cells
-        from .xlsx_values import UNREADABLE
 
         sheet_xml = self._sheet_xml(self._sheets[entry.sheet].part)
-        xml = sheet_xml.cells
-        located = locate_cells(xml, [(ref.row, ref.col) for ref in entry.cells.values()])
+        located = locate_cells(
+            sheet_xml.cells, [(ref.row, ref.col) for ref in entry.cells.values()]
+        )
         self._read[entry.sheet] = (sheet_xml, located)
-        if "<sheetData" not in xml:  # cells written with a namespace prefix
-            return self._read_with_calamine(entry, wanted)
+        return self._values_at(entry.sheet, sheet_xml.cells, located, entry.cells, wanted)
+
+    def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
+        from .xlsx_patch import locate_cells
+
+        entry = self._sheets.get(sheet)
+        if entry is None or entry.part not in self.package.parts:
+            return []
+        xml = self._sheet_xml(entry.part).cells
+        cells = {
+            f"{row}:{col}": CellRef(sheet, row, col)
+            for row in range(first.row, last.row + 1)
+            for col in range(first.col, last.col + 1)
+        }
+        located = locate_cells(xml, [(ref.row, ref.col) for ref in cells.values()])
+        values = self._values_at(sheet, xml, located, cells, list(cells))
+        return [
+            [values[f"{row}:{col}"] for col in range(first.col, last.col + 1)]
+            for row in range(first.row, last.row + 1)
+        ]
+
+    def _values_at(
+        self,
+        sheet: str,
+        xml: str,
+        located: Mapping[tuple[int, int], tuple[int, int]],
+        cells: Mapping[str, CellRef],
+        wanted: Sequence[str],
+    ) -> dict[str, object]:
+        """The values of the cells ``wanted``: from the sheet's XML where ``xlsx_values`` reads
+        them with certainty, else all with python-calamine; corrected by the cells' markup."""
+        from .xlsx_values import UNREADABLE
+
         values: dict[str, object] = {}
-        for name in wanted:
-            ref = entry.cells[name]
-            span = located.get((ref.row, ref.col))
-            value = self._values.value(xml[span[0] : span[1]] if span else None)
-            if value is UNREADABLE:
-                return self._read_with_calamine(entry, wanted)
-            values[name] = value
-        return values
+        if "<sheetData" not in xml:  # cells written with a namespace prefix
+            values = self._read_with_calamine(sheet, cells, wanted)
+        else:
+            for name in wanted:
+                ref = cells[name]
+                span = located.get((ref.row, ref.col))
+                value = self._values.value(xml[span[0] : span[1]] if span else None)
+                if value is UNREADABLE:
+                    values = self._read_with_calamine(sheet, cells, wanted)
+                    break
+                values[name] = value
+        markup = special_cells(xml, [(cells[name].row, cells[name].col) for name in wanted])
+        return {
+            name: apply_markup(value, markup.get((cells[name].row, cells[name].col)))
+            for name, value in values.items()
+        }
 
     def _sheet_xml(self, part: str) -> _SheetXml:
         before, cells, after = self.package.text_between(part, "<sheetData", "</sheetData>")
         return _SheetXml(self.package.version(part), before, cells, after)
 
     def _read_with_calamine(
-        self, entry: BranchSheetNames, wanted: Sequence[str]
+        self, sheet: str, cells: Mapping[str, CellRef], wanted: Sequence[str]
     ) -> dict[str, object]:
         import python_calamine
 
@@ -477,15 +630,15 @@ class XlsxFileBook:
         try:
             if self._calamine is None:
                 self._calamine = python_calamine.CalamineWorkbook.from_path(str(self.path))
-            rows = self._calamine.get_sheet_by_name(entry.sheet).to_python(  # type: ignore[attr-defined]
+            rows = self._calamine.get_sheet_by_name(sheet).to_python(  # type: ignore[attr-defined]
                 skip_empty_area=False
             )
         except Exception as error:  # calamine raises plain errors for corrupt sheets
             raise WorkbookReadError(
-                f"{self.path.name} 的工作表“{entry.sheet}”无法读取：{error}"
+                f"{self.path.name} 的工作表“{sheet}”无法读取：{error}"
             ) from None
-        # Values are normalised where they are picked (``_normalise``), not here.
-        return values_in_block(rows, CellRef(entry.sheet, 0, 0), entry.cells, wanted)
+        # Values are normalised where they are picked (``cells.normalise``), not here.
+        return values_in_block(rows, CellRef(sheet, 0, 0), cells, wanted)
 
     def write_sheet(self, update: SheetUpdate) -> None:
         from .xlsx_notes import write_notes
@@ -544,7 +697,7 @@ class XlsxFileBook:
             self.restored.append(ref.label)
 
     def _standard(self) -> Standard:
-        return load_standard(self.standard_id() or DEFAULT_STANDARD_ID)
+        return load_standard(TemplateIdentity.of(self._properties).standard or DEFAULT_STANDARD_ID)
 
     def write_overview(self, overview: Overview) -> None:
         from .cell_text import fit_cell, without_control

@@ -11,8 +11,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from .cells import (
+    CellError,
+    UncachedFormula,
+    describe,
+    error_value_message,
+    uncached_formula_message,
+)
 from .errors import CellValueError
-from .names import deduction_name, veto_name
+from .names import deduction_name, note_name, veto_name
 from .standard import Item, Rule, Standard, fmt
 
 PENDING = "待修正"  # shown instead of a total or grade while inputs are invalid
@@ -29,12 +36,18 @@ VETO_SHORT_MESSAGE = f"{INVALID}：应为是或否"
 
 
 def display_value(raw: object) -> str:
-    """A raw cell value as the user typed it, for messages."""
-    if isinstance(raw, bool):
-        return "TRUE" if raw else "FALSE"
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return str(raw)
+    """A raw cell value as the user typed it, for messages (``cells.describe``)."""
+    return describe(raw)
+
+
+def _unusable(raw: object) -> str | None:
+    """Why a cell value that is no input at all (an error value, a formula without a result)
+    cannot be read; None for any other value."""
+    if isinstance(raw, CellError):
+        return error_value_message(raw)
+    if isinstance(raw, UncachedFormula):
+        return uncached_formula_message(raw)
+    return None
 
 
 def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
@@ -44,7 +57,8 @@ def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
     their points, ranged rules 0 or any value in the range, with at most ``max_places`` decimals.
 
     Raises:
-        CellValueError: text, a boolean, a date, a negative number or a value the rule does not allow.
+        CellValueError: text, a boolean, a date, a negative number, a value the rule does not
+            allow, an error value or a formula whose result the file does not hold.
     """
     if raw is None or raw == "":
         return Decimal(0)
@@ -57,6 +71,9 @@ def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
             short_message(rule),
         )
 
+    unusable = _unusable(raw)
+    if unusable is not None:
+        raise rejected(unusable)
     if isinstance(raw, (bool, _dt.date | _dt.time | _dt.timedelta)):
         raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”")
     if isinstance(raw, str):
@@ -93,6 +110,9 @@ def parse_veto(raw: object) -> bool:
         return False
     if raw == YES or raw is True:
         return True
+    unusable = _unusable(raw)
+    if unusable is not None:
+        raise CellValueError(f"否决情形应填“是”或“否”：{unusable}", VETO_SHORT_MESSAGE)
     raise CellValueError(
         f"否决情形应填“是”或“否”（空白视为“否”），实际填写“{display_value(raw)}”",
         VETO_SHORT_MESSAGE,
@@ -305,6 +325,13 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
         counted: list[Deduction] = []
         item_ok = True
         for rule in item.rules:
+            note = raw.notes.get(rule.id)
+            unusable = _unusable(note)
+            if unusable is not None:
+                message = f"规则 {rule.id}“{rule.wording}”的扣分说明：{unusable}"
+                problems.append(
+                    InputProblem(note_name(rule), message, f"{INVALID}：扣分说明", note)
+                )
             value = raw.deductions.get(rule.id)
             try:
                 points = parse_deduction(rule, value, standard.max_decimal_places)
@@ -313,7 +340,7 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
                 problems.append(InputProblem(deduction_name(rule), str(error), error.short, value))
                 continue
             if points != 0:
-                counted.append(Deduction(rule, points, note_text(raw.notes.get(rule.id))))
+                counted.append(Deduction(rule, points, note_text(note)))
         items.append(_item_result(item, tuple(counted)) if item_ok else None)
     vetoes: list[int] = []
     for number in range(1, len(standard.vetoes) + 1):

@@ -31,6 +31,12 @@ from .cell_text import ooxml_escape
 from .errors import WorkbookReadError, describe_os_error
 from .reader import CellRef, column_index, column_letters, parse_workbook_xml
 from .standard import fmt
+from .xlsx_parts import (
+    CUSTOM_PROPERTIES_PART,
+    parse_custom_properties,
+    read_head,
+    unreadable_reason,
+)
 from .zip_package import DEFAULT_DATE, RawZipWriter, check_package, read_part
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -98,9 +104,8 @@ class Package:
             raise WorkbookReadError(f"无法读取 {self.path}：{describe_os_error(error)}") from None
         except (zipfile.BadZipFile, OSError, KeyError, EOFError, ValueError):
             self.close()
-            raise WorkbookReadError(
-                f"{display} 不是可读取的 Excel 工作簿（应为 .xlsx 或 .xlsm）"
-            ) from None
+            reason = unreadable_reason(self.path, read_head(self.path))
+            raise WorkbookReadError(f"{display} {reason}") from None
         try:
             check_package(self._archive, display)
         except WorkbookReadError:
@@ -445,18 +450,8 @@ def sheet_scoped_names(package: Package) -> dict[str, dict[str, CellRef | None]]
 
 
 def custom_properties(package: Package) -> dict[str, str]:
-    """The custom document properties (docProps/custom.xml) as text."""
-    data = package.parts.get("docProps/custom.xml")
-    if not data:
-        return {}
-    ns = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
-    root = parse_part(package, "docProps/custom.xml")
-    properties: dict[str, str] = {}
-    for prop in root.iter(f"{ns}property"):
-        value = next(iter(prop), None)
-        if value is not None and prop.get("name"):
-            properties[prop.get("name", "")] = (value.text or "").strip()
-    return properties
+    """The custom document properties (docProps/custom.xml) as text (``xlsx_parts``' parser)."""
+    return parse_custom_properties(package.path.name, package.parts.get(CUSTOM_PROPERTIES_PART))
 
 
 def add_worksheet(

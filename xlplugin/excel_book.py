@@ -38,11 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from workbook import names
+from workbook.cells import ERROR_CODES, parse_reference
 from workbook.errors import AddinError, WorkbookReadError
 from workbook.reader import (
     CellRef,
     PackageInfo,
-    column_index,
     column_letters,
     read_package_info,
 )
@@ -57,6 +57,7 @@ from workbook.recalc import (
     recalculate,
     values_in_block,
 )
+from workbook.sheet_contract import is_contract_name
 from workbook.template import INPUT_FILL
 
 # Fill of a marked input cell (the file adapter's MARK_RGB) and of a normal input cell (the
@@ -68,16 +69,13 @@ MAX_ADDRESS = 250  # Excel's Range() takes addresses up to 255 characters
 MAX_LISTED_PROBLEMS = 15
 TITLE = "考评定级"
 NOTE_AUTHOR = "考评定级"  # the author of the notes the file path (``recalc``) writes
-# Error values as xlwings reads them with err_to_str=True (its ``cell_errors``).
-ERROR_VALUES = frozenset(
-    {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!"}
-)
+# Error values as xlwings reads them with err_to_str=True (its ``cell_errors``, and more).
+ERROR_VALUES = ERROR_CODES
 # Read options: errors as text; chunksize given so xlwings does not ask Excel for the shape.
 READ_OPTIONS: dict[str, Any] = {"ndim": 2, "err_to_str": True, "chunksize": None}
 SAVED_SUFFIXES = (".xlsx", ".xlsm")
 
 _NAME = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(.+)$")
-_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
 class SheetProtectedError(AddinError):
@@ -95,14 +93,6 @@ def _split_scoped(text: str) -> tuple[str | None, str]:
         return None, text
     sheet = match.group(1).replace("''", "'") if match.group(1) is not None else match.group(2)
     return sheet, match.group(3)
-
-
-def _parse_ref(text: str) -> CellRef | None:
-    match = _REF.match(text.strip())
-    if not match:
-        return None
-    sheet = match.group(1).replace("''", "'") if match.group(1) is not None else match.group(2)
-    return CellRef(sheet, int(match.group(4)) - 1, column_index(match.group(3)))
 
 
 def _quote(sheet: str) -> str:
@@ -291,6 +281,7 @@ class _SheetState:
     last: CellRef
     formulas: list[list[str]]
     computed: list[CellRef] = field(default_factory=list)
+    values: list[list[object]] = field(default_factory=list)  # the block's values as read
 
 
 class ExcelBook:
@@ -353,7 +344,7 @@ class ExcelBook:
             self._order = [str(sheet.name) for sheet in self.book.sheets]
             for text, refers_to in self._name_pass():
                 scope, short = _split_scoped(text)
-                ref = _parse_ref(refers_to)
+                ref = parse_reference(refers_to)
                 if scope is not None and ref is not None and ref.sheet == scope:
                     local.setdefault(scope, {})[short] = ref
         self._names = local
@@ -389,8 +380,38 @@ class ExcelBook:
         return [
             BranchSheetNames(sheet, local[sheet])
             for sheet in self._order
-            if names.BRANCH_NAME in local.get(sheet, {})
+            if any(is_contract_name(n) for n in local.get(sheet, {}))
         ]
+
+    def properties(self) -> dict[str, object] | None:
+        """The template's identity properties; None where they cannot be read (Excel for Mac
+        without a readable file), so the identity goes unchecked there."""
+        self._load_names()
+        if self._properties is not None:
+            return dict(self._properties)
+        if self.calls is MacCalls:
+            return None
+        found = {n: self.property(n) for n in (names.PROP_STANDARD, names.PROP_TEMPLATE_VERSION)}
+        found[names.PROP_YEAR] = self.property(names.PROP_YEAR)
+        return {n: v for n, v in found.items() if v is not None}
+
+    def sheet_names(self) -> list[str]:
+        self._load_names()
+        return list(self._order)
+
+    def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
+        """A block of cells: from the last read of a branch sheet when it lies inside it (no
+        round trip), else in one read."""
+        state = self._sheets.get(sheet)
+        if state is not None and state.values:
+            r, c = first.row - state.first.row, first.col - state.first.col
+            height, width = last.row - first.row + 1, last.col - first.col + 1
+            if r >= 0 and c >= 0 and r + height <= len(state.values):
+                rows = state.values[r : r + height]
+                if all(c + width <= len(row) for row in rows):
+                    return [row[c : c + width] for row in rows]
+        rng = self.book.sheets[sheet].range(_block_address(first, last))
+        return [list(row) for row in rng.options(**READ_OPTIONS).value]
 
     def overview_sheet(self) -> str | None:
         """The tool's own 总览 sheet: it defines OVERVIEW_MARKER (and is no branch sheet)."""
@@ -412,6 +433,7 @@ class ExcelBook:
         if formulas and not isinstance(formulas[0], list | tuple):
             formulas = (formulas,)
         state = _SheetState(sheet, first, last, [[str(f) for f in row] for row in formulas])
+        state.values = block
         self._sheets[entry.sheet] = state
         values = values_in_block(block, first, entry.cells, wanted)
         for name in wanted:
@@ -422,7 +444,7 @@ class ExcelBook:
                     f"{ref.label}：输入单元格中是公式，按其结果“{'' if value is None else value}”计算"
                 )
             # An error value is an input error; in 扣分 and 否决 cells the engine reports it.
-            engine_checks = name.startswith(("ded_", "veto_"))
+            engine_checks = name.startswith(("ded_", "veto_", "note_"))
             if isinstance(value, str) and value in ERROR_VALUES and not engine_checks:
                 self.input_errors.append(f"{ref.label}：单元格显示错误值 {value}，请改正")
         return values
@@ -538,7 +560,8 @@ def format_overview(sheet: Any, overview: Overview, calls: PlatformCalls) -> Non
 def report_text(report: RecalcReport, book: ExcelBook | None = None) -> str:
     """The message box text: the summary and where the problems are."""
     lines = [report.summary()]
-    problems = [str(p) for p in report.problems] + (book.input_errors if book else [])
+    problems = [str(p) for p in report.problems] + list(report.sheet_problems)
+    problems += book.input_errors if book else []
     if problems:
         lines.append("")
         lines += problems[:MAX_LISTED_PROBLEMS]

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import xlwings as xw
 
+from workbook.cells import normalise
 from workbook.errors import CellValueError, StandardFileError
 from workbook.scoring import (
     INVALID,
@@ -57,13 +58,19 @@ def _standard(standard_id: object) -> Standard:
 
 
 def _flatten(values: object) -> list[object]:
-    """A range argument as a flat list in reading order (a single cell becomes a 1-list)."""
+    """A range argument as a flat list in reading order (a single cell becomes a 1-list), each
+    value normalised (an error's text becomes ``CellError``)."""
     if isinstance(values, list | tuple):
         flat: list[object] = []
         for value in values:
-            flat.extend(_flatten(value) if isinstance(value, list | tuple) else [value])
+            flat.extend(_flatten(value) if isinstance(value, list | tuple) else [_cell(value)])
         return flat
-    return [values]
+    return [_cell(values)]
+
+
+def _cell(value: object) -> object:
+    """One argument value as the engine takes it (``cells.normalise``)."""
+    return normalise(value, error_strings=True)
 
 
 def _number(value: object) -> Decimal | None:
@@ -104,7 +111,7 @@ def check(value: object, rule_id: object, standard_id: object) -> str:
     standard = _standard(standard_id)
     rule = standard.rule(str(rule_id).strip())
     try:
-        parse_deduction(rule, value, standard.max_decimal_places)
+        parse_deduction(rule, _cell(value), standard.max_decimal_places)
     except CellValueError as error:
         return error.short
     return ""
@@ -114,7 +121,7 @@ def check(value: object, rule_id: object, standard_id: object) -> str:
 def veto_check(value: object) -> str:
     """否决情形检查：填“是”“否”或空白时为空，否则为“输入有误：应为是或否”。"""
     try:
-        parse_veto(value)
+        parse_veto(_cell(value))
     except CellValueError:
         return VETO_SHORT_MESSAGE
     return ""
@@ -142,7 +149,7 @@ def total(item_scores: object, standard_id: object) -> float | str:
 def grade(total_value: object, vetoes: object, standard_id: object) -> str:
     """定级：按合计得分定级，有否决情形之一的直接定为“较差”；输入有误时为“待修正”。"""
     standard = _standard(standard_id)
-    score = _number(total_value)
+    score = _number(_cell(total_value))
     if score is None or not 0 <= score <= standard.total_points:
         return PENDING
     values = _flatten(vetoes)

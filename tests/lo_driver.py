@@ -1,0 +1,134 @@
+"""Drive LibreOffice Calc through UNO as a user would; run by the system Python (it has ``uno``).
+
+Usage: python3 lo_driver.py JOB.json. The job names LibreOffice's program, a source workbook,
+a target and the steps. Steps (sheet names, A1 addresses):
+
+- ["type", sheet, cell, value]: type a number or a text into a cell;
+- ["move", sheet, from_cell, to_cell]: cut a cell and paste it elsewhere (drag and drop;
+  LibreOffice moves the references to it, defined names included);
+- ["copy_sheet_contents", sheet, new_sheet]: select all, copy, paste into a new sheet at the
+  end (cells only, as Ctrl+A, Ctrl+C, Ctrl+V give them);
+- ["insert_rows", sheet, row, count]: insert rows above a 1-based row;
+- ["unprotect", sheet]: 审阅 > 撤销工作表保护 (the template protects its sheets without a password).
+
+The target is saved as Excel 2007-365 xlsx.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import uno  # type: ignore[import-not-found]
+from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+from com.sun.star.connection import NoConnectException  # type: ignore[import-not-found]
+
+
+def prop(name: str, value: object) -> PropertyValue:
+    item = PropertyValue()
+    item.Name, item.Value = name, value
+    return item
+
+
+def connect(pipe: str) -> object:
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext(
+        "com.sun.star.bridge.UnoUrlResolver", local
+    )
+    for _ in range(360):
+        try:
+            return resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+        except NoConnectException:
+            time.sleep(0.5)
+    raise RuntimeError("LibreOffice did not start")
+
+
+def main() -> None:
+    job = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    soffice = job["soffice"]
+    with tempfile.TemporaryDirectory(prefix="lo-uno-") as profile:
+        pipe = f"kp{os.getpid()}"
+        process = subprocess.Popen(
+            [
+                soffice,
+                f"-env:UserInstallation={Path(profile).as_uri()}",
+                "--headless",
+                "--invisible",
+                "--norestore",
+                "--nologo",
+                f"--accept=pipe,name={pipe};urp;",
+            ],
+            start_new_session=True,  # its own process group: ended below with its children
+        )
+        try:
+            context = connect(pipe)
+            manager = context.ServiceManager
+            desktop = manager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+            document = desktop.loadComponentFromURL(
+                Path(job["source"]).absolute().as_uri(), "_blank", 0, (prop("Hidden", True),)
+            )
+            if document is None:
+                raise RuntimeError(f"LibreOffice could not open {job['source']}")
+            try:
+                run_steps(context, document, job.get("steps", []))
+                store = (prop("FilterName", "Calc MS Excel 2007 XML"), prop("Overwrite", True))
+                document.storeToURL(Path(job["target"]).absolute().as_uri(), store)
+            finally:
+                # LibreOffice may go down while closing: the file is saved by then.
+                with contextlib.suppress(Exception):
+                    document.close(True)
+            with contextlib.suppress(Exception):  # the bridge goes away as LibreOffice ends
+                desktop.terminate()
+        finally:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=60)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # the group this driver started
+
+
+def run_steps(context: object, document: object, steps: list) -> None:
+    sheets = document.Sheets
+    controller = document.CurrentController
+    dispatcher = context.ServiceManager.createInstanceWithContext(
+        "com.sun.star.frame.DispatchHelper", context
+    )
+    frame = controller.Frame
+    for step in steps:
+        kind, sheet_name = step[0], step[1]
+        sheet = sheets.getByName(sheet_name)
+        if kind == "type":
+            cell = sheet.getCellRangeByName(step[2])
+            if isinstance(step[3], int | float):
+                cell.setValue(step[3])
+            else:
+                cell.setString(step[3])
+        elif kind == "move":
+            source = sheet.getCellRangeByName(step[2]).RangeAddress
+            target = sheet.getCellRangeByName(step[3]).CellAddress
+            sheet.moveRange(target, source)
+        elif kind == "copy_sheet_contents":
+            sheets.insertNewByName(step[2], sheets.Count)
+            controller.setActiveSheet(sheet)
+            dispatcher.executeDispatch(frame, ".uno:SelectAll", "", 0, ())
+            dispatcher.executeDispatch(frame, ".uno:Copy", "", 0, ())
+            new_sheet = sheets.getByName(step[2])
+            controller.setActiveSheet(new_sheet)
+            controller.select(new_sheet.getCellRangeByName("A1"))
+            dispatcher.executeDispatch(frame, ".uno:Paste", "", 0, ())
+        elif kind == "unprotect":
+            sheet.unprotect("")
+        elif kind == "insert_rows":
+            sheet.getRows().insertByIndex(int(step[2]) - 1, int(step[3]))
+        else:
+            raise ValueError(f"unknown step {kind}")
+
+
+if __name__ == "__main__":
+    main()

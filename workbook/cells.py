@@ -1,0 +1,352 @@
+"""One edge for cell values and cell addresses, used by every reader and the Excel adapter.
+
+- ``CellRef`` with one A1 parser and formatter (``parse_a1``, ``parse_reference``, ``a1``);
+- ``normalise``: a cell value as the engine takes it, whichever library read it;
+- the two values a spreadsheet cell can hold that are no input: an error value
+  (``CellError``, e.g. ``#N/A``) and a formula whose result the file does not hold
+  (``UncachedFormula``); a formula whose result the file holds is read as ``FormulaValue``
+  and counted by its result, with a warning;
+- ``describe``: a value as a message shows it.
+
+pandas' ``_convert_cell`` is the model: nothing past this edge knows which library read a cell.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+# Excel's error values (what a cell shows when its formula fails), as OOXML writes them.
+ERROR_CODES = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#UNKNOWN!",
+        "#BUSY!",
+        "#PYTHON!",
+    }
+)
+
+_A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_MAX_ROWS, _MAX_COLS = 1_048_576, 16_384
+
+
+def column_letters(col: int) -> str:
+    """0-based column index to letters: 0 -> A, 27 -> AB."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """Column letters to a 0-based index: A -> 0, AB -> 27."""
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def a1(row: int, col: int) -> str:
+    """0-based row and column to an A1 address: (4, 4) -> E5."""
+    return f"{column_letters(col)}{row + 1}"
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_a1(cell: str) -> tuple[int, int] | None:
+    """``$E$5`` or ``E5`` -> (4, 4), 0-based; None for anything that is not a single cell."""
+    match = _A1.match(cell)
+    if not match:
+        return None
+    row, col = int(match.group(2)) - 1, column_index(match.group(1))
+    if not (0 <= row < _MAX_ROWS and 0 <= col < _MAX_COLS):
+        return None
+    return row, col
+
+
+def unquote_sheet(text: str) -> str | None:
+    """The sheet part of a reference as a name: ``'第一支部'`` -> 第一支部; None if malformed.
+
+    A leading ``=`` (and whitespace before it) is allowed, as in ``='第一支部'!$E$5``.
+    """
+    sheet = text.lstrip().lstrip("=")
+    if sheet.startswith("'") and sheet.endswith("'") and len(sheet) >= 2:
+        inner = sheet[1:-1]
+        return inner.replace("''", "'") if "'" not in inner.replace("''", "") else None
+    if not sheet or "'" in sheet:
+        return None
+    return sheet
+
+
+class CellRef(NamedTuple):
+    """A cell of a sheet (0-based row and column)."""
+
+    sheet: str
+    row: int
+    col: int
+
+    @property
+    def a1(self) -> str:
+        """The cell's A1 address, e.g. ``F7``."""
+        return a1(self.row, self.col)
+
+    @property
+    def label(self) -> str:
+        """``sheet!cell`` as users read it, e.g. ``第一支部!F7``."""
+        return f"{self.sheet}!{self.a1}"
+
+
+def parse_reference(text: str) -> CellRef | None:
+    """``='第一支部'!$E$5`` -> CellRef(第一支部, 4, 4); None unless a single cell of one sheet."""
+    sheet_text, bang, cell = text.strip().rpartition("!")
+    if not bang:
+        return None
+    sheet = unquote_sheet(sheet_text)
+    position = parse_a1(cell.rstrip())
+    if sheet is None or position is None:
+        return None
+    return CellRef(sheet, *position)
+
+
+class CellError(NamedTuple):
+    """An error value in a cell (``#N/A``, ``#DIV/0!`` …): never an input."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class UncachedFormula(NamedTuple):
+    """A formula whose result the file does not hold (saved by a program that does not
+    calculate): its value is unknown, so it is never an input."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return formula_text(self.formula)
+
+
+class FormulaValue(NamedTuple):
+    """A formula cell as a reader gives it: the formula and the result the file holds."""
+
+    formula: str
+    value: object
+
+
+def formula_text(formula: str) -> str:
+    """A formula as the user typed it: ``1+1`` -> ``=1+1`` (a shared formula's copy: 公式)."""
+    formula = formula.strip()
+    if not formula:
+        return "（公式）"
+    return formula if formula.startswith("=") else "=" + formula
+
+
+# Cell value types passed through as they are (a plain date is not: it becomes a datetime).
+_PLAIN_VALUE_TYPES = frozenset(
+    {float, int, str, bool, _dt.datetime, _dt.time, _dt.timedelta, CellError, UncachedFormula}
+)
+
+
+def normalise(value: object, *, error_strings: bool = False) -> object:
+    """One cell value as the engine takes it, whichever library read it.
+
+    None for blank; int/float, str, bool, datetime (a date becomes midnight: calamine gives
+    dates, openpyxl and Excel datetimes), time, timedelta; ``CellError`` and
+    ``UncachedFormula`` as they are. Anything else becomes its text.
+
+    Args:
+        value: the value as a library gives it.
+        error_strings: the library gives error values as their text (Excel through xlwings
+            with ``err_to_str``, openpyxl for a cell of type ``e``): ``"#N/A"`` becomes
+            ``CellError("#N/A")``.
+    """
+    if value is None or value == "":
+        return None
+    kind = type(value)
+    if kind is str:
+        if error_strings and value in ERROR_CODES:
+            return CellError(value)
+        return value
+    if kind in _PLAIN_VALUE_TYPES:  # nearly every cell: decided without isinstance
+        return value
+    if isinstance(value, FormulaValue):
+        return FormulaValue(value.formula, normalise(value.value, error_strings=error_strings))
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return _dt.datetime.combine(value, _dt.time())
+    if isinstance(value, _dt.datetime | _dt.time | _dt.timedelta | bool | int | float | str):
+        return value
+    return str(value)
+
+
+def unwrap_formulas(values: Mapping[str, object]) -> tuple[dict[str, object], dict[str, str]]:
+    """Values with every ``FormulaValue`` replaced by its result, and name -> formula of those."""
+    plain: dict[str, object] = {}
+    formulas: dict[str, str] = {}
+    for name, value in values.items():
+        if isinstance(value, FormulaValue):
+            formulas[name] = value.formula
+            plain[name] = value.value
+        else:
+            plain[name] = value
+    return plain, formulas
+
+
+def describe(raw: object) -> str:
+    """A cell value as the user sees it, for messages: 16.0 -> 16, a midnight date -> 2026-01-05."""
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, _dt.datetime):
+        if raw.time() == _dt.time():
+            return raw.date().isoformat()
+        return raw.isoformat(sep=" ", timespec="seconds" if raw.second else "minutes")
+    if isinstance(raw, _dt.time):
+        return raw.isoformat(timespec="seconds" if raw.second else "minutes")
+    return str(raw)
+
+
+def uncached_formula_message(value: UncachedFormula) -> str:
+    """Why a formula without a result is not read, and what to do."""
+    return (
+        f"单元格是公式“{value}”，但文件中没有保存它的计算结果（文件可能由不计算公式的程序保存）；"
+        "请在 Excel 或 WPS 中打开并保存该文件，或直接填写数值"
+    )
+
+
+def error_value_message(value: CellError) -> str:
+    """Why an error value is not read, and what to do."""
+    return f"单元格显示错误值 {value.code}（公式出错或引用无效），不能作为输入；请直接填写数值"
+
+
+def formula_warning(formula: str, value: object) -> str:
+    """The warning for an input cell holding a formula whose result is used."""
+    shown = "空白" if value is None else f"“{describe(value)}”"
+    return (
+        f"输入单元格是公式“{formula_text(formula)}”，已按文件中保存的计算结果{shown}读取；"
+        "建议直接填写数值"
+    )
+
+
+# --- formulas and error values in worksheet XML ----------------------------------------------
+
+_PREFIX = re.compile(r"<(\w+:)sheetData\b")
+_T_ATTR = re.compile(r'\bt="(\w+)"')
+_FORMULA = re.compile(r"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)", re.S)
+_VALUE = re.compile(r"<(?:\w+:)?v\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?v>)", re.S)
+
+
+class CellMarkup(NamedTuple):
+    """What a cell element says beyond its value: its formula (None if it has none), whether
+    the file holds the formula's result, and its error value (None if it is no error)."""
+
+    formula: str | None
+    cached: bool
+    error: str | None
+
+
+def special_cells(
+    sheet_xml: str, cells: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], CellMarkup]:
+    """(row, col) -> markup of those of ``cells`` (0-based) that hold a formula or an error.
+
+    The cells are looked up in row order, each search going on from the previous hit, so the
+    sheet is scanned about once (spreadsheet programs write cells in row and column order);
+    a cell out of order is searched from the start.
+    """
+    prefixed = _PREFIX.search(sheet_xml) if "<sheetData" not in sheet_xml else None
+    prefix = prefixed.group(1) if prefixed else ""
+    close_tag = f"</{prefix}c>"
+    found: dict[tuple[int, int], CellMarkup] = {}
+    position = 0
+    for cell in sorted(set(cells)):
+        opening = f'<{prefix}c r="{a1(*cell)}"'
+        start = sheet_xml.find(opening, position)
+        if start < 0:
+            start = sheet_xml.find(opening)
+            if start < 0:
+                continue
+        close = sheet_xml.find(">", start)
+        if close < 0:
+            continue
+        position = close
+        if sheet_xml[close - 1] == "/":
+            tag, element = sheet_xml[start:close], ""
+        else:
+            end = sheet_xml.find(close_tag, close)
+            end = len(sheet_xml) if end < 0 else end
+            tag, element = sheet_xml[start:close], sheet_xml[close:end]
+            position = end
+        markup = _markup(tag, element)
+        if markup is not None:
+            found[cell] = markup
+    return found
+
+
+def _markup(tag: str, element: str) -> CellMarkup | None:
+    """The markup of one cell (its start tag and its content), or None for a plain value."""
+    kind = _T_ATTR.search(tag) if " t=" in tag else None
+    is_error = kind is not None and kind.group(1) == "e"
+    if not is_error and "f" not in element:
+        return None
+    formula = _FORMULA.search(element)
+    if formula is None and not is_error:
+        return None
+    value = _VALUE.search(element)
+    error = None
+    if is_error:
+        error = ((value.group(1) or "").strip() if value else "") or "#VALUE!"
+    # openpyxl writes <v/> for a formula it has no result of; Excel writes <v></v> for a
+    # formula whose result is empty text (type str).
+    cached = value is not None and (
+        bool(value.group(1)) or (kind is not None and kind.group(1) == "str")
+    )
+    return CellMarkup(
+        formula=None if formula is None else _unescape(formula.group(1) or ""),
+        cached=cached,
+        error=error,
+    )
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
+
+
+def apply_markup(value: object, markup: CellMarkup | None) -> object:
+    """A cell's value as read by a library, corrected by its markup in the sheet XML.
+
+    Libraries read an error value and a formula without a result as blank; here they become
+    ``CellError`` and ``UncachedFormula``; a formula with a result becomes ``FormulaValue``.
+    """
+    if markup is None:
+        return value
+    if markup.error is not None:
+        return CellError(markup.error)
+    if markup.formula is not None:
+        if not markup.cached:
+            return UncachedFormula(markup.formula)
+        return FormulaValue(markup.formula, value)
+    return value
