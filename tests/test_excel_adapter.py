@@ -399,8 +399,9 @@ def test_input_cells_with_formulas_and_error_values(tmp_path: Path) -> None:
 
     prompt = excel.alerts[-1]["prompt"]
     assert f"第一支部!{ded}：输入单元格中是公式，按其结果“2.0”计算" in prompt  # a warning
-    assert f"第一支部!{note}：单元格显示错误值 #N/A，请改正" in prompt
-    assert [p.label for p in report.problems] == [f"第一支部!{veto}"]
+    # An error value in a 扣分说明 is an input error of the engine, as in consolidate and recalc.
+    assert f"第一支部!{note}：规则 1.3" in prompt and "扣分说明：单元格显示错误值 #N/A" in prompt
+    assert [p.label for p in report.problems] == [f"第一支部!{note}", f"第一支部!{veto}"]
     assert excel.alerts[-1]["mode"] == "critical"
 
 
