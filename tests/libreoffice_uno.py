@@ -26,12 +26,16 @@ def edit_in_libreoffice(source: Path, target: Path, steps: list[list[object]]) -
     if soffice is None:
         raise RuntimeError("LibreOffice (soffice) is not installed")
     with tempfile.TemporaryDirectory(prefix="lo-job-") as folder:
+        # LibreOffice opens a private copy: the lock file it leaves if it goes down never
+        # keeps the next run from opening the same source.
+        opened = Path(folder) / f"source{source.suffix}"
+        shutil.copyfile(source, opened)
         job = Path(folder) / "job.json"
         job.write_text(
             json.dumps(
                 {
                     "soffice": soffice,
-                    "source": str(source),
+                    "source": str(opened),
                     "target": str(target),
                     "steps": steps,
                 },

@@ -456,7 +456,7 @@ def recalculate(
             BranchOutcome(entry.sheet, branch or entry.sheet, assessment, problems, warnings)
         )
     book.write_overview(overview(standard, outcomes))
-    return RecalcReport(standard, tuple(outcomes), tuple(sheet_problems))
+    return RecalcReport(standard, tuple(outcomes), sheet_problems=tuple(sheet_problems))
 
 
 def _sheet_problem_text(sheet: str, problem: SheetProblem) -> str:
