@@ -310,6 +310,9 @@ def _with_dtd(xml: str) -> str:
         "docProps/custom.xml",
         "xl/sharedStrings.xml",
         "[Content_Types].xml",
+        "docProps/app.xml",
+        "docProps/core.xml",
+        "xl/theme/theme1.xml",
         "SHEET",
     ],
 )
@@ -323,6 +326,7 @@ def test_a_part_with_a_dtd_is_refused_by_both_commands(
     assert code == rcode == 1
     for text in (err, rerr):
         assert f"{part} 含有文档类型定义（DTD）" in text and "拒绝读取" in text
+    assert f"{path}：{part} 含有" in err  # not "：的 …"
     assert rerr.startswith("错误：")
 
 
@@ -586,3 +590,75 @@ def test_the_excel_adapter_reads_error_values_and_formulas_like_the_file(tmp_pat
     (warning,) = adapter.warnings
     assert warning.startswith(f"第二支部!{formula_cell}：") and "公式" in warning
     assert in_excel.branches[1].assessment.item_scores[6] == 23
+
+
+# --- review fixes: values python-calamine misreads, Excel 365 error values ---------------------
+
+
+def _total_after_recalc(capsys: pytest.CaptureFixture[str], path: Path, tmp_path: Path) -> object:
+    """Run recalc on a copy of ``path``; the total score of 第一支部 it wrote."""
+    copy = tmp_path / f"recalc-{path.name}"
+    shutil.copy(path, copy)
+    code, _, err = run(capsys, "recalc", copy)
+    assert code == 0, err
+    address = named_address(copy, "第一支部", names.TOTAL_SCORE)
+    return openpyxl.load_workbook(copy, data_only=True)["第一支部"][address].value
+
+
+@pytest.mark.parametrize(
+    "inner", ["<v>&#50;</v>", "<v>&#x32;</v>", "<v><![CDATA[2]]></v>", "<v>&#x32;&#x2E;0</v>"]
+)
+def test_a_number_written_with_a_character_reference_or_cdata_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], inner: str
+) -> None:
+    """python-calamine reads these as blank (total 100 好); openpyxl and LibreOffice read 2."""
+    path = build(tmp_path / "引用.xlsx")
+    set_cell(path, "第一支部", "ded_1_2", ' t="n"', inner)
+    for engine in ("calamine", "openpyxl"):
+        book = read_branch_workbook(path, engine=engine)  # type: ignore[arg-type]
+        assert book.sheets[0].values["ded_1_2"] == 2
+    json_path = tmp_path / "r.json"
+    code, _, err = run(
+        capsys, "consolidate", path, "-o", tmp_path / "汇总.xlsx", "--json", json_path
+    )
+    assert code == 0, err
+    report = json.loads(json_path.read_text(encoding="utf-8"))
+    first = next(b for b in report["branches"] if b["branch"] == "第一支部")
+    assert first["total"] == 98
+    assert _total_after_recalc(capsys, path, tmp_path) == 98
+
+
+def _spill_outside_the_table(xml: str) -> str:
+    row = '<row r="200"><c r="J200" t="e"><f>SEQUENCE(2)</f><v>#SPILL!</v></c></row>'
+    return xml.replace("</sheetData>", row + "</sheetData>")
+
+
+def test_an_excel_365_error_value_outside_the_contract_is_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """python-calamine refuses a whole sheet with #SPILL! anywhere in it."""
+    path = build(tmp_path / "溢出.xlsx", {"第一支部": RawBranchInputs({"1.2": 2})})
+    rewrite_part(path, sheet_part(path, "第一支部"), _spill_outside_the_table)
+    json_path = tmp_path / "r.json"
+    code, _, err = run(
+        capsys, "consolidate", path, "-o", tmp_path / "汇总.xlsx", "--json", json_path
+    )
+    assert code == 0, err
+    report = json.loads(json_path.read_text(encoding="utf-8"))
+    first = next(b for b in report["branches"] if b["branch"] == "第一支部")
+    assert first["total"] == 98
+    assert _total_after_recalc(capsys, path, tmp_path) == 98
+
+
+@pytest.mark.parametrize("code_text", ["#SPILL!", "#CALC!", "#BLOCKED!", "#GETTING_DATA"])
+def test_an_excel_365_error_value_in_an_input_cell_is_named_in_both_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], code_text: str
+) -> None:
+    path = build(tmp_path / "溢出.xlsx")
+    set_cell(path, "第一支部", "ded_1_2", ' t="e"', f"<f>SEQUENCE(2)</f><v>{code_text}</v>")
+    rewrite_part(path, sheet_part(path, "第一支部"), _spill_outside_the_table)
+    (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
+    assert code == 1 and rcode == 1
+    for text in (err, rerr):
+        assert "第一支部!E6" in text and f"错误值 {code_text}" in text
+        assert "Unsupported" not in text

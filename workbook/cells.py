@@ -250,22 +250,30 @@ def formula_warning(formula: str, value: object) -> str:
 _PREFIX = re.compile(r"<(\w+:)sheetData\b")
 _T_ATTR = re.compile(r'\bt="(\w+)"')
 _FORMULA = re.compile(r"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)", re.S)
-_VALUE = re.compile(r"<(?:\w+:)?v\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?v>)", re.S)
+_VALUE = re.compile(r"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
+_NUMBER_TEXT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[Ee][-+]?\d+)?")
 
 
 class CellMarkup(NamedTuple):
     """What a cell element says beyond its value: its formula (None if it has none), whether
-    the file holds the formula's result, and its error value (None if it is no error)."""
+    the file holds the formula's result, and its error value (None if it is no error).
+
+    ``value`` is the cell's value read with an XML parser when its ``<v>`` holds a character
+    reference or CDATA (``<v>&#50;</v>``, ``<v><![CDATA[2]]></v>``), which python-calamine
+    reads as blank; None when the library's reading stands.
+    """
 
     formula: str | None
     cached: bool
     error: str | None
+    value: object = None
 
 
 def special_cells(
     sheet_xml: str, cells: Iterable[tuple[int, int]]
 ) -> dict[tuple[int, int], CellMarkup]:
-    """(row, col) -> markup of those of ``cells`` (0-based) that hold a formula or an error.
+    """(row, col) -> markup of those of ``cells`` (0-based) that hold a formula, an error or
+    a value written with a character reference or CDATA.
 
     The cells are looked up in row order, each search going on from the previous hit, so the
     sheet is scanned about once (spreadsheet programs write cells in row and column order);
@@ -303,26 +311,60 @@ def special_cells(
 def _markup(tag: str, element: str) -> CellMarkup | None:
     """The markup of one cell (its start tag and its content), or None for a plain value."""
     kind = _T_ATTR.search(tag) if " t=" in tag else None
-    is_error = kind is not None and kind.group(1) == "e"
-    if not is_error and "f" not in element:
+    cell_type = kind.group(1) if kind is not None else "n"
+    is_error = cell_type == "e"
+    escaped = "&" in element or "<![CDATA[" in element
+    if not is_error and not escaped and "f" not in element:
         return None
     formula = _FORMULA.search(element)
-    if formula is None and not is_error:
+    if formula is None and not is_error and not escaped:
         return None
     value = _VALUE.search(element)
+    raw = (value.group(1) or "") if value else ""
+    text = _xml_text(raw) if escaped and raw else raw
     error = None
     if is_error:
-        error = ((value.group(1) or "").strip() if value else "") or "#VALUE!"
+        error = (text or "").strip() or "#VALUE!"
+    corrected = _typed(cell_type, text) if escaped and raw and not is_error else None
+    if formula is None and error is None and corrected is None:
+        return None
     # openpyxl writes <v/> for a formula it has no result of; Excel writes <v></v> for a
     # formula whose result is empty text (type str).
-    cached = value is not None and (
-        bool(value.group(1)) or (kind is not None and kind.group(1) == "str")
-    )
+    cached = value is not None and (bool(raw) or cell_type == "str")
     return CellMarkup(
         formula=None if formula is None else _unescape(formula.group(1) or ""),
         cached=cached,
         error=error,
+        value=corrected,
     )
+
+
+def _xml_text(raw: str) -> str | None:
+    """The text of a ``<v>`` element's content as an XML parser reads it (None if malformed).
+
+    The package's parts are checked for DTDs and undefined entities before this is reached
+    (``xlsx_parts.check_part``), so only character references and CDATA are left to decode.
+    """
+    import xml.etree.ElementTree as ElementTree
+
+    try:
+        return ElementTree.fromstring(f"<v>{raw}</v>").text or ""
+    except ElementTree.ParseError:
+        return None
+
+
+def _typed(cell_type: str, text: str | None) -> object:
+    """A decoded ``<v>`` text as the value of a cell of ``cell_type`` (None: leave it)."""
+    if text is None or text == "":
+        return None
+    if cell_type == "n":
+        stripped = text.strip()
+        return float(stripped) if _NUMBER_TEXT.fullmatch(stripped) else text
+    if cell_type == "b":
+        return {"1": True, "0": False}.get(text.strip())
+    if cell_type in ("str", "inlineStr"):
+        return text
+    return None
 
 
 def _unescape(text: str) -> str:
@@ -345,6 +387,8 @@ def apply_markup(value: object, markup: CellMarkup | None) -> object:
         return value
     if markup.error is not None:
         return CellError(markup.error)
+    if markup.value is not None:
+        value = markup.value
     if markup.formula is not None:
         if not markup.cached:
             return UncachedFormula(markup.formula)

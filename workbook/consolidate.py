@@ -624,7 +624,7 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
     except WorkbookReadError as error:
         message = str(error)
         if message.startswith(path.name + " "):  # the file is named in the place already
-            message = message[len(path.name) + 1 :]
+            message = message[len(path.name) + 1 :].removeprefix("的 ")
         report.errors.append(Problem(display, None, None, message))
         return report
     info = book.info

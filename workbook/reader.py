@@ -374,18 +374,15 @@ class _SheetReading(NamedTuple):
     markup: dict[tuple[int, int], CellMarkup]  # cells with a formula or an error value
 
 
-# Parts python-calamine reads besides the worksheets (the workbook, its relationships and the
-# custom properties are parsed here, and checked as they are).
-_PARTS_READ = ("[Content_Types].xml", "_rels/.rels", "xl/sharedStrings.xml", "xl/styles.xml")
-
-
-def _check_package(path: Path, package: zipfile.ZipFile) -> None:
-    """Refuse a package whose parts that are read have a DTD or an undefined entity.
+def _check_package(path: Path, package: zipfile.ZipFile, info: PackageInfo) -> None:
+    """Refuse a package with a DTD or an undefined entity in any XML part, read or not (as
+    recalc does: both commands refuse the same files).
 
     The worksheets are checked as they are read (``_read_sheet_xml``).
     """
-    for part in _PARTS_READ:
-        if part in package.NameToInfo:
+    sheets = set(info.sheet_parts.values())
+    for part in package.namelist():
+        if part not in sheets and part.endswith((".xml", ".rels", ".vml")):
             check_part(path.name, part, package.read(part))
 
 
@@ -435,14 +432,14 @@ def read_branch_workbook(
     try:
         with _open_package(path, data) as package:
             info = _package_info(path, package)
-            _check_package(path, package)
+            _check_package(path, package, info)
             for sheet_name in info.sheet_names:
                 local = info.local_names.get(sheet_name, {})
                 if not any(is_contract_name(name) for name in local):
                     others.append(sheet_name)
                     part = info.sheet_parts.get(sheet_name)
-                    if standard is not None and part in package.NameToInfo:
-                        check_part(path.name, part, package.read(part))  # read for its look
+                    if part in package.NameToInfo:
+                        check_part(path.name, part, package.read(part))
                     continue
                 cells = {
                     name: ref
@@ -546,9 +543,18 @@ def _read_values_calamine(
             )
         ]
     except Exception as error:
+        if unsupported_error_value(error):
+            return _read_values_openpyxl(path, data, sheets, readings, standard, others)
         raise WorkbookReadError(f"{path.name} 无法读取：{error}") from None
     finally:
         book.close()
+
+
+def unsupported_error_value(error: Exception) -> bool:
+    """True if python-calamine refused a sheet for an error value it does not know (Excel
+    365's ``#SPILL!``, ``#CALC!`` …), anywhere in the sheet: openpyxl reads such a sheet, and
+    the error value is an input error only in an input cell (``cells.special_cells``)."""
+    return "Unsupported cell error value" in str(error)
 
 
 def _read_values_openpyxl(
@@ -581,6 +587,21 @@ def _read_values_openpyxl(
             for name in others
             if looks_like_branch_sheet(_OpenpyxlRows(book[name])[:LOOKALIKE_ROWS])
         ]
+    finally:
+        book.close()
+
+
+def sheet_rows_openpyxl(path: Path, sheet: str) -> list[list[object]]:
+    """One sheet's rows read with openpyxl (from A1; error cells as their text)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True, read_only=False, keep_links=False)
+    except Exception as error:
+        raise WorkbookReadError(f"{path.name} 无法读取：{error}") from None
+    try:
+        rows = _OpenpyxlRows(book[sheet])
+        return [rows[index] for index in range(len(rows))]
     finally:
         book.close()
 

@@ -626,6 +626,8 @@ class XlsxFileBook:
     ) -> dict[str, object]:
         import python_calamine
 
+        from .reader import sheet_rows_openpyxl, unsupported_error_value
+
         self.package.calamine_check()
         try:
             if self._calamine is None:
@@ -634,9 +636,11 @@ class XlsxFileBook:
                 skip_empty_area=False
             )
         except Exception as error:  # calamine raises plain errors for corrupt sheets
-            raise WorkbookReadError(
-                f"{self.path.name} 的工作表“{sheet}”无法读取：{error}"
-            ) from None
+            if not unsupported_error_value(error):
+                raise WorkbookReadError(
+                    f"{self.path.name} 的工作表“{sheet}”无法读取：{error}"
+                ) from None
+            rows = sheet_rows_openpyxl(self.path, sheet)
         # Values are normalised where they are picked (``cells.normalise``), not here.
         return values_in_block(rows, CellRef(sheet, 0, 0), cells, wanted)
 

@@ -20,6 +20,7 @@ import enum
 import re
 from xml.sax.saxutils import unescape
 
+from .cells import ERROR_CODES, CellError
 from .xlsx_patch import NS_PKG_REL, NS_REL, Package, parse_part, resolve_target
 
 SHARED_STRINGS_REL = NS_REL + "/sharedStrings"
@@ -150,7 +151,10 @@ class CellValueReader:
             return _text(raw)
         if cell_type == "b" and raw in ("0", "1"):
             return raw == "1"
-        return UNREADABLE  # errors, ISO dates and anything else
+        if cell_type == "e" and raw in ERROR_CODES:
+            # python-calamine refuses the whole sheet for Excel 365's error values.
+            return CellError(raw)
+        return UNREADABLE  # ISO dates and anything else
 
     def _plain_style(self, style: int) -> bool:
         if self._plain_styles is None:
