@@ -118,6 +118,29 @@ def contract_problems(
     ``local`` holds every name scoped to the sheet: a cell of the sheet, a cell of another
     sheet, or None for a reference that is not a single cell.
     """
+    # Branch sheets are copies of one template: a layout found clean once is clean again.
+    key = (
+        id(standard),
+        tuple(
+            (n, None if r is None else (r.row, r.col, r.sheet == sheet)) for n, r in local.items()
+        ),
+    )
+    if key in _clean_layouts:
+        return []
+    problems = _contract_problems(sheet, local, standard)
+    if not problems:
+        if len(_clean_layouts) > 1024:
+            _clean_layouts.clear()
+        _clean_layouts.add(key)
+    return problems
+
+
+_clean_layouts: set[tuple[object, ...]] = set()
+
+
+def _contract_problems(
+    sheet: str, local: Mapping[str, CellRef | None], standard: Standard
+) -> list[SheetProblem]:
     problems: list[SheetProblem] = []
     required = _names_of(standard).required
     contract = [n for n in local if is_contract_name(n)]
