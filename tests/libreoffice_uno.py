@@ -44,14 +44,16 @@ def edit_in_libreoffice(source: Path, target: Path, steps: list[list[object]]) -
             encoding="utf-8",
         )
         # LibreOffice 7.4 headless now and then aborts in a timer at start-up (SIGABRT in
-        # SvpSalInstance::CheckTimeout): that run is tried again, up to three times.
+        # SvpSalInstance::CheckTimeout) or, on a loaded machine, fails to open the document:
+        # such a run is tried again, up to three times.
         for _ in range(3):
             result = subprocess.run(
                 [SYSTEM_PYTHON, str(DRIVER), str(job)], capture_output=True, text=True, timeout=300
             )
             if result.returncode == 0 and target.exists():
                 break
-            if "Fatal exception: Signal 6" not in result.stderr:
+            transient = ("Fatal exception: Signal 6", "could not open", "DisposedException")
+            if not any(text in result.stderr for text in transient):
                 break
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"LibreOffice failed: {result.stdout}\n{result.stderr}")
