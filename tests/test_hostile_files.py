@@ -765,3 +765,131 @@ def test_demo_into_a_path_that_is_a_file(
     message = _err(capsys)
     assert "同名文件" in message and "内部错误" not in message
     assert plain.read_text(encoding="utf-8") == "x"
+
+
+# --- hostile review: files, outputs and messages (fixc) -------------------------------------
+
+
+def _as_nobody(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``branch-assess`` as user nobody (permission bits mean nothing to root)."""
+    setpriv = subprocess.run(["which", "setpriv"], capture_output=True, text=True).stdout.strip()
+    if os.geteuid() != 0 or not setpriv:
+        pytest.skip("needs root and setpriv to run a command as an unprivileged user")
+    os.chmod(cwd, 0o777)
+    command = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    command += [sys.executable, "-c", "import sys; from workbook.cli import main; sys.exit(main())"]
+    env = {**os.environ, "HOME": str(cwd), "PYTHONPATH": str(Path(__file__).parent.parent)}
+    return subprocess.run(command + args, cwd=cwd, capture_output=True, text=True, env=env)
+
+
+def test_a_long_legal_output_name_is_written(tmp_path: Path) -> None:
+    name = "汇" * 80 + ".xlsx"  # 245 bytes: legal, but the temporary name used to pass 255
+    assert main(["template", "-o", str(tmp_path / name), "--branch", "第一支部"]) == 0
+    assert (tmp_path / name).is_file()
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_a_name_too_long_is_refused_in_chinese(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "汇" * 90 + ".xlsx"
+    assert main(["template", "-o", str(tmp_path / name), "--branch", "第一支部"]) == 1
+    message = _err(capsys)
+    assert "文件名太长" in message and "File name too long" not in message
+
+
+@pytest.mark.parametrize("command", ["consolidate", "recalc"])
+def test_an_unreadable_input_is_a_problem_not_a_usage_error(
+    tmp_path: Path, book: Path, command: str
+) -> None:
+    book.chmod(0o644)
+    locked = tmp_path / "A.xlsx"
+    locked.write_bytes(book.read_bytes())
+    locked.chmod(0)
+    result = _as_nobody([command, "A.xlsx", "-o", "s.xlsx"], tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "A.xlsx" in result.stderr and "没有访问权限" in result.stderr
+    assert "不可读" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_recalc_of_a_folder_is_a_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["recalc", str(tmp_path)]) == 1
+    assert "文件夹" in _err(capsys)
+
+
+def test_an_unreadable_subfolder_is_named_and_the_rest_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _filled(folder / "A.xlsx", None)
+    write_template(
+        folder / "B.xlsx",
+        TemplateOptions(branches=["第三支部"], year=2026, formulas="native", inputs={}),
+    )
+    for path in folder.iterdir():
+        path.chmod(0o644)
+    (folder / "locked").mkdir(mode=0)
+    result = _as_nobody(["consolidate", "in", "-o", "s.xlsx"], tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "in/locked：无法读取文件夹：没有访问权限" in result.stderr
+    assert "没有找到任何" not in result.stderr
+    # A and B were read: their branches would be named in any problem, and the draft has them.
+    result = _as_nobody(["consolidate", "in", "-o", "s.xlsx", "--draft"], tmp_path)
+    assert "3 个支部" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_dangling_link_in_an_input_folder_is_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _filled(folder / "A.xlsx")
+    (folder / "x.xlsx").symlink_to(tmp_path / "nowhere.xlsx")
+    assert main(["consolidate", str(folder), "-o", str(tmp_path / "s.xlsx")]) == 1
+    message = _err(capsys)
+    assert "x.xlsx" in message and "符号链接" in message
+
+
+def test_json_output_must_be_named_json(
+    tmp_path: Path, book: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = tmp_path / "x.xlsx"
+    assert (
+        main(["consolidate", str(book), "-o", str(tmp_path / "s.xlsx"), "--json", str(wrong)]) == 1
+    )
+    assert ".json" in _err(capsys) and not wrong.exists()
+    upper = tmp_path / "X.JSON"
+    assert (
+        main(["consolidate", str(book), "-o", str(tmp_path / "s.xlsx"), "--json", str(upper)]) == 0
+    )
+    assert upper.is_file()
+
+
+def test_a_filled_workbook_is_not_replaced_without_overwrite(
+    tmp_path: Path, book: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = _filled(tmp_path / "其他.xlsx")
+    filled = tmp_path / "2026年度考评定级表.xlsx"
+    filled.write_bytes(book.read_bytes())
+    before = filled.read_bytes()
+    for args in (
+        ["consolidate", str(other), "-o", str(filled)],
+        ["template", "-o", str(filled), "--branch", "第一支部"],
+        ["recalc", str(other), "-o", str(filled)],
+    ):
+        assert main(args) == 1, args
+        message = _err(capsys)
+        assert "考评定级表" in message and "--overwrite" in message, message
+        assert filled.read_bytes() == before
+    encrypted = tmp_path / "加密.xlsx"
+    encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)  # an OLE container
+    assert main(["consolidate", str(other), "-o", str(encrypted)]) == 1
+    assert "无法读取其内容" in _err(capsys)
+    # An earlier summary is replaced as before; with --overwrite anything is.
+    summary = tmp_path / "汇总.xlsx"
+    assert main(["consolidate", str(other), "-o", str(summary)]) == 0
+    assert main(["consolidate", str(other), "-o", str(summary)]) == 0
+    assert main(["consolidate", str(other), "-o", str(filled), "--overwrite"]) == 0
+    assert filled.read_bytes() != before
+    assert main(["recalc", str(other), "-o", str(tmp_path / "新.xlsx")]) == 0

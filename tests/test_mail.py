@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.header
+import os
 import re
 from email import policy
 from email.message import EmailMessage
@@ -415,3 +416,60 @@ def test_a_server_that_never_answers_ends_with_a_timeout_message(
     assert code == 1
     err = capsys.readouterr().err
     assert f"邮件服务器 127.0.0.1:{port} 在 1 秒内没有应答（超时）" in err
+
+
+# --- hostile review: header values and file names ------------------------------------------
+
+
+@pytest.mark.parametrize("brk", ["\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029", "\r", "\x7f"])
+def test_a_subject_with_any_line_break_is_refused_in_chinese(
+    demo, tmp_path: Path, capsys: pytest.CaptureFixture[str], brk: str
+) -> None:
+    eml = tmp_path / "m.eml"
+    code = main(
+        ["email", str(demo.summary), "--from", SENDER, "--to", CC, "--eml", str(eml)]
+        + ["--subject", f"abc{brk}def"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "邮件主题" in err and "换行" in err and "内部错误" not in err
+    assert not eml.exists()
+
+
+@pytest.mark.parametrize("option", ["--to", "--cc", "--from"])
+def test_an_address_with_a_unicode_line_break_is_refused(
+    demo, tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    args = {"--to": CC, "--from": SENDER}
+    args[option] = "jilu@example.org\u2028Bcc: x@example.org"
+    command = ["email", str(demo.summary), "--eml", str(tmp_path / "m.eml")]
+    for name, value in args.items():
+        command += [name, value]
+    code = main(command)
+    err = capsys.readouterr().err
+    assert code == 1 and "换行或控制字符" in err and "内部错误" not in err
+
+
+def test_a_summary_named_in_gbk_bytes_is_attached_with_replacement_characters(
+    demo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = os.fsencode(tmp_path) + b"/" + "汇总表.xlsx".encode("gbk")
+    named = Path(os.fsdecode(raw))
+    named.write_bytes(demo.summary.read_bytes())
+    eml = tmp_path / "m.eml"
+    code = main(["email", str(named), "--from", SENDER, "--to", CC, "--eml", str(eml)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    filename = only_attachment(parse(eml.read_bytes())).get_filename()
+    assert filename is not None and "\ufffd" in filename and filename.endswith(".xlsx")
+    assert "\\udc" not in captured.out + captured.err
+
+
+def test_eml_must_be_named_eml(demo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wrong = tmp_path / "m.txt"
+    code = main(["email", str(demo.summary), "--from", SENDER, "--to", CC, "--eml", str(wrong)])
+    assert code == 1 and ".eml" in capsys.readouterr().err and not wrong.exists()
+    upper = tmp_path / "M.EML"
+    assert (
+        main(["email", str(demo.summary), "--from", SENDER, "--to", CC, "--eml", str(upper)]) == 0
+    )

@@ -10,7 +10,8 @@ themselves. What replacing a file never changes (see README, "限制与保证"):
   ``/dev/null``, a FIFO), is refused and left as it is;
 - an output that is one of the command's inputs is refused (``refuse_inputs``).
 
-Temporary files are named ``.~<name>.<host>.<pid>.<random>.branch-assess.tmp`` beside the target. A run
+Temporary files are named ``.~<name>.<host>.<pid>.<random>.branch-assess.tmp`` beside the target
+(``<name>`` cut short when the whole name would pass 255 bytes). A run
 that is killed leaves one behind; the next run on the same target removes those whose process
 is gone (same host) or that are older than a day, so they never pile up.
 """
@@ -70,7 +71,7 @@ def check_suffix(path: str | Path, suffixes: Iterable[str], what: str = "输出�
     if Path(path).suffix.lower() not in allowed:
         raise OutputError(
             f"{what} {path} 的扩展名应为 {' 或 '.join(allowed)}"
-            "（本工具写出的是该格式，其他扩展名会让 Excel/WPS 无法正确打开）"
+            "（本工具写出的是该格式，扩展名不符会让打开它的程序认错格式）"
         )
 
 
@@ -82,8 +83,8 @@ def resolve_target(path: str | Path) -> Path:
             read-only file.
     """
     given = Path(path)
-    target = Path(os.path.realpath(given)) if given.is_symlink() else given
     try:
+        target = Path(os.path.realpath(given)) if given.is_symlink() else given
         info = os.stat(target)
     except FileNotFoundError:
         return target
@@ -161,11 +162,27 @@ def ensure_folder(folder: str | Path) -> Path:
     return folder
 
 
+def _temp_stem(name: str) -> str:
+    """The target's name as it starts a temporary file's name: cut (between characters) so that
+    the whole temporary name stays within the usual 255-byte limit of a file name."""
+    room = 255 - len(f".~..{_host()}.{os.getpid()}.00000000{TEMP_SUFFIX}".encode())
+    encoded = os.fsencode(name)
+    if len(encoded) <= room:
+        return name
+    for end in range(room, max(room - 4, 0), -1):  # not inside a UTF-8 character
+        try:
+            encoded[:end].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return os.fsdecode(encoded[:end])
+    return os.fsdecode(encoded[:room])  # a name that is not UTF-8 anyway
+
+
 def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
     """Create the temporary file, private (0600) until it gets the target's permissions."""
     for _ in range(100):
         token = secrets.token_hex(4)
-        temp = folder / f".~{name}.{_host()}.{os.getpid()}.{token}{TEMP_SUFFIX}"
+        temp = folder / f".~{_temp_stem(name)}.{_host()}.{os.getpid()}.{token}{TEMP_SUFFIX}"
         try:
             return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), temp
         except FileExistsError:
@@ -197,7 +214,7 @@ def _host() -> str:
 
 def _remove_stale_temps(folder: Path, name: str) -> None:
     """Remove temporary files of ``name`` left by killed runs (see the module docstring)."""
-    prefix = f".~{name}."
+    prefix = f".~{_temp_stem(name)}."
     try:
         candidates = [
             entry
@@ -245,3 +262,55 @@ def _folder_error(folder: Path, error: OSError) -> OutputError:
 
 def _output_error(path: Path, error: OSError) -> OutputError:
     return OutputError(f"无法写入 {path}：{describe_os_error(error)}")
+
+
+def existing_kind(path: str | Path) -> str | None:
+    """What an existing output path holds: ``None`` (nothing, or not a regular file, which
+    ``resolve_target`` refuses), ``"summary"`` (a summary of this tool), ``"assessment"`` (an
+    assessment workbook: a template, filled or not), ``"unreadable"`` (a zip or OLE file this
+    tool cannot read, e.g. an encrypted workbook) or ``"other"`` (anything else)."""
+    from . import names
+    from .errors import WorkbookReadError
+    from .reader import read_package_info
+
+    given = Path(path)
+    try:
+        if not stat.S_ISREG(os.stat(given).st_mode):
+            return None
+    except (OSError, ValueError):
+        return None
+    try:
+        with open(given, "rb") as handle:
+            magic = handle.read(8)
+    except OSError:
+        return "unreadable"
+    if not magic.startswith((b"PK", b"\xd0\xcf\x11\xe0")):  # neither zip nor OLE (encrypted)
+        return "other"
+    try:
+        properties = read_package_info(given).properties
+    except WorkbookReadError:
+        return "unreadable"
+    if properties.get("kp_summary"):
+        return "summary"
+    if properties.get(names.PROP_STANDARD):
+        return "assessment"
+    return "other"
+
+
+_KIND_TEXT = {
+    "assessment": "是一份考评定级表，可能已填写",
+    "unreadable": "无法读取其内容，可能已加密或不是 xlsx 工作簿",
+}
+
+
+def refuse_replacing(path: str | Path, what: str) -> None:
+    """Raise ``OutputError`` if ``path`` is an assessment workbook or a workbook this tool
+    cannot inspect (encrypted): the commands replace those only with ``--overwrite``, so a
+    filled assessment workbook is never lost by a mistyped ``-o``."""
+    kind = existing_kind(path)
+    if kind not in ("assessment", "unreadable"):
+        return
+    raise OutputError(
+        f"{what} {path} 已存在（{_KIND_TEXT[kind]}），为免丢失其中的内容，不会替换它；"
+        "请换一个文件名，或加 --overwrite 确认替换（原文件保持不变）"
+    )

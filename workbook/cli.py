@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from . import cli_i18n
+from .cell_text import visible_text
 from .errors import BranchAssessError
 from .formulas import FORMULA_MODES
 from .standard import DEFAULT_STANDARD_ID
@@ -48,14 +49,19 @@ def cli() -> None:
     "--output",
     "output",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(readable=False, path_type=Path),
     metavar="文件",
     help="输出的模板文件（.xlsx）。",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="替换已有的输出文件，即使它不是本命令生成的同类文件（默认拒绝，以免覆盖已填写的考评定级表）。",
 )
 @click.option("--branch", "branches", multiple=True, metavar="名称", help="支部名称，可重复多次。")
 @click.option(
     "--branches-file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, readable=False, path_type=Path),
     metavar="文件",
     help="支部名单文件（UTF-8 文本，每行一个支部名称，空行忽略）。",
 )
@@ -83,6 +89,7 @@ def cli() -> None:
 )
 def template_command(
     output: Path,
+    overwrite: bool,
     branches: tuple[str, ...],
     branches_file: Path | None,
     year: int | None,
@@ -92,12 +99,14 @@ def template_command(
     """生成考评定级表模板：一个“填表说明”工作表，每个支部一个工作表。"""
     import datetime
 
-    from .atomic import check_suffix, resolve_target
+    from .atomic import check_suffix, refuse_replacing, resolve_target
     from .branches import read_branches_file
     from .template import TemplateOptions, write_template
 
     check_suffix(output, (".xlsx",), "模板文件")
     resolve_target(output)
+    if not overwrite:
+        refuse_replacing(output, "模板文件")
     names = list(branches)
     if branches_file is not None:
         names += read_branches_file(branches_file)
@@ -140,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         error.show()
         return error.exit_code
     except BranchAssessError as error:
-        click.echo(f"错误：{error}", err=True)
+        # A path with bytes that are not UTF-8 is shown with U+FFFD, not as \udcxx escapes.
+        click.echo(visible_text(f"错误：{error}"), err=True)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         click.echo("已中断。", err=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .errors import BranchAssessError, InvalidInputError
+from .errors import BranchAssessError, InvalidInputError, WorkbookReadError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -27,18 +27,21 @@ class RecalcSheetError(BranchAssessError):
 
 
 @click.command("recalc", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
-@click.argument(
-    "file", metavar="文件", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("file", metavar="文件", type=click.Path(readable=False, path_type=Path))
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=click.Path(readable=False, path_type=Path),
     metavar="文件",
     default=None,
     help="另存为此文件；不给出时直接更新原文件（先写临时文件再替换）。",
 )
-def recalc_command(file: Path, output: Path | None) -> None:
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="替换已有的输出文件，即使它不是本命令生成的同类文件（默认拒绝，以免覆盖已填写的考评定级表）。",
+)
+def recalc_command(file: Path, output: Path | None, overwrite: bool) -> None:
     """重新计算考评定级表（无需 Excel）。
 
     \b
@@ -50,13 +53,17 @@ def recalc_command(file: Path, output: Path | None) -> None:
     有输入错误时，其余支部照常计算，有误的支部显示“待修正”，
     逐条列出“文件，工作表!单元格：说明”，并以状态码 1 退出。
     """
-    from .atomic import check_suffix, resolve_target
+    from .atomic import check_suffix, refuse_replacing, resolve_target, same_file
     from .recalc import recalc_file
 
+    if file.is_dir():
+        raise WorkbookReadError(f"无法读取 {file}：这是一个文件夹，请给出考评定级表文件（.xlsx）")
     if output is not None:
         # The output holds the input's kind of package (.xlsm keeps its macros).
         check_suffix(output, (file.suffix,))
     resolve_target(output or file)  # refuse a read-only file or a device before any work
+    if output is not None and not overwrite and not same_file(output, file):
+        refuse_replacing(output, "输出文件")
     report = recalc_file(file, output)
     target = output or file
     for warning in report.warnings:

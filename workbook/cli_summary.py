@@ -42,21 +42,26 @@ def register(group: click.Group) -> None:
     "inputs",
     nargs=-1,
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(readable=False, path_type=Path),
     metavar="输入文件或文件夹...",
 )
 @click.option(
     "-o",
     "--output",
     required=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(readable=False, path_type=Path),
     help="输出的汇总表（.xlsx）。有待修正项时不生成（原有文件保持不变），除非加 --draft。",
 )
 @click.option(
     "--json",
     "json_path",
-    type=click.Path(path_type=Path),
+    type=click.Path(readable=False, path_type=Path),
     help="另存一份 JSON 结果（含全部问题，有待修正项时也生成）；格式见 docs/consolidation.md。",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="替换已有的输出文件，即使它不是本命令生成的同类文件（默认拒绝，以免覆盖已填写的考评定级表）。",
 )
 @click.option(
     "--draft",
@@ -72,28 +77,35 @@ def register(group: click.Group) -> None:
     help="考评标准编号（各工作簿须按此标准的模板填写）。",
 )
 def consolidate_command(
-    inputs: tuple[Path, ...], output: Path, json_path: Path | None, draft: bool, standard_id: str
+    inputs: tuple[Path, ...],
+    output: Path,
+    json_path: Path | None,
+    overwrite: bool,
+    draft: bool,
+    standard_id: str,
 ) -> None:
     """汇总各支部考评定级表，生成报县委组织部的汇总表。
 
     输入可以是文件（.xlsx、.xlsm）或文件夹（含子文件夹，跳过 Excel 临时文件 ~$*）。各项得分、总分和等级全部按输入单元格重新计算；所有问题一次列出（文件、工作表!单元格、规则和允许的值），有问题时退出码为 1。
     """
-    from .atomic import atomic_output
+    from .atomic import atomic_output, refuse_replacing
     from .cell_text import visible_text
     from .consolidate import consolidate, json_text
     from .progress import file_progress
     from .summary import write_summary
 
     check_outputs(inputs, output, json_path)
+    if not overwrite:
+        refuse_replacing(output, "汇总表")
     exclude = [output] + ([json_path] if json_path else [])
     with file_progress("读取考评定级表") as progress:
         result = consolidate(inputs, standard_id=standard_id, exclude=exclude, progress=progress)
     for warning in result.warnings:
-        click.echo(f"提示：{warning.text()}", err=True)
+        click.echo(visible_text(f"提示：{warning.text()}"), err=True)
     if result.errors:
         click.echo(f"发现 {len(result.errors)} 个待修正项：", err=True)
         for number, problem in enumerate(result.errors, start=1):
-            click.echo(f"  {number}. {problem.text()}", err=True)
+            click.echo(visible_text(f"  {number}. {problem.text()}"), err=True)
     if json_path is not None:
         with atomic_output(json_path) as temp:
             # File names that are not valid UTF-8 (lone surrogates) cannot go into JSON text.
@@ -137,6 +149,8 @@ def check_outputs(inputs: tuple[Path, ...], output: Path, json_path: Path | None
     named = [path for path in inputs if not path.is_dir()]
     refuse_inputs(output, named, "汇总表")
     if json_path is not None:
+        resolve_target(json_path)
+        check_suffix(json_path, (".json",), "JSON 文件")
         if same_file(json_path, output) or json_path.absolute() == output.absolute():
             raise OutputError(f"--json 和 -o 是同一个文件 {output}；请给 JSON 另取一个文件名")
         resolve_target(json_path)
@@ -160,7 +174,7 @@ def check_outputs(inputs: tuple[Path, ...], output: Path, json_path: Path | None
 
 
 @click.command("email", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
-@click.argument("summary", type=click.Path(dir_okay=False, path_type=Path), metavar="汇总表.xlsx")
+@click.argument("summary", type=click.Path(readable=False, path_type=Path), metavar="汇总表.xlsx")
 @click.option(
     "--to", "to", multiple=True, metavar="地址", help="收件人，可重复多次（默认取配置文件）。"
 )
@@ -171,7 +185,7 @@ def check_outputs(inputs: tuple[Path, ...], output: Path, json_path: Path | None
 @click.option("--subject", metavar="主题", help="邮件主题（默认按年度和协会名称生成）。")
 @click.option(
     "--eml",
-    type=click.Path(path_type=Path),
+    type=click.Path(readable=False, path_type=Path),
     help="不发送，只把邮件保存为 .eml 文件（可用 Outlook、Foxmail 打开后发送）。",
 )
 @click.option(
@@ -196,7 +210,7 @@ def check_outputs(inputs: tuple[Path, ...], output: Path, json_path: Path | None
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, readable=False, path_type=Path),
     help="配置文件（TOML）；默认取环境变量 BRANCH_ASSESS_CONFIG 或当前文件夹的 branch-assess.toml。",
 )
 def email_command(
@@ -216,7 +230,7 @@ def email_command(
 
     主题和正文按汇总表的年度和协会名称生成，附件保留中文文件名。密码（授权码）只从环境变量或提示输入读取，不能写在命令行上。
     """
-    from .atomic import atomic_output
+    from .atomic import atomic_output, check_suffix, resolve_target
     from .config import load_config
     from .mail import (
         MailSettings,
@@ -227,6 +241,9 @@ def email_command(
         send_message,
     )
 
+    if eml is not None:
+        resolve_target(eml)
+        check_suffix(eml, (".eml",), "邮件文件")
     config = load_config(config_path)
     if eml is not None and server is not None:
         raise click.UsageError("--eml 和 --smtp 只能选一个。")
@@ -287,7 +304,7 @@ def email_command(
     "output_dir",
     default="demo-output",
     show_default=True,
-    type=click.Path(path_type=Path),
+    type=click.Path(readable=False, path_type=Path),
     help="示例文件的输出文件夹。",
 )
 def demo_command(output_dir: Path) -> None:

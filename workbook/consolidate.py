@@ -189,14 +189,24 @@ def find_inputs(
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
-            try:
-                candidates = sorted(_folder_files(path))
-            except OSError as error:
+            unreadable: list[OSError] = []
+            candidates = sorted(_folder_files(path, unreadable.append))
+            for error in unreadable:
+                where = error.filename or path
+                if isinstance(where, bytes):
+                    where = os.fsdecode(where)
                 errors.append(
-                    Problem(str(path), None, None, f"无法读取文件夹：{describe_os_error(error)}")
+                    Problem(str(where), None, None, f"无法读取文件夹：{describe_os_error(error)}")
                 )
-                continue
             for candidate in candidates:
+                if candidate.is_symlink() and not candidate.exists():
+                    if _resolved(candidate) not in excluded:
+                        errors.append(
+                            Problem(
+                                str(candidate), None, None, "符号链接指向的文件不存在，无法读取"
+                            )
+                        )
+                    continue
                 if candidate.suffix.lower() in WORKBOOK_SUFFIXES and not candidate.name.startswith(
                     LOCK_FILE_PREFIX
                 ):
@@ -215,18 +225,18 @@ def find_inputs(
     return found, errors, warnings
 
 
-def _folder_files(folder: Path) -> Iterator[Path]:
-    """Every regular file under ``folder``, hidden files and folders left out."""
-    for root, folders, files in os.walk(folder, onerror=_raise):
+def _folder_files(folder: Path, onerror: Callable[[OSError], None]) -> Iterator[Path]:
+    """Every regular file under ``folder`` (and every dangling symbolic link, which the caller
+    reports), hidden files and folders left out; a folder that cannot be read goes to
+    ``onerror`` and the walk goes on."""
+    for root, folders, files in os.walk(folder, onerror=onerror):
         folders[:] = sorted(f for f in folders if not f.startswith("."))
         for name in files:
             path = Path(root, name)
-            if not name.startswith(".") and path.is_file():
+            if name.startswith("."):
+                continue
+            if path.is_file() or (path.is_symlink() and not path.exists()):
                 yield path
-
-
-def _raise(error: OSError) -> None:
-    raise error
 
 
 # Spreadsheet formats this tool does not read: a branch's results in one of them would be

@@ -77,6 +77,7 @@ def describe_os_error(error: OSError) -> str:
         errno.ENOSPC: "磁盘空间不足",
         errno.EROFS: "磁盘只读",
         errno.EEXIST: "文件已存在",
+        errno.ENAMETOOLONG: "文件名太长（一个文件名最多 255 字节，一个汉字占 3 字节）",
     }
     return reasons.get(error.errno or -1, error.strerror or str(error))
 

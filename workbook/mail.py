@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import names
+from .cell_text import visible_text
 from .config import Security
 from .consolidate import PROP_SUMMARY
 from .errors import MailError, WorkbookReadError, describe_os_error
@@ -157,6 +158,23 @@ def attachment_headers(filename: str, mime: tuple[str, str] = XLSX_TYPE) -> tupl
     return f'{ctype}\n name="{words}"', f'attachment;\n filename="{words}";\n {sections}'
 
 
+def _header_breaks(text: str) -> bool:
+    """True if ``text`` holds a line break of any kind (every character ``str.splitlines``
+    splits on, e.g. \\x0b, \\x0c, \\x85, U+2028) or another control character: none may go
+    into a mail header."""
+    return len(text.splitlines()) > 1 or any(
+        ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in "\u2028\u2029" for ch in text
+    )
+
+
+def _check_header_text(text: str, what: str, where: str) -> str:
+    """``text`` as a header value, or a ``MailError`` naming ``what`` if it holds a line break
+    or a control character."""
+    if _header_breaks(text):
+        raise MailError(f"{what}不能包含换行符或控制字符；请写成一行（{where}）")
+    return text
+
+
 def _check_address(address: str, what: str) -> str:
     """An address as it goes into a header: the domain punycoded (IDN), the local part kept.
 
@@ -167,8 +185,9 @@ def _check_address(address: str, what: str) -> str:
     Raises:
         MailError: the address is not an address, or its domain is not a valid domain name.
     """
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in address):
-        raise MailError(f"{what}“{address.strip()}”含有换行或控制字符，不是有效的邮件地址")
+    if _header_breaks(address):
+        shown = "".join(" " if _header_breaks(ch) else ch for ch in address).strip()
+        raise MailError(f"{what}“{shown}”含有换行或控制字符，不是有效的邮件地址")
     parsed = getaddresses([address])
     if len(parsed) != 1 or "@" not in parsed[0][1] or not parsed[0][1].split("@")[-1]:
         raise MailError(f"{what}“{address}”不是有效的邮件地址（例如 zuzhibu@example.org）")
@@ -228,7 +247,7 @@ def build_message(
         "issuer": standard.issuer,
         "document": standard.document,
         "title": standard.title,
-        "filename": info.path.name,
+        "filename": visible_text(info.path.name),
         "date": f"{now.year}年{now.month}月{now.day}日",
     }
     try:
@@ -238,8 +257,11 @@ def build_message(
         raise MailError(
             f"邮件主题或正文模板有误（{error}）；可用的占位符：{'、'.join('{' + k + '}' for k in fields)}"
         ) from None
-    if "\r" in subject or "\n" in subject:
-        raise MailError("邮件主题不能包含换行符（--subject 或配置文件 [mail] subject）；请写成一行")
+    subject = _check_header_text(
+        visible_text(subject), "邮件主题", "--subject 或配置文件 [mail] subject"
+    )
+    # A file name with bytes that are not UTF-8 (lone surrogates) is shown with U+FFFD.
+    filename = _check_header_text(visible_text(info.path.name), "附件文件名", "请给汇总表改名")
     sender = _check_address(settings.sender, "发件人")
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = subject
@@ -253,7 +275,7 @@ def build_message(
     message.set_content(body, charset="utf-8", cte="base64")
     message.add_attachment(data, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1])
     part = next(iter(message.iter_attachments()))
-    content_type, disposition = attachment_headers(info.path.name)
+    content_type, disposition = attachment_headers(filename)
     del part["Content-Type"]
     del part["Content-Disposition"]
     part.set_raw("Content-Type", _Prefolded(content_type))
