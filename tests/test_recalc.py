@@ -385,8 +385,9 @@ def test_bad_files_give_chinese_errors_and_stay_untouched(
     assert "错误：不是用本工具生成的考评定级表（缺少模板标识）" in err and "Traceback" not in err
     assert plain.read_bytes() == before
 
-    assert main(["recalc", str(tmp_path / "missing.xlsx")]) == 2
-    assert "不存在" in capsys.readouterr().err
+    # A missing file is a problem naming it (exit 1), not a usage error.
+    assert main(["recalc", str(tmp_path / "missing.xlsx")]) == 1
+    assert "找不到文件" in capsys.readouterr().err
 
 
 def test_recalculate_reports_where_problems_are(tmp_path: Path) -> None:
