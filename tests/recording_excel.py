@@ -106,6 +106,8 @@ COST: dict[str, int] = {
     "app.alert": 0,  # win32api.MessageBox, not COM
     "app.selection": 4,  # main.App.selection asks _xlwindows twice: (Selection.Address, Selection)
     "app.books.open": 2,
+    "app.books": 1,
+    "app.books.next": 1,
     "InputBox": 1,
     "FileDialog": 1,
     "dialog": 1,
@@ -180,6 +182,7 @@ class RecordingExcel:
         self.years: list[Any] = []  # what the user types into the year box (False: cancel)
         self.folders: list[str | None] = []  # folders picked in the folder dialog (None: cancel)
         self.opened: list[str] = []  # books opened
+        self.other_books: list[str] = []  # full names of other workbooks open in this Excel
         self.selection: tuple[str, str] | None = None  # (sheet, address)
         self.status_bar: str | bool = False
         self.status_history: list[str | bool] = []
@@ -272,6 +275,10 @@ class RecordingExcel:
         return module
 
     # --- recording ----------------------------------------------------------------------
+
+    def open_books(self) -> list[str]:
+        """Full names of every workbook open in this Excel, this one first."""
+        return [self.fullname, *self.other_books, *self.opened]
 
     def record(self, *call: Any) -> None:
         """Record an xlwings call and its COM round trips; fail it when asked."""
@@ -482,7 +489,25 @@ class _Books:
     def open(self, path: str) -> None:
         self._excel.record("app.books.open", None, path)
         assert Path(path).is_file(), path
+        # Excel refuses a second workbook of the same file name (a COM error).
+        open_names = [Path(p).name.casefold() for p in self._excel.open_books()]
+        if Path(path).name.casefold() in open_names:
+            raise ExcelError(f"a workbook named {Path(path).name} is already open")
         self._excel.opened.append(path)
+
+    def __iter__(self) -> Iterator[_OpenBook]:
+        # xlwings' Books iterates the COM collection: one trip for it, one per book.
+        self._excel.record("app.books")
+        for path in self._excel.open_books():
+            self._excel.record("app.books.next")
+            yield _OpenBook(path)
+
+
+class _OpenBook:
+    """A workbook open in Excel as ``app.books`` yields it (only its full name is used)."""
+
+    def __init__(self, fullname: str) -> None:
+        self.fullname = fullname
 
 
 class _App:

@@ -38,8 +38,7 @@ ERROR_INPUTS: dict[str, str] = {
 def case_inputs(*, with_booleans: bool = True) -> dict[str, RawBranchInputs]:
     """Every case of ``tests/cases`` by its file name.
 
-    LibreOffice stores booleans as numbers, so TRUE typed as a deduction counts as 1 there
-    (documented in docs/standard.md); ``with_booleans=False`` leaves out such cases.
+    ``with_booleans=False`` leaves out cases with a boolean typed as a deduction.
     """
     cases: dict[str, RawBranchInputs] = {}
     for path in CASES:
@@ -66,6 +65,28 @@ def error_inputs(standard: Standard) -> dict[str, RawBranchInputs]:
         "错误值否决3": RawBranchInputs({}, vetoes=["是", None, errors[2]]),
         "错误值否决4": RawBranchInputs({}, vetoes=[None, None, errors[3]]),
         "错误值都有": RawBranchInputs({fixed.id: errors[2]}, vetoes=[errors[3], "是", None]),
+    }
+
+
+def noise_inputs(standard: Standard) -> dict[str, RawBranchInputs]:
+    """Deductions near a 2-decimal number, and TRUE: the engine and the formulas must agree.
+
+    Within 1E-9 of a 2-decimal number counts as that number (0.1+0.2, 1.0000000000001), further
+    is 小数超过 2 位 (1.00000001, 1.001); TRUE is never a deduction, not even in LibreOffice.
+    """
+    fixed = next(rule for rule in standard.rules if rule.kind == "fixed")
+    ranged = next(rule for rule in standard.rules if rule.kind == "range" and rule.min > 0)
+    low = float(ranged.min)
+    from_zero = next(rule for rule in standard.rules if rule.kind == "range" and rule.min == 0)
+    return {
+        "噪声1": RawBranchInputs({ranged.id: low + 0.0000000000001}),
+        "噪声2": RawBranchInputs({from_zero.id: 0.1 + 0.2}),
+        "噪声3": RawBranchInputs({fixed.id: float(fixed.max) + 1e-12, ranged.id: 1.1}),
+        "噪声4": RawBranchInputs({ranged.id: low + 0.00000001}),
+        "噪声5": RawBranchInputs({ranged.id: low + 0.001}),
+        "逻辑值1": RawBranchInputs({ranged.id: True}),
+        "逻辑值2": RawBranchInputs({fixed.id: True}),
+        "逻辑值3": RawBranchInputs({fixed.id: False}),
     }
 
 

@@ -69,7 +69,11 @@ def test_ribbon_is_well_formed_and_its_callbacks_exist_in_the_vba(built: Path) -
     tabs = list(root.iter(f"{CUSTOM_UI}tab"))
     assert [t.get("label") for t in tabs] == ["考评定级"]
     buttons = list(root.iter(f"{CUSTOM_UI}button"))
-    assert [b.get("label") for b in buttons] == ["重新计算等级"]
+    assert [b.get("label") for b in buttons] == ["考评定级"]
+    # The tooltip says what the one button does in each situation, not only recalculation.
+    tip = buttons[0].get("supertip") or ""
+    for does in ("新建考评定级表", "重新计算", "汇总", "邮件", "文件夹"):
+        assert does in tip, (does, tip)
     callbacks = {
         value
         for element in root.iter()

@@ -26,6 +26,7 @@ from template_cases import (
     fill_template,
     filled_template,
     mismatches,
+    noise_inputs,
     random_inputs,
     shown_values,
     without_fallback,
@@ -38,7 +39,12 @@ pytestmark = requires_gnumeric
 def test_gnumeric_recalculates_the_template_to_engine_values(
     tmp_path: Path, standard: Standard, mode: str
 ) -> None:
-    branches = {**case_inputs(), **error_inputs(standard), **random_inputs(standard, 100)}
+    branches = {
+        **case_inputs(),
+        **error_inputs(standard),
+        **noise_inputs(standard),
+        **random_inputs(standard, 100),
+    }
     filled = filled_template(tmp_path, standard, branches, mode)
     recalculated = recalculate(filled, tmp_path / "gnumeric.xlsx")
 

@@ -31,6 +31,7 @@ from template_cases import (
     fill_template,
     filled_template,
     mismatches,
+    noise_inputs,
     random_inputs,
     shown_values,
     without_fallback,
@@ -42,11 +43,12 @@ XLSX = "xlsx:Calc MS Excel 2007 XML"
 
 
 def branches_to_check(standard: Standard) -> dict[str, RawBranchInputs]:
-    # LibreOffice stores booleans as numbers, so TRUE typed as a deduction counts as 1 there
-    # (documented in docs/standard.md): such cases are left out here and checked in Gnumeric.
+    # LibreOffice stores booleans as numbers; the formulas test ISLOGICAL first, so TRUE typed
+    # as a deduction is rejected there as the engine rejects it (cases with booleans included).
     return {
-        **case_inputs(with_booleans=False),
+        **case_inputs(),
         **error_inputs(standard),
+        **noise_inputs(standard),
         **random_inputs(standard, 100),
     }
 
@@ -89,9 +91,9 @@ def test_libreoffice_keeps_the_udf_and_its_fallback(tmp_path: Path, standard: St
                 formulas += 1
                 again = written[cell.coordinate].value
                 assert isinstance(again, str) and again.upper().startswith("=IFERROR(KP_"), again
-                # Apart from the case of the name, FALSE written as FALSE() and 1E-12 written out
+                # Apart from the case of the name, FALSE written as FALSE() and 1E-9 written out
                 # in full, it is unchanged.
-                spelled = again.replace("FALSE()", "FALSE").replace("0.000000000001", "1E-12")
+                spelled = again.replace("FALSE()", "FALSE").replace("0.000000001", "1E-9")
                 assert spelled.upper() == cell.value.upper()
     assert formulas == len(standard.rules) + len(standard.items) + 1 + len(standard.vetoes) + 1
     assert shown_values(saved)["一"][names.TOTAL_SCORE] == 98.0

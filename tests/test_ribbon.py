@@ -20,13 +20,14 @@ from click.testing import CliRunner
 import xlplugin
 from workbook import names
 from workbook.cli import cli as cli_main
-from workbook.consolidate import PROP_SUMMARY
+from workbook.consolidate import PROP_SUMMARY, consolidate
 from workbook.errors import AddinError, ConfigError
 from workbook.mail import read_summary_info
 from workbook.reader import read_package_info
 from workbook.scoring import RawBranchInputs
+from workbook.summary import write_summary
 from workbook.template import TemplateOptions, write_template
-from xlplugin.ribbon import Ribbon
+from xlplugin.ribbon import Ribbon, summary_folder
 
 from recording_excel import ExcelError, RecordingExcel
 
@@ -214,9 +215,6 @@ def _returned(tmp_path: Path, second: RawBranchInputs = VALID) -> Path:
 
 
 def _summary_excel(tmp_path: Path) -> RecordingExcel:
-    from workbook.consolidate import consolidate
-    from workbook.summary import write_summary
-
     old = tmp_path / "上次" / "汇总.xlsx"
     old.parent.mkdir()
     write_summary(old, consolidate([_assessment(old.parent, {"第一支部": VALID})]))
@@ -238,6 +236,48 @@ def test_summary_workbook_consolidates_a_picked_folder(tmp_path: Path) -> None:
     assert info.properties[PROP_SUMMARY] == "1"
     assert excel.opened == [str(summary)]
     assert excel.alerts[-1]["prompt"].startswith(f"已汇总 2 个文件：{folder}")
+
+
+def test_a_summary_open_in_excel_is_not_written_over(tmp_path: Path) -> None:
+    folder = _returned(tmp_path)
+    excel = _summary_excel(tmp_path)
+    # Last time's summary is where the new one would go, and it is open in this Excel.
+    target = tmp_path / "2026年度考评定级汇总.xlsx"
+    (tmp_path / "前次").mkdir()
+    write_summary(target, consolidate([_assessment(tmp_path / "前次", {"第九支部": VALID})]))
+    before = target.read_bytes()
+    excel.other_books = [str(target)]
+    excel.answers = ["yes"]
+    excel.folders = [str(folder)]
+
+    _ribbon(excel).press()
+
+    assert target.read_bytes() == before
+    summary = tmp_path / "2026年度考评定级汇总(2).xlsx"
+    assert excel.opened == [str(summary)]
+    prompt = excel.alerts[-1]["prompt"]
+    assert f"{target} 已在 Excel 中打开" in prompt and "请先关闭该工作簿" in prompt
+
+
+def test_a_workbook_of_the_same_name_open_elsewhere_is_avoided(tmp_path: Path) -> None:
+    folder = _returned(tmp_path)
+    excel = _summary_excel(tmp_path)
+    elsewhere = "D:\\去年\\2026年度考评定级汇总.xlsx"
+    excel.other_books = [elsewhere]
+    excel.answers = ["yes"]
+    excel.folders = [str(folder)]
+
+    _ribbon(excel).press()
+
+    assert excel.opened == [str(tmp_path / "2026年度考评定级汇总(2).xlsx")]
+    assert f"{elsewhere} 已在 Excel 中打开" in excel.alerts[-1]["prompt"]
+
+
+def test_the_summary_goes_beside_the_folder_or_says_where() -> None:
+    assert summary_folder(Path("/考评/交回")) == (Path("/考评"), "")
+    assert summary_folder(Path("/交回")) == (Path("/"), "")
+    into, note = summary_folder(Path("/"))
+    assert into == Path("/") and "是磁盘根目录，汇总表保存在这个文件夹中" in note
 
 
 def test_returned_workbooks_with_problems_give_no_summary(tmp_path: Path) -> None:

@@ -105,6 +105,21 @@ def test_check_and_veto_check() -> None:
         assert udfs.KP_VETO_CHECK(other) == VETO_SHORT_MESSAGE
 
 
+def test_check_takes_float_noise_but_not_a_third_decimal() -> None:
+    """One rule with the template's built-in formulas: within 1E-9 of 2 decimals is that number."""
+    assert udfs.KP_CHECK(0.1 + 0.2, "7.1", SID) == ""  # 0.30000000000000004 is 0.3
+    assert udfs.KP_CHECK(0.1 + 0.2 + 0.001, "7.1", SID) == "输入有误：应为0～25"
+    assert udfs.KP_CHECK(1.0000000000001, "1.2", SID) == ""
+    assert udfs.KP_CHECK(1.1, "1.2", SID) == ""
+    assert udfs.KP_CHECK(15.000000000001, "1.1", SID) == ""
+    for not_allowed in (1.001, 1.00000001, True, dt.time(0, 0), dt.datetime(1900, 1, 1)):
+        assert udfs.KP_CHECK(not_allowed, "1.2", SID) == "输入有误：应为0或1～3", not_allowed
+    # The noise is rounded away before the rule is applied, so the item score is exact.
+    rest = [None] * (len(STANDARD.items[0].rules) - 2)
+    score = udfs.KP_ITEM_SCORE(column(None, 2.0000000000001, 1.0000000000001, *rest[1:]), 1, SID)
+    assert score == float(STANDARD.items[0].points) - 3
+
+
 def _score_column(scores: Sequence[object]) -> tuple[tuple[object, ...], ...]:
     """The whole 项目得分 column: each item's score, then None for its merged rows."""
     cells: list[object] = []

@@ -37,22 +37,24 @@ def _text(value: str) -> str:
 def native_rule_valid(rule: Rule, cell: str, max_places: int) -> str:
     """A boolean expression: the 扣分 cell is blank or holds a value the rule allows.
 
+    The rule is the engine's (``workbook.scoring.parse_deduction``): a number within 1E-9 of a
+    number with at most ``max_places`` decimals counts as that number (floating-point noise of
+    a sum such as 0.1+0.2, or Gnumeric reading 8.36 as 8.359999999999999), and that rounded
+    number must fit the rule. A boolean is never a deduction, even where it is stored as a
+    number (LibreOffice: TRUE is 1 there, so ISNUMBER alone would take it).
     Never an error value: an error in the cell (#N/A, #DIV/0! ...) makes it FALSE.
     """
+    value = f"ROUND({cell},{max_places})"
     if rule.kind == "fixed":
-        allowed = f"OR({cell}=0,{cell}={fmt(rule.max)})"
+        allowed = f"OR({value}=0,{value}={fmt(rule.max)})"
     elif rule.min == 0:
-        allowed = f"AND({cell}>=0,{cell}<={fmt(rule.max)})"
+        allowed = f"AND({value}>=0,{value}<={fmt(rule.max)})"
     else:
-        allowed = f"OR({cell}=0,AND({cell}>={fmt(rule.min)},{cell}<={fmt(rule.max)}))"
-    if rule.kind == "range":
-        # At most ``max_places`` decimals. Not ROUND(x,2)=x: Gnumeric reads 8.36 as
-        # 8.359999999999999 and compares exactly; 1E-12 is far above such noise and far below
-        # any decimal a person types (only a 13th decimal would slip through).
-        allowed = f"AND({allowed},ABS(ROUND({cell},{max_places})-{cell})<1E-12)"
+        allowed = f"OR({value}=0,AND({value}>={fmt(rule.min)},{value}<={fmt(rule.max)}))"
+    allowed = f"AND({allowed},ABS({value}-{cell})<1E-9)"
     # A number must fit the rule (ISNUMBER also guards ROUND against text); anything else is
     # valid only when empty, and an error value fails the comparison inside IFERROR.
-    return f'IF(ISNUMBER({cell}),{allowed},IFERROR({cell}="",FALSE))'
+    return f'IF(ISLOGICAL({cell}),FALSE,IF(ISNUMBER({cell}),{allowed},IFERROR({cell}="",FALSE)))'
 
 
 def native_veto_valid(cell: str) -> str:

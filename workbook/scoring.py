@@ -86,15 +86,26 @@ def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
         raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”") from None
     if not value.is_finite():
         raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”")
+    # A number within 1E-9 of one with at most ``max_places`` decimals is that number: what a
+    # sum such as =0.1+0.2 leaves in a cell (0.30000000000000004). The built-in formulas of
+    # the template follow the same rule (workbook/formulas.py).
+    try:
+        rounded = value.quantize(_QUANTUM[max_places])
+    except InvalidOperation:  # far too large for any rule: rejected below
+        rounded = value
+    close = abs(value - rounded) < _NOISE
+    if close:
+        value = rounded
     if value < 0:
         raise rejected(f"扣分不能为负数（{fmt(value)}）")
     if not rule.allows(value):
         raise rejected(f"扣分 {fmt(value)} 不符合此规则")
-    if value != value.quantize(_QUANTUM[max_places]):
+    if not close:
         raise rejected(f"扣分 {fmt(value)} 的小数超过 {max_places} 位")
     return value
 
 
+_NOISE = Decimal("1E-9")
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 5)}
 
 

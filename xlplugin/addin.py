@@ -5,7 +5,7 @@ The add-in is xlwings' ``quickstart_addin_ribbon.xlam`` from the installed (pinn
 - its VBA project (``xl/vbaProject.bin``) is copied byte for byte: it must match the xlwings
   Python package, and its ``RibbonMyAddin.RunMain`` runs ``import <file name>; <file name>.main()``,
   so naming the file ``xlplugin.xlam`` makes the button run ``xlplugin.main()``;
-- the ribbon XML is replaced by a 考评定级 tab with one 重新计算等级 button (same callback);
+- the ribbon XML is replaced by a 考评定级 tab with one 考评定级 button (same callback);
 - its configuration sheet is activated (the VBA reads a sheet named ``<PROJECT_NAME>.conf``,
   i.e. ``myaddin.conf``; xlwings ships it as ``_myaddin.conf``, inactive) and set so that UDFs
   come from ``xlplugin.udfs`` and the interpreter is the one this project is installed in.
@@ -36,7 +36,14 @@ RIBBON_PART = "customUI/customUI.xml"
 RIBBON_CALLBACK = "RibbonMyAddin.RunMain"
 UDF_MODULES = "xlplugin.udfs"
 TAB_LABEL = "考评定级"
-BUTTON_LABEL = "重新计算等级"
+BUTTON_LABEL = "考评定级"
+# What the one button does depends on the active workbook (xlplugin/ribbon.py).
+BUTTON_TIP = (
+    "看当前工作簿做相应的事：在支部名单中选中支部名称时，为这些支部新建考评定级表；"
+    "在考评定级表中，按《考评定级标准》重新计算各支部的项目得分、合计得分和定级，标出输入有误的"
+    "单元格，刷新“总览”，再询问是否汇总或发送邮件；在汇总表中，选择收回的考评定级表所在文件夹，"
+    "汇总全部支部。"
+)
 XLWINGS_MISSING = (
     "没有安装 xlwings：请用 pip 安装本工具时带上 [excel]，"
     '例如 pip install "branch_assessment-版本号-py3-none-any.whl[excel]"（见 docs/excel-addin.md）'
@@ -48,7 +55,7 @@ RIBBON_XML = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
         <tabs>
             <tab id="kpTab" label={quoteattr(TAB_LABEL)}>
                 <group id="kpGroup" label="规范化建设考评定级">
-                    <button id="kpRecalc" label={quoteattr(BUTTON_LABEL)} size="large" onAction="{RIBBON_CALLBACK}" imageMso="CalculateNow" screentip={quoteattr(BUTTON_LABEL)} supertip="按《考评定级标准》重新计算本工作簿每个支部工作表的项目得分、合计得分和定级，标出输入有误的单元格，并刷新“总览”工作表。" />
+                    <button id="kpRecalc" label={quoteattr(BUTTON_LABEL)} size="large" onAction="{RIBBON_CALLBACK}" imageMso="CalculateNow" screentip={quoteattr(BUTTON_LABEL)} supertip={quoteattr(BUTTON_TIP)} />
                 </group>
             </tab>
         </tabs>

@@ -470,7 +470,7 @@ class ExcelBook:
             except Exception:  # a password: Excel refuses at once (the empty one is wrong)
                 raise SheetProtectedError(
                     f"工作表“{update.sheet}”受密码保护，无法写入计算结果；"
-                    "请先在“审阅”选项卡中撤销工作表保护，再点击“重新计算等级”"
+                    "请先在“审阅”选项卡中撤销工作表保护，再点击“考评定级”"
                 ) from None
         try:
             computed: list[CellRef] = []
@@ -568,7 +568,7 @@ def report_text(report: RecalcReport, book: ExcelBook | None = None) -> str:
         if len(problems) > MAX_LISTED_PROBLEMS:
             lines.append(f"……另有 {len(problems) - MAX_LISTED_PROBLEMS} 处，详见“总览”工作表。")
         lines.append("")
-        lines.append("输入有误的单元格已标成红色底纹并附批注；改正后请再次点击“重新计算等级”。")
+        lines.append("输入有误的单元格已标成红色底纹并附批注；改正后请再次点击“考评定级”。")
     else:
         lines.append("各支部得分、定级和扣分情况见“总览”工作表。")
     if book is not None and book.warnings:

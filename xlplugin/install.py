@@ -183,7 +183,7 @@ def manual_fallback() -> str:
         f"1. 请单位的信息管理员临时允许{TRUST_OPTION}，再运行 branch-assess addin install；\n"
         "2. 或者只安装功能区按钮、不导入函数：运行 branch-assess addin build -o 某文件夹，退出 Excel，"
         "把生成的 xlplugin.xlam 复制到 Excel 的启动文件夹 %APPDATA%\\Microsoft\\Excel\\XLSTART，"
-        "再启动 Excel。“重新计算等级”按钮照常可用；考评定级表中的计算单元格没有这些函数时"
+        "再启动 Excel。“考评定级”按钮照常可用；考评定级表中的计算单元格没有这些函数时"
         "自动改用 Excel 内置函数计算，结果相同。"
     )
 

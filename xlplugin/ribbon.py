@@ -18,11 +18,12 @@ turns into one Chinese line for the add-in to show.
 from __future__ import annotations
 
 import datetime as _dt
+import ntpath
 import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,9 +120,9 @@ class Ribbon:
         if result.errors:
             self._alert(_problems_text("汇总时发现问题，未生成汇总表：", result), mode="critical")
             return
-        summary = self._write_summary(result, source.parent)
+        summary, note = self._write_summary(result, source.parent)
         question = (
-            f"已生成汇总表：{summary}\n（{_counts(result)}）\n\n"
+            f"已生成汇总表：{summary}\n（{_counts(result)}）{note}\n\n"
             "是否生成报送县委组织部的邮件草稿（.eml）并打开？"
         )
         if self._alert(question, buttons="yes_no") == "yes":
@@ -140,10 +141,34 @@ class Ribbon:
         self.book.save()
         return path
 
-    def _write_summary(self, result: Consolidation, folder: Path) -> Path:
-        path = _own_or_free(folder / SUMMARY_FILE.format(year=result.year or self.today.year))
+    def _open_names(self) -> dict[str, str]:
+        """File name (case-folded) -> full name of every workbook open in this Excel."""
+        names: dict[str, str] = {}
+        for book in self.app.books:
+            full = str(book.fullname)
+            names[ntpath.basename(full).casefold()] = full
+        return names
+
+    def _write_summary(self, result: Consolidation, folder: Path) -> tuple[Path, str]:
+        """Write the summary into ``folder``; returns its path and a note for the message.
+
+        A workbook open in Excel is never written over (Windows locks it) and Excel cannot open
+        two workbooks of the same file name, so a name taken by an open workbook is skipped for
+        the next free one, and the note says which workbook is open.
+        """
+        wanted = folder / SUMMARY_FILE.format(year=result.year or self.today.year)
+        open_names = self._open_names()
+        path = _own_or_free(wanted)
+        note = ""
+        if path.name.casefold() in open_names:
+            taken = open_names[path.name.casefold()]
+            path = _free(wanted, taken=set(open_names))
+            note = (
+                f"（{taken} 已在 Excel 中打开，不能覆盖，所以另存为 {path.name}；"
+                "如要用原来的文件名，请先关闭该工作簿再点击按钮）"
+            )
         write_summary(path, result)
-        return path
+        return path, note
 
     # --- a summary workbook ---------------------------------------------------------------
 
@@ -175,11 +200,13 @@ class Ribbon:
         if result.errors:
             self._alert(_problems_text("发现待修正项，未生成汇总表：", result), mode="critical")
             return
-        summary = self._write_summary(result, folder.parent)
+        into, where = summary_folder(folder)
+        summary, note = self._write_summary(result, into)
+        note += where
         self.app.books.open(str(summary))
         self._alert(
             f"已汇总 {len(result.sources)} 个文件：{folder}\n"
-            f"已生成汇总表：{summary}（{_counts(result)}），已在 Excel 中打开。\n\n"
+            f"已生成汇总表：{summary}（{_counts(result)}），已在 Excel 中打开。{note}\n\n"
             "要报送县委组织部：在汇总表中再点击“考评定级”选项卡中的按钮，选“否”生成邮件草稿。"
         )
 
@@ -285,11 +312,25 @@ def _problems_text(opening: str, result: Consolidation) -> str:
     return "\n".join(lines)
 
 
-def _free(path: Path) -> Path:
-    """``path``, or ``name(2).xlsx`` … when it exists: never overwrite a file."""
+def summary_folder(folder: Path) -> tuple[Path, str]:
+    """Where the summary of ``folder`` goes, and a note for the message when not beside it.
+
+    Beside the folder (its parent), so that the next consolidation of the folder does not meet
+    it; a drive root (``D:\\``) has nothing beside it, so the summary goes into it then.
+    """
+    if folder.parent == folder:
+        return folder, f"\n（所选文件夹 {folder} 是磁盘根目录，汇总表保存在这个文件夹中。）"
+    return folder.parent, ""
+
+
+def _free(path: Path, taken: Collection[str] = ()) -> Path:
+    """``path``, or ``name(2).xlsx`` … when it exists: never overwrite a file.
+
+    ``taken``: case-folded file names also to avoid (workbooks open in Excel).
+    """
     number = 2
     candidate = path
-    while candidate.exists():
+    while candidate.exists() or candidate.name.casefold() in taken:
         candidate = path.with_name(f"{path.stem}({number}){path.suffix}")
         number += 1
     return candidate
