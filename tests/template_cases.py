@@ -35,18 +35,9 @@ ERROR_INPUTS: dict[str, str] = {
 }
 
 
-def case_inputs(*, with_booleans: bool = True) -> dict[str, RawBranchInputs]:
-    """Every case of ``tests/cases`` by its file name.
-
-    ``with_booleans=False`` leaves out cases with a boolean typed as a deduction.
-    """
-    cases: dict[str, RawBranchInputs] = {}
-    for path in CASES:
-        raw = raw_inputs(load_case(path))
-        if not with_booleans and any(isinstance(v, bool) for v in raw.deductions.values()):
-            continue
-        cases[path.stem] = raw
-    return cases
+def case_inputs() -> dict[str, RawBranchInputs]:
+    """Every case of ``tests/cases`` by its file name."""
+    return {path.stem: raw_inputs(load_case(path)) for path in CASES}
 
 
 def error_inputs(standard: Standard) -> dict[str, RawBranchInputs]:

@@ -40,6 +40,7 @@ from template_cases import (
     expected_cells,
     filled_template,
     mismatches,
+    noise_inputs,
     shown_values,
 )
 
@@ -98,8 +99,8 @@ def test_udfs_see_error_values_as_invalid_input(standard: Standard) -> None:
 @requires_libreoffice
 @pytest.mark.libreoffice
 def test_libreoffice_fallback_agrees_with_the_udfs(tmp_path: Path, standard: Standard) -> None:
-    # LibreOffice counts TRUE typed as a deduction as 1 (docs/standard.md): Gnumeric checks those.
-    branches = {**case_inputs(with_booleans=False), **error_inputs(standard)}
+    # TRUE typed as a deduction is 1 to LibreOffice, and still rejected (ISLOGICAL first).
+    branches = {**case_inputs(), **error_inputs(standard), **noise_inputs(standard)}
     filled = filled_template(tmp_path, standard, branches, "xlwings")
     fallback = shown_values(
         convert(filled, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo", recalculate=True)
