@@ -17,7 +17,7 @@ import subprocess
 import sys
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
@@ -32,7 +32,7 @@ from workbook.errors import OutputError, WorkbookReadError
 from workbook.reader import read_branch_workbook, read_package_info
 from workbook.scoring import RawBranchInputs
 from workbook.template import TemplateOptions, write_template
-from workbook.xlsx_patch import Package
+from workbook.xlsx_patch import Package, workbook_sheets
 from workbook.zip_package import MAX_PART_BYTES, RawZipWriter
 
 from workbook_helpers import fill_by_names
@@ -893,3 +893,114 @@ def test_a_filled_workbook_is_not_replaced_without_overwrite(
     assert main(["consolidate", str(other), "-o", str(filled), "--overwrite"]) == 0
     assert filled.read_bytes() != before
     assert main(["recalc", str(other), "-o", str(tmp_path / "新.xlsx")]) == 0
+
+
+# --- cells in unusual but legal XML --------------------------------------------------------
+
+
+def _rewrite_part(path: Path, part: str, change: Callable[[str], str]) -> None:
+    """Rewrite one part of a package in place (every other part copied as it is)."""
+    with zipfile.ZipFile(path) as source:
+        items = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in items:
+            if info.filename == part:
+                changed = change(data.decode("utf-8"))
+                assert changed != data.decode("utf-8")
+                data = changed.encode("utf-8")
+            out.writestr(info, data)
+
+
+def _sheet_part(path: Path, sheet: str) -> str:
+    with Package(path) as package:
+        return {s.name: s.part for s in workbook_sheets(package)}[sheet]
+
+
+def _unusual_cell(kind: str, element: str, ref: str) -> str:
+    """``element`` (a cell whose r attribute comes first) written in an unusual form."""
+    start = element[: element.index(">") + 1]
+    if kind == "single quotes":
+        return start.replace('"', "'") + element[len(start) :]
+    if kind == "lower case":
+        return element.replace(f'r="{ref}"', f'r="{ref.lower()}"', 1)
+    assert kind == "no r"
+    return element.replace(f'r="{ref}" ', "", 1).replace(f' r="{ref}"', "", 1)
+
+
+@pytest.mark.parametrize("kind", ["single quotes", "lower case", "no r"])
+def test_recalc_reads_an_input_cell_in_unusual_xml_as_consolidate_does(
+    book: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    ref = read_package_info(book).local_names["第一支部"]["ded_1_2"].a1  # type: ignore[union-attr]
+    element = _cell_xml(book, "第一支部", ref)
+    _rewrite_part(
+        book,
+        _sheet_part(book, "第一支部"),
+        lambda xml: xml.replace(element, _unusual_cell(kind, element, ref), 1),
+    )
+    assert main(["recalc", str(book)]) == 0
+    assert "已恢复公式" not in _err(capsys)
+    with Package(book) as package:
+        xml = package.text(_sheet_part(book, "第一支部"))
+    assert len(re.findall(rf"""<c\b[^>]*\br=["']{ref}["']""", xml, re.I)) == 1
+    # consolidate's reader reads the input as 2; recalc's total agrees with it.
+    values = read_branch_workbook(book).sheets[0].values
+    assert values["ded_1_2"] == 2 and values["total_score"] == 98
+
+
+def test_a_computed_cell_without_r_is_edited_in_place_not_doubled(
+    book: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = read_package_info(book).local_names["第一支部"]["total_score"].a1  # type: ignore[union-attr]
+    element = _cell_xml(book, "第一支部", ref)
+    _rewrite_part(
+        book,
+        _sheet_part(book, "第一支部"),
+        lambda xml: xml.replace(element, _unusual_cell("no r", element, ref), 1),
+    )
+    assert main(["recalc", str(book)]) == 0
+    assert "已恢复公式" not in _err(capsys)
+    with Package(book) as package:
+        xml = package.text(_sheet_part(book, "第一支部"))
+    assert len(re.findall(rf'<c r="{ref}"', xml)) == 1
+    assert read_branch_workbook(book).sheets[0].values["total_score"] == 98
+
+
+def test_a_cell_written_twice_is_refused_naming_it(
+    book: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = read_package_info(book).local_names["第一支部"]["ded_1_2"].a1  # type: ignore[union-attr]
+    element = _cell_xml(book, "第一支部", ref)
+    doubled = element.replace(">2<", ">0<").replace(">2.0<", ">0<")
+    _rewrite_part(
+        book, _sheet_part(book, "第一支部"), lambda xml: xml.replace(element, element + doubled, 1)
+    )
+    before = book.read_bytes()
+    assert main(["recalc", str(book)]) == 1
+    message = _err(capsys)
+    assert f"第一支部!{ref}" in message and "两次" in message and "内部错误" not in message
+    assert book.read_bytes() == before
+
+
+def test_a_computed_cell_overwritten_with_another_formula_is_restored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "考评.xlsx"
+    write_template(path, TemplateOptions(BRANCHES, year=2026, formulas="native", inputs=INPUTS))
+    cells = read_package_info(path).local_names["第一支部"]
+    targets = {n: cells[n].a1 for n in ("total_score", "grade")}  # type: ignore[union-attr]
+    original = {n: _F.search(_cell_xml(path, "第一支部", a1)).group(1) for n, a1 in targets.items()}  # type: ignore[union-attr]
+    # A veto, and formulas typed over the total and the grade: after a recalculation by a
+    # spreadsheet program the vetoed branch would show 好 and 100.
+    fill_by_names(path, {"第一支部": {"veto_1": "是", "grade": '="好"', "total_score": "=100"}})
+    assert main(["recalc", str(path)]) == 0
+    message = _err(capsys)
+    assert "已恢复公式" in message
+    for name, a1 in targets.items():
+        assert f"第一支部!{a1}" in message
+        assert _F.search(_cell_xml(path, "第一支部", a1)).group(1) == original[name], name  # type: ignore[union-attr]
+    values = read_branch_workbook(path).sheets[0].values
+    assert values["grade"] == "较差"
+    # A second run finds nothing to restore.
+    assert main(["recalc", str(path)]) == 0
+    assert "已恢复公式" not in _err(capsys)

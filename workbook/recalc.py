@@ -11,6 +11,8 @@ ribbon button). This module never imports xlwings.
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -404,6 +406,7 @@ def recalculate(
         )
     ]
     outcomes: list[BranchOutcome] = []
+    first_places: dict[str, str] = {}  # branch name -> the 支部名称 cell it was first read in
     wanted = contract.inputs + (names.YEAR, names.ASSESSOR)
     for done, entry in enumerate(entries):
         if progress is not None:
@@ -444,6 +447,20 @@ def recalculate(
         assessment = assess_branch(standard, _raw_inputs(contract, values))
         branch_value = values.get(names.BRANCH_NAME)
         branch = str(branch_value).strip() if isinstance(branch_value, str | int | float) else ""
+        branch_cell = entry.cells.get(names.BRANCH_NAME)
+        if branch and branch_cell is not None:
+            # consolidate's message: a copied sheet (移动或复制) keeps the 支部名称 of its original.
+            first = first_places.setdefault(branch, branch_cell.label)
+            if first != branch_cell.label:
+                sheet_problems.append(
+                    _sheet_problem_text(
+                        entry.sheet,
+                        SheetProblem(
+                            branch_cell.a1,
+                            f"支部“{branch}”重复：已在 {first} 出现；同一支部只能汇总一次",
+                        ),
+                    )
+                )
         problems = tuple(
             LabelledProblem(entry.cells[p.field].label, p) for p in assessment.problems
         )
@@ -463,6 +480,35 @@ def _sheet_problem_text(sheet: str, problem: SheetProblem) -> str:
     """``第一支部!E8：message``, or ``工作表“第一支部”：message`` for the whole sheet."""
     where = f"{sheet}!{problem.cell}" if problem.cell else f"工作表“{sheet}”"
     return f"{where}：{problem.message}"
+
+
+_FORMULA_ELEMENT = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+_STRING_LITERAL = re.compile(r'("(?:[^"]|"")*")')
+
+
+def _written_formula(element: str) -> str | None:
+    """The formula text of a cell element; None for a shared or array formula (its text is
+    not the cell's own) or a cell without one."""
+    match = _FORMULA_ELEMENT.search(element)
+    if match is None or re.search(r"""\bt\s*=\s*["'](?:shared|array|dataTable)""", match[1]):
+        return None
+    return html.unescape(match[2] or "")
+
+
+def same_formula(written: str, expected: str) -> bool:
+    """True if two formulas differ at most harmlessly: a leading "=", the case of names,
+    "$" signs, blanks and Excel's "_xlfn." prefixes (text in quotes is compared as is)."""
+
+    def key(formula: str) -> str:
+        pieces = _STRING_LITERAL.split(formula.strip().removeprefix("="))
+        return "".join(
+            piece
+            if index % 2
+            else re.sub(r"\s+", "", piece).replace("$", "").upper().replace("_XLFN.", "")
+            for index, piece in enumerate(pieces)
+        )
+
+    return key(written) == key(expected)
 
 
 def free_sheet_title(title: str, taken: Iterable[str]) -> str:
@@ -561,7 +607,7 @@ class XlsxFileBook:
     def read_cells(self, entry: BranchSheetNames, wanted: Sequence[str]) -> dict[str, object]:
         from .xlsx_patch import locate_cells
 
-        sheet_xml = self._sheet_xml(self._sheets[entry.sheet].part)
+        sheet_xml = self._sheet_xml(self._sheets[entry.sheet].part, entry.sheet)
         located = locate_cells(
             sheet_xml.cells, [(ref.row, ref.col) for ref in entry.cells.values()]
         )
@@ -574,7 +620,7 @@ class XlsxFileBook:
         entry = self._sheets.get(sheet)
         if entry is None or entry.part not in self.package.parts:
             return []
-        xml = self._sheet_xml(entry.part).cells
+        xml = self._sheet_xml(entry.part, sheet).cells
         cells = {
             f"{row}:{col}": CellRef(sheet, row, col)
             for row in range(first.row, last.row + 1)
@@ -617,8 +663,13 @@ class XlsxFileBook:
             for name, value in values.items()
         }
 
-    def _sheet_xml(self, part: str) -> _SheetXml:
+    def _sheet_xml(self, part: str, sheet: str) -> _SheetXml:
+        """The sheet's cells with explicit references (``normalise_sheet_data``; a duplicated
+        cell is refused)."""
+        from .xlsx_patch import normalise_sheet_data
+
         before, cells, after = self.package.text_between(part, "<sheetData", "</sheetData>")
+        cells = normalise_sheet_data(cells, self.path.name, sheet)
         return _SheetXml(self.package.version(part), before, cells, after)
 
     def _read_with_calamine(
@@ -651,7 +702,7 @@ class XlsxFileBook:
         part = self._sheets[update.sheet].part
         sheet_xml, located = self._read.pop(update.sheet, (None, None))
         if sheet_xml is None or sheet_xml.version != self.package.version(part):
-            sheet_xml, located = self._sheet_xml(part), None
+            sheet_xml, located = self._sheet_xml(part, update.sheet), None
         edits: dict[tuple[int, int], CellEdit] = {
             (ref.row, ref.col): CellEdit(value, set_value=True)
             for ref, value in update.outputs.values()
@@ -695,8 +746,12 @@ class XlsxFileBook:
         for name, (ref, value) in update.outputs.items():
             formula = wanted.get(name)
             span = located.get((ref.row, ref.col))
-            if formula is None or (span is not None and "<f" in xml[span[0] : span[1]]):
+            if formula is None:
                 continue
+            if span is not None and "<f" in xml[span[0] : span[1]]:
+                written = _written_formula(xml[span[0] : span[1]])
+                if written is None or same_formula(written, formula):
+                    continue
             edits[(ref.row, ref.col)] = CellEdit(value, set_value=True, formula=formula[1:])
             self.restored.append(ref.label)
 
@@ -739,12 +794,18 @@ class XlsxFileBook:
 
     def _own_overview(self) -> SheetEntry | None:
         """The 总览 sheet this tool wrote before: the sheet that carries OVERVIEW_MARKER (its
-        title may have changed); never a sheet that is only called 总览."""
-        for sheet, local in self._names.items():
-            ours = names.OVERVIEW_MARKER in local and names.BRANCH_NAME not in local
-            if ours and sheet in self._sheets:
-                return self._sheets[sheet]
-        return None
+        title may have changed); never a sheet that is only called 总览. A copy of 总览 (移动或
+        复制) carries the marker too: of several, the one called 总览 counts, else the first in
+        tab order; the others are never written."""
+        marked = [
+            self._sheets[sheet]
+            for sheet, local in self._names.items()
+            if names.OVERVIEW_MARKER in local
+            and names.BRANCH_NAME not in local
+            and sheet in self._sheets
+        ]
+        marked.sort(key=lambda entry: (entry.name != OVERVIEW_SHEET, entry.index))
+        return marked[0] if marked else None
 
     def save(self, path: str | Path) -> None:
         """Write the edited package to ``path`` (use ``atomic_output`` around it)."""
@@ -787,7 +848,8 @@ def recalc_file(path: str | Path, output: str | Path | None = None) -> RecalcRep
     if book.restored:
         shown = "、".join(book.restored[:20]) + ("等" if len(book.restored) > 20 else "")
         notices.append(
-            f"有 {len(book.restored)} 个计算单元格的公式被改成了固定值，已恢复公式：{shown}"
+            f"有 {len(book.restored)} 个计算单元格的公式被改成了固定值或其他公式，"
+            f"已恢复公式：{shown}"
             "（这些单元格只显示计算结果，请不要在其中输入）"
         )
     if book.truncated:

@@ -32,6 +32,7 @@ TYPE_DO_NOT_MOVE = (
 )
 ADD_BRANCH_PROPERLY = (
     "新增支部请右键单击已有的支部工作表标签，选“移动或复制”并勾选“建立副本”，"
+    "再把副本中的支部名称改为新支部的名称，"
     "或用“branch-assess template”生成；用 Ctrl+A、Ctrl+C、Ctrl+V 复制的内容不带名称，不会被计分"
 )
 # The column headers of a branch sheet's table, as the template writes them (``template.COLUMNS``,

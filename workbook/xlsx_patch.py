@@ -551,7 +551,7 @@ class CellEdit(NamedTuple):
     set_value: bool = False
     style: int | None = None
     restyle: Callable[[int], int] | None = None  # new style from the current one
-    formula: str | None = None  # a formula (without "=") for a cell that has none
+    formula: str | None = None  # a formula (without "=") replacing the cell's own, if any
 
 
 def _value_markup(value: CellValue, has_formula: bool) -> tuple[str | None, str]:
@@ -613,11 +613,11 @@ def _edit_cell_uncached(element: str | None, ref: str, edit: CellEdit) -> str:
             return element  # nothing to change: keep the bytes as they are
     if edit.set_value:
         formula = ""
-        if "<f" in inner:
+        if edit.formula:  # a formula put back, over any other the cell has
+            formula = f"<f>{escape(edit.formula)}</f>"
+        elif "<f" in inner:
             match = _FORMULA.search(inner)
             formula = match.group(0) if match else ""
-        if not formula and edit.formula:
-            formula = f"<f>{escape(edit.formula)}</f>"
         cell_type, markup = _value_markup(edit.value, bool(formula))
         inner = formula + markup
     # Attribute order as Excel writes it: r, s, t, then the rest.
@@ -675,6 +675,90 @@ def _edit_row(row_xml: str | None, row_number: int, edits: dict[int, tuple[str, 
         # "spans" is an optional hint of the row's columns; a new cell may fall outside it.
         start = re.sub(r'\sspans="[^"]*"', "", start)
     return start + "".join(pieces) + tail + "</row>"
+
+
+# A cell start tag in the form every function here expects: r first, double-quoted, upper case.
+_CANONICAL_CELL = re.compile(r'<c\b(?! r="[A-Z]{1,3}\d+")')
+_ROW_WITHOUT_R = re.compile(r'<row\b(?![^>]*\sr=")[^>]*>')
+_CANONICAL_REF = re.compile(r'<c r="([A-Z]{1,3}\d+)"')
+
+
+def normalise_sheet_data(cells_xml: str, file: str, sheet: str) -> str:
+    """``<sheetData>`` text with every cell and row carrying an explicit, upper-case,
+    double-quoted r attribute first (positions implied by order made explicit), so finding
+    and editing cells by text sees every cell as a spreadsheet program does.
+
+    Text already in that form is returned as it is. ``file`` and ``sheet`` name it in messages.
+
+    Raises:
+        WorkbookReadError: a cell appears twice (two elements for one reference), or a
+            reference is no cell reference: which element counts is not certain, so the
+            file is refused rather than read one way here and another way elsewhere.
+    """
+    if _CANONICAL_CELL.search(cells_xml) is None and _ROW_WITHOUT_R.search(cells_xml) is None:
+        refs = _CANONICAL_REF.findall(cells_xml)
+        if len(refs) == len(set(refs)):
+            return cells_xml
+    pieces: list[str] = []
+    position = 0
+    row_number = 0
+    seen: set[str] = set()
+    for row_match in _ROW.finditer(cells_xml):
+        row_xml = row_match.group(0)
+        start = _start_tag(row_xml)
+        row_attrs = _attrs(start)
+        written = row_attrs.pop("r", None)
+        if written is not None:
+            if not written.strip().isdigit():
+                raise WorkbookReadError(
+                    f"{file} 的工作表“{sheet}”中有行号无法识别的行（r=“{written}”），未读取"
+                )
+            row_number = int(written.strip())
+        else:
+            row_number += 1
+        self_closing = start.endswith("/>")
+        new_start = f'<row r="{row_number}"{_render_attrs(row_attrs)}' + ("/>" if self_closing else ">")
+        if self_closing:
+            pieces.append(cells_xml[position : row_match.start()] + new_start)
+            position = row_match.end()
+            continue
+        inner = row_xml[len(start) : row_xml.rindex("</row>")]
+        cells: list[str] = []
+        cell_position = 0
+        col = -1
+        for cell_match in _CELL.finditer(inner):
+            element = cell_match.group(0)
+            cell_start = _start_tag(element)
+            closing = cell_start.endswith("/>")
+            attrs = _attrs(cell_start[: -2 if closing else -1])
+            ref_text = attrs.pop("r", None)
+            if ref_text is None:
+                col += 1
+            else:
+                match = _A1.match(ref_text.strip().upper())
+                if match is None or int(match.group(2)) != row_number:
+                    raise WorkbookReadError(
+                        f"{file} 的工作表“{sheet}”第 {row_number} 行有单元格引用无法识别"
+                        f"（r=“{ref_text}”），未读取"
+                    )
+                col = column_index(match.group(1))
+            ref = a1_ref(row_number - 1, col)
+            if ref in seen:
+                raise WorkbookReadError(
+                    f"{file} 中 {sheet}!{ref} 出现了两次（工作表 XML 中重复），无法确定哪一个有效，"
+                    "未读取；请用 Excel 打开并另存后再试"
+                )
+            seen.add(ref)
+            cell_start_new = f'<c r="{ref}"{_render_attrs(attrs)}' + ("/>" if closing else ">")
+            cells.append(inner[cell_position : cell_match.start()])
+            cells.append(cell_start_new + element[len(cell_start) :])
+            cell_position = cell_match.end()
+        cells.append(inner[cell_position:])
+        pieces.append(cells_xml[position : row_match.start()])
+        pieces.append(new_start + "".join(cells) + "</row>")
+        position = row_match.end()
+    pieces.append(cells_xml[position:])
+    return "".join(pieces)
 
 
 CellSpans = dict[tuple[int, int], tuple[int, int]]
