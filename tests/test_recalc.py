@@ -655,3 +655,69 @@ def test_unchanged_parts_are_copied_still_compressed(tmp_path: Path) -> None:
                 level_6 = len(zlib.compress(before.read(info), 6)) - 6
                 recompressing_shows |= level_6 != info.compress_size
         assert recompressing_shows
+
+
+def test_a_copy_of_the_overview_is_never_written(tmp_path: Path) -> None:
+    """A copy of 总览 (移动或复制) carries kp_overview too: only the one called 总览 is written,
+    even when the other comes first."""
+    from workbook.xlsx_patch import add_defined_name, add_worksheet, plain_worksheet
+
+    path = _template(tmp_path, "native")
+    assert main(["recalc", str(path)]) == 0
+    copied = tmp_path / "copied.xlsx"
+    with Package(path) as package:
+        # The 总览 written before, renamed 我的备份 and typed into; a copy of it called 总览
+        # after it in tab order.
+        workbook = package.text("xl/workbook.xml")
+        workbook = workbook.replace(f'name="{OVERVIEW_SHEET}"', 'name="我的备份"')
+        package.set_text("xl/workbook.xml", workbook.replace(f"{OVERVIEW_SHEET}!", "我的备份!"))
+        sheets = workbook_sheets(package)
+        backup = {s.name: s for s in sheets}["我的备份"]
+        rows: list[list[object]] = [["备份"]] + [[None]] * 28 + [["我的备注"]]
+        package.set_text(backup.part, plain_worksheet(rows, [20.0]))  # type: ignore[arg-type]
+        entry = add_worksheet(package, OVERVIEW_SHEET, plain_worksheet([["旧"]], [20.0]), sheets)
+        add_defined_name(package, names.OVERVIEW_MARKER, entry.index, f"{OVERVIEW_SHEET}!$A$1")
+        package.save(copied)
+    with Package(copied) as package:
+        before = package.parts[backup.part]
+    assert main(["recalc", str(copied)]) == 0
+    with Package(copied) as package:
+        assert package.parts[backup.part] == before
+    book = openpyxl.load_workbook(copied)
+    assert book["我的备份"]["A30"].value == "我的备注"
+    assert book[OVERVIEW_SHEET].max_row == len(BRANCHES) + 1
+    assert not [n for n in book.sheetnames if n.startswith(f"{OVERVIEW_SHEET}(")]
+
+
+def test_two_branch_sheets_with_one_branch_name_are_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = fill_by_names(
+        _template(tmp_path, "native"),
+        tmp_path / "dup.xlsx",
+        {"第三支部": {names.BRANCH_NAME: "第一支部"}},
+    )
+    cell = read_package_info(path).local_names["第三支部"][names.BRANCH_NAME]
+    assert cell is not None
+    assert main(["recalc", str(path)]) == 1
+    captured = capsys.readouterr()
+    message = captured.err + captured.out
+    assert "全部输入有效" not in message
+    assert (
+        f"第三支部!{cell.a1}：支部“第一支部”重复：已在 第一支部!{cell.a1} 出现；同一支部只能汇总一次"
+        in message
+    )
+    # consolidate says the same of the same sheets.
+    assert main(["consolidate", str(path), "-o", str(tmp_path / "汇总.xlsx")]) == 1
+    captured = capsys.readouterr()
+    assert "支部“第一支部”重复：已在" in captured.err + captured.out
+
+
+def test_harmless_differences_in_a_formula_are_no_overwrite() -> None:
+    from workbook.recalc import same_formula
+
+    assert same_formula('IF( $G$5 > 1 ,"好","差")', '=if(G5>1,"好","差")')
+    assert same_formula("_xlfn.IFERROR(G5,0)", "=IFERROR(G5,0)")
+    assert not same_formula('IF(G5>1,"好 ","差")', '=IF(G5>1,"好","差")')
+    assert not same_formula('"好"', '=IF(G5>1,"好","差")')
+    assert not same_formula("100", "=SUM(G5:G9)")

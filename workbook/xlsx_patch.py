@@ -717,7 +717,9 @@ def normalise_sheet_data(cells_xml: str, file: str, sheet: str) -> str:
         else:
             row_number += 1
         self_closing = start.endswith("/>")
-        new_start = f'<row r="{row_number}"{_render_attrs(row_attrs)}' + ("/>" if self_closing else ">")
+        new_start = f'<row r="{row_number}"{_render_attrs(row_attrs)}' + (
+            "/>" if self_closing else ">"
+        )
         if self_closing:
             pieces.append(cells_xml[position : row_match.start()] + new_start)
             position = row_match.end()
