@@ -662,3 +662,83 @@ def test_an_excel_365_error_value_in_an_input_cell_is_named_in_both_commands(
     for text in (err, rerr):
         assert "第一支部!E6" in text and f"错误值 {code_text}" in text
         assert "Unsupported" not in text
+
+
+def test_the_advice_for_an_unusable_cell_fits_the_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """是/否 for a veto, text for a 扣分说明 or the branch name, a number only for a 扣分."""
+    path = build(tmp_path / "建议.xlsx")
+    set_cell(path, "第一支部", "veto_1", ' t="e"', "<v>#N/A</v>")
+    set_cell(path, "第一支部", "note_1_1", ' t="e"', "<v>#REF!</v>")
+    set_cell(path, "第二支部", names.BRANCH_NAME, ' t="e"', "<v>#NAME?</v>")
+    set_cell(path, "第二支部", "ded_1_2", ' t="e"', "<v>#DIV/0!</v>")
+    (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
+    assert code == rcode == 1
+    for text in (err, rerr):
+        advice = {
+            marker: next(x for x in text.splitlines() if marker in x)
+            for marker in ("#N/A", "#REF!", "#NAME?", "#DIV/0!")
+        }
+        assert "请直接填写“是”或“否”" in advice["#N/A"]
+        assert "请直接填写文字" in advice["#REF!"]
+        assert "请直接填写文字" in advice["#NAME?"]
+        assert "请直接填写数值" in advice["#DIV/0!"]
+
+
+def test_a_number_typed_as_a_branch_name_is_shown_as_typed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = build(tmp_path / "数字.xlsx")
+    for sheet in BRANCHES:
+        set_cell(path, sheet, names.BRANCH_NAME, ' t="n"', "<v>123</v>")
+    code, _, err = run(capsys, "consolidate", path, "-o", tmp_path / "汇总.xlsx")
+    assert code == 1
+    assert "支部“123”重复" in err and "123.0" not in err
+
+
+def test_a_copy_of_a_shared_formula_is_called_so() -> None:
+    assert str(UncachedFormula("")) == "（共享公式）"
+
+
+def test_a_blank_branch_name_is_a_warning_naming_the_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = build(tmp_path / "空名称.xlsx")
+    address = set_cell(path, "第二支部", names.BRANCH_NAME, "", None)
+    json_path = tmp_path / "r.json"
+    code, _, err = run(
+        capsys, "consolidate", path, "-o", tmp_path / "汇总.xlsx", "--json", json_path
+    )
+    assert code == 0, err
+    assert f"第二支部!{address}" in err and "支部名称单元格为空" in err and "“第二支部”" in err
+    report = json.loads(json_path.read_text(encoding="utf-8"))
+    assert {b["branch"] for b in report["branches"]} == set(BRANCHES)
+
+
+@pytest.mark.parametrize("variant", ["table only", "retitled", "five rows down"])
+def test_a_copied_sheet_is_recognised_by_its_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], variant: str
+) -> None:
+    """Each copy carries a veto 是: ignoring it silently would grade the branch 好."""
+    source = build(tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(source)
+    original = book["第二支部"]
+    veto = named_address(source, "第二支部", "veto_1")
+    original[veto] = "是"
+    copy = book.create_sheet("第三支部")
+    first_row, shift = {"table only": (4, -3), "retitled": (1, 0), "five rows down": (1, 5)}[
+        variant
+    ]
+    for row in original.iter_rows(min_row=first_row, max_row=original.max_row):
+        for cell in row:
+            copy.cell(cell.row + shift, cell.column, cell.value)
+    if variant == "retitled":
+        copy["A1"] = "2026年度考评表"
+    path = tmp_path / "复制.xlsx"
+    book.save(path)
+    (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
+    assert code == rcode == 1
+    for text in (err, rerr):
+        line = next(line for line in text.splitlines() if "第三支部" in line)
+        assert "看起来是支部考评定级表" in line and "没有定义名称" in line

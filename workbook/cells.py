@@ -151,10 +151,11 @@ class FormulaValue(NamedTuple):
 
 
 def formula_text(formula: str) -> str:
-    """A formula as the user typed it: ``1+1`` -> ``=1+1`` (a shared formula's copy: 公式)."""
+    """A formula as the user typed it: ``1+1`` -> ``=1+1`` (a shared formula's copy, whose text
+    is in another cell: 共享公式)."""
     formula = formula.strip()
     if not formula:
-        return "（公式）"
+        return "（共享公式）"
     return formula if formula.startswith("=") else "=" + formula
 
 
@@ -223,17 +224,21 @@ def describe(raw: object) -> str:
     return str(raw)
 
 
-def uncached_formula_message(value: UncachedFormula) -> str:
-    """Why a formula without a result is not read, and what to do."""
+# What to type instead, by the kind of cell: a number, 是/否 (否决项) or text (支部名称, 说明).
+FILL_NUMBER, FILL_YES_NO, FILL_TEXT = "数值", "“是”或“否”", "文字"
+
+
+def uncached_formula_message(value: UncachedFormula, fill: str = FILL_NUMBER) -> str:
+    """Why a formula without a result is not read, and what to do (``fill``: what to type)."""
     return (
         f"单元格是公式“{value}”，但文件中没有保存它的计算结果（文件可能由不计算公式的程序保存）；"
-        "请在 Excel 或 WPS 中打开并保存该文件，或直接填写数值"
+        f"请在 Excel 或 WPS 中打开并保存该文件，或直接填写{fill}"
     )
 
 
-def error_value_message(value: CellError) -> str:
-    """Why an error value is not read, and what to do."""
-    return f"单元格显示错误值 {value.code}（公式出错或引用无效），不能作为输入；请直接填写数值"
+def error_value_message(value: CellError, fill: str = FILL_NUMBER) -> str:
+    """Why an error value is not read, and what to do (``fill``: what to type instead)."""
+    return f"单元格显示错误值 {value.code}（公式出错或引用无效），不能作为输入；请直接填写{fill}"
 
 
 def formula_warning(formula: str, value: object) -> str:

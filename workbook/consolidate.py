@@ -693,6 +693,7 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
                     Problem(display, sheet.sheet, w.cell, w.message)
                     for w in formula_warnings(sheet.cells, sheet.formulas, sheet.values)
                 ]
+                + _blank_branch_name(sheet, display)
                 + (
                     stale_cached_values(standard, sheet, assessment.result, display)
                     if assessment.result is not None
@@ -713,6 +714,23 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
         year=book.year,
     )
     return report
+
+
+def _blank_branch_name(sheet: BranchSheet, display: str) -> list[Problem]:
+    """A warning when the 支部名称 cell is blank and the sheet name stands in for it."""
+    value = sheet.values.get(names.BRANCH_NAME)
+    if isinstance(value, CellError | UncachedFormula):
+        return []  # an error already (``unusable_cell_problems``)
+    if value is not None and (not isinstance(value, str) or value.strip()):
+        return []
+    return [
+        Problem(
+            display,
+            sheet.sheet,
+            sheet.cells[names.BRANCH_NAME].a1,
+            f"支部名称单元格为空，已按工作表名称“{sheet.sheet}”汇总；建议填写支部全称",
+        )
+    ]
 
 
 def _common_year(years: dict[str, str | None], errors: list[Problem]) -> int | None:

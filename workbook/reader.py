@@ -23,6 +23,7 @@ from .cells import (
     apply_markup,
     column_index,
     column_letters,
+    describe,
     normalise,
     parse_a1,
     special_cells,
@@ -120,7 +121,7 @@ class BranchSheet:
     def branch_name(self) -> str:
         """The full branch name from the ``branch_name`` cell (the sheet name if blank)."""
         value = self.values.get(names.BRANCH_NAME)
-        text = str(value).strip() if isinstance(value, str | int | float) else ""
+        text = describe(value).strip() if isinstance(value, str | int | float) else ""
         return text or self.sheet
 
     def missing_names(self, standard: Standard) -> list[str]:

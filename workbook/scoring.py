@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from .cells import (
+    FILL_NUMBER,
+    FILL_TEXT,
+    FILL_YES_NO,
     CellError,
     UncachedFormula,
     describe,
@@ -40,13 +43,13 @@ def display_value(raw: object) -> str:
     return describe(raw)
 
 
-def _unusable(raw: object) -> str | None:
+def _unusable(raw: object, fill: str = FILL_NUMBER) -> str | None:
     """Why a cell value that is no input at all (an error value, a formula without a result)
-    cannot be read; None for any other value."""
+    cannot be read; None for any other value (``fill``: what to type instead)."""
     if isinstance(raw, CellError):
-        return error_value_message(raw)
+        return error_value_message(raw, fill)
     if isinstance(raw, UncachedFormula):
-        return uncached_formula_message(raw)
+        return uncached_formula_message(raw, fill)
     return None
 
 
@@ -121,7 +124,7 @@ def parse_veto(raw: object) -> bool:
         return False
     if raw == YES or raw is True:
         return True
-    unusable = _unusable(raw)
+    unusable = _unusable(raw, FILL_YES_NO)
     if unusable is not None:
         raise CellValueError(f"否决情形应填“是”或“否”：{unusable}", VETO_SHORT_MESSAGE)
     raise CellValueError(
@@ -337,7 +340,7 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
         item_ok = True
         for rule in item.rules:
             note = raw.notes.get(rule.id)
-            unusable = _unusable(note)
+            unusable = _unusable(note, FILL_TEXT)
             if unusable is not None:
                 message = f"规则 {rule.id}“{rule.wording}”的扣分说明：{unusable}"
                 problems.append(

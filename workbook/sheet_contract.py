@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 from . import names
 from .cells import (
+    FILL_NUMBER,
+    FILL_TEXT,
     CellError,
     CellRef,
     UncachedFormula,
@@ -48,7 +50,8 @@ TABLE_HEADERS = (
     "检查",
 )
 TITLE_MARK = "考评定级表"
-LOOKALIKE_ROWS = 12  # a copied branch sheet has its title and headers within these rows
+# A copied branch sheet has its table headers within these rows (pasted a few rows down, too).
+LOOKALIKE_ROWS = 40
 
 
 class SheetProblem(NamedTuple):
@@ -295,14 +298,14 @@ def stray_inputs(
 
 
 def looks_like_branch_sheet(rows: Sequence[Sequence[object]]) -> bool:
-    """True for a sheet with a branch sheet's title and table headers in its first rows."""
-    top = rows[:LOOKALIKE_ROWS]
-    titled = any(isinstance(v, str) and TITLE_MARK in v for row in top[:4] for v in row)
-    if not titled:
-        return False
+    """True for a sheet with a branch sheet's table header row (项目及分值|评分指标|评分办法…)
+    in its first ``LOOKALIKE_ROWS`` rows, in any column: the title is not needed, since a
+    copy may be retitled, shifted or only the table (rows 4-33) pasted."""
     width = len(TABLE_HEADERS)
-    for row in top:
+    for row in rows[:LOOKALIKE_ROWS]:
         texts = [v.strip() if isinstance(v, str) else v for v in row]
+        if TABLE_HEADERS[0] not in texts:
+            continue
         for start in range(0, max(0, len(texts) - width + 1)):
             if tuple(texts[start : start + width]) == TABLE_HEADERS:
                 return True
@@ -313,7 +316,7 @@ def lookalike_problem() -> SheetProblem:
     """The problem of a sheet that looks like a branch sheet but carries no names."""
     return SheetProblem(
         None,
-        f"工作表看起来是支部考评定级表（有考评定级表的标题和表头），但没有定义名称，未计分；{ADD_BRANCH_PROPERLY}",
+        f"工作表看起来是支部考评定级表（有考评定级表的表头），但没有定义名称，未计分；{ADD_BRANCH_PROPERLY}",
     )
 
 
@@ -345,10 +348,10 @@ def year_problem(
     return None
 
 
-def _unusable(value: CellError | UncachedFormula) -> str:
+def _unusable(value: CellError | UncachedFormula, fill: str = FILL_NUMBER) -> str:
     if isinstance(value, CellError):
-        return error_value_message(value)
-    return uncached_formula_message(value)
+        return error_value_message(value, fill)
+    return uncached_formula_message(value, fill)
 
 
 def unusable_cell_problems(
@@ -360,7 +363,9 @@ def unusable_cell_problems(
     for name in wanted:
         value = values.get(name)
         if isinstance(value, CellError | UncachedFormula) and name in cells:
-            problems.append(SheetProblem(cells[name].a1, f"名称 {name}：{_unusable(value)}"))
+            problems.append(
+                SheetProblem(cells[name].a1, f"名称 {name}：{_unusable(value, FILL_TEXT)}")
+            )
     return problems
 
 
