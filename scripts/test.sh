@@ -13,7 +13,7 @@ command -v ssconvert >/dev/null 2>&1 || missing+=(gnumeric)
 /usr/bin/python3 -c "import uno" >/dev/null 2>&1 || missing+=(python3-uno)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-if ! (command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "CJK"); then
+if ! (command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -i "CJK" >/dev/null); then
   missing+=(fonts-noto-cjk)
 fi
 if ((${#missing[@]})); then
