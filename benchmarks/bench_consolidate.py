@@ -70,7 +70,7 @@ def high_water_kib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-from workbook.consolidate import consolidate
+from workbook.inputs.consolidate import consolidate
 before = high_water_kib()
 if trace:
     tracemalloc.start()
@@ -86,8 +86,8 @@ print(json.dumps({
 
 
 def _make_one(args: tuple[Path, int]) -> None:
-    from workbook.scoring import RawBranchInputs
-    from workbook.template import TemplateOptions, write_template
+    from workbook.core.scoring import RawBranchInputs
+    from workbook.outputs.template import TemplateOptions, write_template
 
     folder, index = args
     name = f"第{index + 1:04d}支部"
@@ -136,7 +136,7 @@ def read_cells_with_calamine(files: list[Path]) -> int:
 
 
 def run_consolidate(files: list[Path], workers: int | None = None) -> int:
-    from workbook.consolidate import consolidate
+    from workbook.inputs.consolidate import consolidate
 
     result = consolidate(files, workers=workers)
     assert result.ok, [p.text() for p in result.errors[:3]]

@@ -10,7 +10,7 @@ less zip work than the baseline for those.
   the median of --pairs alternated pairs (target: within 2x), with the peak RSS of both
   processes next to the size of the package's largest part (target: peak memory bounded by
   the largest part, not by the package);
-* in process: ``workbook.recalc.recalc_file`` against the same baseline in this process;
+* in process: ``workbook.outputs.recalc.recalc_file`` against the same baseline in this process;
   medians, taking turns.
 
 The workbook is the default (``xlwings``) template, filled: deductions, a few vetoes and, in
@@ -50,13 +50,13 @@ os.replace(temp, target)
 """
 
 # Peak RSS of an interpreter that imports what the command imports and exits.
-IMPORTS_ONLY = "import workbook.cli, workbook.recalc"
+IMPORTS_ONLY = "import workbook.cli.main, workbook.outputs.recalc"
 
 
 def make_workbook(path: Path, branches: int) -> Path:
     """A filled xlwings template: deductions, a few vetoes, every 10th branch with a mistake."""
-    from workbook.scoring import RawBranchInputs
-    from workbook.template import TemplateOptions, write_template
+    from workbook.core.scoring import RawBranchInputs
+    from workbook.outputs.template import TemplateOptions, write_template
 
     names = [f"第{i + 1:04d}支部" for i in range(branches)]
     inputs = {}
@@ -122,7 +122,7 @@ def whole_command(source: Path, folder: Path, branches: int, pairs: int) -> None
 
 def in_process(source: Path, folder: Path, branches: int, repeat: int) -> None:
     from workbook.atomic import atomic_output
-    from workbook.recalc import recalc_file
+    from workbook.outputs.recalc import recalc_file
 
     baseline_out = folder / "baseline-in-process.xlsx"
     recalc_out = folder / "recalc-in-process.xlsx"

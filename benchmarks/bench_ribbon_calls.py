@@ -33,8 +33,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 
 def make_workbook(path: Path, branches: int) -> Path:
-    from workbook.scoring import RawBranchInputs
-    from workbook.template import TemplateOptions, write_template
+    from workbook.core.scoring import RawBranchInputs
+    from workbook.outputs.template import TemplateOptions, write_template
 
     names = [f"第{i + 1:03d}支部" for i in range(branches)]
     inputs = {}

@@ -30,7 +30,7 @@ import openpyxl
 import xlsxwriter
 from whole_command import alternate, entry_point, machine_note, python_script, report, run_process
 
-from workbook.template import TemplateOptions, write_template
+from workbook.outputs.template import TemplateOptions, write_template
 
 Cells = list[tuple[str, list[tuple[int, int, object]]]]
 

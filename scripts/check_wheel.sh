@@ -34,8 +34,8 @@ from pathlib import Path
 
 import workbook
 import xlplugin
-from workbook.standard import available_standards, load_standard
-from workbook.template import DEFAULT_TEMPLATE
+from workbook.core.standard import available_standards, load_standard
+from workbook.outputs.template import DEFAULT_TEMPLATE
 
 venv = Path(sys.prefix).resolve()
 repo = Path(sys.argv[1])

@@ -5,7 +5,7 @@
 tests/test_default_template.py fails while the committed file differs from what the code writes.
 """
 
-from workbook.template import DEFAULT_TEMPLATE, default_template_options, write_template
+from workbook.outputs.template import DEFAULT_TEMPLATE, default_template_options, write_template
 
 if __name__ == "__main__":
     print(write_template(DEFAULT_TEMPLATE, default_template_options()))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook.standard import Standard, load_standard
+from workbook.core.standard import Standard, load_standard
 
 TESTS = Path(__file__).parent
 NOTICE = (

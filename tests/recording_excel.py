@@ -31,7 +31,7 @@ from typing import Any
 
 import openpyxl
 
-from workbook.reader import column_index, column_letters, read_package_info
+from workbook.inputs.reader import column_index, column_letters, read_package_info
 
 Cell = tuple[int, int]  # 1-based (row, col), as Excel counts
 

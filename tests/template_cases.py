@@ -15,11 +15,11 @@ from pathlib import Path
 
 import openpyxl
 
-from workbook import names
-from workbook.reader import read_branch_workbook
-from workbook.scoring import RawBranchInputs, assess_branch
-from workbook.standard import Rule, Standard
-from workbook.template import TemplateOptions, write_template
+from workbook.core import names
+from workbook.core.scoring import RawBranchInputs, assess_branch
+from workbook.core.standard import Rule, Standard
+from workbook.inputs.reader import read_branch_workbook
+from workbook.outputs.template import TemplateOptions, write_template
 
 from test_scoring_cases import CASES, load_case, raw_inputs
 from workbook_helpers import cells_for, fill_by_names, named_cell

@@ -11,9 +11,9 @@ import pytest
 from defusedxml import ElementTree
 from oletools.olevba import VBA_Parser
 
-from workbook.cli import main
-from workbook.reader import read_package_info
-from workbook.xlsx_patch import NS_MAIN, Package, iter_parts_differing, workbook_sheets
+from workbook.cli.main import main
+from workbook.inputs.reader import read_package_info
+from workbook.xlsx.package import NS_MAIN, Package, iter_parts_differing, workbook_sheets
 from xlplugin import addin
 
 CUSTOM_UI = "{http://schemas.microsoft.com/office/2006/01/customui}"

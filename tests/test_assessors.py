@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from workbook.assessors import AssessorResult, combine_assessors, spread_text
+from workbook.core.assessors import AssessorResult, combine_assessors, spread_text
+from workbook.core.scoring import score_branch
+from workbook.core.standard import Standard
 from workbook.errors import AssessorConflictError
-from workbook.scoring import score_branch
-from workbook.standard import Standard
 
 D = Decimal
 

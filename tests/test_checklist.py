@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workbook.checklist import check_checklist
-from workbook.standard import Standard, load_standard_file
+from workbook.core.checklist import check_checklist
+from workbook.core.standard import Standard, load_standard_file
 
 TESTS = Path(__file__).parent
 CASES = sorted((TESTS / "checklist_cases").glob("*.toml"))
@@ -43,7 +43,7 @@ def test_hints_never_touch_a_score(standard: Standard) -> None:
     """The report carries texts and counts only: nothing a scorer could add up."""
     from dataclasses import fields
 
-    from workbook.checklist import ChecklistHint
+    from workbook.core.checklist import ChecklistHint
 
     assert {f.name for f in fields(ChecklistHint)} == {"rule_id", "hint", "entries", "text"}
 

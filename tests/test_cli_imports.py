@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import pytest
 
-from workbook.cli import cli
+from workbook.cli.main import cli
 
 # Third-party libraries that only some commands need, at run time, never for help or version.
 HEAVY = ("xlsxwriter", "python_calamine", "openpyxl", "rich", "xlwings")

@@ -13,17 +13,17 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from workbook import names
-from workbook.cli import main
-from workbook.consolidate import consolidate, json_number, to_json
-from workbook.demo import DEMO_YEAR, filled_demo_options
-from workbook.reader import read_branch_workbook
-from workbook.scoring import RawBranchInputs
-from workbook.standard import fmt
-from workbook.summary import DRAFT_MARK
-from workbook.template import TemplateOptions, write_template
+from workbook.cli.main import main
+from workbook.core import names
+from workbook.core.scoring import RawBranchInputs
+from workbook.core.standard import fmt
+from workbook.inputs.consolidate import consolidate, json_number, to_json
+from workbook.inputs.reader import read_branch_workbook
+from workbook.outputs.demo import DEMO_YEAR, filled_demo_options
+from workbook.outputs.summary import DRAFT_MARK
+from workbook.outputs.template import TemplateOptions, write_template
 
-# Worked out by hand from the notice's table for the demo inputs (workbook/demo.py):
+# Worked out by hand from the notice's table for the demo inputs (workbook/outputs/demo.py):
 # branch -> (item scores, total, grade, rank).
 DEMO_EXPECTED: dict[str, tuple[list[float], str, str, int]] = {
     "递铺分会第一支部": ([15, 10, 10, 10, 10, 20, 23], "98", "好", 1),
@@ -375,7 +375,7 @@ def test_a_large_file_is_read_from_disk_with_the_same_result(
     demo_workbook: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     in_memory = consolidate([demo_workbook])
-    monkeypatch.setattr("workbook.consolidate._WHOLE_FILE_LIMIT", 0)
+    monkeypatch.setattr("workbook.inputs.consolidate._WHOLE_FILE_LIMIT", 0)
     from_disk = consolidate([demo_workbook])
     assert to_json(from_disk) == to_json(in_memory)
     assert from_disk.sources == in_memory.sources
@@ -389,7 +389,7 @@ def test_progress_is_reported_for_every_file(demo_workbook: Path, tmp_path: Path
 
 
 def test_progress_bar_only_on_a_terminal(demo_workbook: Path, tmp_path: Path, capsys) -> None:
-    from workbook.progress import file_progress
+    from workbook.cli.progress import file_progress
 
     with file_progress("读取", enabled=None) as callback:  # pytest's stderr is not a terminal
         assert callback is None

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from workbook.checklist import check_checklist
-from workbook.rectification import rectification_items
-from workbook.scoring import score_branch
-from workbook.self_assessment import compare_self
-from workbook.standard import Standard
+from workbook.core.checklist import check_checklist
+from workbook.core.rectification import rectification_items
+from workbook.core.scoring import score_branch
+from workbook.core.self_assessment import compare_self
+from workbook.core.standard import Standard
 
 D = Decimal
 

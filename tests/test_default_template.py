@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbook.reader import read_branch_workbook
-from workbook.template import DEFAULT_TEMPLATE, default_template_options, write_template
+from workbook.inputs.reader import read_branch_workbook
+from workbook.outputs.template import DEFAULT_TEMPLATE, default_template_options, write_template
 
 from xlsx_compare import package_differences
 

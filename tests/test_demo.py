@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from workbook.cli import main
-from workbook.consolidate import consolidate
-from workbook.demo import DEMO_YEAR, demo_branches, demo_inputs, run_demo
-from workbook.reader import read_branch_workbook
-from workbook.scoring import assess_branch
-from workbook.standard import Standard, fmt
+from workbook.cli.main import main
+from workbook.core.scoring import assess_branch
+from workbook.core.standard import Standard, fmt
+from workbook.inputs.consolidate import consolidate
+from workbook.inputs.reader import read_branch_workbook
+from workbook.outputs.demo import DEMO_YEAR, demo_branches, demo_inputs, run_demo
 
 TOWNS = (
     "递铺",

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from workbook import names
-from workbook.reader import column_letters
-from workbook.recalc import OVERVIEW_SHEET, XlsxFileBook, recalculate
-from workbook.scoring import RawBranchInputs, assess_branch
-from workbook.standard import load_standard
-from workbook.template import TemplateOptions, write_template
+from workbook.core import names
+from workbook.core.scoring import RawBranchInputs, assess_branch
+from workbook.core.standard import load_standard
+from workbook.inputs.reader import column_letters
+from workbook.outputs.recalc import OVERVIEW_SHEET, XlsxFileBook, recalculate
+from workbook.outputs.template import TemplateOptions, write_template
 from xlplugin.excel_book import (
     HEADER_COLOR,
     INPUT_COLOR,
@@ -323,7 +323,7 @@ def test_progress_updates_are_bounded() -> None:
 
 
 def test_overview_is_formatted_and_marked(tmp_path: Path) -> None:
-    from workbook.recalc import overview
+    from workbook.outputs.recalc import overview
 
     excel = RecordingExcel.from_file(_template(tmp_path, {"第一支部": VALID}))
     report = recalc_excel_book(excel.book)
@@ -427,7 +427,7 @@ def test_core_and_plugin_import_without_xlwings() -> None:
 
     code = (
         "import sys; sys.modules['xlwings'] = None\n"
-        "import workbook.cli, workbook.recalc, workbook.xlsx_patch, xlplugin, xlplugin.addin\n"
+        "import workbook.cli.main, workbook.outputs.recalc, workbook.xlsx.package, xlplugin, xlplugin.addin\n"
         "import xlplugin.excel_book, xlplugin.ribbon\n"
         "assert callable(xlplugin.main)\n"
         "try:\n"

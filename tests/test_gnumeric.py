@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from workbook import names
-from workbook.demo import demo_inputs
-from workbook.scoring import RawBranchInputs
-from workbook.standard import Standard
-from workbook.template import DEFAULT_TEMPLATE
+from workbook.core import names
+from workbook.core.scoring import RawBranchInputs
+from workbook.core.standard import Standard
+from workbook.outputs.demo import demo_inputs
+from workbook.outputs.template import DEFAULT_TEMPLATE
 
 from gnumeric import recalculate, requires_gnumeric
 from template_cases import (

@@ -27,13 +27,13 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from workbook.atomic import TEMP_SUFFIX, atomic_output
-from workbook.cli import main
+from workbook.cli.main import main
+from workbook.core.scoring import RawBranchInputs
 from workbook.errors import OutputError, WorkbookReadError
-from workbook.reader import read_branch_workbook, read_package_info
-from workbook.scoring import RawBranchInputs
-from workbook.template import TemplateOptions, write_template
-from workbook.xlsx_patch import Package, workbook_sheets
-from workbook.zip_package import MAX_PART_BYTES, RawZipWriter
+from workbook.inputs.reader import read_branch_workbook, read_package_info
+from workbook.outputs.template import TemplateOptions, write_template
+from workbook.xlsx.package import Package, workbook_sheets
+from workbook.xlsx.zip_package import MAX_PART_BYTES, RawZipWriter
 
 from workbook_helpers import fill_by_names
 
@@ -273,7 +273,7 @@ def test_a_killed_recalc_leaves_the_workbook_intact_and_the_next_run_cleans_up(
         "    temp.write_bytes(b'partial')\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
         "atomic._copy_ownership = stop\n"
-        "from workbook.cli import main\n"
+        "from workbook.cli.main import main\n"
         f"main(['recalc', {str(book)!r}])\n"
     )
     killed = subprocess.run([sys.executable, "-c", script], check=False)
@@ -649,7 +649,7 @@ def test_text_longer_than_a_cell_is_cut_and_marked(
 def test_summary_and_template_sheets_cut_long_text_and_count_it(tmp_path: Path) -> None:
     import xlsxwriter
 
-    from workbook.xlsx_safe import SafeTextWorksheet
+    from workbook.xlsx.safe_text import SafeTextWorksheet
 
     path = tmp_path / "t.xlsx"
     with warnings.catch_warnings():
@@ -675,7 +675,7 @@ _F = re.compile(r"<f>([^<]*)</f>")
 def _cell_xml(path: Path, sheet: str, ref: str) -> str:
     package = Package(path)
     try:
-        from workbook.xlsx_patch import workbook_sheets
+        from workbook.xlsx.package import workbook_sheets
 
         part = {s.name: s.part for s in workbook_sheets(package)}[sheet]
         match = re.search(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', package.text(part), re.S)
@@ -777,7 +777,11 @@ def _as_nobody(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         pytest.skip("needs root and setpriv to run a command as an unprivileged user")
     os.chmod(cwd, 0o777)
     command = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-    command += [sys.executable, "-c", "import sys; from workbook.cli import main; sys.exit(main())"]
+    command += [
+        sys.executable,
+        "-c",
+        "import sys; from workbook.cli.main import main; sys.exit(main())",
+    ]
     env = {**os.environ, "HOME": str(cwd), "PYTHONPATH": str(Path(__file__).parent.parent)}
     return subprocess.run(command + args, cwd=cwd, capture_output=True, text=True, env=env)
 

@@ -21,13 +21,13 @@ import openpyxl
 import pytest
 from libreoffice_uno import edit_in_libreoffice, uno_available
 
-from workbook import names
-from workbook.cells import CellError, UncachedFormula, normalise
-from workbook.cli import main
-from workbook.reader import read_branch_workbook, read_package_info
-from workbook.scoring import RawBranchInputs
-from workbook.standard import load_standard
-from workbook.template import TemplateOptions, write_template
+from workbook.cli.main import main
+from workbook.core import names
+from workbook.core.scoring import RawBranchInputs
+from workbook.core.standard import load_standard
+from workbook.inputs.reader import read_branch_workbook, read_package_info
+from workbook.outputs.template import TemplateOptions, write_template
+from workbook.xlsx.cells import CellError, UncachedFormula, normalise
 from xlplugin import udfs
 
 from conftest import requires_libreoffice
@@ -434,8 +434,8 @@ def test_a_copied_sheet_without_names_is_reported(
 
 
 def test_the_look_of_a_branch_sheet_is_the_templates() -> None:
-    from workbook.sheet_contract import TABLE_HEADERS
-    from workbook.template import COLUMNS
+    from workbook.inputs.sheet_contract import TABLE_HEADERS
+    from workbook.outputs.template import COLUMNS
 
     assert tuple(header for header, _ in COLUMNS) == TABLE_HEADERS
 
@@ -565,7 +565,7 @@ def test_workflows_done_in_libreoffice_are_reported(
 def test_the_excel_adapter_reads_error_values_and_formulas_like_the_file(tmp_path: Path) -> None:
     """Through the recording stand-in for xlwings: an error value is an input error with the
     file's message, a formula typed in Excel counts by its result with a warning."""
-    from workbook.recalc import XlsxFileBook, recalculate
+    from workbook.outputs.recalc import XlsxFileBook, recalculate
     from xlplugin.excel_book import ExcelBook
 
     from recording_excel import RecordingExcel

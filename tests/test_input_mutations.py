@@ -24,13 +24,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from workbook import names
-from workbook.cells import CellError, UncachedFormula
-from workbook.cli import main
-from workbook.reader import read_package_info
-from workbook.scoring import RawBranchInputs, assess_branch
-from workbook.standard import load_standard
-from workbook.template import TemplateOptions, write_template
+from workbook.cli.main import main
+from workbook.core import names
+from workbook.core.scoring import RawBranchInputs, assess_branch
+from workbook.core.standard import load_standard
+from workbook.inputs.reader import read_package_info
+from workbook.outputs.template import TemplateOptions, write_template
+from workbook.xlsx.cells import CellError, UncachedFormula
 
 STANDARD = load_standard()
 BRANCHES = ("第一支部", "第二支部", "第三支部")

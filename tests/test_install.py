@@ -14,7 +14,7 @@ import pytest
 from oletools.olevba import VBA_Parser
 
 from workbook.errors import AddinError
-from workbook.xlsx_patch import Package
+from workbook.xlsx.package import Package
 from xlplugin import addin, install
 from xlplugin.registry import REG_DWORD, REG_SZ, MemoryRegistry, RegistryValue
 
@@ -286,7 +286,7 @@ def test_command_reports_each_step_in_chinese(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from workbook.cli import main
+    from workbook.cli.main import main
 
     built, xw = setup
     xw.open_excel(with_addin=True)
@@ -309,7 +309,7 @@ def test_command_stops_on_policy_with_exit_code_1(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from workbook.cli import main
+    from workbook.cli.main import main
 
     built, xw = setup
     xw.registry.values[(POLICY_USER.casefold(), VBOM.casefold())] = RegistryValue(0, REG_DWORD)

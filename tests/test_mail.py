@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from workbook.cli import main
-from workbook.config import ConfigError, load_config
-from workbook.consolidate import consolidate
-from workbook.demo import DEMO_YEAR, run_demo
-from workbook.mail import MailSettings, attachment_headers, build_message, message_bytes
-from workbook.summary import write_summary
+from workbook.cli.main import main
+from workbook.inputs.config import ConfigError, load_config
+from workbook.inputs.consolidate import consolidate
+from workbook.outputs.demo import DEMO_YEAR, run_demo
+from workbook.outputs.mail import MailSettings, attachment_headers, build_message, message_bytes
+from workbook.outputs.summary import write_summary
 
 from smtp_server import PASSWORD, USER, free_port, make_certificate, silent_server, smtp_server
 

@@ -14,14 +14,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbook import names
-from workbook.cli import main
-from workbook.reader import read_branch_workbook, read_package_info
-from workbook.recalc import OVERVIEW_SHEET, XlsxFileBook, recalculate
-from workbook.scoring import INVALID, Assessment, RawBranchInputs, assess_branch
-from workbook.standard import load_standard
-from workbook.template import TemplateOptions, write_template
-from workbook.xlsx_patch import (
+from workbook.cli.main import main
+from workbook.core import names
+from workbook.core.scoring import INVALID, Assessment, RawBranchInputs, assess_branch
+from workbook.core.standard import load_standard
+from workbook.inputs.reader import read_branch_workbook, read_package_info
+from workbook.outputs.recalc import OVERVIEW_SHEET, XlsxFileBook, recalculate
+from workbook.outputs.template import TemplateOptions, write_template
+from workbook.xlsx.package import (
     MARK_RGB,
     CellEdit,
     Package,
@@ -530,7 +530,7 @@ LEFT_TO_CALAMINE = [
 
 def _craft_cells(path: Path, sheet: str, kinds: list, date_style: bool = False) -> list[str]:
     """Write ``kinds`` of cells into the input cells of ``sheet``; the names written, in order."""
-    from workbook.xlsx_patch import locate_cells
+    from workbook.xlsx.package import locate_cells
 
     package = Package(path)
     info = read_package_info(path)
@@ -577,9 +577,9 @@ def test_input_cells_read_from_the_xml_equal_the_readers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Numbers, shared and inline (rich) text, booleans and blanks, read without calamine."""
-    from workbook.cells import normalise as _normalise
-    from workbook.cells import normalise as reader_normalise
-    from workbook.cells import unwrap_formulas
+    from workbook.xlsx.cells import normalise as _normalise
+    from workbook.xlsx.cells import normalise as reader_normalise
+    from workbook.xlsx.cells import unwrap_formulas
 
     path = _template(tmp_path)
     wanted = _craft_cells(path, "第一支部", READ_DIRECTLY)
@@ -608,7 +608,7 @@ def test_input_cells_calamine_reads_its_own_way_are_left_to_it(tmp_path: Path) -
     which calamine reads as blank, is the error (``CellError``)."""
     import python_calamine
 
-    from workbook.cells import CellError
+    from workbook.xlsx.cells import CellError
 
     path = _template(tmp_path)
     wanted = _craft_cells(path, "第二支部", LEFT_TO_CALAMINE, date_style=True)
@@ -660,7 +660,7 @@ def test_unchanged_parts_are_copied_still_compressed(tmp_path: Path) -> None:
 def test_a_copy_of_the_overview_is_never_written(tmp_path: Path) -> None:
     """A copy of 总览 (移动或复制) carries kp_overview too: only the one called 总览 is written,
     even when the other comes first."""
-    from workbook.xlsx_patch import add_defined_name, add_worksheet, plain_worksheet
+    from workbook.xlsx.package import add_defined_name, add_worksheet, plain_worksheet
 
     path = _template(tmp_path, "native")
     assert main(["recalc", str(path)]) == 0
@@ -714,7 +714,7 @@ def test_two_branch_sheets_with_one_branch_name_are_an_error(
 
 
 def test_harmless_differences_in_a_formula_are_no_overwrite() -> None:
-    from workbook.recalc import same_formula
+    from workbook.outputs.recalc import same_formula
 
     assert same_formula('IF( $G$5 > 1 ,"好","差")', '=if(G5>1,"好","差")')
     assert same_formula("_xlfn.IFERROR(G5,0)", "=IFERROR(G5,0)")

@@ -18,15 +18,15 @@ import pytest
 from click.testing import CliRunner
 
 import xlplugin
-from workbook import names
-from workbook.cli import cli as cli_main
-from workbook.consolidate import PROP_SUMMARY, consolidate
+from workbook.cli.main import cli as cli_main
+from workbook.core import names
+from workbook.core.scoring import RawBranchInputs
 from workbook.errors import AddinError, ConfigError
-from workbook.mail import read_summary_info
-from workbook.reader import read_package_info
-from workbook.scoring import RawBranchInputs
-from workbook.summary import write_summary
-from workbook.template import TemplateOptions, write_template
+from workbook.inputs.consolidate import PROP_SUMMARY, consolidate
+from workbook.inputs.reader import read_package_info
+from workbook.outputs.mail import read_summary_info
+from workbook.outputs.summary import write_summary
+from workbook.outputs.template import TemplateOptions, write_template
 from xlplugin.ribbon import Ribbon, summary_folder
 
 from recording_excel import ExcelError, RecordingExcel

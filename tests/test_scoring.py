@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbook.errors import CellValueError
-from workbook.scoring import (
+from workbook.core.scoring import (
     RawBranchInputs,
     assess_branch,
     parse_deduction,
     parse_veto,
     score_branch,
 )
-from workbook.standard import Rule, Standard, load_standard
+from workbook.core.standard import Rule, Standard, load_standard
+from workbook.errors import CellValueError
 
 STANDARD = load_standard()
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from workbook.scoring import RawBranchInputs, assess_branch
-from workbook.standard import Standard
+from workbook.core.scoring import RawBranchInputs, assess_branch
+from workbook.core.standard import Standard
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.toml"))
 

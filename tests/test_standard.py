@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook.errors import StandardFileError
-from workbook.standard import (
+from workbook.core.standard import (
     Standard,
     available_standards,
     fmt,
@@ -20,6 +19,7 @@ from workbook.standard import (
     load_standard_file,
     parse_standard,
 )
+from workbook.errors import StandardFileError
 
 
 def squash(text: str) -> str:
@@ -161,7 +161,7 @@ def test_load_standard_file_reports_syntax_errors(tmp_path: Path) -> None:
 
 def test_another_year_is_a_new_file_not_code(tmp_path: Path, data: dict) -> None:
     """A changed standard loads from its own file, and the engine follows it."""
-    from workbook.scoring import RawBranchInputs, assess_branch
+    from workbook.core.scoring import RawBranchInputs, assess_branch
 
     text = resources.files("workbook.standards").joinpath("anji-2012-6.toml").read_text("utf-8")
     text = text.replace('id = "anji-2012-6"', 'id = "anji-2027"').replace("min = 90", "min = 95")

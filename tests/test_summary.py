@@ -15,12 +15,12 @@ import openpyxl
 import pytest
 import python_calamine
 
-from workbook.consolidate import Consolidation, consolidate
-from workbook.demo import DEMO_YEAR, demo_branches, filled_demo_options
-from workbook.scoring import RawBranchInputs
-from workbook.standard import Standard
-from workbook.summary import write_summary
-from workbook.template import TemplateOptions, write_template
+from workbook.core.scoring import RawBranchInputs
+from workbook.core.standard import Standard
+from workbook.inputs.consolidate import Consolidation, consolidate
+from workbook.outputs.demo import DEMO_YEAR, demo_branches, filled_demo_options
+from workbook.outputs.summary import write_summary
+from workbook.outputs.template import TemplateOptions, write_template
 
 from conftest import requires_libreoffice
 from test_consolidate import DEMO_EXPECTED

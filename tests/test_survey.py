@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from workbook.errors import StandardFileError
-from workbook.exact import percent, round_to_step
-from workbook.standard import Standard, load_standard_file, parse_standard
-from workbook.survey import (
+from workbook.core.exact import percent, round_to_step
+from workbook.core.standard import Standard, load_standard_file, parse_standard
+from workbook.core.survey import (
     grade_ceiling,
     parse_count,
     resolve_survey_rule,
     tally_is_blank,
     tally_survey,
 )
+from workbook.errors import StandardFileError
 
 TESTS = Path(__file__).parent
 CASES = sorted((TESTS / "survey_cases").glob("*.toml"))

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from workbook.bonus import assess_bonus, total_with_bonus
-from workbook.scoring import RawBranchInputs, assess_branch
-from workbook.standard import Standard, load_standard_file
-from workbook.survey import grade_ceiling, tally_survey
+from workbook.core.bonus import assess_bonus, total_with_bonus
+from workbook.core.scoring import RawBranchInputs, assess_branch
+from workbook.core.standard import Standard, load_standard_file
+from workbook.core.survey import grade_ceiling, tally_survey
 
 D = Decimal
 SYNTHETIC = Path(__file__).parent / "data" / "standard-synthetic.toml"

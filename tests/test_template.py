@@ -10,14 +10,14 @@ import pytest
 from openpyxl.cell.cell import MergedCell
 from python_calamine import CalamineWorkbook
 
-from workbook import names
-from workbook.branches import legal_sheet_names, read_branches_file
-from workbook.cli import main
+from workbook.cli.main import main
+from workbook.core import names
+from workbook.core.scoring import RawBranchInputs, assess_branch
+from workbook.core.standard import Standard
 from workbook.errors import BranchListError
-from workbook.reader import read_branch_workbook, read_package_info
-from workbook.scoring import RawBranchInputs, assess_branch
-from workbook.standard import Standard
-from workbook.template import TemplateOptions, write_template
+from workbook.inputs.branches import legal_sheet_names, read_branches_file
+from workbook.inputs.reader import read_branch_workbook, read_package_info
+from workbook.outputs.template import TemplateOptions, write_template
 
 from workbook_helpers import named_cell
 

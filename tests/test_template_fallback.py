@@ -22,11 +22,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbook import formulas, names
-from workbook.reader import read_branch_workbook
-from workbook.scoring import RawBranchInputs
-from workbook.standard import Standard
-from workbook.template import DEFAULT_TEMPLATE, TemplateOptions, write_template
+from workbook.core import formulas, names
+from workbook.core.scoring import RawBranchInputs
+from workbook.core.standard import Standard
+from workbook.inputs.reader import read_branch_workbook
+from workbook.outputs.template import DEFAULT_TEMPLATE, TemplateOptions, write_template
 from xlplugin import udfs
 
 from conftest import requires_libreoffice

@@ -19,9 +19,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbook import formulas
-from workbook.scoring import INVALID, PENDING, VETO_SHORT_MESSAGE, RawBranchInputs, assess_branch
-from workbook.standard import load_standard
+from workbook.core import formulas
+from workbook.core.scoring import (
+    INVALID,
+    PENDING,
+    VETO_SHORT_MESSAGE,
+    RawBranchInputs,
+    assess_branch,
+)
+from workbook.core.standard import load_standard
 from xlplugin import udfs
 
 STANDARD = load_standard()

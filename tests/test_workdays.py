@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from workbook.core.standard import Standard, load_standard_file
+from workbook.core.workdays import Calendar, parse_calendar, publication_texts, working_period
 from workbook.errors import CalendarFileError
-from workbook.standard import Standard, load_standard_file
-from workbook.workdays import Calendar, parse_calendar, publication_texts, working_period
 
 TESTS = Path(__file__).parent
 CASES = tomllib.loads((TESTS / "workday_cases.toml").read_text("utf-8"))["cases"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from workbook.core.standard import Standard
+from workbook.core.year_over_year import YearResult, compare_years, parse_rename_rows
 from workbook.errors import ComparisonError
-from workbook.standard import Standard
-from workbook.year_over_year import YearResult, compare_years, parse_rename_rows
 
 CASES = sorted((Path(__file__).parent / "year_cases").glob("*.toml"))
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils.cell import range_boundaries
 
-from workbook import names
-from workbook.scoring import RawBranchInputs
-from workbook.standard import Standard
+from workbook.core import names
+from workbook.core.scoring import RawBranchInputs
+from workbook.core.standard import Standard
 
 
 def named_cell(book: openpyxl.Workbook, sheet: str, name: str):

@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import OutputError, describe_os_error
+from workbook.errors import OutputError, describe_os_error
 
 TEMP_SUFFIX = ".branch-assess.tmp"
 _STALE_AFTER = 24 * 3600  # seconds: a temporary file of another host is removed after this
@@ -269,9 +269,9 @@ def existing_kind(path: str | Path) -> str | None:
     ``resolve_target`` refuses), ``"summary"`` (a summary of this tool), ``"assessment"`` (an
     assessment workbook: a template, filled or not), ``"unreadable"`` (a zip or OLE file this
     tool cannot read, e.g. an encrypted workbook) or ``"other"`` (anything else)."""
-    from . import names
-    from .errors import WorkbookReadError
-    from .reader import read_package_info
+    from workbook.core import names
+    from workbook.errors import WorkbookReadError
+    from workbook.inputs.reader import read_package_info
 
     given = Path(path)
     try:

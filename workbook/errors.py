@@ -35,7 +35,7 @@ class TemplateMismatchError(BranchAssessError):
 class InvalidInputError(BranchAssessError):
     """One or more input cells hold values the standard does not allow."""
 
-    def __init__(self, problems: list) -> None:  # list[workbook.scoring.InputProblem]
+    def __init__(self, problems: list) -> None:  # list[workbook.core.scoring.InputProblem]
         self.problems = problems
         super().__init__("；".join(p.message for p in problems))
 
@@ -89,7 +89,7 @@ class CalendarFileError(BranchAssessError):
 class AssessorConflictError(BranchAssessError):
     """Several assessors' results of one branch cannot be combined (duplicates, veto disagreement)."""
 
-    def __init__(self, problems: list) -> None:  # list[workbook.assessors.AssessorProblem]
+    def __init__(self, problems: list) -> None:  # list[workbook.core.assessors.AssessorProblem]
         self.problems = problems
         super().__init__("；".join(p.message for p in problems))
 

@@ -37,16 +37,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from workbook import names
-from workbook.cells import ERROR_CODES, parse_reference
+from workbook.core import names
 from workbook.errors import AddinError, WorkbookReadError
-from workbook.reader import (
+from workbook.inputs.reader import (
     CellRef,
     PackageInfo,
     column_letters,
     read_package_info,
 )
-from workbook.recalc import (
+from workbook.inputs.sheet_contract import is_contract_name
+from workbook.outputs.recalc import (
     OVERVIEW_SHEET,
     BranchSheetNames,
     Overview,
@@ -57,8 +57,8 @@ from workbook.recalc import (
     recalculate,
     values_in_block,
 )
-from workbook.sheet_contract import is_contract_name
-from workbook.template import INPUT_FILL
+from workbook.outputs.template import INPUT_FILL
+from workbook.xlsx.cells import ERROR_CODES, parse_reference
 
 # Fill of a marked input cell (the file adapter's MARK_RGB) and of a normal input cell (the
 # template's input format).

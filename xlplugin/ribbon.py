@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from workbook.atomic import atomic_output
-from workbook.config import CONFIG_ENV, CONFIG_FILE_NAME, load_config
-from workbook.consolidate import PROP_SUMMARY, Consolidation, consolidate
 from workbook.errors import AddinError, ConfigError, WorkbookReadError
-from workbook.mail import MailSettings, build_message, draft_bytes
-from workbook.reader import read_package_info
-from workbook.summary import write_summary
-from workbook.template import TemplateOptions, write_template
+from workbook.inputs.config import CONFIG_ENV, CONFIG_FILE_NAME, load_config
+from workbook.inputs.consolidate import PROP_SUMMARY, Consolidation, consolidate
+from workbook.inputs.reader import read_package_info
+from workbook.outputs.mail import MailSettings, build_message, draft_bytes
+from workbook.outputs.summary import write_summary
+from workbook.outputs.template import TemplateOptions, write_template
 
 from .excel_book import (
     MAX_LISTED_PROBLEMS,

@@ -1,6 +1,6 @@
 """The template's worksheet functions as xlwings UDFs (Windows Excel with the add-in).
 
-Names and argument orders are fixed by ``workbook.formulas``. Excel passes ranges as lists,
+Names and argument orders are fixed by ``workbook.core.formulas``. Excel passes ranges as lists,
 blank cells as None, numbers as floats, booleans, text and dates; error cells (#N/A, #DIV/0!)
 arrive as their text (``err_to_str``), so an error is invalid input, never a blank. Each
 function validates with the engine and answers with a score (a float made from the exact
@@ -17,9 +17,7 @@ from typing import Any, TypeVar
 
 import xlwings as xw
 
-from workbook.cells import normalise
-from workbook.errors import CellValueError, StandardFileError
-from workbook.scoring import (
+from workbook.core.scoring import (
     INVALID,
     PENDING,
     VETO_SHORT_MESSAGE,
@@ -27,7 +25,9 @@ from workbook.scoring import (
     parse_veto,
     score_item,
 )
-from workbook.standard import DEFAULT_STANDARD_ID, Standard, load_standard
+from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
+from workbook.errors import CellValueError, StandardFileError
+from workbook.xlsx.cells import normalise
 
 F = TypeVar("F", bound=Callable[..., Any])
 

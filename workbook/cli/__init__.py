@@ -1,0 +1,1 @@
+"""The ``branch-assess`` command line: one module per command over the core."""

@@ -1,0 +1,139 @@
+"""``branch-assess consolidate``: many filled workbooks into one summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from workbook.cli.options import CONTEXT_SETTINGS, ProblemsFound, standard_option
+
+
+@click.command("consolidate", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
+@click.argument(
+    "inputs",
+    nargs=-1,
+    required=True,
+    type=click.Path(readable=False, path_type=Path),
+    metavar="输入文件或文件夹...",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(readable=False, path_type=Path),
+    help="输出的汇总表（.xlsx）。有待修正项时不生成（原有文件保持不变），除非加 --draft。",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(readable=False, path_type=Path),
+    help="另存一份 JSON 结果（含全部问题，有待修正项时也生成）；格式见 docs/consolidation.md。",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="替换已有的输出文件，即使它不是本命令生成的同类文件（默认拒绝，以免覆盖已填写的考评定级表）。",
+)
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="有待修正项时仍生成汇总表，标题和每个工作表标明“草稿（含待修正项）”。",
+)
+@standard_option("考评标准编号（各工作簿须按此标准的模板填写）。")
+def consolidate_command(
+    inputs: tuple[Path, ...],
+    output: Path,
+    json_path: Path | None,
+    overwrite: bool,
+    draft: bool,
+    standard_id: str,
+) -> None:
+    """汇总各支部考评定级表，生成报县委组织部的汇总表。
+
+    输入可以是文件（.xlsx、.xlsm）或文件夹（含子文件夹，跳过 Excel 临时文件 ~$*）。各项得分、总分和等级全部按输入单元格重新计算；所有问题一次列出（文件、工作表!单元格、规则和允许的值），有问题时退出码为 1。
+    """
+    from workbook.atomic import atomic_output, refuse_replacing
+    from workbook.cli.progress import file_progress
+    from workbook.inputs.consolidate import consolidate, json_text
+    from workbook.outputs.summary import write_summary
+    from workbook.xlsx.text import visible_text
+
+    check_outputs(inputs, output, json_path)
+    if not overwrite:
+        refuse_replacing(output, "汇总表")
+    exclude = [output] + ([json_path] if json_path else [])
+    with file_progress("读取考评定级表") as progress:
+        result = consolidate(inputs, standard_id=standard_id, exclude=exclude, progress=progress)
+    for warning in result.warnings:
+        click.echo(visible_text(f"提示：{warning.text()}"), err=True)
+    if result.errors:
+        click.echo(f"发现 {len(result.errors)} 个待修正项：", err=True)
+        for number, problem in enumerate(result.errors, start=1):
+            click.echo(visible_text(f"  {number}. {problem.text()}"), err=True)
+    if json_path is not None:
+        with atomic_output(json_path) as temp:
+            # File names that are not valid UTF-8 (lone surrogates) cannot go into JSON text.
+            temp.write_text(visible_text(json_text(result)), encoding="utf-8")
+        click.echo(f"已生成 JSON：{json_path}")
+    if result.errors and not draft:
+        raise ProblemsFound(
+            f"未生成汇总表 {output}（原有文件保持不变）。请改正上述问题后重新运行，"
+            "或加 --draft 生成草稿。"
+        )
+    notices: list[str] = []
+    write_summary(output, result, draft=bool(result.errors), notices=notices)
+    for notice in notices:
+        click.echo(f"提示：{notice}", err=True)
+    grades = Counter(entry.grade_text for entry in result.scored)
+    counts = "，".join(f"{g.name} {grades.get(g.name, 0)} 个" for g in result.standard.grades)
+    kind = "汇总表草稿（含待修正项）" if result.errors else "汇总表"
+    click.echo(
+        f"已生成{kind}：{output}（{f'{result.year}年度' if result.year else '年度未知'}，"
+        f"{len(result.branches)} 个支部："
+        f"{counts}）"
+    )
+    if result.errors:
+        raise ProblemsFound(f"汇总表是草稿：有 {len(result.errors)} 个待修正项，改正后请重新汇总。")
+
+
+def check_outputs(inputs: tuple[Path, ...], output: Path, json_path: Path | None) -> None:
+    """Refuse outputs that would overwrite an input, before any input is read.
+
+    An input named on the command line, or a workbook found in an input folder, is never an
+    output; an earlier summary of this tool found in a folder is fine (it is skipped as input
+    and replaced).
+    """
+    from workbook.atomic import check_suffix, refuse_inputs, resolve_target, same_file
+    from workbook.errors import OutputError, WorkbookReadError
+    from workbook.inputs.consolidate import PROP_SUMMARY, find_workbooks
+    from workbook.inputs.reader import read_package_info
+
+    check_suffix(output, (".xlsx",), "汇总表")
+    resolve_target(output)
+    named = [path for path in inputs if not path.is_dir()]
+    refuse_inputs(output, named, "汇总表")
+    if json_path is not None:
+        resolve_target(json_path)
+        check_suffix(json_path, (".json",), "JSON 文件")
+        if same_file(json_path, output) or json_path.absolute() == output.absolute():
+            raise OutputError(f"--json 和 -o 是同一个文件 {output}；请给 JSON 另取一个文件名")
+        resolve_target(json_path)
+        refuse_inputs(json_path, named, "JSON 文件")
+    found = [path for path, _ in find_workbooks([p for p in inputs if p.is_dir()])[0]]
+    for out, what in ((output, "汇总表"), (json_path, "JSON 文件")):
+        if out is None or not out.exists():
+            continue
+        for path in found:
+            if not same_file(out, path):
+                continue
+            try:
+                summary = bool(read_package_info(path).properties.get(PROP_SUMMARY))
+            except WorkbookReadError:
+                summary = False
+            if not summary or out is json_path:
+                raise OutputError(
+                    f"{what} {out} 是输入文件夹中的考评定级表，写入会覆盖它；请换一个文件名"
+                    "（输入文件保持不变）"
+                )

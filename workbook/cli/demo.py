@@ -1,0 +1,32 @@
+"""``branch-assess demo``: the whole job on bundled sample data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from workbook.cli.options import CONTEXT_SETTINGS
+
+
+@click.command("demo", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
+@click.option(
+    "-o",
+    "--output-dir",
+    "output_dir",
+    default="demo-output",
+    show_default=True,
+    type=click.Path(readable=False, path_type=Path),
+    help="示例文件的输出文件夹。",
+)
+def demo_command(output_dir: Path) -> None:
+    """生成示例：13 个安吉县示例支部的已填考评定级表、汇总表、JSON 和待发邮件（.eml）。"""
+    from workbook.outputs.demo import run_demo
+
+    files = run_demo(output_dir)
+    click.echo(f"示例文件已生成在 {output_dir}：")
+    click.echo(f"  已填写的考评定级表：{files.template}")
+    click.echo(f"  汇总表：{files.summary}")
+    click.echo(f"  JSON 结果：{files.json}")
+    click.echo(f"  待发邮件（可用 Outlook/Foxmail 打开）：{files.eml}")
+    click.echo(f'可以自己再汇总一次：branch-assess consolidate "{files.template}" -o 汇总.xlsx')

@@ -1,0 +1,84 @@
+"""``branch-assess template``: write the assessment workbook template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from workbook.cli.options import CONTEXT_SETTINGS, standard_option
+from workbook.core.formulas import FORMULA_MODES
+
+
+@click.command("template", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(readable=False, path_type=Path),
+    metavar="文件",
+    help="输出的模板文件（.xlsx）。",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="替换已有的输出文件，即使它不是本命令生成的同类文件（默认拒绝，以免覆盖已填写的考评定级表）。",
+)
+@click.option("--branch", "branches", multiple=True, metavar="名称", help="支部名称，可重复多次。")
+@click.option(
+    "--branches-file",
+    type=click.Path(dir_okay=False, readable=False, path_type=Path),
+    metavar="文件",
+    help="支部名单文件（UTF-8 文本，每行一个支部名称，空行忽略）。",
+)
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    default=None,
+    metavar="年份",
+    help="考评年度，2000～2100（默认今年）。",
+)
+@click.option(
+    "--formulas",
+    type=click.Choice(FORMULA_MODES),
+    default="xlwings",
+    show_default=True,
+    help="xlwings：调用加载项函数（需安装加载项）；native：仅用内置函数（WPS、LibreOffice、未装加载项的 Excel 均可计算）。",
+)
+@standard_option()
+def template_command(
+    output: Path,
+    overwrite: bool,
+    branches: tuple[str, ...],
+    branches_file: Path | None,
+    year: int | None,
+    formulas: str,
+    standard_id: str,
+) -> None:
+    """生成考评定级表模板：一个“填表说明”工作表，每个支部一个工作表。"""
+    import datetime
+
+    from workbook.atomic import check_suffix, refuse_replacing, resolve_target
+    from workbook.inputs.branches import read_branches_file
+    from workbook.outputs.template import TemplateOptions, write_template
+
+    check_suffix(output, (".xlsx",), "模板文件")
+    resolve_target(output)
+    if not overwrite:
+        refuse_replacing(output, "模板文件")
+    names = list(branches)
+    if branches_file is not None:
+        names += read_branches_file(branches_file)
+    if not names:
+        raise click.UsageError("请用 --branch 或 --branches-file 至少给出一个支部名称。")
+    options = TemplateOptions(
+        branches=names,
+        year=year or datetime.date.today().year,
+        formulas=formulas,  # type: ignore[arg-type]
+        standard_id=standard_id,
+    )
+    path = write_template(output, options)
+    click.echo(
+        f"已生成模板：{path}（{len(names)} 个支部，{options.year} 年度，公式方式 {formulas}）"
+    )

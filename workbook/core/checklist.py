@@ -1,0 +1,169 @@
+"""The construction checklist (规范化建设自查表): answers -> hints beside rules, and counts. Pure.
+
+The checklist itself is data (``[checklist]`` in the standard file, ``standard_sections``).
+A hint never changes a score: it tells the assessor which rule a missing entry bears on, e.g.
+"自查表缺项：一台工作电脑（活动场所设施不全的扣1-3分）" beside rule 4.2.
+
+Problems are keyed by the entry's key (``<section>.<entry>``, e.g. ``3.4``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from workbook.core.scoring import INVALID, InputProblem, display_value
+from workbook.core.standard_sections import Checklist, ChecklistEntry, ChecklistSection
+
+MET, MISSING, UNANSWERED = "met", "missing", "unanswered"
+
+
+@dataclass(frozen=True)
+class ChecklistHint:
+    """A hint to show beside one rule."""
+
+    rule_id: str
+    hint: str  # the standard's hint (the rule's wording unless the file gives one)
+    entries: tuple[ChecklistEntry, ...]  # the entries answered 否 (empty for a choice hint)
+    text: str  # the whole sentence to show
+
+
+@dataclass(frozen=True)
+class SectionCount:
+    """How many of a section's entries that apply to the branch are met."""
+
+    section: ChecklistSection
+    applicable: int
+    met: int
+    missing: int
+    unanswered: int
+
+
+@dataclass(frozen=True)
+class ChecklistReport:
+    """A branch's checklist: problems with the answers, counts per section, hints per rule."""
+
+    problems: tuple[InputProblem, ...]
+    sections: tuple[SectionCount, ...]
+    hints: tuple[ChecklistHint, ...]  # in the order of the entries
+    missing: tuple[ChecklistEntry, ...]  # every applicable entry answered 否
+
+    @property
+    def met(self) -> int:
+        """Entries met over all sections."""
+        return sum(count.met for count in self.sections)
+
+    @property
+    def applicable(self) -> int:
+        """Entries that apply to the branch over all sections."""
+        return sum(count.applicable for count in self.sections)
+
+    def hints_for(self, rule_id: str) -> tuple[str, ...]:
+        """The hint sentences to show beside rule ``rule_id``."""
+        return tuple(hint.text for hint in self.hints if hint.rule_id == rule_id)
+
+
+def answer_state(checklist: Checklist, raw: object) -> str:
+    """MET, MISSING or UNANSWERED for one answer cell; ValueError for anything else.
+
+    The standard's yes/no texts (是/否) and Excel's TRUE/FALSE are accepted; blank is unanswered.
+    """
+    if raw is None or raw == "":
+        return UNANSWERED
+    if raw == checklist.yes or raw is True:
+        return MET
+    if raw == checklist.no or raw is False:
+        return MISSING
+    raise ValueError(raw)
+
+
+def check_checklist(
+    checklist: Checklist, answers: Mapping[str, object], scopes: Collection[str] = ()
+) -> ChecklistReport:
+    """Validate a branch's checklist answers and derive the hints and counts.
+
+    Args:
+        checklist: the standard's checklist.
+        answers: entry key (``"3.4"``) -> the raw answer cell (blank: not answered).
+        scopes: the kinds the branch is (e.g. ``{"分会支部"}``); entries of another scope do
+            not apply and are neither counted nor hinted.
+
+    Raises:
+        ValueError: an answer for an unknown entry, or an unknown scope (a caller's mistake).
+    """
+    keys = {entry.key for entry in checklist.entries}
+    unknown = sorted(set(answers) - keys)
+    if unknown:
+        raise ValueError(f"unknown checklist entries {unknown}")
+    if set(scopes) - set(checklist.scopes):
+        raise ValueError(f"unknown scopes {sorted(set(scopes) - set(checklist.scopes))}")
+
+    problems: list[InputProblem] = []
+    counts: list[SectionCount] = []
+    hints: list[ChecklistHint] = []
+    missing: list[ChecklistEntry] = []
+    for section in checklist.sections:
+        states: dict[str, str] = {}
+        for number, entry in enumerate(section.entries, start=1):
+            if entry.scope is not None and entry.scope not in scopes:
+                continue
+            raw = answers.get(entry.key)
+            try:
+                states[entry.key] = answer_state(checklist, raw)
+            except ValueError:
+                problems.append(
+                    InputProblem(
+                        entry.key,
+                        f"{checklist.title}第{section.number}部分“{section.name}”第{number}条"
+                        f"“{entry.label}”应填“{checklist.yes}”或“{checklist.no}”（空白为未填），"
+                        f"实际填写“{display_value(raw)}”",
+                        f"{INVALID}：应为{checklist.yes}或{checklist.no}",
+                        raw,
+                    )
+                )
+                states[entry.key] = UNANSWERED
+        applicable = [e for e in section.entries if e.key in states]
+        section_missing = [e for e in applicable if states[e.key] == MISSING]
+        missing += section_missing
+        counts.append(
+            SectionCount(
+                section=section,
+                applicable=len(applicable),
+                met=sum(states[e.key] == MET for e in applicable),
+                missing=len(section_missing),
+                unanswered=sum(states[e.key] == UNANSWERED for e in applicable),
+            )
+        )
+        hints += _entry_hints(section_missing)
+        choice = section.choice
+        if choice is not None and choice.rule_id is not None and choice.hint is not None:
+            choosers = [e for e in applicable if e.choice]
+            met = sum(states[e.key] == MET for e in choosers)
+            open_ = sum(states[e.key] == UNANSWERED for e in choosers)
+            if met + open_ < choice.count:  # certain to fall short, whatever the blanks are
+                hints.append(
+                    ChecklistHint(
+                        choice.rule_id,
+                        choice.hint,
+                        (),
+                        f"自查表：{choice.text}，实有 {met} 项（{choice.hint}）",
+                    )
+                )
+    return ChecklistReport(tuple(problems), tuple(counts), tuple(hints), tuple(missing))
+
+
+def _entry_hints(missing: list[ChecklistEntry]) -> list[ChecklistHint]:
+    """One hint per (rule, hint text) for the missing entries of one section, in entry order."""
+    groups: dict[tuple[str, str], list[ChecklistEntry]] = {}
+    for entry in missing:
+        if entry.rule_id is not None and entry.hint is not None:
+            groups.setdefault((entry.rule_id, entry.hint), []).append(entry)
+    return [
+        ChecklistHint(
+            rule_id,
+            hint,
+            tuple(entries),
+            f"自查表缺项：{'、'.join(e.label for e in entries)}（{hint}）",
+        )
+        for (rule_id, hint), entries in groups.items()
+    ]

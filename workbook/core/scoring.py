@@ -1,0 +1,372 @@
+"""The scoring engine: pure functions from a standard and one branch's inputs to scores.
+
+Nothing here sees a path, a workbook or a cell address; all arithmetic is exact ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from workbook.core.names import deduction_name, note_name, veto_name
+from workbook.core.standard import Item, Rule, Standard, fmt
+from workbook.errors import CellValueError
+from workbook.xlsx.cells import (
+    FILL_NUMBER,
+    FILL_TEXT,
+    FILL_YES_NO,
+    CellError,
+    UncachedFormula,
+    describe,
+    error_value_message,
+    uncached_formula_message,
+)
+
+PENDING = "待修正"  # shown instead of a total or grade while inputs are invalid
+INVALID = "输入有误"  # shown instead of an item score while its inputs are invalid
+YES, NO = "是", "否"
+
+
+def short_message(rule: Rule) -> str:
+    """The few words a cell shows for an invalid deduction, e.g. ``输入有误：应为0或15``."""
+    return f"{INVALID}：应为{rule.range_label}"
+
+
+VETO_SHORT_MESSAGE = f"{INVALID}：应为是或否"
+
+
+def display_value(raw: object) -> str:
+    """A raw cell value as the user typed it, for messages (``cells.describe``)."""
+    return describe(raw)
+
+
+def _unusable(raw: object, fill: str = FILL_NUMBER) -> str | None:
+    """Why a cell value that is no input at all (an error value, a formula without a result)
+    cannot be read; None for any other value (``fill``: what to type instead)."""
+    if isinstance(raw, CellError):
+        return error_value_message(raw, fill)
+    if isinstance(raw, UncachedFormula):
+        return uncached_formula_message(raw, fill)
+    return None
+
+
+def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
+    """Turn one raw 扣分 cell value into an allowed deduction.
+
+    Blank (``None`` or ``""``) means 0. Numbers must fit the rule: fixed rules take 0 or exactly
+    their points, ranged rules 0 or any value in the range, with at most ``max_places`` decimals.
+
+    Raises:
+        CellValueError: text, a boolean, a date, a negative number, a value the rule does not
+            allow, an error value or a formula whose result the file does not hold.
+    """
+    if raw is None or raw == "":
+        return Decimal(0)
+
+    def rejected(problem: str) -> CellValueError:
+        # Messages are built only on failure: valid cells are the hot path of consolidation.
+        return CellValueError(
+            f"规则 {rule.id}“{rule.wording}”：{problem}；"
+            f"允许的值：{rule.allowed_text}（空白视为 0）",
+            short_message(rule),
+        )
+
+    unusable = _unusable(raw)
+    if unusable is not None:
+        raise rejected(unusable)
+    if isinstance(raw, (bool, _dt.date | _dt.time | _dt.timedelta)):
+        raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”")
+    if isinstance(raw, str):
+        raise rejected(f"扣分应为数字，实际填写了文字“{raw}”")
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise rejected(f"扣分应为数字，实际为“{raw}”")
+    try:
+        value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)  # type: ignore[arg-type]
+    except (InvalidOperation, TypeError, ValueError):
+        raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”") from None
+    if not value.is_finite():
+        raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”")
+    # A number within 1E-9 of one with at most ``max_places`` decimals is that number: what a
+    # sum such as =0.1+0.2 leaves in a cell (0.30000000000000004). The built-in formulas of
+    # the template follow the same rule (workbook/core/formulas.py).
+    try:
+        rounded = value.quantize(_QUANTUM[max_places])
+    except InvalidOperation:  # far too large for any rule: rejected below
+        rounded = value
+    close = abs(value - rounded) < _NOISE
+    if close:
+        value = rounded
+    if value < 0:
+        raise rejected(f"扣分不能为负数（{fmt(value)}）")
+    if not rule.allows(value):
+        raise rejected(f"扣分 {fmt(value)} 不符合此规则")
+    if not close:
+        raise rejected(f"扣分 {fmt(value)} 的小数超过 {max_places} 位")
+    return value
+
+
+_NOISE = Decimal("1E-9")
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 5)}
+
+
+def parse_veto(raw: object) -> bool:
+    """Turn one raw 否决情形 cell value into True (是) or False (否).
+
+    Blank means 否; Excel booleans TRUE/FALSE are accepted.
+
+    Raises:
+        CellValueError: anything else.
+    """
+    if raw is None or raw == "" or raw == NO or raw is False:
+        return False
+    if raw == YES or raw is True:
+        return True
+    unusable = _unusable(raw, FILL_YES_NO)
+    if unusable is not None:
+        raise CellValueError(f"否决情形应填“是”或“否”：{unusable}", VETO_SHORT_MESSAGE)
+    raise CellValueError(
+        f"否决情形应填“是”或“否”（空白视为“否”），实际填写“{display_value(raw)}”",
+        VETO_SHORT_MESSAGE,
+    )
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """An invalid input: which field (its defined name), what is wrong, and the raw value."""
+
+    field: str
+    message: str
+    short: str
+    value: object
+
+
+@dataclass(frozen=True)
+class Deduction:
+    """A counted, non-zero deduction."""
+
+    rule: Rule
+    points: Decimal
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One item's deductions and capped score."""
+
+    item: Item
+    deductions: tuple[Deduction, ...]
+    deducted: Decimal  # the plain sum of deductions, before the cap
+    score: Decimal
+
+    @property
+    def capped(self) -> bool:
+        """True where the item's points cut the deductions (每个项目分值扣完为止)."""
+        return self.deducted > self.item.points
+
+    @property
+    def lost(self) -> Decimal:
+        """Points actually lost on this item (at most its points)."""
+        return self.item.points - self.score
+
+
+@dataclass(frozen=True)
+class BranchResult:
+    """One branch's item scores, total, grade and the reasons behind them."""
+
+    standard: Standard
+    items: tuple[ItemResult, ...]
+    total: Decimal
+    score_grade: str  # the grade the total alone gives
+    vetoes: tuple[int, ...]  # 1-based numbers of the veto conditions that apply
+    grade: str
+
+    @property
+    def item_scores(self) -> list[Decimal]:
+        """The item scores in item order."""
+        return [result.score for result in self.items]
+
+    @property
+    def deductions(self) -> list[Deduction]:
+        """Every non-zero deduction in rule order."""
+        return [d for result in self.items for d in result.deductions]
+
+    def reasons(self) -> list[str]:
+        """Why the scores are what they are, in Chinese, one sentence each."""
+        lines: list[str] = []
+        for result in self.items:
+            for d in result.deductions:
+                note = f"（{d.note}）" if d.note else ""
+                lines.append(f"{d.rule.id} {d.rule.wording}：扣 {fmt(d.points)} 分{note}")
+            if result.capped:
+                lines.append(
+                    f"第{result.item.number}项“{result.item.name}”扣分合计 {fmt(result.deducted)}，"
+                    f"计 {fmt(result.item.points)}（每个项目分值扣完为止），该项得 0 分"
+                )
+        for number in self.vetoes:
+            lines.append(
+                f"否决情形 {number}：{self.standard.vetoes[number - 1]}，直接定为“{self.standard.veto_grade}”"
+                f"（否决前得分 {fmt(self.total)}，等级“{self.score_grade}”）"
+            )
+        return lines
+
+
+def score_item(
+    item: Item, deductions: Mapping[str, Decimal], notes: Mapping[str, str] | None = None
+) -> ItemResult:
+    """Score one item from already validated deductions keyed by rule id (missing means 0)."""
+    notes = notes or {}
+    counted = tuple(
+        Deduction(rule, deductions[rule.id], notes.get(rule.id, ""))
+        for rule in item.rules
+        if deductions.get(rule.id, Decimal(0)) != 0
+    )
+    return _item_result(item, counted)
+
+
+def _item_result(item: Item, counted: tuple[Deduction, ...]) -> ItemResult:
+    """An item's result from its counted (non-zero) deductions, in rule order."""
+    deducted = sum((d.points for d in counted), Decimal(0))
+    score = max(Decimal(0), item.points - deducted)
+    return ItemResult(item=item, deductions=counted, deducted=deducted, score=score)
+
+
+def score_branch(
+    standard: Standard,
+    deductions: Mapping[str, Decimal],
+    vetoes: Iterable[int] = (),
+    notes: Mapping[str, str] | None = None,
+) -> BranchResult:
+    """Score a branch from validated inputs.
+
+    Args:
+        standard: the scoring standard.
+        deductions: rule id -> deduction (each must be allowed by its rule; missing means 0).
+        vetoes: 1-based numbers of the veto conditions that apply.
+        notes: rule id -> the assessor's 扣分说明.
+
+    Raises:
+        ValueError: an unknown rule id or veto number, or a deduction its rule does not allow.
+    """
+    known = {rule.id: rule for rule in standard.rules}
+    for rule_id, value in deductions.items():
+        if rule_id not in known:
+            raise ValueError(f"unknown rule id {rule_id!r}")
+        if not known[rule_id].allows(value):
+            raise ValueError(f"deduction {value} not allowed by rule {rule_id}")
+    veto_numbers = tuple(sorted(set(vetoes)))
+    for number in veto_numbers:
+        if not 1 <= number <= len(standard.vetoes):
+            raise ValueError(f"unknown veto number {number}")
+    items = tuple(score_item(item, deductions, notes) for item in standard.items)
+    return _branch_result(standard, items, veto_numbers)
+
+
+def _branch_result(
+    standard: Standard, items: tuple[ItemResult, ...], veto_numbers: tuple[int, ...]
+) -> BranchResult:
+    """The total and grade of scored items; ``veto_numbers`` ascending, each once."""
+    total = sum((result.score for result in items), Decimal(0))
+    score_grade = standard.grade_for(total)
+    grade = standard.veto_grade if veto_numbers else score_grade
+    return BranchResult(standard, items, total, score_grade, veto_numbers, grade)
+
+
+@dataclass(frozen=True)
+class RawBranchInputs:
+    """One branch's input cells exactly as read (None or "" for blanks)."""
+
+    deductions: Mapping[str, object]  # rule id -> raw value
+    notes: Mapping[str, object] = field(default_factory=dict)  # rule id -> raw value
+    vetoes: Sequence[object] = ()  # one raw value per veto condition, in order
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The outcome for one branch: a result when every input is valid, else the problems.
+
+    ``item_scores`` holds a score for every item whose own inputs are valid (None otherwise), so
+    a sheet can show what it can while a few cells are wrong.
+    """
+
+    result: BranchResult | None
+    problems: tuple[InputProblem, ...]
+    item_scores: tuple[Decimal | None, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every input is valid."""
+        return not self.problems
+
+    @property
+    def total(self) -> Decimal | None:
+        """The total when every deduction is valid (an invalid veto cell does not affect it)."""
+        if any(score is None for score in self.item_scores):
+            return None
+        return sum((score for score in self.item_scores if score is not None), Decimal(0))
+
+    @property
+    def total_text(self) -> Decimal | str:
+        """The total, or 待修正 while a deduction is invalid."""
+        total = self.total
+        return PENDING if total is None else total
+
+    @property
+    def grade_text(self) -> str:
+        """The grade, or 待修正."""
+        return self.result.grade if self.result else PENDING
+
+
+def note_text(raw: object) -> str:
+    """A 扣分说明 cell as text (blank is empty)."""
+    if raw is None:
+        return ""
+    return display_value(raw).strip()
+
+
+def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
+    """Validate one branch's raw inputs and score it.
+
+    Every input is checked; all problems are returned at once, in sheet order. Each item is
+    scored once, as its inputs are validated: the same result as :func:`score_branch` gives
+    for the validated inputs, without checking them a second time.
+    """
+    problems: list[InputProblem] = []
+    items: list[ItemResult | None] = []  # None for an item with an invalid input
+    for item in standard.items:
+        counted: list[Deduction] = []
+        item_ok = True
+        for rule in item.rules:
+            note = raw.notes.get(rule.id)
+            unusable = _unusable(note, FILL_TEXT)
+            if unusable is not None:
+                message = f"规则 {rule.id}“{rule.wording}”的扣分说明：{unusable}"
+                problems.append(
+                    InputProblem(note_name(rule), message, f"{INVALID}：扣分说明", note)
+                )
+            value = raw.deductions.get(rule.id)
+            try:
+                points = parse_deduction(rule, value, standard.max_decimal_places)
+            except CellValueError as error:
+                item_ok = False
+                problems.append(InputProblem(deduction_name(rule), str(error), error.short, value))
+                continue
+            if points != 0:
+                counted.append(Deduction(rule, points, note_text(note)))
+        items.append(_item_result(item, tuple(counted)) if item_ok else None)
+    vetoes: list[int] = []
+    for number in range(1, len(standard.vetoes) + 1):
+        value = raw.vetoes[number - 1] if number <= len(raw.vetoes) else None
+        try:
+            if parse_veto(value):
+                vetoes.append(number)
+        except CellValueError as error:
+            message = f"否决情形（{number}）“{standard.vetoes[number - 1]}”：{error}"
+            problems.append(InputProblem(veto_name(number), message, error.short, value))
+    item_scores = tuple(None if result is None else result.score for result in items)
+    if problems:
+        return Assessment(None, tuple(problems), item_scores)
+    scored = tuple(result for result in items if result is not None)
+    return Assessment(_branch_result(standard, scored, tuple(vetoes)), (), item_scores)

@@ -1,0 +1,1 @@
+"""Reading filled workbooks: the branch list, the config, the contract checks, consolidation."""

@@ -1,0 +1,116 @@
+"""Branch names: reading a branches file and turning names into legal, unique sheet names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from workbook.errors import BranchListError, describe_os_error
+
+MAX_SHEET_NAME = 31
+# Excel forbids []:*?/\ in sheet names; apostrophes and ! are legal but XlsxWriter refuses a
+# defined name on such a sheet (it would have no contract names), so they are replaced too.
+# Characters Excel forbids in sheet names, and those XML cannot carry.
+_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_ILLEGAL_SHEET_CHARS = re.compile(r"[\[\]:*?/\\'!\x00-\x1f\ufffe\uffff\ud800-\udfff]")
+# Sheets of ours that a branch sheet must not collide with.
+RESERVED_SHEET_NAMES = ("填表说明", "总览", "History")
+
+
+def read_branches_file(path: str | Path) -> list[str]:
+    """Read branch names from a UTF-8 text file (a BOM is fine), one name a line.
+
+    Blank lines are ignored; surrounding spaces are dropped.
+
+    Raises:
+        BranchListError: the file cannot be read or decoded, is empty, or repeats a name.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise BranchListError(f"无法读取支部名单文件 {path}：{describe_os_error(error)}") from None
+    except UnicodeDecodeError as error:
+        raise BranchListError(
+            f"支部名单文件 {path} 不是 UTF-8 编码（第 {text_line_of(error)} 行附近）；请另存为 UTF-8 文本"
+        ) from None
+    names: list[str] = []
+    first_line: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        name = line.strip()
+        if not name:
+            continue
+        if name in first_line:
+            raise BranchListError(
+                f"支部名单文件 {path} 第 {number} 行的支部“{name}”与第 {first_line[name]} 行重复"
+            )
+        first_line[name] = number
+        names.append(name)
+    if not names:
+        raise BranchListError(f"支部名单文件 {path} 中没有任何支部名称")
+    return names
+
+
+def text_line_of(error: UnicodeDecodeError) -> int:
+    """1-based line number of the byte where decoding failed."""
+    return error.object[: error.start].count(b"\n") + 1
+
+
+def check_branch_names(names: Sequence[str]) -> list[str]:
+    """Strip names and reject empty or repeated ones (messages count from 1)."""
+    result: list[str] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(names, start=1):
+        name = raw.strip()
+        if not name:
+            raise BranchListError(f"第 {number} 个支部名称为空")
+        if name in seen:
+            raise BranchListError(f"第 {number} 个支部名称“{name}”与第 {seen[name]} 个重复")
+        seen[name] = number
+        result.append(name)
+    if not result:
+        raise BranchListError("没有任何支部名称")
+    return result
+
+
+def legal_sheet_names(branches: Iterable[str]) -> list[str]:
+    """Excel-legal, unique sheet names for the branches, in order.
+
+    Illegal characters ``[]:*?/\\``, apostrophes, ``!`` and control characters become ``_`` (and
+    ``_xHHHH_`` becomes ``-xHHHH_``),
+    names are cut to 31 characters, and repeats (compared case-insensitively, as Excel does)
+    get a suffix such as ``(2)``.
+    """
+    used = {name.casefold() for name in RESERVED_SHEET_NAMES}
+    result: list[str] = []
+    for branch in branches:
+        base = _ILLEGAL_SHEET_CHARS.sub("_", branch)
+        # Text that reads as an OOXML escape (_x000B_) is written escaped in some places and
+        # not in others; keep it out of sheet names.
+        base = _OOXML_ESCAPE.sub(r"-\1", base).strip() or "支部"
+        candidate = _cut_utf16(base, MAX_SHEET_NAME)
+        counter = 2
+        while candidate.casefold() in used:
+            suffix = f"({counter})"
+            candidate = _cut_utf16(base, MAX_SHEET_NAME - len(suffix)) + suffix
+            counter += 1
+        used.add(candidate.casefold())
+        result.append(candidate)
+    return result
+
+
+def _cut_utf16(text: str, units: int) -> str:
+    """``text`` cut to ``units`` UTF-16 code units, as Excel counts a sheet name's length (a
+    character beyond U+FFFF counts two), never inside a character."""
+    length = 0
+    for index, ch in enumerate(text):
+        length += 2 if ord(ch) > 0xFFFF else 1
+        if length > units:
+            return text[:index]
+    return text
+
+
+def quote_sheet(sheet: str) -> str:
+    """A sheet name quoted for a formula or a defined name: ``'第一支部'``."""
+    return "'" + sheet.replace("'", "''") + "'"

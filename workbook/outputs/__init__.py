@@ -1,0 +1,1 @@
+"""Writing results: the template, recalculation in place, the summary, mail and the demo."""

@@ -1,0 +1,234 @@
+"""The demo: sample branches of 安吉县, a filled template, its summary and the mail draft.
+
+Everything is deterministic: the same call writes the same numbers. The sample data covers
+the cases a reader should see: band edges (90, 89.5, 80, 79.5, 60, 59.5), a capped item, a veto
+and a tie in rank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbook.core.scoring import RawBranchInputs
+
+if TYPE_CHECKING:
+    from workbook.outputs.template import TemplateOptions
+
+DEMO_YEAR = 2026
+DEFAULT_DEMO_DIR = Path("demo-output")
+TEMPLATE_FILE = "{year}年度考评定级表（示例）.xlsx"
+SUMMARY_FILE = "{year}年度考评定级汇总（示例）.xlsx"
+JSON_FILE = "{year}年度考评定级汇总（示例）.json"
+EML_FILE = "{year}年度考评定级汇总（示例）.eml"
+DEMO_SENDER = "安吉县个体民营企业协会党委 <dangwei@example.org>"
+DEMO_RECIPIENT = "县委组织部 <zuzhibu@example.org>"
+
+
+@dataclass(frozen=True)
+class DemoBranch:
+    """One sample branch: its deductions (rule id -> points), notes, vetoes and assessor."""
+
+    name: str
+    deductions: dict[str, str]
+    notes: dict[str, str]
+    vetoes: tuple[str, str, str] = ("否", "否", "否")
+    assessor: str = ""
+
+
+_BRANCHES = (
+    DemoBranch(
+        "递铺分会第一支部",
+        {"7.1": "2"},
+        {"7.1": "群众满意度测评满意率92%"},
+        assessor="王建华",
+    ),
+    DemoBranch(
+        "递铺分会第二支部",
+        {"2.1": "3", "6.1": "2", "7.1": "5"},
+        {"2.1": "未制定年度党建工作计划", "6.1": "党员示范岗作用不明显", "7.1": "满意率85%"},
+        assessor="王建华",
+    ),
+    DemoBranch(
+        "孝丰分会支部",
+        {"3.2": "2", "6.4": "0.5", "7.1": "8"},
+        {"3.2": "“三会一课”记录不全", "6.4": "1件诉求超期回复", "7.1": "满意率82%"},
+        assessor="李国强",
+    ),
+    DemoBranch(
+        "天荒坪分会支部",
+        {"1.2": "2", "4.2": "3", "5.2": "2", "7.1": "13"},
+        {
+            "1.2": "入党材料不完整",
+            "4.2": "活动室缺少电教设备",
+            "5.2": "党建经费不足",
+            "7.1": "满意率75%",
+        },
+        assessor="李国强",
+    ),
+    DemoBranch(
+        "梅溪分会支部",
+        {"2.2": "2", "3.1": "3", "6.3": "1.5", "7.1": "14"},
+        {
+            "2.2": "服务会员职能发挥不够",
+            "3.1": "支委会超期未换届",
+            "6.3": "部分党员未报到",
+            "7.1": "满意率72%",
+        },
+        assessor="张丽萍",
+    ),
+    DemoBranch(
+        "昌硕分会支部",
+        {"1.1": "15", "1.2": "3", "1.4": "2", "2.1": "3", "7.1": "22"},
+        {
+            "1.1": "支部书记空缺半年",
+            "1.2": "发展党员程序不规范",
+            "1.4": "上级部署落实不到位",
+            "2.1": "无年度计划",
+            "7.1": "满意率58%",
+        },
+        assessor="张丽萍",
+    ),
+    DemoBranch(
+        "灵峰分会支部",
+        {"3.4": "1", "4.1": "10", "5.1": "4", "6.2": "5", "6.4": "0.5", "7.1": "20"},
+        {
+            "3.4": "未开展会员服务",
+            "4.1": "无固定活动场所",
+            "5.1": "全年无党建经费",
+            "6.2": "会员企业发生劳资纠纷",
+            "6.4": "诉求回复超期",
+            "7.1": "满意率60%",
+        },
+        assessor="陈志明",
+    ),
+    DemoBranch(
+        "鄣吴分会支部",
+        {"7.1": "8"},
+        {"7.1": "满意率83%"},
+        vetoes=("是", "否", "否"),
+        assessor="陈志明",
+    ),
+    DemoBranch(
+        "杭垓分会支部",
+        {"7.1": "10"},
+        {"7.1": "满意率80%"},
+        assessor="刘晓东",
+    ),
+    DemoBranch(
+        "报福分会支部",
+        {"6.1": "2.5", "7.1": "12"},
+        {"6.1": "党员带头作用发挥一般", "7.1": "满意率78%"},
+        assessor="刘晓东",
+    ),
+    DemoBranch(
+        "上墅分会支部",
+        {"3.3": "2", "7.1": "5"},
+        {"3.3": "1项承诺未兑现", "7.1": "满意率88%"},
+        assessor="周伟",
+    ),
+    DemoBranch(
+        "山川分会支部",
+        {"2.1": "3", "3.2": "2", "6.3": "2", "7.1": "17.75"},
+        {
+            "2.1": "无年度计划",
+            "3.2": "民主评议未开展",
+            "6.3": "未实行党员报到制",
+            "7.1": "满意率66%",
+        },
+        assessor="周伟",
+    ),
+    DemoBranch(
+        "天子湖分会支部",
+        {"5.3": "2", "7.1": "12"},
+        {"5.3": "党务工作者未配齐", "7.1": "满意率79%"},
+        assessor="吴海燕",
+    ),
+)
+
+
+def demo_branches() -> list[str]:
+    """The sample branch names, in template order."""
+    return [branch.name for branch in _BRANCHES]
+
+
+def demo_inputs() -> dict[str, RawBranchInputs]:
+    """The sample inputs per branch, as a user would type them (numbers, 是/否, notes)."""
+    inputs: dict[str, RawBranchInputs] = {}
+    for branch in _BRANCHES:
+        deductions: dict[str, object] = {}
+        for rule_id, text in branch.deductions.items():
+            value = Decimal(text)
+            deductions[rule_id] = int(value) if value == value.to_integral_value() else float(value)
+        inputs[branch.name] = RawBranchInputs(
+            deductions=deductions, notes=dict(branch.notes), vetoes=list(branch.vetoes)
+        )
+    return inputs
+
+
+def demo_assessors() -> dict[str, str]:
+    """The sample assessor per branch."""
+    return {branch.name: branch.assessor for branch in _BRANCHES}
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    """Where the demo wrote its files."""
+
+    template: Path
+    summary: Path
+    json: Path
+    eml: Path
+
+
+def filled_demo_options() -> TemplateOptions:
+    """The demo's filled workbook: its branches, inputs and assessors, native formulas."""
+    from workbook.outputs.template import (
+        TemplateOptions,
+    )  # template.py reads the demo's branches: import late
+
+    return TemplateOptions(
+        branches=demo_branches(),
+        year=DEMO_YEAR,
+        formulas="native",
+        inputs=demo_inputs(),
+        assessor=demo_assessors(),
+    )
+
+
+def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
+    """Write the filled sample template, consolidate it, and write the summary, JSON and mail draft.
+
+    Raises:
+        BranchAssessError: a file cannot be written.
+    """
+    from workbook.atomic import atomic_output, ensure_folder
+    from workbook.inputs.consolidate import consolidate, json_text
+    from workbook.outputs.mail import MailSettings, build_message, draft_bytes
+    from workbook.outputs.summary import write_summary
+    from workbook.outputs.template import write_template
+
+    folder = ensure_folder(output_dir)
+    files = DemoFiles(
+        template=folder / TEMPLATE_FILE.format(year=DEMO_YEAR),
+        summary=folder / SUMMARY_FILE.format(year=DEMO_YEAR),
+        json=folder / JSON_FILE.format(year=DEMO_YEAR),
+        eml=folder / EML_FILE.format(year=DEMO_YEAR),
+    )
+    write_template(
+        files.template,
+        filled_demo_options(),
+    )
+    result = consolidate([files.template])
+    if result.errors:  # the sample data is valid by construction
+        raise AssertionError([p.text() for p in result.errors])
+    write_summary(files.summary, result)
+    with atomic_output(files.json) as temp:
+        temp.write_text(json_text(result), encoding="utf-8")
+    settings = MailSettings(sender=DEMO_SENDER, to=[DEMO_RECIPIENT])
+    message = build_message(files.summary, settings)
+    with atomic_output(files.eml) as temp:
+        temp.write_bytes(draft_bytes(message))
+    return files

@@ -1,0 +1,860 @@
+"""Recalculation of a filled workbook: one logic over a small book interface, two places.
+
+``recalculate(book)`` reads every branch sheet (one bulk read each), validates and scores it
+with the engine, and tells the book what to write: the computed cells, the marks on invalid
+input cells (and which old marks to clear), and one 总览 row per branch. Two books implement
+the interface: ``XlsxFileBook`` here (the package on disk, edited surgically, for the
+``recalc`` command) and ``xlplugin.excel_book.ExcelBook`` (live Excel through xlwings, for the
+ribbon button). This module never imports xlwings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+from defusedxml import ElementTree
+
+from workbook.core import names
+from workbook.core.scoring import INVALID, Assessment, InputProblem, RawBranchInputs, assess_branch
+from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
+from workbook.errors import TemplateMismatchError, WorkbookReadError
+from workbook.inputs.sheet_contract import (
+    LOOKALIKE_ROWS,
+    SheetProblem,
+    contract_problems,
+    formula_warnings,
+    input_area,
+    is_contract_name,
+    lookalike_problem,
+    looks_like_branch_sheet,
+    stray_inputs,
+    unusable_cell_problems,
+    year_problem,
+)
+from workbook.xlsx.cells import CellRef, apply_markup, normalise, special_cells, unwrap_formulas
+from workbook.xlsx.properties import (
+    CUSTOM_PROPERTIES_PART,
+    TemplateIdentity,
+    check_part,
+    parse_custom_properties,
+)
+
+if TYPE_CHECKING:
+    from workbook.xlsx.package import CellEdit, CellSpans, SheetEntry
+
+OVERVIEW_SHEET = "总览"
+
+CellValue = Decimal | str | None
+
+
+@dataclass(frozen=True)
+class BranchSheetNames:
+    """A branch sheet and where its contract names point.
+
+    ``cells`` are the names that point to a cell of the sheet; ``names`` every name scoped to
+    the sheet as the workbook has it (a cell of another sheet, or None for a reference that is
+    no single cell), for the contract check; None when the book knows only ``cells``.
+    """
+
+    sheet: str
+    cells: Mapping[str, CellRef]
+    names: Mapping[str, CellRef | None] | None = None
+
+
+@dataclass(frozen=True)
+class SheetUpdate:
+    """What recalculation writes to one branch sheet.
+
+    ``outputs`` are the computed cells (item scores, total, grade, 检查 cells) by name;
+    ``marks`` are invalid input cells with the note to show; ``unmarks`` are the valid input
+    cells, whose old marks (if any) are cleared.
+    """
+
+    sheet: str
+    outputs: Mapping[str, tuple[CellRef, CellValue]]
+    marks: Mapping[CellRef, str]
+    unmarks: Sequence[CellRef]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The 总览 sheet: a header row and one row per branch."""
+
+    header: list[str]
+    rows: list[list[CellValue]]
+    widths: list[float]
+
+    @property
+    def wrapped(self) -> list[int]:
+        """The 0-based columns of long text, the last two (输入检查, 扣分情况): printed wrapped."""
+        return [len(self.header) - 2, len(self.header) - 1]
+
+
+class RecalcBook(Protocol):
+    """What recalculation needs from a workbook, live in Excel or as a file."""
+
+    def properties(self) -> Mapping[str, object] | None:
+        """The custom document properties (``kp_standard``, ``kp_template_version``,
+        ``kp_year`` at least, where the workbook has them); None where the book cannot read
+        them (Excel for Mac), so the template identity goes unchecked."""
+        ...
+
+    def sheet_names(self) -> list[str]:
+        """Every sheet, in tab order."""
+        ...
+
+    def branch_sheets(self) -> list[BranchSheetNames]:
+        """Every sheet with a name of the contract, in tab order, with its names."""
+        ...
+
+    def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
+        """The values of a block of cells of any sheet, in one read (rows may be short)."""
+        ...
+
+    def read_cells(self, entry: BranchSheetNames, wanted: Sequence[str]) -> dict[str, object]:
+        """The values of the named cells ``wanted`` of a branch sheet, in one read.
+
+        Blank cells are None; an error value is ``CellError`` (or its text, which
+        ``cells.normalise`` turns into one), a formula without a result ``UncachedFormula``
+        and a formula with one ``FormulaValue``. A book may read more of the sheet in the same
+        read (Excel reads the block that holds all the sheet's named cells).
+        """
+        ...
+
+    def write_sheet(self, update: SheetUpdate) -> None:
+        """Write computed cells and marks of one branch sheet."""
+        ...
+
+    def write_overview(self, overview: Overview) -> None:
+        """Create or refresh the 总览 sheet."""
+        ...
+
+
+@dataclass(frozen=True)
+class LabelledProblem:
+    """An input problem with the cell it is in, e.g. ``第一支部!E6``."""
+
+    label: str
+    problem: InputProblem
+
+    def __str__(self) -> str:
+        return f"{self.label}：{self.problem.message}"
+
+
+@dataclass(frozen=True)
+class BranchOutcome:
+    """The result of recalculating one branch sheet."""
+
+    sheet: str
+    branch: str
+    assessment: Assessment
+    problems: tuple[LabelledProblem, ...]
+    warnings: tuple[str, ...] = ()  # ``sheet!cell：message`` of input cells read from formulas
+
+
+@dataclass(frozen=True)
+class RecalcReport:
+    """What a recalculation did.
+
+    ``sheet_problems`` are problems outside the input cells that leave a sheet's result
+    incomplete or out of the recalculation (a copied sheet without names, a number in an
+    inserted row, another year): ``sheet!cell：message`` (or ``工作表“…”：message``).
+    """
+
+    standard: Standard
+    branches: tuple[BranchOutcome, ...] = field(default_factory=tuple)
+    notices: tuple[str, ...] = ()  # what the user should know about the file written
+    sheet_problems: tuple[str, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning of every branch, in sheet order."""
+        return [w for outcome in self.branches for w in outcome.warnings]
+
+    @property
+    def problems(self) -> list[LabelledProblem]:
+        """Every input problem of every branch, in sheet order."""
+        return [p for outcome in self.branches for p in outcome.problems]
+
+    @property
+    def invalid_branches(self) -> list[BranchOutcome]:
+        """The branches that show 待修正."""
+        return [b for b in self.branches if b.problems]
+
+    def summary(self) -> str:
+        """One Chinese sentence: how many branches, how many problems, where."""
+        count = len(self.branches)
+        problems = self.problems
+        if not problems and self.sheet_problems:
+            return f"已重新计算 {count} 个支部，另有 {len(self.sheet_problems)} 处问题未计分。"
+        if not problems:
+            return f"已重新计算 {count} 个支部，全部输入有效。"
+        where = "、".join(b.sheet for b in self.invalid_branches)
+        return (
+            f"已重新计算 {count} 个支部：{count - len(self.invalid_branches)} 个有效，"
+            f"{len(self.invalid_branches)} 个待修正（{where}），共 {len(problems)} 处输入有误。"
+        )
+
+
+def block_bounds(cells: Mapping[str, CellRef]) -> tuple[CellRef, CellRef]:
+    """The first and the last cell of the smallest block that holds all of ``cells``."""
+    refs = list(cells.values())
+    sheet = refs[0].sheet
+    first = CellRef(sheet, min(r.row for r in refs), min(r.col for r in refs))
+    last = CellRef(sheet, max(r.row for r in refs), max(r.col for r in refs))
+    return first, last
+
+
+def values_in_block(
+    block: Sequence[Sequence[object]],
+    first: CellRef,
+    cells: Mapping[str, CellRef],
+    wanted: Sequence[str],
+) -> dict[str, object]:
+    """The values of the named cells ``wanted`` in ``block``, a block read from cell ``first``."""
+    values: dict[str, object] = {}
+    for name in wanted:
+        ref = cells[name]
+        row = block[ref.row - first.row] if ref.row - first.row < len(block) else []
+        offset = ref.col - first.col
+        values[name] = row[offset] if offset < len(row) else None
+    return values
+
+
+@dataclass(frozen=True)
+class ContractNames:
+    """The names recalculation reads and writes on every branch sheet of one standard."""
+
+    required: tuple[str, ...]
+    inputs: tuple[str, ...]  # every input cell, branch_name first
+    rule_inputs: tuple[tuple[str, str, str], ...]  # (rule id, 扣分 name, 扣分说明 name)
+    vetoes: tuple[str, ...]  # one per veto condition, in order
+    item_scores: tuple[str, ...]  # one per item, in order
+    checks: tuple[tuple[str, str], ...]  # (input name, the name of its 检查 cell)
+
+    @classmethod
+    def of(cls, standard: Standard) -> ContractNames:
+        """The names of ``standard``'s contract (worked out once, not for every sheet)."""
+        veto_numbers = range(1, len(standard.vetoes) + 1)
+        return cls(
+            required=tuple(names.required_names(standard)),
+            inputs=tuple(names.input_names(standard)),
+            rule_inputs=tuple(
+                (r.id, names.deduction_name(r), names.note_name(r)) for r in standard.rules
+            ),
+            vetoes=tuple(names.veto_name(n) for n in veto_numbers),
+            item_scores=tuple(names.item_score_name(item.number) for item in standard.items),
+            checks=tuple((names.deduction_name(r), names.check_name(r)) for r in standard.rules)
+            + tuple((names.veto_name(n), names.veto_check_name(n)) for n in veto_numbers),
+        )
+
+
+def _raw_inputs(contract: ContractNames, values: Mapping[str, object]) -> RawBranchInputs:
+    return RawBranchInputs(
+        deductions={rule_id: values.get(name) for rule_id, name, _ in contract.rule_inputs},
+        notes={rule_id: values.get(name) for rule_id, _, name in contract.rule_inputs},
+        vetoes=[values.get(name) for name in contract.vetoes],
+    )
+
+
+def sheet_update(
+    contract: ContractNames, entry: BranchSheetNames, assessment: Assessment
+) -> SheetUpdate:
+    """The cells to write for one assessed branch sheet (a pure function of the assessment)."""
+    cells = entry.cells
+    outputs: dict[str, tuple[CellRef, CellValue]] = {}
+    for name, score in zip(contract.item_scores, assessment.item_scores, strict=True):
+        outputs[name] = (cells[name], score if score is not None else INVALID)
+    outputs[names.TOTAL_SCORE] = (cells[names.TOTAL_SCORE], assessment.total_text)
+    outputs[names.GRADE] = (cells[names.GRADE], assessment.grade_text)
+    by_field = {p.field: p for p in assessment.problems}
+    marks: dict[CellRef, str] = {}
+    unmarks: list[CellRef] = []
+    for input_name, check_name in contract.checks:
+        problem = by_field.get(input_name)
+        if check_name in cells:
+            outputs[check_name] = (cells[check_name], problem.short if problem else "")
+        if problem:
+            marks[cells[input_name]] = problem.message
+        else:
+            unmarks.append(cells[input_name])
+    return SheetUpdate(entry.sheet, outputs, marks, unmarks)
+
+
+def overview(standard: Standard, outcomes: Sequence[BranchOutcome]) -> Overview:
+    """The 总览 sheet: one row per branch with scores, grade and the reasons."""
+    header = (
+        ["序号", "支部名称", "工作表"]
+        + [item.heading for item in standard.items]
+        + ["合计得分", "定级", "输入检查", "扣分情况"]
+    )
+    rows: list[list[CellValue]] = []
+    for number, outcome in enumerate(outcomes, start=1):
+        assessment = outcome.assessment
+        scores: list[CellValue] = [s if s is not None else INVALID for s in assessment.item_scores]
+        if outcome.problems:
+            check = f"有 {len(outcome.problems)} 处输入有误：" + "；".join(
+                str(p) for p in outcome.problems
+            )
+            reasons = "待修正"
+        else:
+            check = "输入有效"
+            lines = assessment.result.reasons() if assessment.result else []
+            reasons = "；".join(lines) if lines else "无扣分"
+        row: list[CellValue] = [Decimal(number), outcome.branch, outcome.sheet]
+        row += scores
+        row += [assessment.total_text, assessment.grade_text, check, reasons]
+        rows.append(row)
+    # About 150 characters wide: one A4 landscape page wide at a readable scale (the two
+    # text columns wrap).
+    widths = [4.5, 16.0, 12.0] + [7.0] * len(standard.items) + [7.0, 6.0, 18.0, 40.0]
+    return Overview(header, rows, widths)
+
+
+def computed_formulas(
+    standard: Standard, mode: str, cells: Mapping[str, CellRef]
+) -> dict[str, str]:
+    """The formula (with "=") of every computed cell of a branch sheet, by name, as the
+    template writes it in formula ``mode`` (``formulas``' functions, the cells from the
+    sheet's names): what a cell whose formula was overwritten gets back."""
+    from workbook.core import formulas
+
+    if mode not in formulas.FORMULA_MODES:
+        return {}
+    kind: formulas.FormulaMode = mode
+    places = standard.max_decimal_places
+    result: dict[str, str] = {}
+    ded_rows: list[int] = []
+    for item in standard.items:
+        refs = [cells[names.deduction_name(rule)] for rule in item.rules]
+        ded_rows += [ref.row for ref in refs]
+        score = names.item_score_name(item.number)
+        result[score] = formulas.item_score_formula(
+            kind, standard, item, [ref.a1 for ref in refs], places
+        )
+        for rule, ref in zip(item.rules, refs, strict=True):
+            result[names.check_name(rule)] = formulas.check_formula(kind, standard, rule, ref.a1)
+    first_score = cells[names.item_score_name(standard.items[0].number)]
+    score_block = (
+        f"{first_score.a1}:{CellRef(first_score.sheet, max(ded_rows), first_score.col).a1}"
+    )
+    score_cells = [cells[names.item_score_name(item.number)].a1 for item in standard.items]
+    total = cells[names.TOTAL_SCORE].a1
+    result[names.TOTAL_SCORE] = formulas.total_formula(kind, standard, score_block, score_cells)
+    veto_cells = [cells[names.veto_name(n)].a1 for n in range(1, len(standard.vetoes) + 1)]
+    for number, cell in enumerate(veto_cells, start=1):
+        result[names.veto_check_name(number)] = formulas.veto_check_formula(kind, cell)
+    veto_block = f"{veto_cells[0]}:{veto_cells[-1]}" if veto_cells else ""
+    result[names.GRADE] = formulas.grade_formula(kind, standard, total, veto_block, veto_cells)
+    return result
+
+
+def recalculate(
+    book: RecalcBook, progress: Callable[[int, int], None] | None = None
+) -> RecalcReport:
+    """Recalculate every branch sheet of ``book`` and refresh its 总览 sheet.
+
+    The template identity and every sheet's names are checked against the contract before
+    anything is written, exactly as ``consolidate`` checks them, so a workbook that is not a
+    branch assessment workbook of this template is left untouched. ``progress`` is called with
+    (sheets done, sheets in all) before each branch sheet (the ribbon shows it in Excel).
+
+    Raises:
+        TemplateMismatchError: another template or standard, no branch sheet, or a sheet whose
+            names break the contract (each problem named by sheet and cell).
+        StandardFileError: the workbook names a standard this tool does not have.
+    """
+    properties = book.properties()
+    identity = TemplateIdentity.of(properties or {})
+    standard = load_standard(identity.standard or DEFAULT_STANDARD_ID)
+    mismatch = identity.mismatch(standard.id) if properties is not None else None
+    if mismatch is not None:
+        raise TemplateMismatchError(mismatch)
+    if identity.year_problem() is not None:
+        raise TemplateMismatchError(identity.year_problem())
+    entries = book.branch_sheets()
+    if not entries:
+        raise TemplateMismatchError(
+            "工作簿中没有支部工作表（找不到名称 branch_name），不是考评定级表"
+        )
+    contract = ContractNames.of(standard)
+    broken = [
+        _sheet_problem_text(entry.sheet, problem)
+        for entry in entries
+        for problem in contract_problems(
+            entry.sheet, entry.names if entry.names is not None else entry.cells, standard
+        )
+    ]
+    if broken:
+        raise TemplateMismatchError(
+            f"{len(broken)} 处工作表结构问题，未重新计算（文件未改动）：" + "；".join(broken)
+        )
+    branch_names = {entry.sheet for entry in entries}
+    sheet_problems = [
+        _sheet_problem_text(sheet, lookalike_problem())
+        for sheet in book.sheet_names()
+        if sheet not in branch_names
+        and looks_like_branch_sheet(
+            book.read_block(sheet, CellRef(sheet, 0, 0), CellRef(sheet, LOOKALIKE_ROWS - 1, 11))
+        )
+    ]
+    outcomes: list[BranchOutcome] = []
+    first_places: dict[str, str] = {}  # branch name -> the 支部名称 cell it was first read in
+    wanted = contract.inputs + (names.YEAR, names.ASSESSOR)
+    for done, entry in enumerate(entries):
+        if progress is not None:
+            progress(done, len(entries))
+        present = [n for n in wanted if n in entry.cells]
+        read = {
+            name: normalise(value, error_strings=True)
+            for name, value in book.read_cells(entry, present).items()
+        }
+        # The input area lies inside the block of the sheet's named cells, which the Excel
+        # adapter has just read: it answers this from that read.
+        area = input_area(entry.cells, standard)
+        strays: list[SheetProblem] = []
+        if area is not None:
+            column, first_row, last_row = area
+            block = book.read_block(
+                entry.sheet,
+                CellRef(entry.sheet, first_row, column),
+                CellRef(entry.sheet, last_row, column),
+            )
+            filled = [
+                (first_row + offset, column)
+                for offset, row in enumerate(block)
+                if row and normalise(row[0]) is not None
+            ]
+            strays = stray_inputs(entry.sheet, entry.cells, filled)
+        values, formulas = unwrap_formulas(read)
+        problems_here = list(strays)
+        problems_here += unusable_cell_problems(
+            entry.cells, values, (names.BRANCH_NAME, names.ASSESSOR)
+        )
+        year = year_problem(
+            entry.sheet, entry.cells.get(names.YEAR), values.get(names.YEAR), identity.year
+        )
+        if year is not None:
+            problems_here.append(year)
+        sheet_problems += [_sheet_problem_text(entry.sheet, p) for p in problems_here]
+        assessment = assess_branch(standard, _raw_inputs(contract, values))
+        branch_value = values.get(names.BRANCH_NAME)
+        branch = str(branch_value).strip() if isinstance(branch_value, str | int | float) else ""
+        branch_cell = entry.cells.get(names.BRANCH_NAME)
+        if branch and branch_cell is not None:
+            # consolidate's message: a copied sheet (移动或复制) keeps the 支部名称 of its original.
+            first = first_places.setdefault(branch, branch_cell.label)
+            if first != branch_cell.label:
+                sheet_problems.append(
+                    _sheet_problem_text(
+                        entry.sheet,
+                        SheetProblem(
+                            branch_cell.a1,
+                            f"支部“{branch}”重复：已在 {first} 出现；同一支部只能汇总一次",
+                        ),
+                    )
+                )
+        problems = tuple(
+            LabelledProblem(entry.cells[p.field].label, p) for p in assessment.problems
+        )
+        warnings = tuple(
+            _sheet_problem_text(entry.sheet, w)
+            for w in formula_warnings(entry.cells, formulas, values)
+        )
+        book.write_sheet(sheet_update(contract, entry, assessment))
+        outcomes.append(
+            BranchOutcome(entry.sheet, branch or entry.sheet, assessment, problems, warnings)
+        )
+    book.write_overview(overview(standard, outcomes))
+    return RecalcReport(standard, tuple(outcomes), sheet_problems=tuple(sheet_problems))
+
+
+def _sheet_problem_text(sheet: str, problem: SheetProblem) -> str:
+    """``第一支部!E8：message``, or ``工作表“第一支部”：message`` for the whole sheet."""
+    where = f"{sheet}!{problem.cell}" if problem.cell else f"工作表“{sheet}”"
+    return f"{where}：{problem.message}"
+
+
+_FORMULA_ELEMENT = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+_STRING_LITERAL = re.compile(r'("(?:[^"]|"")*")')
+
+
+def _written_formula(element: str) -> str | None:
+    """The formula text of a cell element; None for a shared or array formula (its text is
+    not the cell's own) or a cell without one."""
+    match = _FORMULA_ELEMENT.search(element)
+    if match is None or re.search(r"""\bt\s*=\s*["'](?:shared|array|dataTable)""", match[1]):
+        return None
+    return html.unescape(match[2] or "")
+
+
+def same_formula(written: str, expected: str) -> bool:
+    """True if two formulas differ at most harmlessly: a leading "=", the case of names,
+    "$" signs, blanks and Excel's "_xlfn." prefixes (text in quotes is compared as is)."""
+
+    def key(formula: str) -> str:
+        pieces = _STRING_LITERAL.split(formula.strip().removeprefix("="))
+        return "".join(
+            piece
+            if index % 2
+            else re.sub(r"\s+", "", piece).replace("$", "").upper().replace("_XLFN.", "")
+            for index, piece in enumerate(pieces)
+        )
+
+    return key(written) == key(expected)
+
+
+def free_sheet_title(title: str, taken: Iterable[str]) -> str:
+    """``title``, or ``title(2)``, ``title(3)`` … : the first no sheet has (compared without
+    case, as Excel does)."""
+    used = {t.casefold() for t in taken}
+    if title.casefold() not in used:
+        return title
+    number = 2
+    while f"{title}({number})".casefold() in used:
+        number += 1
+    return f"{title}({number})"
+
+
+# --- the file adapter ------------------------------------------------------------------------
+
+
+class _SheetXml(NamedTuple):
+    """A worksheet part as read: its ``<sheetData>`` element as text (the cells, read and
+    edited), the bytes before and after it (kept as they are)."""
+
+    version: int  # the part's ``Package.version`` when it was read
+    before: bytes
+    cells: str
+    after: bytes
+
+
+class XlsxFileBook:
+    """A workbook file as a ``RecalcBook``: values and edits in the sheets' XML.
+
+    Each branch sheet's named cells are found in its XML once, to read the inputs
+    (``xlsx_values``, with python-calamine for what it cannot read with certainty) and to
+    rewrite the computed cells. Only the branch sheets' computed cells (cached values, formulas
+    kept), the style and the note of marked input cells, ``xl/styles.xml`` (when a mark format
+    is new) and the 总览 sheet change; every other part of the package is copied byte for byte.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        from workbook.xlsx.package import (
+            MarkStyles,
+            Package,
+            sheet_scoped_names,
+            workbook_sheets,
+        )
+        from workbook.xlsx.values import CellValueReader
+
+        self.path = Path(path)
+        self.package = Package(self.path)
+        try:
+            # Every XML part is checked before any is parsed (defusedxml alone would allow a
+            # DTD without entities, and the value reader does not parse at all).
+            for part in self.package.parts:
+                if part.endswith((".xml", ".rels", ".vml")):
+                    check_part(self.path.name, part, self.package.parts[part])
+            entries = workbook_sheets(self.package)
+            self._names = sheet_scoped_names(self.package)
+        except ElementTree.ParseError:
+            self.package.close()
+            raise WorkbookReadError(f"{self.path.name} 已损坏：工作簿结构无法解析") from None
+        except WorkbookReadError:
+            self.package.close()
+            raise
+        self._sheets = {s.name: s for s in entries}
+        self._properties = parse_custom_properties(
+            self.path.name, self.package.parts.get(CUSTOM_PROPERTIES_PART)
+        )
+        self._styles = (
+            MarkStyles(self.package.text("xl/styles.xml"))
+            if "xl/styles.xml" in self.package.parts
+            else None
+        )
+        self._values = CellValueReader(self.package)
+        # Sheet -> its cells' XML and where its named cells are in it, from reading to writing.
+        self._read: dict[str, tuple[_SheetXml, CellSpans]] = {}
+        self._calamine: object | None = None
+        self.truncated = 0  # 总览 cells whose text was cut to fit
+        self.restored: list[str] = []  # computed cells whose formula was put back
+        self.overview_title = OVERVIEW_SHEET  # where 总览 was written
+
+    def properties(self) -> Mapping[str, object]:
+        return self._properties
+
+    def sheet_names(self) -> list[str]:
+        return list(self._sheets)
+
+    def branch_sheets(self) -> list[BranchSheetNames]:
+        result = []
+        for sheet, local in self._names.items():
+            if any(is_contract_name(name) for name in local):
+                cells = {
+                    n: ref for n, ref in local.items() if ref is not None and ref.sheet == sheet
+                }
+                result.append(BranchSheetNames(sheet, cells, dict(local)))
+        return result
+
+    def read_cells(self, entry: BranchSheetNames, wanted: Sequence[str]) -> dict[str, object]:
+        from workbook.xlsx.package import locate_cells
+
+        sheet_xml = self._sheet_xml(self._sheets[entry.sheet].part, entry.sheet)
+        located = locate_cells(
+            sheet_xml.cells, [(ref.row, ref.col) for ref in entry.cells.values()]
+        )
+        self._read[entry.sheet] = (sheet_xml, located)
+        return self._values_at(entry.sheet, sheet_xml.cells, located, entry.cells, wanted)
+
+    def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
+        from workbook.xlsx.package import locate_cells
+
+        entry = self._sheets.get(sheet)
+        if entry is None or entry.part not in self.package.parts:
+            return []
+        xml = self._sheet_xml(entry.part, sheet).cells
+        cells = {
+            f"{row}:{col}": CellRef(sheet, row, col)
+            for row in range(first.row, last.row + 1)
+            for col in range(first.col, last.col + 1)
+        }
+        located = locate_cells(xml, [(ref.row, ref.col) for ref in cells.values()])
+        values = self._values_at(sheet, xml, located, cells, list(cells))
+        return [
+            [values[f"{row}:{col}"] for col in range(first.col, last.col + 1)]
+            for row in range(first.row, last.row + 1)
+        ]
+
+    def _values_at(
+        self,
+        sheet: str,
+        xml: str,
+        located: Mapping[tuple[int, int], tuple[int, int]],
+        cells: Mapping[str, CellRef],
+        wanted: Sequence[str],
+    ) -> dict[str, object]:
+        """The values of the cells ``wanted``: from the sheet's XML where ``xlsx_values`` reads
+        them with certainty, else all with python-calamine; corrected by the cells' markup."""
+        from workbook.xlsx.values import UNREADABLE
+
+        values: dict[str, object] = {}
+        if "<sheetData" not in xml:  # cells written with a namespace prefix
+            values = self._read_with_calamine(sheet, cells, wanted)
+        else:
+            for name in wanted:
+                ref = cells[name]
+                span = located.get((ref.row, ref.col))
+                value = self._values.value(xml[span[0] : span[1]] if span else None)
+                if value is UNREADABLE:
+                    values = self._read_with_calamine(sheet, cells, wanted)
+                    break
+                values[name] = value
+        markup = special_cells(xml, [(cells[name].row, cells[name].col) for name in wanted])
+        return {
+            name: apply_markup(value, markup.get((cells[name].row, cells[name].col)))
+            for name, value in values.items()
+        }
+
+    def _sheet_xml(self, part: str, sheet: str) -> _SheetXml:
+        """The sheet's cells with explicit references (``normalise_sheet_data``; a duplicated
+        cell is refused)."""
+        from workbook.xlsx.package import normalise_sheet_data
+
+        before, cells, after = self.package.text_between(part, "<sheetData", "</sheetData>")
+        cells = normalise_sheet_data(cells, self.path.name, sheet)
+        return _SheetXml(self.package.version(part), before, cells, after)
+
+    def _read_with_calamine(
+        self, sheet: str, cells: Mapping[str, CellRef], wanted: Sequence[str]
+    ) -> dict[str, object]:
+        import python_calamine
+
+        from workbook.inputs.reader import sheet_rows_openpyxl, unsupported_error_value
+
+        self.package.calamine_check()
+        try:
+            if self._calamine is None:
+                self._calamine = python_calamine.CalamineWorkbook.from_path(str(self.path))
+            rows = self._calamine.get_sheet_by_name(sheet).to_python(  # type: ignore[attr-defined]
+                skip_empty_area=False
+            )
+        except Exception as error:  # calamine raises plain errors for corrupt sheets
+            if not unsupported_error_value(error):
+                raise WorkbookReadError(
+                    f"{self.path.name} 的工作表“{sheet}”无法读取：{error}"
+                ) from None
+            rows = sheet_rows_openpyxl(self.path, sheet)
+        # Values are normalised where they are picked (``cells.normalise``), not here.
+        return values_in_block(rows, CellRef(sheet, 0, 0), cells, wanted)
+
+    def write_sheet(self, update: SheetUpdate) -> None:
+        from workbook.xlsx.notes import write_notes
+        from workbook.xlsx.package import CellEdit, edit_cells
+
+        part = self._sheets[update.sheet].part
+        sheet_xml, located = self._read.pop(update.sheet, (None, None))
+        if sheet_xml is None or sheet_xml.version != self.package.version(part):
+            sheet_xml, located = self._sheet_xml(part, update.sheet), None
+        edits: dict[tuple[int, int], CellEdit] = {
+            (ref.row, ref.col): CellEdit(value, set_value=True)
+            for ref, value in update.outputs.values()
+        }
+        self._restore_formulas(update, sheet_xml.cells, located, edits)
+        if self._styles is not None:
+            for ref in update.marks:
+                edits[(ref.row, ref.col)] = CellEdit(restyle=self._styles.marked)
+            if self._styles.had_marks:
+                for ref in update.unmarks:
+                    edits[(ref.row, ref.col)] = CellEdit(restyle=self._styles.original)
+        cells = edit_cells(sheet_xml.cells, edits, located)
+        if cells != sheet_xml.cells:
+            self.package.parts[part] = sheet_xml.before + cells.encode("utf-8") + sheet_xml.after
+        entry = self._sheets[update.sheet]
+        write_notes(self.package, part, entry.index + 1, update.marks)
+
+    def _restore_formulas(
+        self,
+        update: SheetUpdate,
+        xml: str,
+        located: CellSpans | None,
+        edits: dict[tuple[int, int], CellEdit],
+    ) -> None:
+        """Give a computed cell that holds a constant (its formula typed over) its formula
+        back; the cell gets its cached value like every computed cell. Only for a workbook
+        whose formula mode is known (``kp_formulas``)."""
+        from workbook.xlsx.package import CellEdit, locate_cells
+
+        mode = self._properties.get(names.PROP_FORMULAS, "")
+        cells = {n: r for n, r in self._names.get(update.sheet, {}).items() if r is not None}
+        try:
+            wanted = computed_formulas(self._standard(), mode, cells)
+        except KeyError:  # a name the formulas need is missing: nothing to restore safely
+            return
+        if not wanted:
+            return
+        spots = [(ref.row, ref.col) for ref, _ in update.outputs.values()]
+        if located is None or any(spot not in located for spot in spots):
+            located = {**locate_cells(xml, spots), **(located or {})}
+        for name, (ref, value) in update.outputs.items():
+            formula = wanted.get(name)
+            span = located.get((ref.row, ref.col))
+            if formula is None:
+                continue
+            if span is not None and "<f" in xml[span[0] : span[1]]:
+                written = _written_formula(xml[span[0] : span[1]])
+                if written is None or same_formula(written, formula):
+                    continue
+            edits[(ref.row, ref.col)] = CellEdit(value, set_value=True, formula=formula[1:])
+            self.restored.append(ref.label)
+
+    def _standard(self) -> Standard:
+        return load_standard(TemplateIdentity.of(self._properties).standard or DEFAULT_STANDARD_ID)
+
+    def write_overview(self, overview: Overview) -> None:
+        from workbook.xlsx.package import (
+            add_defined_name,
+            add_worksheet,
+            plain_worksheet,
+            quote_sheet_name,
+            table_formats,
+        )
+        from workbook.xlsx.text import fit_cell, without_control
+
+        rows: list[list[CellValue]] = [list(overview.header)]
+        for row in overview.rows:
+            fitted: list[CellValue] = []
+            for value in row:
+                if isinstance(value, str):
+                    value, cut = fit_cell(value)
+                    self.truncated += cut
+                fitted.append(value)
+            rows.append(fitted)
+        formats = table_formats(self._styles) if self._styles is not None else None
+        xml = plain_worksheet(rows, overview.widths, 1, formats, overview.wrapped)
+        existing = self._own_overview()
+        if existing is not None:
+            self.package.set_text(existing.part, xml)
+            self.overview_title = existing.name
+            return
+        title = free_sheet_title(OVERVIEW_SHEET, self._sheets)
+        entry = add_worksheet(self.package, title, xml, list(self._sheets.values()))
+        self._sheets[title] = entry
+        quoted = quote_sheet_name(without_control(title))
+        add_defined_name(self.package, names.OVERVIEW_MARKER, entry.index, f"{quoted}!$A$1")
+        add_defined_name(self.package, "_xlnm.Print_Titles", entry.index, f"{quoted}!$1:$1")
+        self.overview_title = title
+
+    def _own_overview(self) -> SheetEntry | None:
+        """The 总览 sheet this tool wrote before: the sheet that carries OVERVIEW_MARKER (its
+        title may have changed); never a sheet that is only called 总览. A copy of 总览 (移动或
+        复制) carries the marker too: of several, the one called 总览 counts, else the first in
+        tab order; the others are never written."""
+        marked = [
+            self._sheets[sheet]
+            for sheet, local in self._names.items()
+            if names.OVERVIEW_MARKER in local
+            and names.BRANCH_NAME not in local
+            and sheet in self._sheets
+        ]
+        marked.sort(key=lambda entry: (entry.name != OVERVIEW_SHEET, entry.index))
+        return marked[0] if marked else None
+
+    def save(self, path: str | Path) -> None:
+        """Write the edited package to ``path`` (use ``atomic_output`` around it)."""
+        if self._styles is not None:
+            styles = self._styles.render()
+            if styles != self._styles.xml:
+                self.package.set_text("xl/styles.xml", styles)
+        self.package.save(path)
+        self.close()
+
+    def close(self) -> None:
+        """Release the calamine reader and the package's source file."""
+        if self._calamine is not None:
+            self._calamine.close()  # type: ignore[attr-defined]
+            self._calamine = None
+        self.package.close()
+
+
+def recalc_file(path: str | Path, output: str | Path | None = None) -> RecalcReport:
+    """Recalculate a workbook file; write to ``output`` (default: replace ``path``) atomically.
+
+    The file is written even when inputs are invalid: valid branches are updated and invalid
+    ones show 待修正. The caller reports ``report.problems``.
+    """
+    from workbook.atomic import atomic_output
+
+    book = XlsxFileBook(path)
+    try:
+        report = recalculate(book)
+        with atomic_output(output or path) as temp:
+            book.save(temp)
+    finally:
+        book.close()
+    notices = list(report.notices)
+    if book.overview_title != OVERVIEW_SHEET:
+        notices.append(
+            f"工作簿中已有名为“{OVERVIEW_SHEET}”的工作表（不是本工具生成的），未改动它；"
+            f"总览写入了工作表“{book.overview_title}”"
+        )
+    if book.restored:
+        shown = "、".join(book.restored[:20]) + ("等" if len(book.restored) > 20 else "")
+        notices.append(
+            f"有 {len(book.restored)} 个计算单元格的公式被改成了固定值或其他公式，"
+            f"已恢复公式：{shown}"
+            "（这些单元格只显示计算结果，请不要在其中输入）"
+        )
+    if book.truncated:
+        notices.append(
+            f"总览中有 {book.truncated} 个单元格的文字超过 Excel 单元格上限 32767 个字符，"
+            "已截断（以“…（已截断）”结尾）"
+        )
+    return dataclasses.replace(report, notices=tuple(notices))
