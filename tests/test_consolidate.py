@@ -17,9 +17,10 @@ from workbook.cli.main import main
 from workbook.core import names
 from workbook.core.scoring import RawBranchInputs
 from workbook.core.standard import fmt
-from workbook.inputs.consolidate import consolidate, json_number, to_json
+from workbook.inputs.consolidate import consolidate
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.demo import DEMO_YEAR, filled_demo_options
+from workbook.outputs.json_report import json_number, to_json
 from workbook.outputs.summary import DRAFT_MARK
 from workbook.outputs.template import TemplateOptions, write_template
 
@@ -375,7 +376,7 @@ def test_a_large_file_is_read_from_disk_with_the_same_result(
     demo_workbook: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     in_memory = consolidate([demo_workbook])
-    monkeypatch.setattr("workbook.inputs.consolidate._WHOLE_FILE_LIMIT", 0)
+    monkeypatch.setattr("workbook.inputs.files.WHOLE_FILE_LIMIT", 0)
     from_disk = consolidate([demo_workbook])
     assert to_json(from_disk) == to_json(in_memory)
     assert from_disk.sources == in_memory.sources

@@ -20,9 +20,10 @@ from click.testing import CliRunner
 import xlplugin
 from workbook.cli.main import cli as cli_main
 from workbook.core import names
+from workbook.core.names import PROP_SUMMARY
 from workbook.core.scoring import RawBranchInputs
 from workbook.errors import AddinError, ConfigError
-from workbook.inputs.consolidate import PROP_SUMMARY, consolidate
+from workbook.inputs.consolidate import consolidate
 from workbook.inputs.reader import read_package_info
 from workbook.outputs.mail import read_summary_info
 from workbook.outputs.summary import write_summary

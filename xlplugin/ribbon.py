@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from workbook.atomic import atomic_output
+from workbook.core.names import PROP_SUMMARY
 from workbook.errors import AddinError, ConfigError, WorkbookReadError
 from workbook.inputs.config import CONFIG_ENV, CONFIG_FILE_NAME, load_config
-from workbook.inputs.consolidate import PROP_SUMMARY, Consolidation, consolidate
+from workbook.inputs.consolidate import Consolidation, consolidate
 from workbook.inputs.reader import read_package_info
 from workbook.outputs.mail import MailSettings, build_message, draft_bytes
 from workbook.outputs.summary import write_summary

@@ -56,7 +56,8 @@ def consolidate_command(
     """
     from workbook.atomic import atomic_output, refuse_replacing
     from workbook.cli.progress import file_progress
-    from workbook.inputs.consolidate import consolidate, json_text
+    from workbook.inputs.consolidate import consolidate
+    from workbook.outputs.json_report import json_text
     from workbook.outputs.summary import write_summary
     from workbook.xlsx.text import visible_text
 
@@ -106,8 +107,9 @@ def check_outputs(inputs: tuple[Path, ...], output: Path, json_path: Path | None
     and replaced).
     """
     from workbook.atomic import check_suffix, refuse_inputs, resolve_target, same_file
+    from workbook.core.names import PROP_SUMMARY
     from workbook.errors import OutputError, WorkbookReadError
-    from workbook.inputs.consolidate import PROP_SUMMARY, find_workbooks
+    from workbook.inputs.files import find_workbooks
     from workbook.inputs.reader import read_package_info
 
     check_suffix(output, (".xlsx",), "汇总表")

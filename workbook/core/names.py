@@ -19,6 +19,9 @@ PROP_STANDARD = "kp_standard"
 PROP_TEMPLATE_VERSION = "kp_template_version"
 PROP_YEAR = "kp_year"
 PROP_FORMULAS = "kp_formulas"
+# Marks a workbook as a summary written by this tool; such files are skipped when a folder is
+# scanned (a summary saved into the input folder is not an input).
+PROP_SUMMARY = "kp_summary"
 
 TEMPLATE_VERSION = "1"
 

@@ -2,32 +2,29 @@
 
 The core is :func:`consolidate`: paths in, a :class:`Consolidation` out (branches with their
 recomputed results and ranks, every problem found, the source files). It never writes anything;
-``summary.py`` turns a consolidation into the summary workbook and :func:`to_json` into the JSON
-report. Cached values in the inputs are never trusted: every score is recomputed with the engine
+``outputs/summary.py`` turns a consolidation into the summary workbook and
+``outputs/json_report.py`` into the JSON report. Finding the input files is ``files.py``; reading
+many of them in worker processes is ``workers.py``. Cached values in the inputs are never trusted: every score is recomputed with the engine
 from the input cells, and a cached score that disagrees is reported as a warning.
 """
 
 from __future__ import annotations
 
-import copyreg
 import datetime as _dt
-import hashlib
-import json
 import math
-import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
 
 from workbook.core import names
 from workbook.core.scoring import PENDING, Assessment, BranchResult, assess_branch
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, fmt, load_standard
 from workbook.errors import PackageTooLargeError, WorkbookReadError, describe_os_error
-from workbook.inputs.reader import WORKBOOK_SUFFIXES, BranchSheet, read_branch_workbook
+from workbook.inputs.files import find_inputs, read_source
+from workbook.inputs.problems import Problem
+from workbook.inputs.reader import BranchSheet, read_branch_workbook
 from workbook.inputs.sheet_contract import (
     contract_problems,
     formula_warnings,
@@ -36,44 +33,25 @@ from workbook.inputs.sheet_contract import (
     unusable_cell_problems,
     year_problem,
 )
+from workbook.inputs.workers import read_all
 from workbook.xlsx.cells import CellError, UncachedFormula
-from workbook.xlsx.properties import OLE2_MAGIC, ZIP_MAGIC, TemplateIdentity
+from workbook.xlsx.properties import TemplateIdentity
 
-# Custom document property that marks a workbook as a summary written by this tool; such files
-# are skipped when a folder is scanned (a summary saved into the input folder is not an input).
-PROP_SUMMARY = "kp_summary"
-LOCK_FILE_PREFIX = "~$"
-JSON_FORMAT_VERSION = 1
+__all__ = [
+    "BranchEntry",
+    "Consolidation",
+    "Problem",
+    "ProgressCallback",
+    "SourceFile",
+    "assign_ranks",
+    "consolidate",
+    "read_file",
+    "stale_cached_values",
+]
+
 _TOLERANCE = Decimal("0.000001")
 
 ProgressCallback = Callable[[int, int, Path], None]  # (done, total, file just read)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong with the inputs: where it is (file, sheet, cell) and what, in Chinese."""
-
-    file: str
-    sheet: str | None
-    cell: str | None  # A1 address within ``sheet``
-    message: str
-
-    @property
-    def place(self) -> str:
-        """``文件 X，第一支部!E5`` style location for messages."""
-        if self.sheet and self.cell:
-            return f"{self.file}，{self.sheet}!{self.cell}"
-        if self.sheet:
-            return f"{self.file}，工作表“{self.sheet}”"
-        return self.file
-
-    def text(self) -> str:
-        """One line for the terminal: the place, then the message."""
-        return f"{self.place}：{self.message}"
-
-    def as_json(self) -> dict[str, Any]:
-        """The problem as the JSON report writes it."""
-        return {"file": self.file, "sheet": self.sheet, "cell": self.cell, "message": self.message}
 
 
 @dataclass
@@ -144,199 +122,6 @@ class Consolidation:
     def scored(self) -> list[BranchEntry]:
         """Branches with a result (all of them unless this is a draft with invalid inputs)."""
         return [entry for entry in self.branches if entry.result is not None]
-
-
-def find_workbooks(
-    inputs: Sequence[str | Path], exclude: Iterable[Path] = ()
-) -> tuple[list[tuple[Path, str]], list[Problem]]:
-    """Expand files and folders into workbook paths (with their display names).
-
-    Folders are searched recursively for ``.xlsx``/``.xlsm``. Every other file found is
-    reported (``skipped_file_problem``): a spreadsheet in another format is an error, since the
-    summary would miss it. Hidden files and folders (names starting with ``.``) and paths in
-    ``exclude`` (the outputs being written) are passed over; an Excel lock file (``~$*``) is
-    passed over with a warning (see ``find_inputs``). A path given twice is read once.
-    """
-    files, errors, _ = find_inputs(inputs, exclude)
-    return files, errors
-
-
-def find_inputs(
-    inputs: Sequence[str | Path], exclude: Iterable[Path] = ()
-) -> tuple[list[tuple[Path, str]], list[Problem], list[Problem]]:
-    """``find_workbooks`` with its warnings: (workbooks, errors, warnings)."""
-    excluded = {_resolved(path) for path in exclude}
-    found: list[tuple[Path, str]] = []
-    seen: set[Path] = set()
-    errors: list[Problem] = []
-    warnings: list[Problem] = []
-
-    def add(path: Path) -> None:
-        key = _resolved(path)
-        if key in seen or key in excluded:
-            return
-        seen.add(key)
-        found.append((path, str(path)))
-
-    def other(path: Path, named: bool = False) -> None:
-        if _resolved(path) in excluded:
-            return
-        problem, is_error = skipped_file_problem(path)
-        # A file the user named is an input whatever it is (only a lock file is no input).
-        is_error = is_error or (named and not path.name.startswith(LOCK_FILE_PREFIX))
-        (errors if is_error else warnings).append(problem)
-
-    for raw in inputs:
-        path = Path(raw)
-        if path.is_dir():
-            unreadable: list[OSError] = []
-            candidates = sorted(_folder_files(path, unreadable.append))
-            for error in unreadable:
-                where = error.filename or path
-                if isinstance(where, bytes):
-                    where = os.fsdecode(where)
-                errors.append(
-                    Problem(str(where), None, None, f"无法读取文件夹：{describe_os_error(error)}")
-                )
-            for candidate in candidates:
-                if candidate.is_symlink() and not candidate.exists():
-                    if _resolved(candidate) not in excluded:
-                        errors.append(
-                            Problem(
-                                str(candidate), None, None, "符号链接指向的文件不存在，无法读取"
-                            )
-                        )
-                    continue
-                if candidate.suffix.lower() in WORKBOOK_SUFFIXES and not candidate.name.startswith(
-                    LOCK_FILE_PREFIX
-                ):
-                    add(candidate)
-                else:
-                    other(candidate)
-        elif path.is_file():
-            if path.suffix.lower() in WORKBOOK_SUFFIXES and not path.name.startswith(
-                LOCK_FILE_PREFIX
-            ):
-                add(path)
-            else:
-                other(path, named=True)
-        else:
-            errors.append(Problem(str(path), None, None, "文件或文件夹不存在"))
-    return found, errors, warnings
-
-
-def _folder_files(folder: Path, onerror: Callable[[OSError], None]) -> Iterator[Path]:
-    """Every regular file under ``folder`` (and every dangling symbolic link, which the caller
-    reports), hidden files and folders left out; a folder that cannot be read goes to
-    ``onerror`` and the walk goes on."""
-    for root, folders, files in os.walk(folder, onerror=onerror):
-        folders[:] = sorted(f for f in folders if not f.startswith("."))
-        for name in files:
-            path = Path(root, name)
-            if name.startswith("."):
-                continue
-            if path.is_file() or (path.is_symlink() and not path.exists()):
-                yield path
-
-
-# Spreadsheet formats this tool does not read: a branch's results in one of them would be
-# missing from the summary, so they are errors. Any other file is only mentioned.
-SPREADSHEET_SUFFIXES = {
-    ".xls": "旧版 Excel 格式（.xls）",
-    ".xlsb": "Excel 二进制格式（.xlsb）",
-    ".xlt": "旧版 Excel 模板（.xlt）",
-    ".xltx": "Excel 模板（.xltx）",
-    ".xltm": "Excel 模板（.xltm）",
-    ".et": "WPS 表格格式（.et）",
-    ".ett": "WPS 表格模板（.ett）",
-    ".ods": "OpenDocument 表格（.ods）",
-    ".fods": "OpenDocument 表格（.fods）",
-    ".csv": "CSV 文本（.csv）",
-    ".tsv": "制表符分隔文本（.tsv）",
-    ".numbers": "Numbers 表格（.numbers）",
-    ".wps": "WPS 文档（.wps）",
-    ".xml": "XML 表格（.xml）",
-}
-SAVE_AS_XLSX = "请在 Excel 或 WPS 中打开并另存为 .xlsx（Excel 工作簿）后重新汇总"
-
-
-def skipped_file_problem(path: Path) -> tuple[Problem, bool]:
-    """What to say about a file found among the inputs that is not read, and whether it is an
-    error (a spreadsheet the summary would miss) rather than a warning."""
-    name = path.name
-    if name.startswith(LOCK_FILE_PREFIX):
-        return (
-            Problem(
-                str(path),
-                None,
-                None,
-                "是 Excel/WPS 打开工作簿时留下的临时文件，已跳过；若对应的工作簿仍在 Excel 或 WPS 中打开，"
-                "请先保存并关闭，再重新汇总",
-            ),
-            False,
-        )
-    kind = SPREADSHEET_SUFFIXES.get(path.suffix.lower())
-    if kind is None and _looks_like_spreadsheet(path):
-        kind = f"表格文件（扩展名为“{path.suffix or '无'}”）"
-    if kind is not None:
-        return (
-            Problem(
-                str(path),
-                None,
-                None,
-                f"是{kind}，本工具只读取 .xlsx 和 .xlsm，未汇总；{SAVE_AS_XLSX}",
-            ),
-            True,
-        )
-    return (
-        Problem(str(path), None, None, "不是 Excel 工作簿（应为 .xlsx 或 .xlsm 文件），未汇总"),
-        False,
-    )
-
-
-def _looks_like_spreadsheet(path: Path) -> bool:
-    """True for a zip package or compound file (an Excel/WPS/ODF file under another name)."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-    except OSError:
-        return False
-    return head.startswith(ZIP_MAGIC) or head.startswith(OLE2_MAGIC)
-
-
-def _resolved(path: Path) -> Path:
-    try:
-        return path.resolve()
-    except OSError:
-        return path.absolute()
-
-
-# A filled workbook is tens of KiB and is read into memory whole; a larger file found in an
-# input folder (anything saved as .xlsx) is hashed piece by piece and parsed from disk.
-_WHOLE_FILE_LIMIT = 32 << 20
-
-
-def _read_source(path: Path) -> tuple[bytes | None, str, int, _dt.datetime]:
-    """The file's bytes, their SHA-256, size and modification time (local, to the second).
-
-    Up to ``_WHOLE_FILE_LIMIT`` the bytes are returned, so the workbook is parsed from exactly
-    the bytes the digest describes, without reading the file again; above it they are None.
-    """
-    data: bytes | None = None
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        stat = os.fstat(handle.fileno())
-        if stat.st_size <= _WHOLE_FILE_LIMIT:
-            data = handle.read()
-            digest.update(data)
-            size = len(data)
-        else:
-            size = 0
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-    modified = _dt.datetime.fromtimestamp(int(stat.st_mtime))
-    return data, digest.hexdigest(), size, modified
 
 
 def _year_text(raw: object) -> str | None:
@@ -448,12 +233,6 @@ def assign_ranks(entries: list[BranchEntry]) -> list[BranchEntry]:
     return clean + vetoed + pending
 
 
-# Below this many files, reading in worker processes costs more than it saves.
-PARALLEL_MIN_FILES = 64
-_MIN_CHUNK_FILES = 16
-_MAX_CHUNK_FILES = 64
-
-
 def consolidate(
     inputs: Sequence[str | Path],
     *,
@@ -487,7 +266,7 @@ def consolidate(
     years: dict[str, str | None] = {}  # file display -> year
 
     done = 0
-    for report in _read_all(standard_id, files, workers):
+    for report in read_all(read_file, standard_id, files, workers):
         errors.extend(report.errors)
         warnings.extend(report.warnings)
         kept: list[str] = []  # this file's branch sheets in the summary
@@ -560,68 +339,11 @@ class _FileReport:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def _read_all(
-    standard_id: str, files: list[tuple[Path, str]], workers: int | None
-) -> Iterator[_FileReport]:
-    """File reports in file order, read here or in worker processes."""
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 8) if len(files) >= PARALLEL_MIN_FILES else 1
-    if workers <= 1:
-        standard = load_standard(standard_id)
-        for path, display in files:
-            yield read_file(standard, path, display)
-        return
-    size = _chunk_size(len(files), workers)
-    starts = range(0, len(files), size)
-    # Each worker gets the file list once, when it starts; a task is then just where its
-    # chunk starts and ends in that list.
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_start_worker, initargs=(standard_id, files)
-    ) as pool:
-        for reports in pool.map(_read_chunk, starts, [start + size for start in starts]):
-            yield from reports
-
-
-def _chunk_size(files: int, workers: int) -> int:
-    """Files a worker reads per task: about eight tasks a worker, 16 to 64 files each.
-
-    Every task costs the main process a message to send and one to receive, so tasks should
-    be large; but while the last task runs the other workers idle, so not too large.
-    """
-    return max(_MIN_CHUNK_FILES, min(_MAX_CHUNK_FILES, math.ceil(files / (workers * 8))))
-
-
-# What a worker process reads: the standard and every input file (set when it starts).
-_worker_job: tuple[Standard, list[tuple[Path, str]]] | None = None
-
-
-def _start_worker(standard_id: str, files: list[tuple[Path, str]]) -> None:
-    """In a new worker process: remember the job (the standard is loaded once per process)."""
-    global _worker_job
-    _worker_job = (load_standard(standard_id), files)
-
-
-def _read_chunk(start: int, stop: int) -> list[_FileReport]:
-    """In a worker process: reports on ``files[start:stop]`` of the job."""
-    assert _worker_job is not None, "not a worker process started by _start_worker"
-    standard, files = _worker_job
-    return [read_file(standard, path, display) for path, display in files[start:stop]]
-
-
-def _pickle_standard(standard: Standard) -> tuple[Callable[[str], Standard], tuple[str]]:
-    return load_standard, (standard.id,)
-
-
-# Results come back from worker processes by pickle: send a standard as its id (load_standard
-# is cached), not as a full copy with every item and rule.
-copyreg.pickle(Standard, _pickle_standard)
-
-
 def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
     """Read, check and assess one workbook on its own (no cross-file checks)."""
     report = _FileReport(path, display)
     try:
-        data, sha, size, modified = _read_source(path)
+        data, sha, size, modified = read_source(path)
     except OSError as error:
         report.errors.append(Problem(display, None, None, f"无法读取：{describe_os_error(error)}"))
         return report
@@ -638,7 +360,7 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
         report.errors.append(Problem(display, None, None, message))
         return report
     info = book.info
-    if info.properties.get(PROP_SUMMARY):
+    if info.properties.get(names.PROP_SUMMARY):
         report.warnings.append(
             Problem(display, None, None, "这是汇总表，不是支部考评定级表，已跳过")
         )
@@ -754,70 +476,3 @@ def _common_year(years: dict[str, str | None], errors: list[Problem]) -> int | N
         return int(year_text)
     except ValueError:
         return None
-
-
-def json_number(value: Decimal) -> int | float:
-    """A Decimal as a JSON number with exactly its digits: 90 -> 90, 89.5 -> 89.5.
-
-    Values have at most a few decimal places, so the float's shortest repr (what ``json``
-    writes) is exactly the Decimal's digits.
-    """
-    if value == value.to_integral_value():
-        return int(value)
-    number = float(value)
-    assert Decimal(repr(number)) == value.normalize(), value
-    return number
-
-
-def branch_json(entry: BranchEntry) -> dict[str, Any]:
-    """One branch as the JSON report writes it."""
-    result = entry.result
-    if result is None:
-        scores: list[int | float | None] = [
-            None if s is None else json_number(s) for s in entry.assessment.item_scores
-        ]
-        return {
-            "branch": entry.branch,
-            "file": entry.file,
-            "sheet": entry.sheet,
-            "item_scores": scores,
-            "total": None,
-            "grade": PENDING,
-            "vetoes": [],
-            "rank": None,
-            "deductions": [],
-            "capped_items": [],
-        }
-    return {
-        "branch": entry.branch,
-        "file": entry.file,
-        "sheet": entry.sheet,
-        "item_scores": [json_number(s) for s in result.item_scores],
-        "total": json_number(result.total),
-        "grade": result.grade,
-        "vetoes": list(result.vetoes),
-        "rank": entry.rank,
-        "deductions": [
-            {"rule": d.rule.id, "points": json_number(d.points), "note": d.note}
-            for d in result.deductions
-        ],
-        "capped_items": [item.item.number for item in result.items if item.capped],
-    }
-
-
-def to_json(consolidation: Consolidation) -> dict[str, Any]:
-    """The JSON report (see docs/consolidation.md for the contract)."""
-    return {
-        "format": JSON_FORMAT_VERSION,
-        "standard": consolidation.standard.id,
-        "year": consolidation.year,
-        "final": consolidation.ok,
-        "branches": [branch_json(entry) for entry in consolidation.branches],
-        "errors": [problem.as_json() for problem in consolidation.errors],
-        "warnings": [problem.as_json() for problem in consolidation.warnings],
-    }
-
-
-def json_text(consolidation: Consolidation) -> str:
-    """The JSON report as UTF-8 text (Chinese unescaped, stable key order, trailing newline)."""
-    return json.dumps(to_json(consolidation), ensure_ascii=False, indent=2) + "\n"

@@ -205,7 +205,8 @@ def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
         BranchAssessError: a file cannot be written.
     """
     from workbook.atomic import atomic_output, ensure_folder
-    from workbook.inputs.consolidate import consolidate, json_text
+    from workbook.inputs.consolidate import consolidate
+    from workbook.outputs.json_report import json_text
     from workbook.outputs.mail import MailSettings, build_message, draft_bytes
     from workbook.outputs.summary import write_summary
     from workbook.outputs.template import write_template

@@ -27,7 +27,6 @@ from workbook.core import names
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
 from workbook.errors import MailError, WorkbookReadError, describe_os_error
 from workbook.inputs.config import Security
-from workbook.inputs.consolidate import PROP_SUMMARY
 from workbook.inputs.reader import read_package_info
 from workbook.xlsx.text import visible_text
 
@@ -106,7 +105,7 @@ def read_summary_info(path: str | Path) -> SummaryInfo:
         info = read_package_info(path)
     except WorkbookReadError as error:
         raise MailError(str(error)) from None
-    if not info.properties.get(PROP_SUMMARY):
+    if not info.properties.get(names.PROP_SUMMARY):
         raise MailError(f"{path.name} 不是本工具生成的汇总表；请先运行 branch-assess consolidate")
     standard = load_standard(info.properties.get(names.PROP_STANDARD) or DEFAULT_STANDARD_ID)
     return SummaryInfo(

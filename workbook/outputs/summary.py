@@ -21,7 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 from workbook.atomic import atomic_output
 from workbook.core import names
 from workbook.core.standard import Standard, fmt
-from workbook.inputs.consolidate import PROP_SUMMARY, BranchEntry, Consolidation
+from workbook.inputs.consolidate import BranchEntry, Consolidation
 from workbook.outputs.template import lines_needed
 from workbook.xlsx.safe_text import SafeTextWorksheet
 
@@ -621,7 +621,7 @@ def write_summary(
                 "comments": f"由 branch-assess 汇总；标准 {standard.id}；{len(consolidation.branches)} 个支部",
             }
         )
-        book.set_custom_property(PROP_SUMMARY, "1")
+        book.set_custom_property(names.PROP_SUMMARY, "1")
         book.set_custom_property(names.PROP_STANDARD, standard.id)
         book.set_custom_property(names.PROP_YEAR, str(consolidation.year or ""))
         book.set_custom_property("kp_draft", "1" if draft else "0")
