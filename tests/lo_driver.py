@@ -54,6 +54,23 @@ def main() -> None:
     job = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     soffice = job["soffice"]
     with tempfile.TemporaryDirectory(prefix="lo-uno-") as profile:
+        # A new profile makes LibreOffice initialise it and restart itself on its first start; a
+        # bridge made to the first process then loses the document ("could not open", disposed).
+        # Initialise the profile in a run of its own first, on a loaded machine too.
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={Path(profile).as_uri()}",
+                "--headless",
+                "--invisible",
+                "--norestore",
+                "--nologo",
+                "--terminate_after_init",
+            ],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
         pipe = f"kp{os.getpid()}"
         process = subprocess.Popen(
             [
@@ -71,9 +88,18 @@ def main() -> None:
             context = connect(pipe)
             manager = context.ServiceManager
             desktop = manager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
-            document = desktop.loadComponentFromURL(
-                Path(job["source"]).absolute().as_uri(), "_blank", 0, (prop("Hidden", True),)
-            )
+            document = None
+            for _ in range(10):  # a busy LibreOffice may answer None to the first requests
+                document = desktop.loadComponentFromURL(
+                    Path(job["source"]).absolute().as_uri(),
+                    "_blank",
+                    0,
+                    # The filter named: LibreOffice's type detection is what fails now and then.
+                    (prop("Hidden", True), prop("FilterName", "Calc MS Excel 2007 XML")),
+                )
+                if document is not None:
+                    break
+                time.sleep(1)
             if document is None:
                 raise RuntimeError(f"LibreOffice could not open {job['source']}")
             try:
@@ -95,11 +121,6 @@ def main() -> None:
 
 def run_steps(context: object, document: object, steps: list) -> None:
     sheets = document.Sheets
-    controller = document.CurrentController
-    dispatcher = context.ServiceManager.createInstanceWithContext(
-        "com.sun.star.frame.DispatchHelper", context
-    )
-    frame = controller.Frame
     for step in steps:
         kind, sheet_name = step[0], step[1]
         sheet = sheets.getByName(sheet_name)
@@ -114,14 +135,19 @@ def run_steps(context: object, document: object, steps: list) -> None:
             target = sheet.getCellRangeByName(step[3]).CellAddress
             sheet.moveRange(target, source)
         elif kind == "copy_sheet_contents":
+            # What Ctrl+A, Ctrl+C, Ctrl+V into a new sheet give: the used cells with their values,
+            # formulas and formats, not the sheet's names. Done with XCellRangeMovement.copyRange,
+            # not the clipboard: headless LibreOffice 7.4 aborts in a timer now and then while
+            # the clipboard dispatches run on a loaded machine.
             sheets.insertNewByName(step[2], sheets.Count)
-            controller.setActiveSheet(sheet)
-            dispatcher.executeDispatch(frame, ".uno:SelectAll", "", 0, ())
-            dispatcher.executeDispatch(frame, ".uno:Copy", "", 0, ())
             new_sheet = sheets.getByName(step[2])
-            controller.setActiveSheet(new_sheet)
-            controller.select(new_sheet.getCellRangeByName("A1"))
-            dispatcher.executeDispatch(frame, ".uno:Paste", "", 0, ())
+            cursor = sheet.createCursor()
+            cursor.gotoEndOfUsedArea(False)
+            end = cursor.getRangeAddress()
+            used = sheet.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow)
+            new_sheet.copyRange(
+                new_sheet.getCellByPosition(0, 0).getCellAddress(), used.getRangeAddress()
+            )
         elif kind == "unprotect":
             sheet.unprotect("")
         elif kind == "insert_rows":
