@@ -96,3 +96,7 @@ class AssessorConflictError(BranchAssessError):
 
 class ComparisonError(BranchAssessError):
     """Two years' results cannot be compared (a rename map or a grade that does not fit)."""
+
+
+class PublicationError(BranchAssessError):
+    """The 公示 options do not fit (a malformed date, a date outside the assessment's time)."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import click
 
+from workbook.cli.cycle import CyclePlan, cycle_options
 from workbook.cli.options import CONTEXT_SETTINGS, ProblemsFound, standard_option
 
 
@@ -42,6 +44,7 @@ from workbook.cli.options import CONTEXT_SETTINGS, ProblemsFound, standard_optio
     help="有待修正项时仍生成汇总表，标题和每个工作表标明“草稿（含待修正项）”。",
 )
 @standard_option("考评标准编号（各工作簿须按此标准的模板填写）。")
+@cycle_options
 def consolidate_command(
     inputs: tuple[Path, ...],
     output: Path,
@@ -49,6 +52,7 @@ def consolidate_command(
     overwrite: bool,
     draft: bool,
     standard_id: str,
+    **cycle: Any,
 ) -> None:
     """汇总各支部考评定级表，生成报县委组织部的汇总表。
 
@@ -57,18 +61,21 @@ def consolidate_command(
     from workbook.atomic import atomic_output, refuse_replacing
     from workbook.cli.progress import file_progress
     from workbook.inputs.consolidate import consolidate
-    from workbook.outputs.json_report import json_text
     from workbook.outputs.summary import write_summary
     from workbook.xlsx.text import visible_text
 
     check_outputs(inputs, output, json_path)
     if not overwrite:
         refuse_replacing(output, "汇总表")
+    plan = CyclePlan.from_options(standard_id, inputs, output, **cycle)
     exclude = [output] + ([json_path] if json_path else [])
     with file_progress("读取考评定级表") as progress:
         result = consolidate(inputs, standard_id=standard_id, exclude=exclude, progress=progress)
+    extras = plan.prepare(result, overwrite=overwrite)
     for warning in result.warnings:
         click.echo(visible_text(f"提示：{warning.text()}"), err=True)
+    for notice in extras.notices:
+        click.echo(f"提示：{notice}", err=True)
     if result.errors:
         click.echo(f"发现 {len(result.errors)} 个待修正项：", err=True)
         for number, problem in enumerate(result.errors, start=1):
@@ -76,7 +83,7 @@ def consolidate_command(
     if json_path is not None:
         with atomic_output(json_path) as temp:
             # File names that are not valid UTF-8 (lone surrogates) cannot go into JSON text.
-            temp.write_text(visible_text(json_text(result)), encoding="utf-8")
+            temp.write_text(visible_text(extras.json_text(result)), encoding="utf-8")
         click.echo(f"已生成 JSON：{json_path}")
     if result.errors and not draft:
         raise ProblemsFound(
@@ -84,7 +91,9 @@ def consolidate_command(
             "或加 --draft 生成草稿。"
         )
     notices: list[str] = []
-    write_summary(output, result, draft=bool(result.errors), notices=notices)
+    write_summary(
+        output, result, draft=bool(result.errors), notices=notices, **extras.summary_options()
+    )
     for notice in notices:
         click.echo(f"提示：{notice}", err=True)
     grades = Counter(entry.grade_text for entry in result.scored)
@@ -95,6 +104,7 @@ def consolidate_command(
         f"{len(result.branches)} 个支部："
         f"{counts}）"
     )
+    extras.finish(result, echo=click.echo)
     if result.errors:
         raise ProblemsFound(f"汇总表是草稿：有 {len(result.errors)} 个待修正项，改正后请重新汇总。")
 

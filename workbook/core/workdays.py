@@ -103,8 +103,8 @@ class PublicationTexts:
     objections: str
     issuer: str
     date: str  # the publication date as the standard writes dates
-    first: _dt.date
-    last: _dt.date
+    first: _dt.date | None  # None for a form to date by hand (no publication date given)
+    last: _dt.date | None
 
 
 def format_date(publication: Publication, day: _dt.date) -> str:
@@ -141,4 +141,32 @@ def publication_texts(
         date=date_text,
         first=first,
         last=last,
+    )
+
+
+BLANK_DATE = "　　　　年　　月　　日"  # a date to write by hand on a printed form
+
+
+def undated_publication_texts(
+    publication: Publication, year: int | str, days: int | None = None
+) -> PublicationTexts:
+    """The 公示 texts with blank dates, to be dated by hand (no publication date given)."""
+    count = publication.working_days if days is None else days
+    values: dict[str, object] = {
+        "year": year,
+        "start": BLANK_DATE,
+        "end": BLANK_DATE,
+        "days": count,
+        "issuer": publication.issuer,
+        "date": BLANK_DATE,
+    }
+    return PublicationTexts(
+        title=publication.title.format(**values),
+        intro=publication.intro.format(**values),
+        period=publication.period.format(**values),
+        objections=publication.objections.format(**values),
+        issuer=publication.issuer.format(**values),
+        date=BLANK_DATE,
+        first=None,
+        last=None,
     )

@@ -81,4 +81,9 @@ def to_json(consolidation: Consolidation) -> dict[str, Any]:
 
 def json_text(consolidation: Consolidation) -> str:
     """The JSON report as UTF-8 text (Chinese unescaped, stable key order, trailing newline)."""
-    return json.dumps(to_json(consolidation), ensure_ascii=False, indent=2) + "\n"
+    return report_text(to_json(consolidation))
+
+
+def report_text(report: dict[str, Any]) -> str:
+    """A JSON report (``to_json``, maybe with keys added) as ``json_text`` writes it."""
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"

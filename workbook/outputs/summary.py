@@ -21,8 +21,19 @@ from xlsxwriter.worksheet import Worksheet
 from workbook.atomic import atomic_output
 from workbook.core import names
 from workbook.core.standard import Standard, fmt
+from workbook.core.workdays import PublicationTexts, undated_publication_texts
+from workbook.core.year_over_year import YearComparison
 from workbook.inputs.consolidate import BranchEntry, Consolidation
+from workbook.inputs.previous_year import PreviousYear
+from workbook.outputs.publication_sheet import write_publication_sheet
+from workbook.outputs.rectification import write_rectification_sheet
 from workbook.outputs.template import lines_needed
+from workbook.outputs.year_sheet import (
+    PREVIOUS_COLUMNS,
+    movements_by_branch,
+    previous_cells,
+    write_year_sheet,
+)
 from workbook.xlsx.safe_text import SafeTextWorksheet
 
 DRAFT_MARK = "草稿（含待修正项）"
@@ -246,7 +257,7 @@ class _SheetWriter:
         sheet.set_row(row, lines * LINE_HEIGHT + 4)
 
 
-def _write_summary_sheet(w: _SheetWriter) -> None:
+def _write_summary_sheet(w: _SheetWriter, comparison: YearComparison | None = None) -> None:
     c = w.c
     f = w.formats
     standard = c.standard
@@ -257,8 +268,11 @@ def _write_summary_sheet(w: _SheetWriter) -> None:
         ("否决情形", 8),
         ("等级", 6),
         ("排名", 5),
-        ("主要扣分", 58),
     ]
+    if comparison is not None:
+        columns += PREVIOUS_COLUMNS
+        moves = movements_by_branch(comparison)
+    columns += [("主要扣分", 58)]
     widths = [width for _, width in columns]
     sheet, row = w.start(SUMMARY_SHEET, "", columns)
     col_total = 2 + len(standard.items)
@@ -283,7 +297,17 @@ def _write_summary_sheet(w: _SheetWriter) -> None:
             sheet.write_string(row, col_total + 1, "待修正", f.pending)
             sheet.write_string(row, col_total + 2, "待修正", f.pending)
             sheet.write_blank(row, col_total + 3, None, f.center)
-        sheet.write_string(row, col_total + 4, main, f.text)
+        col_main = col_total + 4
+        if comparison is not None:
+            for offset, value in enumerate(previous_cells(moves.get(entry.branch))):
+                if isinstance(value, str):
+                    sheet.write_string(row, col_main + offset, value, f.center)
+                elif value is None:
+                    sheet.write_blank(row, col_main + offset, None, f.center)
+                else:
+                    _number(sheet, row, col_main + offset, Decimal(value), f.number)
+            col_main += len(PREVIOUS_COLUMNS)
+        sheet.write_string(row, col_main, main, f.text)
         lines = max(lines_needed(main, widths[-1]), lines_needed(entry.branch, widths[1]))
         sheet.set_row(row, lines * LINE_HEIGHT + 4)
         row += 1
@@ -298,7 +322,7 @@ def _write_summary_sheet(w: _SheetWriter) -> None:
             value = pick([e.result.item_scores[offset] for e in scored])  # type: ignore[union-attr]
             _number(sheet, row, 2 + offset, value, number_format)
         _number(sheet, row, col_total, pick([e.result.total for e in scored]), number_format)  # type: ignore[union-attr]
-        sheet.merge_range(row, col_total + 1, row, col_total + 4, "", f.footer_label)
+        sheet.merge_range(row, col_total + 1, row, len(columns) - 1, "", f.footer_label)
         sheet.set_row(row, 20)
         row += 1
     row += 1
@@ -588,6 +612,8 @@ def write_summary(
     *,
     draft: bool = False,
     notices: list[str] | None = None,
+    publication: PublicationTexts | None = None,
+    comparison: tuple[YearComparison, PreviousYear] | None = None,
 ) -> Path:
     """Write the summary workbook to ``path`` atomically and return the path.
 
@@ -596,6 +622,8 @@ def write_summary(
             when the consolidation has errors.
         notices: gets a Chinese sentence for what the user should know about the file (text
             cut to fit a cell).
+        publication: the 公示 texts for a publication date; without them the 公示 sheet (of a
+            standard with ``[publication]``) has blank dates to fill in by hand.
     """
     if consolidation.errors and not draft:
         raise ValueError("a consolidation with errors can only be written as a draft")
@@ -627,11 +655,20 @@ def write_summary(
         book.set_custom_property("kp_draft", "1" if draft else "0")
         formats = _Formats(book)
         writer = _SheetWriter(book, formats, consolidation, draft)
-        _write_summary_sheet(writer)
+        _write_summary_sheet(writer, comparison[0] if comparison else None)
         _write_grades_sheet(writer)
         _write_loss_sheet(writer)
         _write_detail_sheet(writer)
         _write_veto_sheet(writer)
+        write_rectification_sheet(writer)
+        if publication is None and standard.publication is not None:
+            publication = undated_publication_texts(
+                standard.publication, consolidation.year or "    "
+            )
+        if publication is not None:
+            write_publication_sheet(writer, publication)
+        if comparison is not None:
+            write_year_sheet(writer, *comparison)
         _write_sources_sheet(writer)
         if consolidation.errors or consolidation.warnings:
             _write_problems_sheet(writer)

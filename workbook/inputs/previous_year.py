@@ -1,0 +1,231 @@
+"""Last year's results for the year-over-year comparison: the JSON a consolidation wrote
+(``consolidate --json``), and a rename map (old name, new name).
+
+Everything read is checked; a problem is a :class:`~workbook.errors.ComparisonError` whose
+Chinese message names the file and the key (``branches[3].grade``) or the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from workbook.core.standard import Standard
+from workbook.core.year_over_year import YearResult, parse_rename_rows
+from workbook.errors import ComparisonError, describe_os_error
+
+MAX_FILE_BYTES = 64 << 20  # a JSON of 10,000 branches is a few MiB
+JSON_FORMAT = 1
+PENDING_GRADE = "待修正"
+_RENAME_HEADERS = {"原名称", "旧名称", "原支部名称", "上年名称", "old", "old name", "from"}
+
+
+@dataclass(frozen=True)
+class PreviousDeduction:
+    """One of last year's deductions (a line of last year's rectification list)."""
+
+    rule: str
+    points: Decimal
+    note: str
+
+
+@dataclass(frozen=True)
+class PreviousBranch:
+    """One branch in last year's results."""
+
+    name: str
+    result: YearResult
+    deductions: tuple[PreviousDeduction, ...]
+
+
+@dataclass(frozen=True)
+class PreviousYear:
+    """Last year's consolidation as read from its JSON."""
+
+    source: str  # the file as given
+    year: int
+    standard: str
+    branches: tuple[PreviousBranch, ...]  # in the file's order (last year's ranking)
+
+    def results(self) -> dict[str, YearResult]:
+        """Name -> result, in the file's order."""
+        return {branch.name: branch.result for branch in self.branches}
+
+    def by_name(self) -> dict[str, PreviousBranch]:
+        """Name -> branch."""
+        return {branch.name: branch for branch in self.branches}
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ComparisonError(
+                f"{what} {path} 有 {size // (1 << 20)} MiB，超过上限 {MAX_FILE_BYTES >> 20} MiB"
+            )
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise ComparisonError(f"{what} {path} 是一个文件夹，应为文件") from None
+    except OSError as error:
+        raise ComparisonError(f"无法读取{what} {path}：{describe_os_error(error)}") from None
+
+
+def _decode(data: bytes, path: Path, what: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ComparisonError(
+            f"{what} {path} 第{line}行：不是 UTF-8 编码的文本；请用记事本或 WPS 另存为“UTF-8”编码"
+        ) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} 不是数字")
+
+
+def read_previous_year(path: str | Path, standard: Standard, year: int | None) -> PreviousYear:
+    """Read and check last year's JSON against this year's standard and year.
+
+    Raises:
+        ComparisonError: unreadable, not JSON, not a consolidation's JSON, another standard,
+            not an earlier year, a draft, or a branch entry that is not as the JSON contract
+            (docs/consolidation.md) says.
+    """
+    path = Path(path)
+    what = "上年结果文件"
+    text = _decode(_read_bytes(path, what), path, what)
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        raise ComparisonError(
+            f"{what} {path} 第{error.lineno}行第{error.colno}列：不是有效的 JSON（{error.msg}）；"
+            "应为上一年度 consolidate --json 生成的文件"
+        ) from None
+    except ValueError as error:
+        raise ComparisonError(f"{what} {path}：不是有效的 JSON（{error}）") from None
+    where = f"{what} {path}"
+    if not isinstance(data, dict) or "branches" not in data or "format" not in data:
+        raise ComparisonError(
+            f"{where}：不是汇总结果（缺少 format、branches 等键）；"
+            "应为上一年度 consolidate --json 生成的文件"
+        )
+    if data["format"] != JSON_FORMAT or isinstance(data["format"], bool):
+        raise ComparisonError(
+            f"{where}：format 应为 {JSON_FORMAT}，实际为 {_shown(data['format'])}（本工具不认识的格式）"
+        )
+    if data.get("standard") != standard.id:
+        raise ComparisonError(
+            f"{where}：standard 为 {_shown(data.get('standard'))}，与本次汇总的标准“{standard.id}”不同，"
+            "不能比较"
+        )
+    previous_year = data.get("year")
+    if not isinstance(previous_year, int) or isinstance(previous_year, bool):
+        raise ComparisonError(f"{where}：year 应为年份数字，实际为 {_shown(previous_year)}")
+    if year is not None:
+        check_previous_year(str(path), previous_year, year)
+    if data.get("final") is not True:
+        raise ComparisonError(
+            f"{where}：final 为 {_shown(data.get('final'))}，是含待修正项的草稿结果；"
+            "请用上一年度的正式汇总结果"
+        )
+    raw_branches = data["branches"]
+    if not isinstance(raw_branches, list):
+        raise ComparisonError(f"{where}：branches 应为列表，实际为 {_shown(raw_branches)}")
+    grades = [g.name for g in standard.grades]
+    branches: list[PreviousBranch] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_branches):
+        key = f"branches[{index}]"
+        branch = _branch(raw, key, where, grades)
+        if branch.name in seen:
+            raise ComparisonError(
+                f"{where}：{key}.branch“{branch.name}”重复（已在 branches[{seen[branch.name]}] 出现）"
+            )
+        seen[branch.name] = index
+        branches.append(branch)
+    return PreviousYear(str(path), previous_year, standard.id, tuple(branches))
+
+
+def check_previous_year(source: str, previous_year: int, year: int) -> None:
+    """Raise ``ComparisonError`` unless ``previous_year`` is before ``year``."""
+    if previous_year >= year:
+        raise ComparisonError(
+            f"上年结果文件 {source}：year 为 {previous_year}，应早于本次汇总的 {year} 年度"
+            "（--previous 应为往年的汇总结果）"
+        )
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, str):
+        return f"“{value}”"
+    if value is None:
+        return "空（null）"
+    return json.dumps(value, ensure_ascii=False, default=str)[:60]
+
+
+def _branch(raw: object, key: str, where: str, grades: list[str]) -> PreviousBranch:
+    if not isinstance(raw, dict):
+        raise ComparisonError(f"{where}：{key} 应为对象（支部的结果），实际为 {_shown(raw)}")
+    name = raw.get("branch")
+    if not isinstance(name, str) or not name.strip():
+        raise ComparisonError(f"{where}：{key}.branch 应为支部名称，实际为 {_shown(name)}")
+    total = raw.get("total")
+    grade = raw.get("grade")
+    rank = raw.get("rank")
+    if total is not None and (
+        isinstance(total, bool) or not isinstance(total, int | Decimal) or total < 0
+    ):
+        raise ComparisonError(f"{where}：{key}.total 应为非负数字，实际为 {_shown(total)}")
+    if grade not in grades:
+        raise ComparisonError(
+            f"{where}：{key}.grade 应为 {'、'.join(grades)} 之一，实际为 {_shown(grade)}"
+        )
+    if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int) or rank < 1):
+        raise ComparisonError(f"{where}：{key}.rank 应为正整数，实际为 {_shown(rank)}")
+    if total is None:
+        raise ComparisonError(f"{where}：{key}.total 为空，但等级为“{grade}”")
+    deductions = raw.get("deductions", [])
+    if not isinstance(deductions, list):
+        raise ComparisonError(f"{where}：{key}.deductions 应为列表，实际为 {_shown(deductions)}")
+    lines: list[PreviousDeduction] = []
+    for number, item in enumerate(deductions):
+        at = f"{key}.deductions[{number}]"
+        if not isinstance(item, dict):
+            raise ComparisonError(f"{where}：{at} 应为对象，实际为 {_shown(item)}")
+        rule, points, note = item.get("rule"), item.get("points"), item.get("note", "")
+        if not isinstance(rule, str) or not rule:
+            raise ComparisonError(f"{where}：{at}.rule 应为规则编号，实际为 {_shown(rule)}")
+        if isinstance(points, bool) or not isinstance(points, int | Decimal):
+            raise ComparisonError(f"{where}：{at}.points 应为数字，实际为 {_shown(points)}")
+        if not isinstance(note, str):
+            raise ComparisonError(f"{where}：{at}.note 应为文字，实际为 {_shown(note)}")
+        lines.append(PreviousDeduction(rule, Decimal(points), note))
+    return PreviousBranch(
+        name=name.strip(),
+        result=YearResult(Decimal(total), grade, rank),
+        deductions=tuple(lines),
+    )
+
+
+def read_rename_map(path: str | Path) -> dict[str, str]:
+    """A rename map: a UTF-8 text file, one ``old,new`` pair a line (comma or tab); a first
+    line 原名称,新名称 is a header. Blank lines are ignored.
+
+    Raises:
+        ComparisonError: unreadable, not UTF-8, or a bad line (named).
+    """
+    path = Path(path)
+    what = "改名表"
+    text = _decode(_read_bytes(path, what), path, what)
+    lines = text.splitlines()
+    delimiter = "\t" if any("\t" in line for line in lines) else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if rows and rows[0] and rows[0][0].strip().lower() in _RENAME_HEADERS:
+        rows[0] = []  # the header: blank, so line numbers stay those of the file
+    return parse_rename_rows(rows, source=f"{what} {path}")
