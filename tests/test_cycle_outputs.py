@@ -41,10 +41,25 @@ PREVIOUS: dict[str, Any] = {
     "year": 2025,
     "final": True,
     "branches": [
-        {"branch": "丙支部", "total": 95, "grade": "好", "rank": 1, "deductions": []},
-        {"branch": "戊支部", "total": 85, "grade": "较好", "rank": 2, "deductions": []},
+        {
+            "branch": "丙支部",
+            "item_scores": [15, 10, 10, 10, 10, 20, 20],
+            "total": 95,
+            "grade": "好",
+            "rank": 1,
+            "deductions": [{"rule": "7.1", "points": 5, "note": "满意率85%"}],
+        },
+        {
+            "branch": "戊支部",
+            "item_scores": [15, 10, 10, 10, 10, 15, 15],
+            "total": 85,
+            "grade": "较好",
+            "rank": 2,
+            "deductions": [],
+        },
         {
             "branch": "旧甲支部",
+            "item_scores": [0, 10, 10, 5, 5, 13, 15],
             "total": 58,
             "grade": "较差",
             "rank": 3,
@@ -294,6 +309,7 @@ def test_json_gains_previous_per_branch(full_run) -> None:
     assert previous == {
         "甲支部": {
             "branch": "旧甲支部",
+            "item_scores": [0, 10, 10, 5, 5, 13, 15],
             "total": 58,
             "grade": "较差",
             "rank": 3,
@@ -368,6 +384,10 @@ def _edit(**changes: Any) -> dict[str, Any]:
         (
             _edit(b0_deductions=[{"rule": "1.1", "points": "x"}]),
             "branches[0].deductions[0].points 应为数字",
+        ),
+        (
+            _edit(b0_item_scores=[15, 10]),
+            "branches[0].item_scores 应为 7 个项目得分（各项满分依次为 15、10、10、10、10、20、25），实际为 [15, 10]",
         ),
         ('{"format": 1, "branches": [], "x": NaN}', "不是有效的 JSON（NaN 不是数字）"),
     ],

@@ -45,6 +45,7 @@ def _register_commands() -> None:
     from workbook.cli.consolidate import consolidate_command
     from workbook.cli.demo import demo_command
     from workbook.cli.email import email_command
+    from workbook.cli.history import history_command
     from workbook.cli.recalc import recalc_command
     from workbook.cli.template import template_command
 
@@ -55,6 +56,7 @@ def _register_commands() -> None:
         consolidate_command,
         email_command,
         demo_command,
+        history_command,
     ):
         cli.add_command(command)
 

@@ -41,6 +41,7 @@ class PreviousBranch:
     name: str
     result: YearResult
     deductions: tuple[PreviousDeduction, ...]
+    item_scores: tuple[Decimal, ...]  # in item order
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def read_previous_year(path: str | Path, standard: Standard, year: int | None) -
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_branches):
         key = f"branches[{index}]"
-        branch = _branch(raw, key, where, grades)
+        branch = _branch(raw, key, where, grades, [item.points for item in standard.items])
         if branch.name in seen:
             raise ComparisonError(
                 f"{where}：{key}.branch“{branch.name}”重复（已在 branches[{seen[branch.name]}] 出现）"
@@ -169,7 +170,9 @@ def _shown(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)[:60]
 
 
-def _branch(raw: object, key: str, where: str, grades: list[str]) -> PreviousBranch:
+def _branch(
+    raw: object, key: str, where: str, grades: list[str], item_points: list[Decimal]
+) -> PreviousBranch:
     if not isinstance(raw, dict):
         raise ComparisonError(f"{where}：{key} 应为对象（支部的结果），实际为 {_shown(raw)}")
     name = raw.get("branch")
@@ -206,10 +209,25 @@ def _branch(raw: object, key: str, where: str, grades: list[str]) -> PreviousBra
         if not isinstance(note, str):
             raise ComparisonError(f"{where}：{at}.note 应为文字，实际为 {_shown(note)}")
         lines.append(PreviousDeduction(rule, Decimal(points), note))
+    scores = raw.get("item_scores")
+    if (
+        not isinstance(scores, list)
+        or len(scores) != len(item_points)
+        or any(
+            isinstance(v, bool) or not isinstance(v, int | Decimal) or not 0 <= v <= most
+            for v, most in zip(scores, item_points, strict=False)
+        )
+    ):
+        allowed = "、".join(str(p) for p in item_points)
+        raise ComparisonError(
+            f"{where}：{key}.item_scores 应为 {len(item_points)} 个项目得分（各项满分依次为 {allowed}），"
+            f"实际为 {_shown(scores)}"
+        )
     return PreviousBranch(
         name=name.strip(),
         result=YearResult(Decimal(total), grade, rank),
         deductions=tuple(lines),
+        item_scores=tuple(Decimal(v) for v in scores),
     )
 
 
