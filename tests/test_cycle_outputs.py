@@ -309,7 +309,6 @@ def test_json_gains_previous_per_branch(full_run) -> None:
     assert previous == {
         "甲支部": {
             "branch": "旧甲支部",
-            "item_scores": [0, 10, 10, 5, 5, 13, 15],
             "total": 58,
             "grade": "较差",
             "rank": 3,
