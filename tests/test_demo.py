@@ -45,6 +45,11 @@ def test_demo_command_writes_every_file_and_says_where(
             f"{DEMO_YEAR}年度考评定级汇总（示例）.xlsx",
             f"{DEMO_YEAR}年度考评定级汇总（示例）.json",
             f"{DEMO_YEAR}年度考评定级汇总（示例）.eml",
+            f"{DEMO_YEAR - 1}年度考评定级汇总（示例）.json",
+            f"{DEMO_YEAR}年度整改清单（示例）",
+            "改名表（示例）.csv",
+            "节假日（示例）.txt",
+            "历年对比（示例）.xlsx",
         ]
     )
     for name in files:
@@ -60,7 +65,7 @@ def test_demo_command_writes_every_file_and_says_where(
 def test_demo_default_folder_is_demo_output(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == 0
-    assert len(list((tmp_path / "demo-output").glob("*.xlsx"))) == 2
+    assert len(list((tmp_path / "demo-output").glob("*.xlsx"))) == 3
 
 
 def test_demo_branches_are_named_after_anji_towns() -> None:
@@ -107,4 +112,49 @@ def test_demo_is_deterministic(tmp_path: Path) -> None:
     for data in (one, two):
         for branch in data["branches"]:
             branch.pop("file")
+        data["previous_year"].pop("file")  # the path of last year's JSON, in each folder
     assert one == two
+
+
+def test_shipped_previous_year_is_what_the_engine_gives(standard: Standard) -> None:
+    """Every number of the bundled 2025 JSON follows from its deductions and vetoes."""
+    from decimal import Decimal
+
+    from workbook.core.scoring import RawBranchInputs
+    from workbook.outputs.demo import demo_data
+
+    data = json.loads(demo_data("previous_2025.json"), parse_float=Decimal)
+    assert data["year"] == DEMO_YEAR - 1 and data["final"] is True
+    for branch in data["branches"]:
+        raw = RawBranchInputs(
+            deductions={d["rule"]: d["points"] for d in branch["deductions"]},
+            vetoes=["是" if n in branch["vetoes"] else "否" for n in (1, 2, 3)],
+        )
+        result = assess_branch(standard, raw).result
+        assert result is not None
+        assert [Decimal(s) for s in branch["item_scores"]] == list(result.item_scores)
+        assert (branch["total"], branch["grade"]) == (result.total, result.grade)
+
+
+def test_demo_shows_the_whole_cycle(tmp_path: Path) -> None:
+    """公示 with a holiday skipped, 整改清单 per branch, last year compared with a rename, a new
+    and a gone branch and flags, the history of both years."""
+    import openpyxl
+
+    files = run_demo(tmp_path)
+    book = openpyxl.load_workbook(files.summary, read_only=True)
+    assert {"整改清单", "公示", "年度对比"} <= set(book.sheetnames)
+    cells = [str(v) for row in book["公示"].iter_rows(values_only=True) for v in row if v]
+    # 2026-12-28 Mon .. 12-31 Thu, 2027-01-01 holiday, 01-04 Mon.
+    assert "　　公示期：2026年12月28日至2027年1月4日（5个工作日）。" in cells
+    book.close()
+    data = json.loads(files.json.read_text("utf-8"))
+    previous = {b["branch"]: b["previous"] for b in data["branches"]}
+    assert previous["天子湖分会支部"] is None
+    assert previous["昌硕分会支部"]["branch"] == "城区分会支部"
+    assert previous["杭垓分会支部"]["levels"] == 3 and previous["杭垓分会支部"]["flagged"]
+    assert data["previous_year"]["gone"] == ["晓墅分会支部"]
+    assert len(list(files.rectification.glob("*.xlsx"))) == len(demo_branches())
+    history = openpyxl.load_workbook(files.history, read_only=True)
+    assert history.sheetnames == ["历年结果", "历年等级分布", "历年失分"]
+    history.close()

@@ -250,34 +250,18 @@ class CyclePlan:
         return extras
 
     def _compare(self, consolidation: Consolidation, extras: CycleExtras) -> None:
-        from workbook.core.year_over_year import YearResult, compare_years
-        from workbook.inputs.previous_year import check_previous_year
+        from workbook.outputs.year_sheet import compare_with_previous
 
         previous = self.previous
         assert previous is not None
-        if consolidation.year is not None:
-            check_previous_year(previous.source, previous.year, consolidation.year)
-        current = {
-            entry.branch: YearResult(
-                entry.result.total if entry.result else None,
-                entry.result.grade if entry.result else None,
-                entry.rank,
-            )
-            for entry in sorted(consolidation.branches, key=lambda e: e.order)
-        }
-        comparison = compare_years(
-            [g.name for g in consolidation.standard.grades],
-            previous.results(),
-            current,
-            self.renames,
-        )
+        comparison = compare_with_previous(consolidation, previous, self.renames)
+        current_names = {entry.branch for entry in consolidation.branches}
         extras.previous = previous
         extras.comparison = comparison
         for old in comparison.unused_renames:
             extras.notices.append(
                 f"改名表中的原名称“{old}”不在上年结果 {previous.source} 中，该行未使用"
             )
-        current_names = set(current)
         for old, new in self.renames.items():
             if old not in comparison.unused_renames and new not in current_names:
                 extras.notices.append(f"改名表中的新名称“{new}”不在本年度的支部中（原名称“{old}”）")

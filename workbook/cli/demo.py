@@ -20,8 +20,8 @@ from workbook.cli.options import CONTEXT_SETTINGS
     help="示例文件的输出文件夹。",
 )
 def demo_command(output_dir: Path) -> None:
-    """生成示例：13 个安吉县示例支部的已填考评定级表、汇总表、JSON 和待发邮件（.eml）。"""
-    from workbook.outputs.demo import run_demo
+    """生成示例：13 个安吉县示例支部的已填考评定级表、汇总表（含整改清单、公示、年度对比）、JSON、待发邮件（.eml）、每个支部的整改清单和历年对比，附带上一年度的汇总结果。"""
+    from workbook.outputs.demo import DEMO_PUBLISH_DATE, run_demo
 
     files = run_demo(output_dir)
     click.echo(f"示例文件已生成在 {output_dir}：")
@@ -29,4 +29,12 @@ def demo_command(output_dir: Path) -> None:
     click.echo(f"  汇总表：{files.summary}")
     click.echo(f"  JSON 结果：{files.json}")
     click.echo(f"  待发邮件（可用 Outlook/Foxmail 打开）：{files.eml}")
-    click.echo(f'可以自己再汇总一次：branch-assess consolidate "{files.template}" -o 汇总.xlsx')
+    click.echo(f"  各支部整改清单：{files.rectification}")
+    click.echo(f"  上一年度的汇总结果（示例附带）：{files.previous}")
+    click.echo(f"  改名表：{files.renames}；节假日：{files.holidays}")
+    click.echo(f"  历年对比：{files.history}")
+    click.echo(
+        f'可以自己再汇总一次：branch-assess consolidate "{files.template}" -o 汇总.xlsx '
+        f'--publish-date {DEMO_PUBLISH_DATE.isoformat()} --holidays "{files.holidays}" '
+        f'--previous "{files.previous}" --rename-map "{files.renames}" --rectification 整改清单'
+    )

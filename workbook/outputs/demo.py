@@ -7,8 +7,10 @@ and a tie in rank.
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,12 @@ TEMPLATE_FILE = "{year}年度考评定级表（示例）.xlsx"
 SUMMARY_FILE = "{year}年度考评定级汇总（示例）.xlsx"
 JSON_FILE = "{year}年度考评定级汇总（示例）.json"
 EML_FILE = "{year}年度考评定级汇总（示例）.eml"
+PREVIOUS_FILE = "{year}年度考评定级汇总（示例）.json"  # last year's, shipped in workbook/demo_data
+RENAMES_FILE = "改名表（示例）.csv"
+HOLIDAYS_FILE = "节假日（示例）.txt"
+RECTIFICATION_FOLDER = "{year}年度整改清单（示例）"
+HISTORY_FILE = "历年对比（示例）.xlsx"
+DEMO_PUBLISH_DATE = _dt.date(2026, 12, 28)  # a Monday; 2027-01-01 is a holiday in the list
 DEMO_SENDER = "安吉县个体民营企业协会党委 <dangwei@example.org>"
 DEMO_RECIPIENT = "县委组织部 <zuzhibu@example.org>"
 
@@ -181,6 +189,11 @@ class DemoFiles:
     summary: Path
     json: Path
     eml: Path
+    previous: Path  # last year's JSON, copied from the package
+    renames: Path
+    holidays: Path
+    rectification: Path  # a folder: one workbook per branch
+    history: Path
 
 
 def filled_demo_options() -> TemplateOptions:
@@ -198,18 +211,30 @@ def filled_demo_options() -> TemplateOptions:
     )
 
 
+def demo_data(name: str) -> bytes:
+    """A file shipped in ``workbook/demo_data``."""
+    return resources.files("workbook.demo_data").joinpath(name).read_bytes()
+
+
 def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
-    """Write the filled sample template, consolidate it, and write the summary, JSON and mail draft.
+    """The whole cycle on sample data: the filled template, its consolidation with the 公示 and
+    整改清单, the comparison with last year (shipped), the JSON, the mail draft, one
+    rectification workbook per branch and the history of both years.
 
     Raises:
         BranchAssessError: a file cannot be written.
     """
     from workbook.atomic import atomic_output, ensure_folder
+    from workbook.core.workdays import parse_calendar, publication_texts
     from workbook.inputs.consolidate import consolidate
-    from workbook.outputs.json_report import json_text
+    from workbook.inputs.previous_year import read_previous_year, read_rename_map
+    from workbook.outputs.history import read_years, write_history
+    from workbook.outputs.json_report import report_text, to_json
     from workbook.outputs.mail import MailSettings, build_message, draft_bytes
+    from workbook.outputs.rectification import write_rectification_books
     from workbook.outputs.summary import write_summary
     from workbook.outputs.template import write_template
+    from workbook.outputs.year_sheet import add_previous_to_json, compare_with_previous
 
     folder = ensure_folder(output_dir)
     files = DemoFiles(
@@ -217,7 +242,19 @@ def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
         summary=folder / SUMMARY_FILE.format(year=DEMO_YEAR),
         json=folder / JSON_FILE.format(year=DEMO_YEAR),
         eml=folder / EML_FILE.format(year=DEMO_YEAR),
+        previous=folder / PREVIOUS_FILE.format(year=DEMO_YEAR - 1),
+        renames=folder / RENAMES_FILE,
+        holidays=folder / HOLIDAYS_FILE,
+        rectification=folder / RECTIFICATION_FOLDER.format(year=DEMO_YEAR),
+        history=folder / HISTORY_FILE,
     )
+    for target, name in (
+        (files.previous, "previous_2025.json"),
+        (files.renames, "renames.csv"),
+        (files.holidays, "holidays.txt"),
+    ):
+        with atomic_output(target) as temp:
+            temp.write_bytes(demo_data(name))
     write_template(
         files.template,
         filled_demo_options(),
@@ -225,9 +262,24 @@ def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
     result = consolidate([files.template])
     if result.errors:  # the sample data is valid by construction
         raise AssertionError([p.text() for p in result.errors])
-    write_summary(files.summary, result)
+    standard = result.standard
+    assert standard.publication is not None
+    publication = publication_texts(
+        standard.publication,
+        DEMO_YEAR,
+        DEMO_PUBLISH_DATE,
+        parse_calendar(files.holidays.read_text("utf-8-sig")),
+    )
+    previous = read_previous_year(files.previous, standard, DEMO_YEAR)
+    comparison = compare_with_previous(result, previous, read_rename_map(files.renames))
+    write_summary(files.summary, result, publication=publication, comparison=(comparison, previous))
+    report = to_json(result)
+    add_previous_to_json(report, comparison, previous)
     with atomic_output(files.json) as temp:
-        temp.write_text(json_text(result), encoding="utf-8")
+        temp.write_text(report_text(report), encoding="utf-8")
+    write_rectification_books(result, files.rectification)
+    years = read_years([files.previous, files.json], standard)
+    write_history(files.history, standard, years)
     settings = MailSettings(sender=DEMO_SENDER, to=[DEMO_RECIPIENT])
     message = build_message(files.summary, settings)
     with atomic_output(files.eml) as temp:

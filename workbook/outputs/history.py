@@ -114,8 +114,9 @@ def write_history(path: str | Path, standard: Standard, years: Sequence[Previous
                 "created": _dt.datetime(years[-1].year, 12, 31, tzinfo=_dt.UTC),
             }
         )
+        # Marked like a summary: skipped as an input, replaced without --overwrite.
+        book.set_custom_property(contract.PROP_SUMMARY, "1")
         book.set_custom_property(PROP_HISTORY, "1")
-        book.set_custom_property(contract.PROP_STANDARD, standard.id)
         w = _SheetWriter(book, _Formats(book), Consolidation(standard, years[-1].year), False)
         w.title = title
         f = w.formats

@@ -226,6 +226,8 @@ def write_rectification_books(
                     "created": _created(consolidation.year),
                 }
             )
+            # Marked as an output of consolidate: skipped as an input, replaced without --overwrite.
+            book.set_custom_property(names.PROP_SUMMARY, "1")
             book.set_custom_property(PROP_RECTIFICATION, "1")
             book.set_custom_property(names.PROP_YEAR, str(consolidation.year or ""))
             writer = _SheetWriter(book, _Formats(book), consolidation, draft)

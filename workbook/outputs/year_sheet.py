@@ -6,12 +6,19 @@ The comparison itself is :func:`workbook.core.year_over_year.compare_years`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from workbook.core.standard import fmt
-from workbook.core.year_over_year import BranchMovement, YearComparison
-from workbook.inputs.previous_year import PreviousYear
+from workbook.core.year_over_year import (
+    BranchMovement,
+    YearComparison,
+    YearResult,
+    compare_years,
+)
+from workbook.inputs.consolidate import Consolidation
+from workbook.inputs.previous_year import PreviousYear, check_previous_year
 from workbook.outputs.json_report import json_number
 from workbook.outputs.publication_sheet import branches_in_list_order
 
@@ -27,6 +34,29 @@ PREVIOUS_COLUMNS: tuple[tuple[str, float], ...] = (
     ("上年排名", 6),
     ("变化", 7),
 )
+
+
+def compare_with_previous(
+    consolidation: Consolidation, previous: PreviousYear, renames: Mapping[str, str] | None = None
+) -> YearComparison:
+    """This year's consolidation (in the order of the branch list) against last year's results.
+
+    Raises:
+        ComparisonError: last year is not before this year, or a rename does not fit.
+    """
+    if consolidation.year is not None:
+        check_previous_year(previous.source, previous.year, consolidation.year)
+    current = {
+        entry.branch: YearResult(
+            entry.result.total if entry.result else None,
+            entry.result.grade if entry.result else None,
+            entry.rank,
+        )
+        for entry in branches_in_list_order(consolidation)
+    }
+    return compare_years(
+        [g.name for g in consolidation.standard.grades], previous.results(), current, renames
+    )
 
 
 def movement_text(movement: BranchMovement) -> str:
