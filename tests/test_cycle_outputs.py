@@ -537,3 +537,26 @@ def test_new_sheets_print_on_a4(full_run, tmp_path: Path) -> None:
     branch_pages = _pdf_pages(convert(book, "pdf", tmp_path / "pdf2", recalculate=False))
     assert len(branch_pages) == 1 and "(A4)" in branch_pages[0][0]
     assert "支部书记（签字）" in branch_pages[0][1] and "无计划" in branch_pages[0][1]
+
+
+def test_draft_marks_pending_branches(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A branch with an invalid input is 待修正 in 公示, 整改清单 and 年度对比; the rest is there."""
+    inputs = dict(INPUTS)
+    inputs["丙支部"] = RawBranchInputs({"1.1": 16})  # 1.1 allows 0 or 15
+    source = write_template(
+        tmp_path / "t.xlsx", TemplateOptions(BRANCHES, year=2026, formulas="native", inputs=inputs)
+    )
+    output = tmp_path / "s.xlsx"
+    args = ["consolidate", str(source), "-o", str(output), "--draft"]
+    args += ["--previous", str(write_previous(tmp_path)), "--rectification", str(tmp_path / "r")]
+    assert main(args) == 1
+    capsys.readouterr()
+    publication = rows(output, "公示")
+    assert [1, "丙支部", "待修正"] in publication and [2, "甲支部", "好"] in publication
+    assert publication[0][0].startswith("草稿（含待修正项）")
+    rectification = texts(output, "整改清单")
+    assert "输入有误，待修正（见“待修正项”），整改内容待定" in rectification
+    year = {row[1]: row for row in rows(output, "年度对比")[HEADER + 1 : HEADER + 4]}
+    assert year["丙支部"][7] == "待修正" and year["丙支部"][10] == "待修正"
+    book = rows(tmp_path / "r" / "2026年度整改清单（丙支部）.xlsx", "整改清单")
+    assert book[0][0].startswith("草稿（含待修正项）")
