@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from workbook.cli.options import CONTEXT_SETTINGS, standard_option
 from workbook.core.formulas import FORMULA_MODES
+
+if TYPE_CHECKING:
+    from workbook.outputs.previous_items import PreviousItems
 
 
 @click.command("template", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
@@ -46,6 +50,19 @@ from workbook.core.formulas import FORMULA_MODES
     show_default=True,
     help="xlwings：调用加载项函数（需安装加载项）；native：仅用内置函数（WPS、LibreOffice、未装加载项的 Excel 均可计算）。",
 )
+@click.option(
+    "--previous",
+    type=click.Path(readable=False, path_type=Path),
+    metavar="上年.json",
+    help="上一年度 consolidate --json 生成的 JSON：每个支部工作表另起一页列出上年扣分项（整改事项），"
+    "附“是否已整改”（是/否）和说明栏。",
+)
+@click.option(
+    "--rename-map",
+    type=click.Path(readable=False, path_type=Path),
+    metavar="文件",
+    help="改名表（与 --previous 一起用）：UTF-8 文本，每行“原名称,新名称”。",
+)
 @standard_option()
 def template_command(
     output: Path,
@@ -55,6 +72,8 @@ def template_command(
     year: int | None,
     formulas: str,
     standard_id: str,
+    previous: Path | None,
+    rename_map: Path | None,
 ) -> None:
     """生成考评定级表模板：一个“填表说明”工作表，每个支部一个工作表。"""
     import datetime
@@ -72,13 +91,37 @@ def template_command(
         names += read_branches_file(branches_file)
     if not names:
         raise click.UsageError("请用 --branch 或 --branches-file 至少给出一个支部名称。")
+    the_year = year or datetime.date.today().year
     options = TemplateOptions(
         branches=names,
-        year=year or datetime.date.today().year,
+        year=the_year,
         formulas=formulas,  # type: ignore[arg-type]
         standard_id=standard_id,
+        previous_items=read_previous_items(standard_id, names, the_year, previous, rename_map),
     )
     path = write_template(output, options)
     click.echo(
         f"已生成模板：{path}（{len(names)} 个支部，{options.year} 年度，公式方式 {formulas}）"
     )
+
+
+def read_previous_items(
+    standard_id: str,
+    branches: list[str],
+    year: int,
+    previous: Path | None,
+    rename_map: Path | None,
+) -> dict[str, PreviousItems]:
+    """Last year's items per branch for ``--previous`` (empty without it)."""
+    from workbook.core.standard import load_standard
+    from workbook.errors import ComparisonError
+    from workbook.inputs.previous_year import read_previous_year, read_rename_map
+    from workbook.outputs.previous_items import previous_items_for
+
+    if previous is None:
+        if rename_map is not None:
+            raise ComparisonError("--rename-map 要与 --previous 一起使用")
+        return {}
+    last_year = read_previous_year(previous, load_standard(standard_id), year)
+    renames = read_rename_map(rename_map) if rename_map is not None else {}
+    return previous_items_for(branches, last_year, renames)

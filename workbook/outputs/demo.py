@@ -8,7 +8,7 @@ and a tie in rank.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -225,12 +225,14 @@ def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
         BranchAssessError: a file cannot be written.
     """
     from workbook.atomic import atomic_output, ensure_folder
+    from workbook.core.standard import load_standard
     from workbook.core.workdays import parse_calendar, publication_texts
     from workbook.inputs.consolidate import consolidate
     from workbook.inputs.previous_year import read_previous_year, read_rename_map
     from workbook.outputs.history import read_years, write_history
     from workbook.outputs.json_report import report_text, to_json
     from workbook.outputs.mail import MailSettings, build_message, draft_bytes
+    from workbook.outputs.previous_items import previous_items_for
     from workbook.outputs.rectification import write_rectification_books
     from workbook.outputs.summary import write_summary
     from workbook.outputs.template import write_template
@@ -255,14 +257,18 @@ def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
     ):
         with atomic_output(target) as temp:
             temp.write_bytes(demo_data(name))
-    write_template(
-        files.template,
+    # The template shows last year's items with 是否已整改 (template --previous).
+    standard = load_standard(filled_demo_options().standard_id)
+    last_year = read_previous_year(files.previous, standard, DEMO_YEAR)
+    renames = read_rename_map(files.renames)
+    options = replace(
         filled_demo_options(),
+        previous_items=previous_items_for(demo_branches(), last_year, renames),
     )
+    write_template(files.template, options)
     result = consolidate([files.template])
     if result.errors:  # the sample data is valid by construction
         raise AssertionError([p.text() for p in result.errors])
-    standard = result.standard
     assert standard.publication is not None
     publication = publication_texts(
         standard.publication,

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -36,6 +36,9 @@ from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, fmt, load_stan
 from workbook.inputs.branches import check_branch_names, legal_sheet_names, quote_sheet
 from workbook.xlsx.safe_text import SafeTextWorksheet
 from workbook.xlsx.text import header_footer
+
+if TYPE_CHECKING:
+    from workbook.outputs.previous_items import PreviousItems
 
 DEFAULT_TEMPLATE_YEAR = 2026
 DEMO_BRANCHES_FOR_TEMPLATE = ("第一支部", "第二支部", "第三支部")
@@ -75,6 +78,8 @@ class TemplateOptions:
     # Optional filled inputs per branch name (the demo and tests use this); blanks otherwise.
     inputs: Mapping[str, RawBranchInputs] = field(default_factory=dict)
     assessor: Mapping[str, str] = field(default_factory=dict)
+    # Last year's rectification items per branch name (``template --previous``).
+    previous_items: Mapping[str, PreviousItems] = field(default_factory=dict)
 
 
 def text_width(text: str) -> int:
@@ -412,13 +417,26 @@ def write_branch_sheet(
     sheet.merge_range(row, COL_RULE, row, COL_NOTE, "支部书记（签字）：", formats.signature)
     sheet.merge_range(row, COL_SCORE, row, COL_CHECK, "日期：    年  月  日", formats.signature)
     sheet.set_row(row, 36)
+    breaks = [total_row]
+    items = options.previous_items.get(branch)
+    if items is not None:  # last year's items, on a page of their own
+        from workbook.outputs.previous_items import write_previous_items
+
+        row += 2
+        breaks.append(row)
+        row = (
+            write_previous_items(
+                book, sheet, standard, row, [w for _, w in COLUMNS], items, BODY_FONT, HEADER_FONT
+            )
+            - 1
+        )
 
     # Printing: A4 landscape, one page wide, header rows repeated.
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)  # one page wide; as many pages tall as the text needs
     # The scoring table fills the first page; totals, vetoes, grade and signatures start the next.
-    sheet.set_h_pagebreaks([total_row])
+    sheet.set_h_pagebreaks(breaks)
     sheet.repeat_rows(0, HEADER_ROW)
     sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     sheet.center_horizontally()
