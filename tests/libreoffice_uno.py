@@ -47,6 +47,10 @@ def edit_in_libreoffice(source: Path, target: Path, steps: list[list[object]]) -
         # SvpSalInstance::CheckTimeout) or, on a loaded machine, fails to open the document:
         # such a run is tried again, up to three times.
         for _ in range(3):
+            # A run that went down leaves its lock file (.~lock.source.xlsx#) beside the copy,
+            # and LibreOffice would not open a locked file again: remove it before a new try.
+            for lock in Path(folder).glob(".~lock.*#"):
+                lock.unlink()
             result = subprocess.run(
                 [SYSTEM_PYTHON, str(DRIVER), str(job)], capture_output=True, text=True, timeout=300
             )

@@ -90,12 +90,20 @@ def test_libreoffice_keeps_the_udf_and_its_fallback(tmp_path: Path, standard: St
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 formulas += 1
                 again = written[cell.coordinate].value
-                assert isinstance(again, str) and again.upper().startswith("=IFERROR(KP_"), again
+                assert isinstance(again, str), again
+                # Every UDF call comes first in its IFERROR (version 2's 检查 cells join two;
+                # the checklist hints are built-ins only).
+                upper = again.upper()
+                assert upper.startswith(("=IFERROR(KP_", "=MID(")) or (
+                    upper.startswith("=IF(") and "IFERROR(KP_" in upper
+                ), again
                 # Apart from the case of the name, FALSE written as FALSE() and 1E-9 written out
                 # in full, it is unchanged.
                 spelled = again.replace("FALSE()", "FALSE").replace("0.000000001", "1E-9")
                 assert spelled.upper() == cell.value.upper()
-    assert formulas == len(standard.rules) + len(standard.items) + 1 + len(standard.vetoes) + 1
+    # Version 2: both columns' scores, totals and grades, the joint 检查 cells, three hints.
+    rules, items, vetoes = len(standard.rules), len(standard.items), len(standard.vetoes)
+    assert formulas == rules + 2 * items + 2 + vetoes + 2 + 3
     assert shown_values(saved)["一"][names.TOTAL_SCORE] == 98.0
 
 
@@ -148,8 +156,9 @@ def test_default_template_prints_right_values_after_recalculation(
         text = pdf_text(convert(source, "pdf", tmp_path / source.stem, recalculate=True))
         assert not re.search(r"#NAME|#VALUE|#N/A|Err:\d+|#REF|#DIV", text), text[:2000]
         lines = text.splitlines()
-        totals = [line.split()[-1] for line in lines if "合计得分（满分" in line]
-        grades = [line.split()[-1] for line in lines if line.lstrip().startswith("定级（")]
+        # Version 2 prints the committee's 考评得分, then the 自评 (未自评 here).
+        totals = [line.split()[-2] for line in lines if "合计得分（满分" in line]
+        grades = [line.split()[-2] for line in lines if line.lstrip().startswith("定级（")]
         want = [
             expected_cells(standard, raw if inputs else RawBranchInputs({}))
             for raw in demo_inputs().values()
@@ -168,8 +177,9 @@ def test_template_converts_to_pdf(tmp_path: Path) -> None:
     pages = pdf_text(pdf).split("\f")
     for branch in branches:
         branch_pages = [p for p in pages if branch in p]
-        # Header rows repeat: the title is on every page of the branch, and so is its footer.
-        assert 1 <= len(branch_pages) <= 2
-        assert all("规范化建设考评定级表" in p for p in branch_pages)
-        assert any("合计得分" in p for p in branch_pages)
-        assert any("支部书记（签字）" in p for p in branch_pages)
+        # The signed page (title to signatures), then the checklist: each has the footer.
+        assert len(branch_pages) == 2
+        signed, checklist = branch_pages
+        assert "规范化建设考评定级表" in signed and "合计得分" in signed
+        assert "支部书记（自评，签字）" in signed and "考评人（签字）" in signed
+        assert "规范化建设自查表" in checklist and "签字" not in checklist

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 import python_calamine
 
+from workbook.core import names
 from workbook.core.scoring import RawBranchInputs
 from workbook.core.standard import Standard
 from workbook.inputs.consolidate import Consolidation, consolidate
@@ -185,7 +186,7 @@ def test_sources_list_each_file_with_its_hash(demo) -> None:
     assert rows[0][0] == str(template)
     assert rows[0][1] == hashlib.sha256(template.read_bytes()).hexdigest()
     assert rows[0][2].split("、") == demo_branches()
-    assert rows[0][3] == "1"
+    assert rows[0][3] == names.TEMPLATE_VERSION
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows[0][4])
 
 
@@ -198,6 +199,8 @@ def test_every_sheet_prints_a4_landscape_one_page_wide_with_headers_repeated(dem
         "失分分析",
         "扣分明细",
         "否决情形",
+        "自评与考评",  # the demo's workbook is of template version 2
+        "自查情况",
         "整改清单",
         "公示",
         "来源",
@@ -264,8 +267,9 @@ def test_libreoffice_converts_the_summary_to_a_clean_pdf(demo, tmp_path: Path) -
     ).stdout.split("\f")
     pages = [p for p in pages if p.strip()]
     # 汇总 fits one page (all 13 branches, the totals and the notes), then one page for each
-    # of 等级分布, 失分分析, 否决情形, 公示 and 来源, and a few for 扣分明细 and 整改清单.
-    assert 8 <= len(pages) <= 14
+    # of 等级分布, 失分分析, 否决情形, 自评与考评, 自查情况, 公示 and 来源, and a few for
+    # 扣分明细 and 整改清单.
+    assert 10 <= len(pages) <= 16
     first = pages[0]
     assert "规范化建设考评定级汇总表" in first
     for branch in demo_branches():

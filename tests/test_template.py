@@ -66,17 +66,36 @@ def test_every_contract_name_points_at_the_right_row(template: Path, standard: S
     for item in standard.items:
         score = named_cell(book, sheet_name, names.item_score_name(item.number))
         assert sheet.cell(score.row, 1).value == item.heading
-    headers = [sheet.cell(4, col).value for col in range(1, 9)]
+    headers = [sheet.cell(4, col).value for col in range(1, 12)]
     assert headers == [
         "项目及分值",
         "评分指标",
         "评分办法",
         "扣分范围",
-        "扣分",
+        "考评扣分",
+        "自评扣分",
         "扣分说明",
-        "项目得分",
+        "考评得分",
+        "自评得分",
         "检查",
+        "自查提示",
     ]
+    # Version 2: each 自评 cell beside its committee cell, on the same row.
+    for rule in standard.rules:
+        ded = named_cell(book, sheet_name, names.deduction_name(rule))
+        own = named_cell(book, sheet_name, names.self_deduction_name(rule))
+        assert (own.row, own.column) == (ded.row, ded.column + 1)
+    for item in standard.items:
+        score = named_cell(book, sheet_name, names.item_score_name(item.number))
+        own = named_cell(book, sheet_name, names.self_item_score_name(item.number))
+        assert (own.row, own.column) == (score.row, score.column + 1)
+    for name, own_name in (
+        (names.TOTAL_SCORE, names.SELF_TOTAL_SCORE),
+        (names.GRADE, names.SELF_GRADE),
+    ):
+        cell, own = named_cell(book, sheet_name, name), named_cell(book, sheet_name, own_name)
+        assert (own.row, own.column) == (cell.row, cell.column + 1)
+    assert set(names.version_names(standard, "2")) <= set(sheet.defined_names)
 
 
 def test_only_input_cells_are_unlocked(template: Path, standard: Standard) -> None:
@@ -86,7 +105,10 @@ def test_only_input_cells_are_unlocked(template: Path, standard: Standard) -> No
     assert sheet.protection.sheet is True
     inputs = {
         named_cell(book, sheet_name, n).coordinate
-        for n in names.input_names(standard) + [names.ASSESSOR, names.ASSESS_DATE]
+        for n in names.input_names(standard)
+        + [names.ASSESSOR, names.ASSESS_DATE]
+        + names.self_input_names(standard)
+        + [n for n in names.version_names(standard, "2") if n.startswith("cl_")]
         if n != names.BRANCH_NAME
     }
     unlocked = {
@@ -96,7 +118,9 @@ def test_only_input_cells_are_unlocked(template: Path, standard: Standard) -> No
         if cell.protection.locked is False and not isinstance(cell, MergedCell)
     }
     assert unlocked == inputs
-    for name in names.output_names(standard) + [names.BRANCH_NAME]:
+    outputs = names.output_names(standard) + names.self_output_names(standard)
+    outputs += [n for n in names.version_names(standard, "2") if n.startswith("hint_")]
+    for name in outputs + [names.BRANCH_NAME]:
         assert named_cell(book, sheet_name, name).protection.locked is True
 
 
@@ -125,7 +149,14 @@ def test_print_setup(template: Path) -> None:
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.page_setup.fitToWidth in (None, 1)  # 1 is the default and may be omitted
     assert sheet.page_setup.fitToHeight == 0
-    assert sheet.print_title_rows == "$1:$4"
+    # The signed page (title to signatures) is one page; the checklist starts the next.
+    checklist_row = next(
+        row[0].row
+        for row in sheet.iter_rows()
+        if row[0].value == "支部（党员服务中心）规范化建设自查表"
+    )
+    assert [b.id for b in sheet.row_breaks.brk] == [checklist_row - 1]
+    assert sheet.print_title_rows is None
 
 
 def formulas_of(path: Path) -> list[str]:
@@ -146,18 +177,24 @@ def test_formula_modes(tmp_path: Path) -> None:
     udf = formulas_of(
         write_template(tmp_path / "x.xlsx", TemplateOptions(["一"], formulas="xlwings"))
     )
-    assert len(native) == len(udf) == 21 + 7 + 1 + 3 + 1  # checks, items, total, veto checks, grade
+    # checks (committee then 自评), item scores, totals, veto checks, grades (each twice), hints
+    assert len(native) == len(udf) == 21 + 2 * 7 + 2 + 3 + 2 + 3
     assert not any("_xlfn" in f or "KP_" in f for f in native)
     # Each xlwings formula calls its UDF and falls back to the native formula of the same cell.
-    assert sum(f.startswith("=IFERROR(KP_ITEM_SCORE(") for f in udf) == 7
-    assert sum(f.startswith("=IFERROR(KP_CHECK(") for f in udf) == 21
-    assert sum(f.startswith("=IFERROR(KP_VETO_CHECK(") for f in udf) == 3
+    assert sum(f.startswith("=IFERROR(KP_ITEM_SCORE(") for f in udf) == 14
+    assert sum(f.startswith("=IF(IFERROR(IF(KP_CHECK(F") for f in udf) == 21
+    assert sum(f.startswith("=IF(IFERROR(IF(KP_VETO_CHECK(F") for f in udf) == 3
     assert sum(f.startswith("=IFERROR(KP_TOTAL(") for f in udf) == 1
     assert sum(f.startswith("=IFERROR(KP_GRADE(") for f in udf) == 1
+    assert sum("KP_TOTAL(I" in f and "未自评" in f for f in udf) == 1
+    assert (
+        sum(f.startswith("=MID(") for f in udf) == sum(f.startswith("=MID(") for f in native) == 3
+    )
     assert not any("_xlfn" in f for f in udf)
     for with_udf, built_in in zip(udf, native, strict=True):
-        assert with_udf.endswith("," + built_in[1:] + ")")
-    assert any(f.startswith('=IFERROR(KP_CHECK(E5,"1.1","anji-2012-6"),IF(') for f in udf)
+        if with_udf.startswith("=IFERROR(KP_"):
+            assert with_udf.endswith("," + built_in[1:] + ")")
+    assert any('IFERROR(KP_CHECK(E5,"1.1","anji-2012-6"),IF(' in f for f in udf)
 
 
 @pytest.mark.parametrize("mode", ["xlwings", "native"])

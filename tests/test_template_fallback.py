@@ -219,21 +219,25 @@ def nesting(formula: str) -> int:
 
 def test_default_template_formulas_fit_excel_limits(standard: Standard) -> None:
     found = all_formulas(DEFAULT_TEMPLATE)
-    per_sheet = len(standard.rules) + len(standard.items) + 1 + len(standard.vetoes) + 1
+    # Version 2: 检查 cells (committee then 自评), item scores, totals, veto checks and grades
+    # of both columns, and the checklist hints.
+    per_sheet = len(standard.rules) + 2 * len(standard.items) + 2 + len(standard.vetoes) + 2 + 3
     assert len(found) == per_sheet * len(read_branch_workbook(DEFAULT_TEMPLATE).sheets)
-    assert all(f.startswith("=IFERROR(KP_") for f in found)
+    hints = [f for f in found if f.startswith("=MID(")]
+    assert all(f.startswith(("=IFERROR(KP_", "=IF(", "=MID(")) for f in found)
+    assert all("KP_" not in f for f in hints)  # built-ins only, in both modes
     longest = max(found, key=len)
-    # The longest is an item's score: it checks each of the item's rules.
-    assert longest.startswith("=IFERROR(KP_ITEM_SCORE(")
+    # The longest is the hint beside rule 4.2: it reads eighteen checklist answers.
+    assert longest.startswith("=MID(")
     assert len(longest) <= 8192  # Excel's limit on a formula's length
-    assert len(longest) < 1000  # and far from it
+    assert len(max((f for f in found if f not in hints), key=len)) < 1800
     assert max(nesting(f) for f in found) <= 64  # Excel's limit on nested functions
 
 
 def test_validation_formulas_fit_excel_limits(standard: Standard) -> None:
     sheet = openpyxl.load_workbook(DEFAULT_TEMPLATE).worksheets[1]
     custom = [v.formula1 for v in sheet.data_validations.dataValidation if v.type == "custom"]
-    assert len(custom) == len(standard.rules)
+    assert len(custom) == 2 * len(standard.rules)  # 考评扣分 and 自评扣分
     assert max(len(f) for f in custom) <= 255  # Excel's limit on a validation formula
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from workbook.core import names
+from workbook.core.layout import HEADER_FILL, INPUT_FILL, MARK_FILL, rgb
 from workbook.errors import AddinError, WorkbookReadError
 from workbook.inputs.reader import (
     CellRef,
@@ -57,14 +58,13 @@ from workbook.outputs.recalc import (
     recalculate,
     values_in_block,
 )
-from workbook.outputs.template import INPUT_FILL
 from workbook.xlsx.cells import ERROR_CODES, parse_reference
 
 # Fill of a marked input cell (the file adapter's MARK_RGB) and of a normal input cell (the
 # template's input format).
-MARK_COLOR = (0xF4, 0xB6, 0xB6)
-INPUT_COLOR = (int(INPUT_FILL[1:3], 16), int(INPUT_FILL[3:5], 16), int(INPUT_FILL[5:7], 16))
-HEADER_COLOR = (0xF2, 0xF2, 0xF2)  # the header fill of 总览 in the file path too
+MARK_COLOR = rgb(MARK_FILL)
+INPUT_COLOR = rgb(INPUT_FILL)
+HEADER_COLOR = rgb(HEADER_FILL)  # the header fill of 总览 in the file path too
 MAX_ADDRESS = 250  # Excel's Range() takes addresses up to 255 characters
 MAX_LISTED_PROBLEMS = 15
 TITLE = "考评定级"

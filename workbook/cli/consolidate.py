@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,14 @@ from workbook.cli.options import CONTEXT_SETTINGS, ProblemsFound, standard_optio
     is_flag=True,
     help="有待修正项时仍生成汇总表，标题和每个工作表标明“草稿（含待修正项）”。",
 )
+@click.option(
+    "--self-threshold",
+    type=click.FloatRange(0, 100),
+    default=5,
+    show_default=True,
+    metavar="分数",
+    help="自评总分高于考评总分超过此分数的，在“自评与考评”表中标“自评偏高”。",
+)
 @standard_option("考评标准编号（各工作簿须按此标准的模板填写）。")
 @cycle_options
 def consolidate_command(
@@ -51,6 +60,7 @@ def consolidate_command(
     json_path: Path | None,
     overwrite: bool,
     draft: bool,
+    self_threshold: float,
     standard_id: str,
     **cycle: Any,
 ) -> None:
@@ -70,7 +80,13 @@ def consolidate_command(
     plan = CyclePlan.from_options(standard_id, inputs, output, **cycle)
     exclude = [output] + ([json_path] if json_path else [])
     with file_progress("读取考评定级表") as progress:
-        result = consolidate(inputs, standard_id=standard_id, exclude=exclude, progress=progress)
+        result = consolidate(
+            inputs,
+            standard_id=standard_id,
+            exclude=exclude,
+            progress=progress,
+            self_threshold=Decimal(str(self_threshold)).normalize(),
+        )
     extras = plan.prepare(result, overwrite=overwrite)
     for warning in result.warnings:
         click.echo(visible_text(f"提示：{warning.text()}"), err=True)

@@ -19,10 +19,17 @@ if TYPE_CHECKING:
     "-o",
     "--output",
     "output",
-    required=True,
     type=click.Path(readable=False, path_type=Path),
     metavar="文件",
-    help="输出的模板文件（.xlsx）。",
+    help="输出的模板文件（.xlsx），所有支部在一个工作簿中。与 --split 二选一。",
+)
+@click.option(
+    "--split",
+    "split_folder",
+    type=click.Path(file_okay=False, readable=False, path_type=Path),
+    metavar="文件夹",
+    help="每个支部生成一个工作簿（含本支部考评定级表、自查表和填表说明），存入此文件夹，"
+    "文件名为支部名称；分发给各支部填写，交回后可直接汇总。与 -o 二选一。",
 )
 @click.option(
     "--overwrite",
@@ -65,7 +72,8 @@ if TYPE_CHECKING:
 )
 @standard_option()
 def template_command(
-    output: Path,
+    output: Path | None,
+    split_folder: Path | None,
     overwrite: bool,
     branches: tuple[str, ...],
     branches_file: Path | None,
@@ -75,17 +83,23 @@ def template_command(
     previous: Path | None,
     rename_map: Path | None,
 ) -> None:
-    """生成考评定级表模板：一个“填表说明”工作表，每个支部一个工作表。"""
+    """生成考评定级表模板：一个“填表说明”工作表，每个支部一个工作表（含自评、考评和自查表）。
+
+    用 --split 时每个支部单独一个工作簿，便于分发给各支部自评。
+    """
     import datetime
 
     from workbook.atomic import check_suffix, refuse_replacing, resolve_target
     from workbook.inputs.branches import read_branches_file
     from workbook.outputs.template import TemplateOptions, write_template
 
-    check_suffix(output, (".xlsx",), "模板文件")
-    resolve_target(output)
-    if not overwrite:
-        refuse_replacing(output, "模板文件")
+    if (output is None) == (split_folder is None):
+        raise click.UsageError("请用 -o 给出一个模板文件，或用 --split 给出一个文件夹（二选一）。")
+    if output is not None:
+        check_suffix(output, (".xlsx",), "模板文件")
+        resolve_target(output)
+        if not overwrite:
+            refuse_replacing(output, "模板文件")
     names = list(branches)
     if branches_file is not None:
         names += read_branches_file(branches_file)
@@ -99,6 +113,16 @@ def template_command(
         standard_id=standard_id,
         previous_items=read_previous_items(standard_id, names, the_year, previous, rename_map),
     )
+    if split_folder is not None:
+        from workbook.outputs.split import write_split
+
+        paths = write_split(split_folder, options, overwrite=overwrite)
+        click.echo(
+            f"已在 {split_folder} 生成 {len(paths)} 个支部工作簿（{options.year} 年度，"
+            f"公式方式 {formulas}）：" + "、".join(p.name for p in paths)
+        )
+        return
+    assert output is not None
     path = write_template(output, options)
     click.echo(
         f"已生成模板：{path}（{len(names)} 个支部，{options.year} 年度，公式方式 {formulas}）"

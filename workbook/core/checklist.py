@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from workbook.core import names
 from workbook.core.scoring import INVALID, InputProblem, display_value
 from workbook.core.standard_sections import Checklist, ChecklistEntry, ChecklistSection
 
@@ -167,3 +168,47 @@ def _entry_hints(missing: list[ChecklistEntry]) -> list[ChecklistHint]:
         )
         for (rule_id, hint), entries in groups.items()
     ]
+
+
+def read_scopes(
+    checklist: Checklist, values: Mapping[str, object]
+) -> tuple[list[str], list[InputProblem]]:
+    """The scopes a branch declared (its ``cl_scope_<n>`` cells answered 是), and problems with
+    those cells (anything but 是/否/blank; such a scope counts as not declared)."""
+    scopes: list[str] = []
+    problems: list[InputProblem] = []
+    for number, scope in enumerate(checklist.scopes, start=1):
+        name = names.checklist_scope_name(number)
+        raw = values.get(name)
+        try:
+            if answer_state(checklist, raw) == MET:
+                scopes.append(scope)
+        except ValueError:
+            problems.append(
+                InputProblem(
+                    name,
+                    f"{checklist.title}“本支部是否为{scope}”应填“{checklist.yes}”或"
+                    f"“{checklist.no}”（空白为“{checklist.no}”），实际填写“{display_value(raw)}”",
+                    f"{INVALID}：应为{checklist.yes}或{checklist.no}",
+                    raw,
+                )
+            )
+    return scopes, problems
+
+
+def checklist_from_values(checklist: Checklist, values: Mapping[str, object]) -> ChecklistReport:
+    """A version-2 branch sheet's checklist from its cell values by defined name
+    (``cl_<s>_<e>``, ``cl_scope_<n>``); problems are keyed by those names."""
+    scopes, scope_problems = read_scopes(checklist, values)
+    answers = {entry.key: values.get(names.checklist_name(entry)) for entry in checklist.entries}
+    report = check_checklist(checklist, answers, scopes)
+    by_key = {entry.key: names.checklist_name(entry) for entry in checklist.entries}
+    problems = tuple(scope_problems) + tuple(
+        InputProblem(by_key[p.field], p.message, p.short, p.value) for p in report.problems
+    )
+    return ChecklistReport(problems, report.sections, report.hints, report.missing)
+
+
+def hint_text(report: ChecklistReport, rule_id: str) -> str:
+    """What the hint cell beside rule ``rule_id`` shows: its hints, one a line ("" for none)."""
+    return "\n".join(report.hints_for(rule_id))

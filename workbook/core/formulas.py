@@ -19,6 +19,7 @@ from typing import Literal
 
 from workbook.core.scoring import INVALID, PENDING, VETO_SHORT_MESSAGE, short_message
 from workbook.core.standard import Item, Rule, Standard, fmt
+from workbook.core.standard_sections import Checklist, ChecklistEntry
 
 FormulaMode = Literal["xlwings", "native"]
 FORMULA_MODES: tuple[FormulaMode, ...] = ("xlwings", "native")
@@ -74,9 +75,14 @@ def _formula(mode: FormulaMode, udf_call: str, native: str) -> str:
     Err:525 in LibreOffice, #NAME? in Gnumeric). The UDFs never return an error value, so
     their own text (输入有误, 待修正, a 检查 message) is shown as is.
     """
+    return "=" + _expression(mode, udf_call, native)
+
+
+def _expression(mode: FormulaMode, udf_call: str, native: str) -> str:
+    """``_formula`` without the "=": to combine in a larger formula."""
     if mode == "xlwings":
-        return f"=IFERROR({udf_call},{native})"
-    return f"={native}"
+        return f"IFERROR({udf_call},{native})"
+    return native
 
 
 def item_score_formula(
@@ -133,3 +139,134 @@ def grade_formula(
     )
     udf = f"{UDF_GRADE}({total_cell},{veto_block},{_text(standard.id)})"
     return _formula(mode, udf, native)
+
+
+# Template version 2: the 自评 cells beside the committee's, and the checklist hints.
+
+SELF_PREFIX = "自评"
+NOT_ASSESSED = "未自评"
+
+
+def combined_check_formula(
+    mode: FormulaMode, standard: Standard, rule: Rule, cell: str, self_cell: str
+) -> str:
+    """A version-2 检查 cell: the committee 扣分's message, then the 自评扣分's (自评输入有误：…),
+    joined by "；" (``self_assessment.check_text``)."""
+    valid = native_rule_valid(rule, cell, standard.max_decimal_places)
+    committee = _expression(
+        mode,
+        f"{UDF_CHECK}({cell},{_text(rule.id)},{_text(standard.id)})",
+        f'IF({valid},"",{_text(short_message(rule))})',
+    )
+    own_valid = native_rule_valid(rule, self_cell, standard.max_decimal_places)
+    udf = f"{UDF_CHECK}({self_cell},{_text(rule.id)},{_text(standard.id)})"
+    own = _expression(
+        mode,
+        f'IF({udf}="","",{_text(SELF_PREFIX)}&{udf})',
+        f'IF({own_valid},"",{_text(SELF_PREFIX + short_message(rule))})',
+    )
+    return _joined(committee, own)
+
+
+def combined_veto_check_formula(mode: FormulaMode, cell: str, self_cell: str) -> str:
+    """A version-2 veto 检查 cell: the committee answer's message, then the branch's own."""
+    committee = _expression(
+        mode,
+        f"{UDF_VETO_CHECK}({cell})",
+        f'IF({native_veto_valid(cell)},"",{_text(VETO_SHORT_MESSAGE)})',
+    )
+    udf = f"{UDF_VETO_CHECK}({self_cell})"
+    own = _expression(
+        mode,
+        f'IF({udf}="","",{_text(SELF_PREFIX)}&{udf})',
+        f'IF({native_veto_valid(self_cell)},"",{_text(SELF_PREFIX + VETO_SHORT_MESSAGE)})',
+    )
+    return _joined(committee, own)
+
+
+def _joined(first: str, second: str) -> str:
+    return f'=IF({second}="",{first},IF({first}="",{second},{first}&"；"&{second}))'
+
+
+def self_total_formula(
+    mode: FormulaMode,
+    standard: Standard,
+    score_block: str,
+    score_cells: list[str],
+    input_blocks: list[str],
+) -> str:
+    """The 自评 total: 未自评 while every 自评 input (``input_blocks``) is blank."""
+    total = total_formula(mode, standard, score_block, score_cells)[1:]
+    return f"=IF(COUNTA({','.join(input_blocks)})=0,{_text(NOT_ASSESSED)},{total})"
+
+
+def self_grade_formula(
+    mode: FormulaMode, standard: Standard, total_cell: str, veto_block: str, veto_cells: list[str]
+) -> str:
+    """The 自评 grade: 未自评 with the total, else graded exactly as the committee's."""
+    grade = grade_formula(mode, standard, total_cell, veto_block, veto_cells)[1:]
+    return f"=IF(ISNUMBER({total_cell}),{grade},IF({total_cell}={_text(NOT_ASSESSED)},{_text(NOT_ASSESSED)},{grade}))"
+
+
+def _answer_is(cell: str, word: str, logical: bool) -> str:
+    """TRUE when a checklist cell holds ``word`` (or the boolean ``logical``); FALSE on an error."""
+    test = cell if logical else f"NOT({cell})"
+    return f"IFERROR(IF(ISLOGICAL({cell}),{test},{cell}={_text(word)}),FALSE)"
+
+
+def checklist_hint_formula(
+    checklist: Checklist,
+    rule_id: str,
+    answer_cells: dict[str, str],
+    scope_cells: dict[str, str],
+) -> str | None:
+    """The live hint beside rule ``rule_id`` from the checklist answers (built-ins only, both
+    modes): the texts of ``checklist.check_checklist(...).hints_for(rule_id)``, one a line.
+
+    ``answer_cells``: entry key -> its answer cell; ``scope_cells``: scope -> its 是/否 cell.
+    None when no entry of the checklist bears on the rule. A hint never feeds a score.
+    """
+    parts: list[str] = []
+
+    def applies(entry: ChecklistEntry) -> str | None:
+        if entry.scope is None:
+            return None
+        return _answer_is(scope_cells[entry.scope], checklist.yes, True)
+
+    def when(entry: ChecklistEntry, test: str) -> str:
+        scope = applies(entry)
+        return test if scope is None else f"AND({scope},{test})"
+
+    for section in checklist.sections:
+        groups: dict[str, list[ChecklistEntry]] = {}
+        for entry in section.entries:
+            if entry.rule_id == rule_id and entry.hint is not None:
+                groups.setdefault(entry.hint, []).append(entry)
+        for hint, entries in groups.items():
+            labels = "&".join(
+                f"IF({when(e, _answer_is(answer_cells[e.key], checklist.no, False))},"
+                f'{_text("、" + e.label)},"")'
+                for e in entries
+            )
+            parts.append(
+                f'IF(({labels})="","",CHAR(10)&{_text("自查表缺项：")}&MID({labels},2,1000)'
+                f"&{_text(f'（{hint}）')})"
+            )
+        choice = section.choice
+        if choice is not None and choice.rule_id == rule_id and choice.hint is not None:
+            choosers = [e for e in section.entries if e.choice]
+            not_missing = "+".join(
+                f"IF({when(e, 'NOT(' + _answer_is(answer_cells[e.key], checklist.no, False) + ')')},1,0)"
+                for e in choosers
+            )
+            met = "+".join(
+                f"IF({when(e, _answer_is(answer_cells[e.key], checklist.yes, True))},1,0)"
+                for e in choosers
+            )
+            parts.append(
+                f"IF(({not_missing})<{choice.count},CHAR(10)&{_text(f'自查表：{choice.text}，实有 ')}"
+                f'&({met})&{_text(f" 项（{choice.hint}）")},"")'
+            )
+    if not parts:
+        return None
+    return f"=MID({'&'.join(parts)},2,2000)"

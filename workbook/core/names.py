@@ -6,6 +6,7 @@ Readers find every input and output by these names, never by fixed row numbers.
 from __future__ import annotations
 
 from workbook.core.standard import Rule, Standard
+from workbook.core.standard_sections import Checklist, ChecklistEntry
 
 BRANCH_NAME = "branch_name"
 YEAR = "assess_year"
@@ -23,7 +24,11 @@ PROP_FORMULAS = "kp_formulas"
 # scanned (a summary saved into the input folder is not an input).
 PROP_SUMMARY = "kp_summary"
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
+# Versions this tool reads: 1 (the committee's 扣分 only) and 2 (自评 beside it, the checklist).
+READABLE_TEMPLATE_VERSIONS = ("1", "2")
+SELF_TOTAL_SCORE = "self_total_score"
+SELF_GRADE = "self_grade"
 
 # Markers of what the tool itself adds to a user's workbook, so it never mistakes a user's sheet
 # or note for its own (titles and authors do not survive every program: LibreOffice rewrites a
@@ -60,6 +65,90 @@ def veto_check_name(number: int) -> str:
 def item_score_name(number: int) -> str:
     """``item_<n>_score``: the computed score of item n (1-based)."""
     return f"item_{number}_score"
+
+
+def self_deduction_name(rule: Rule) -> str:
+    """``self_ded_<item>_<rule>``: the 自评扣分 input of a rule (template version 2)."""
+    return f"self_ded_{rule.name_suffix}"
+
+
+def self_veto_name(number: int) -> str:
+    """``self_veto_<n>``: the branch's own 是/否 answer to veto condition n (version 2)."""
+    return f"self_veto_{number}"
+
+
+def self_item_score_name(number: int) -> str:
+    """``self_item_<n>_score``: the computed 自评 score of item n (version 2)."""
+    return f"self_item_{number}_score"
+
+
+def self_input_names(standard: Standard) -> list[str]:
+    """The 自评 inputs of a version-2 branch sheet."""
+    return [self_deduction_name(rule) for rule in standard.rules] + [
+        self_veto_name(n) for n in range(1, len(standard.vetoes) + 1)
+    ]
+
+
+def self_output_names(standard: Standard) -> list[str]:
+    """The computed 自评 cells of a version-2 branch sheet."""
+    return [self_item_score_name(item.number) for item in standard.items] + [
+        SELF_TOTAL_SCORE,
+        SELF_GRADE,
+    ]
+
+
+def self_names(standard: Standard) -> list[str]:
+    """Every 自评 name a version-2 branch sheet defines."""
+    return self_input_names(standard) + self_output_names(standard)
+
+
+def checklist_name(entry: ChecklistEntry) -> str:
+    """``cl_<section>_<entry>``: the 是/否 answer of a checklist entry (version 2)."""
+    return "cl_" + entry.key.replace(".", "_")
+
+
+def checklist_note_name(entry: ChecklistEntry) -> str:
+    """``cl_note_<section>_<entry>``: the note of a checklist entry (version 2)."""
+    return "cl_note_" + entry.key.replace(".", "_")
+
+
+def checklist_scope_name(number: int) -> str:
+    """``cl_scope_<n>``: 是/否, the branch is of the checklist's scope n (e.g. 分会支部)."""
+    return f"cl_scope_{number}"
+
+
+def hint_rule_ids(checklist: Checklist) -> list[str]:
+    """The rules a checklist entry (or a section's "choose N") bears on, in rule-id order."""
+    ids = {e.rule_id for e in checklist.entries if e.rule_id is not None and e.hint is not None}
+    ids |= {
+        s.choice.rule_id
+        for s in checklist.sections
+        if s.choice is not None and s.choice.rule_id is not None and s.choice.hint is not None
+    }
+    return sorted(ids, key=lambda rule_id: tuple(int(p) for p in rule_id.split(".")))
+
+
+def hint_name_of(rule_id: str) -> str:
+    """``hint_<item>_<rule>`` from a rule id such as ``4.2``."""
+    return "hint_" + rule_id.replace(".", "_")
+
+
+def checklist_names(checklist: Checklist) -> list[str]:
+    """Every name of the checklist block of a version-2 branch sheet, and its hint cells."""
+    result = [checklist_scope_name(n) for n in range(1, len(checklist.scopes) + 1)]
+    for entry in checklist.entries:
+        result += [checklist_name(entry), checklist_note_name(entry)]
+    return result + [hint_name_of(rule_id) for rule_id in hint_rule_ids(checklist)]
+
+
+def version_names(standard: Standard, version: str | None) -> list[str]:
+    """The names a branch sheet of template ``version`` defines beyond version 1's."""
+    if version != "2":
+        return []
+    result = self_names(standard)
+    if standard.checklist is not None:
+        result += checklist_names(standard.checklist)
+    return result
 
 
 def input_names(standard: Standard) -> list[str]:

@@ -19,7 +19,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from workbook.core import names
-from workbook.core.scoring import PENDING, Assessment, BranchResult, assess_branch
+from workbook.core.checklist import ChecklistReport
+from workbook.core.scoring import PENDING, Assessment, BranchResult, InputProblem, assess_branch
+from workbook.core.self_assessment import (
+    DEFAULT_SELF_THRESHOLD,
+    SelfAssessment,
+    SelfComparison,
+    compare_self,
+)
+from workbook.core.self_sheet import read_version_two
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, fmt, load_standard
 from workbook.errors import PackageTooLargeError, WorkbookReadError, describe_os_error
 from workbook.inputs.files import find_inputs, read_source
@@ -65,6 +73,15 @@ class BranchEntry:
     assessor: str = ""
     rank: int | None = None
     order: int = 0  # discovery order: files sorted by path, sheets in workbook order
+    # Template version 2: the branch's 自评 and its checklist (None for a version-1 sheet).
+    own: SelfAssessment | None = None
+    checklist: ChecklistReport | None = None
+
+    def self_comparison(self, threshold: Decimal) -> SelfComparison | None:
+        """The 自评 against the committee's, when both are complete and valid."""
+        if self.own is None or self.own.result is None or self.result is None:
+            return None
+        return compare_self(self.own.result, self.result, threshold)
 
     @property
     def result(self) -> BranchResult | None:
@@ -112,6 +129,8 @@ class Consolidation:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     sources: list[SourceFile] = field(default_factory=list)
+    # 自评偏高 when a branch's 自评 total is above the committee's by more than this.
+    self_threshold: Decimal = DEFAULT_SELF_THRESHOLD
 
     @property
     def ok(self) -> bool:
@@ -199,6 +218,17 @@ def _input_problems(sheet: BranchSheet, assessment: Assessment, display: str) ->
     return problems
 
 
+def _located(sheet: BranchSheet, problems: Sequence[InputProblem], display: str) -> list[Problem]:
+    """Problems of named input cells located in the file and sheet."""
+    located = []
+    for problem in problems:
+        ref = sheet.cells.get(problem.field)
+        located.append(
+            Problem(display, sheet.sheet, ref.a1 if ref else problem.field, problem.message)
+        )
+    return located
+
+
 def assign_ranks(entries: list[BranchEntry]) -> list[BranchEntry]:
     """Rank and sort branches; returns them in rank order.
 
@@ -240,6 +270,7 @@ def consolidate(
     exclude: Iterable[Path] = (),
     progress: ProgressCallback | None = None,
     workers: int | None = None,
+    self_threshold: Decimal = DEFAULT_SELF_THRESHOLD,
 ) -> Consolidation:
     """Read, recompute, check and rank every branch sheet in ``inputs`` (files or folders).
 
@@ -254,6 +285,7 @@ def consolidate(
         progress: called after each file with (files done, files in all, that file).
         workers: worker processes (default: the CPU count, up to 8, for 64 files or more;
             1 reads everything in this process).
+        self_threshold: 自评偏高 above this many points (template version 2).
 
     Raises:
         StandardFileError: the standard itself cannot be loaded.
@@ -304,6 +336,7 @@ def consolidate(
         errors=errors,
         warnings=warnings,
         sources=sources,
+        self_threshold=self_threshold,
     )
 
 
@@ -382,7 +415,7 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
         )
     year_values: list[str | None] = [identity.year]
     for sheet in book.sheets:
-        broken = contract_problems(sheet.sheet, sheet.names, standard)
+        broken = contract_problems(sheet.sheet, sheet.names, standard, identity.version)
         if broken:
             report.errors += [Problem(display, sheet.sheet, p.cell, p.message) for p in broken]
             continue
@@ -397,6 +430,11 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
         elif identity.year is None:
             year_values.append(_year_text(year_value))
         assessment = assess_branch(standard, sheet.raw_inputs(standard))
+        two = (
+            read_version_two(standard, sheet.values)
+            if names.SELF_TOTAL_SCORE in sheet.cells
+            else None
+        )
         assessor = sheet.values.get(names.ASSESSOR)
         report.branches.append(
             _FoundBranch(
@@ -406,11 +444,14 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
                     sheet=sheet.sheet,
                     assessment=assessment,
                     assessor=str(assessor).strip() if isinstance(assessor, str) else "",
+                    own=two.own if two is not None else None,
+                    checklist=two.checklist if two is not None else None,
                 ),
                 place=f"{display}，{sheet.label(names.BRANCH_NAME)}",
                 cell=sheet.cells[names.BRANCH_NAME].a1,
                 problems=[Problem(display, sheet.sheet, p.cell, p.message) for p in sheet_problems]
-                + _input_problems(sheet, assessment, display),
+                + _input_problems(sheet, assessment, display)
+                + (_located(sheet, two.problems, display) if two is not None else []),
                 warnings=[
                     Problem(display, sheet.sheet, w.cell, w.message)
                     for w in formula_warnings(sheet.cells, sheet.formulas, sheet.values)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from workbook.core import names
+from workbook.core.layout import TABLE_HEADERS
 from workbook.core.standard import Standard
 from workbook.xlsx.cells import (
     FILL_NUMBER,
@@ -36,18 +37,6 @@ ADD_BRANCH_PROPERLY = (
     "新增支部请右键单击已有的支部工作表标签，选“移动或复制”并勾选“建立副本”，"
     "再把副本中的支部名称改为新支部的名称，"
     "或用“branch-assess template”生成；用 Ctrl+A、Ctrl+C、Ctrl+V 复制的内容不带名称，不会被计分"
-)
-# The column headers of a branch sheet's table, as the template writes them (``template.COLUMNS``,
-# not imported: reading needs no XlsxWriter; tests/test_hostile_input.py checks they agree).
-TABLE_HEADERS = (
-    "项目及分值",
-    "评分指标",
-    "评分办法",
-    "扣分范围",
-    "扣分",
-    "扣分说明",
-    "项目得分",
-    "检查",
 )
 TITLE_MARK = "考评定级表"
 # A copied branch sheet has its table headers within these rows (pasted a few rows down, too).
@@ -76,13 +65,18 @@ _FIXED_NAMES = frozenset(
         names.GRADE,
     }
 )
-_NAME_PREFIXES = ("ded_", "note_", "check_", "veto_", "item_")
-_OUTPUT_PREFIXES = ("check_", "veto_check_", "item_")
+_NAME_PREFIXES = ("ded_", "note_", "check_", "veto_", "item_", "self_", "cl_", "hint_")
+_OUTPUT_PREFIXES = ("check_", "veto_check_", "item_", "self_item_", "hint_")
 
 
 def is_output_name(name: str) -> bool:
-    """True for a name of a computed cell (scores, grade, 检查 cells)."""
-    return name in (names.TOTAL_SCORE, names.GRADE) or name.startswith(_OUTPUT_PREFIXES)
+    """True for a name of a computed cell (scores, grade, 检查 cells, hints)."""
+    return name in (
+        names.TOTAL_SCORE,
+        names.GRADE,
+        names.SELF_TOTAL_SCORE,
+        names.SELF_GRADE,
+    ) or name.startswith(_OUTPUT_PREFIXES)
 
 
 class _Names(NamedTuple):
@@ -115,23 +109,28 @@ def _names_of(standard: Standard) -> _Names:
 
 
 def contract_problems(
-    sheet: str, local: Mapping[str, CellRef | None], standard: Standard
+    sheet: str,
+    local: Mapping[str, CellRef | None],
+    standard: Standard,
+    version: str | None = None,
 ) -> list[SheetProblem]:
     """Where a sheet's names break the contract of ``standard`` (empty when they keep it).
 
     ``local`` holds every name scoped to the sheet: a cell of the sheet, a cell of another
-    sheet, or None for a reference that is not a single cell.
+    sheet, or None for a reference that is not a single cell. ``version`` is the workbook's
+    template version: version 2 also requires the 自评 and checklist names.
     """
     # Branch sheets are copies of one template: a layout found clean once is clean again.
     key = (
         id(standard),
+        version,
         tuple(
             (n, None if r is None else (r.row, r.col, r.sheet == sheet)) for n, r in local.items()
         ),
     )
     if key in _clean_layouts:
         return []
-    problems = _contract_problems(sheet, local, standard)
+    problems = _contract_problems(sheet, local, standard, version)
     if not problems:
         if len(_clean_layouts) > 1024:
             _clean_layouts.clear()
@@ -143,10 +142,10 @@ _clean_layouts: set[tuple[object, ...]] = set()
 
 
 def _contract_problems(
-    sheet: str, local: Mapping[str, CellRef | None], standard: Standard
+    sheet: str, local: Mapping[str, CellRef | None], standard: Standard, version: str | None
 ) -> list[SheetProblem]:
     problems: list[SheetProblem] = []
-    required = _names_of(standard).required
+    required = _names_of(standard).required + tuple(names.version_names(standard, version))
     contract = [n for n in local if is_contract_name(n)]
     if names.BRANCH_NAME not in local and contract:
         shown = "、".join(contract[:5]) + ("等" if len(contract) > 5 else "")
@@ -301,13 +300,14 @@ def looks_like_branch_sheet(rows: Sequence[Sequence[object]]) -> bool:
     """True for a sheet with a branch sheet's table header row (项目及分值|评分指标|评分办法…)
     in its first ``LOOKALIKE_ROWS`` rows, in any column: the title is not needed, since a
     copy may be retitled, shifted or only the table (rows 4-33) pasted."""
-    width = len(TABLE_HEADERS)
+    # The first four headers are the same in every template version.
+    width = 4
     for row in rows[:LOOKALIKE_ROWS]:
         texts = [v.strip() if isinstance(v, str) else v for v in row]
         if TABLE_HEADERS[0] not in texts:
             continue
         for start in range(0, max(0, len(texts) - width + 1)):
-            if tuple(texts[start : start + width]) == TABLE_HEADERS:
+            if tuple(texts[start : start + width]) == TABLE_HEADERS[:width]:
                 return True
     return False
 

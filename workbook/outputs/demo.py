@@ -176,6 +176,44 @@ def demo_inputs() -> dict[str, RawBranchInputs]:
     return inputs
 
 
+def demo_self_inputs() -> dict[str, RawBranchInputs]:
+    """The branches' own 自评: every other branch leaves out its largest deduction (so some
+    rate themselves higher than the committee does); the others agree with the committee."""
+    own: dict[str, RawBranchInputs] = {}
+    for number, (branch, raw) in enumerate(demo_inputs().items()):
+        deductions = dict(raw.deductions)
+        if number % 2 == 0 and deductions:
+            largest = max(deductions, key=lambda rule_id: float(deductions[rule_id]))  # type: ignore[arg-type]
+            deductions[largest] = 0
+        own[branch] = RawBranchInputs(deductions=deductions, vetoes=["否"] * len(raw.vetoes))
+    return own
+
+
+def demo_checklists() -> dict[str, dict[str, object]]:
+    """The branches' 规范化建设自查表: mostly 是, a few rooms without a computer or the members'
+    pledges, one branch without a part-time secretary; 分会 branches answer 是 to the scope."""
+    from workbook.core import names
+    from workbook.core.standard import load_standard
+
+    checklist = load_standard().checklist
+    if checklist is None:
+        return {}
+    result: dict[str, dict[str, object]] = {}
+    for number, branch in enumerate(demo_branches()):
+        cells: dict[str, object] = {names.checklist_name(e): "是" for e in checklist.entries}
+        for scope_number in range(1, len(checklist.scopes) + 1):
+            cells[names.checklist_scope_name(scope_number)] = "是" if "分会" in branch else "否"
+        if number % 3 == 1:
+            cells["cl_3_4"] = "否"
+            cells["cl_note_3_4"] = "电脑借用村委会的"
+        if number % 4 == 2:
+            cells["cl_3_6"] = "否"
+        if number == 5:
+            cells["cl_2_1"] = "否"
+        result[branch] = cells
+    return result
+
+
 def demo_assessors() -> dict[str, str]:
     """The sample assessor per branch."""
     return {branch.name: branch.assessor for branch in _BRANCHES}
@@ -208,6 +246,8 @@ def filled_demo_options() -> TemplateOptions:
         formulas="native",
         inputs=demo_inputs(),
         assessor=demo_assessors(),
+        self_inputs=demo_self_inputs(),
+        checklists=demo_checklists(),
     )
 
 

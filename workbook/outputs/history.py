@@ -58,7 +58,7 @@ def read_years(paths: Sequence[str | Path], standard: Standard) -> list[Previous
 
 def item_losses(standard: Standard, years: Sequence[PreviousYear]) -> list[ItemLoss]:
     """The average loss of every item in every year."""
-    from workbook.outputs.summary import average
+    from workbook.outputs.summary.writer import average
 
     losses: list[ItemLoss] = []
     for index, item in enumerate(standard.items):
@@ -89,13 +89,13 @@ def write_history(path: str | Path, standard: Standard, years: Sequence[Previous
     from workbook.atomic import atomic_output
     from workbook.core import names as contract
     from workbook.inputs.consolidate import Consolidation
-    from workbook.outputs.summary import (
+    from workbook.outputs.summary.writer import (
         BODY_FONT,
         TITLE_FONT,
-        _Formats,
-        _SheetWriter,
         columns_pixels,
     )
+    from workbook.outputs.summary.writer import Formats as _Formats
+    from workbook.outputs.summary.writer import SheetWriter as _SheetWriter
 
     path = Path(path)
     labels = [f"{year.year}年" for year in years]

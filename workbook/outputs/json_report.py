@@ -66,6 +66,44 @@ def branch_json(entry: BranchEntry) -> dict[str, Any]:
     }
 
 
+def version_two_json(entry: BranchEntry, threshold: Decimal) -> dict[str, Any]:
+    """``self`` and ``checklist`` of one branch (None for a version-1 sheet)."""
+    own = entry.own
+    self_part: dict[str, Any] | None = None
+    if own is not None:
+        total, grade = own.total_text, own.grade_text
+        comparison = entry.self_comparison(threshold)
+        self_part = {
+            "filled": own.filled,
+            "item_scores": [None if s is None else json_number(s) for s in own.item_scores],
+            "total": json_number(total) if isinstance(total, Decimal) else None,
+            "grade": grade,
+            "vetoes": list(own.result.vetoes) if own.result is not None else [],
+            "difference": json_number(comparison.difference) if comparison else None,
+            "too_high": comparison.too_high if comparison else False,
+        }
+    checklist_part: dict[str, Any] | None = None
+    if entry.checklist is not None:
+        report = entry.checklist
+        checklist_part = {
+            "met": report.met,
+            "applicable": report.applicable,
+            "sections": [
+                {
+                    "section": count.section.name,
+                    "applicable": count.applicable,
+                    "met": count.met,
+                    "missing": count.missing,
+                    "unanswered": count.unanswered,
+                }
+                for count in report.sections
+            ],
+            "missing": [e.key for e in report.missing],
+            "hints": [{"rule": h.rule_id, "text": h.text} for h in report.hints],
+        }
+    return {"self": self_part, "checklist": checklist_part}
+
+
 def to_json(consolidation: Consolidation) -> dict[str, Any]:
     """The JSON report (see docs/consolidation.md for the contract)."""
     return {
@@ -73,7 +111,10 @@ def to_json(consolidation: Consolidation) -> dict[str, Any]:
         "standard": consolidation.standard.id,
         "year": consolidation.year,
         "final": consolidation.ok,
-        "branches": [branch_json(entry) for entry in consolidation.branches],
+        "branches": [
+            {**branch_json(entry), **version_two_json(entry, consolidation.self_threshold)}
+            for entry in consolidation.branches
+        ],
         "errors": [problem.as_json() for problem in consolidation.errors],
         "warnings": [problem.as_json() for problem in consolidation.warnings],
     }

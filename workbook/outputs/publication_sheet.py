@@ -16,7 +16,7 @@ from workbook.outputs.template import lines_needed
 from workbook.xlsx.safe_text import SafeTextWorksheet
 
 if TYPE_CHECKING:
-    from workbook.outputs.summary import _SheetWriter
+    from workbook.outputs.summary.writer import SheetWriter as _SheetWriter
 
 PUBLICATION_SHEET = "公示"
 PENDING_GRADE = "待修正"
@@ -35,7 +35,7 @@ def branches_in_list_order(consolidation: Consolidation) -> list[BranchEntry]:
 
 def write_publication_sheet(w: _SheetWriter, texts: PublicationTexts) -> None:
     """Add the 公示 sheet (see the module docstring)."""
-    from workbook.outputs.summary import BODY_FONT, DRAFT_MARK, TITLE_FONT
+    from workbook.outputs.summary.writer import BODY_FONT, DRAFT_MARK, TITLE_FONT
 
     book = w.book
     body = {"font_name": BODY_FONT, "font_size": 12, "valign": "vcenter", "text_wrap": True}

@@ -23,6 +23,7 @@ from defusedxml import ElementTree
 
 from workbook.core import names
 from workbook.core.scoring import INVALID, Assessment, InputProblem, RawBranchInputs, assess_branch
+from workbook.core.self_sheet import read_version_two, version_two_formulas, version_two_outputs
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
 from workbook.errors import TemplateMismatchError, WorkbookReadError
 from workbook.inputs.sheet_contract import (
@@ -256,6 +257,16 @@ class ContractNames:
         )
 
 
+def version_two_inputs(standard: Standard) -> tuple[str, ...]:
+    """The input names template version 2 adds: 自评 and checklist answers (not the notes)."""
+    result = names.self_input_names(standard)
+    checklist = standard.checklist
+    if checklist is not None:
+        result += [names.checklist_scope_name(n) for n in range(1, len(checklist.scopes) + 1)]
+        result += [names.checklist_name(e) for e in checklist.entries]
+    return tuple(result)
+
+
 def _raw_inputs(contract: ContractNames, values: Mapping[str, object]) -> RawBranchInputs:
     return RawBranchInputs(
         deductions={rule_id: values.get(name) for rule_id, name, _ in contract.rule_inputs},
@@ -265,9 +276,17 @@ def _raw_inputs(contract: ContractNames, values: Mapping[str, object]) -> RawBra
 
 
 def sheet_update(
-    contract: ContractNames, entry: BranchSheetNames, assessment: Assessment
+    contract: ContractNames,
+    entry: BranchSheetNames,
+    assessment: Assessment,
+    version_two: tuple[Mapping[str, CellValue], Sequence[InputProblem], Sequence[str]]
+    | None = None,
 ) -> SheetUpdate:
-    """The cells to write for one assessed branch sheet (a pure function of the assessment)."""
+    """The cells to write for one assessed branch sheet (a pure function of the assessment).
+
+    ``version_two`` (template version 2): the computed cells it adds or changes, the problems
+    of its inputs (自评, checklist) and the names of those inputs.
+    """
     cells = entry.cells
     outputs: dict[str, tuple[CellRef, CellValue]] = {}
     for name, score in zip(contract.item_scores, assessment.item_scores, strict=True):
@@ -285,6 +304,17 @@ def sheet_update(
             marks[cells[input_name]] = problem.message
         else:
             unmarks.append(cells[input_name])
+    if version_two is not None:
+        extra, problems, inputs = version_two
+        outputs.update({n: (cells[n], value) for n, value in extra.items() if n in cells})
+        wrong = {p.field: p for p in problems}
+        for name in inputs:
+            if name not in cells:
+                continue
+            if name in wrong:
+                marks[cells[name]] = wrong[name].message
+            else:
+                unmarks.append(cells[name])
     return SheetUpdate(entry.sheet, outputs, marks, unmarks)
 
 
@@ -353,6 +383,8 @@ def computed_formulas(
         result[names.veto_check_name(number)] = formulas.veto_check_formula(kind, cell)
     veto_block = f"{veto_cells[0]}:{veto_cells[-1]}" if veto_cells else ""
     result[names.GRADE] = formulas.grade_formula(kind, standard, total, veto_block, veto_cells)
+    if names.SELF_TOTAL_SCORE in cells:
+        result.update(version_two_formulas(standard, kind, cells))
     return result
 
 
@@ -389,7 +421,10 @@ def recalculate(
         _sheet_problem_text(entry.sheet, problem)
         for entry in entries
         for problem in contract_problems(
-            entry.sheet, entry.names if entry.names is not None else entry.cells, standard
+            entry.sheet,
+            entry.names if entry.names is not None else entry.cells,
+            standard,
+            identity.version,
         )
     ]
     if broken:
@@ -408,10 +443,12 @@ def recalculate(
     outcomes: list[BranchOutcome] = []
     first_places: dict[str, str] = {}  # branch name -> the 支部名称 cell it was first read in
     wanted = contract.inputs + (names.YEAR, names.ASSESSOR)
+    two_inputs = version_two_inputs(standard)
     for done, entry in enumerate(entries):
         if progress is not None:
             progress(done, len(entries))
-        present = [n for n in wanted if n in entry.cells]
+        two = names.SELF_TOTAL_SCORE in entry.cells  # template version 2
+        present = [n for n in wanted + (two_inputs if two else ()) if n in entry.cells]
         read = {
             name: normalise(value, error_strings=True)
             for name, value in book.read_cells(entry, present).items()
@@ -461,14 +498,27 @@ def recalculate(
                         ),
                     )
                 )
+        update: tuple[Mapping[str, CellValue], Sequence[InputProblem], Sequence[str]] | None
+        input_problems = list(assessment.problems)
+        update = None
+        if two:
+            sheet_two = read_version_two(standard, values)
+            input_problems += sheet_two.problems
+            update = (
+                version_two_outputs(standard, assessment, sheet_two),
+                sheet_two.problems,
+                two_inputs,
+            )
         problems = tuple(
-            LabelledProblem(entry.cells[p.field].label, p) for p in assessment.problems
+            LabelledProblem(entry.cells[p.field].label, p)
+            for p in input_problems
+            if p.field in entry.cells
         )
         warnings = tuple(
             _sheet_problem_text(entry.sheet, w)
             for w in formula_warnings(entry.cells, formulas, values)
         )
-        book.write_sheet(sheet_update(contract, entry, assessment))
+        book.write_sheet(sheet_update(contract, entry, assessment, update))
         outcomes.append(
             BranchOutcome(entry.sheet, branch or entry.sheet, assessment, problems, warnings)
         )

@@ -27,7 +27,7 @@ from workbook.outputs.template import lines_needed
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
 
-    from workbook.outputs.summary import _SheetWriter
+    from workbook.outputs.summary.writer import SheetWriter as _SheetWriter
 
 RECTIFICATION_SHEET = "整改清单"
 PROP_RECTIFICATION = "kp_rectification"
@@ -198,7 +198,9 @@ def write_rectification_books(
 
     from workbook.atomic import atomic_output, ensure_folder
     from workbook.core import names
-    from workbook.outputs.summary import DRAFT_MARK, _Formats, _SheetWriter, summary_title
+    from workbook.outputs.summary.writer import DRAFT_MARK, summary_title
+    from workbook.outputs.summary.writer import Formats as _Formats
+    from workbook.outputs.summary.writer import SheetWriter as _SheetWriter
 
     target = ensure_folder(folder)
     files = rectification_files(consolidation, target)

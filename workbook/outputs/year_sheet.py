@@ -23,7 +23,7 @@ from workbook.outputs.json_report import json_number
 from workbook.outputs.publication_sheet import branches_in_list_order
 
 if TYPE_CHECKING:
-    from workbook.outputs.summary import _SheetWriter
+    from workbook.outputs.summary.writer import SheetWriter as _SheetWriter
 
 YEAR_SHEET = "年度对比"
 FLAG_TEXT = "等级变化{levels}级，请复核"
@@ -93,7 +93,7 @@ def previous_cells(movement: BranchMovement | None) -> list[Any]:
 def write_year_sheet(w: _SheetWriter, comparison: YearComparison, previous: PreviousYear) -> None:
     """Add the 年度对比 sheet: every branch with both years, the grade-movement matrix, the
     new and the gone branches, and a chart of the totals of both years."""
-    from workbook.outputs.summary import BODY_FONT, TITLE_FONT, columns_pixels
+    from workbook.outputs.summary.writer import BODY_FONT, TITLE_FONT, columns_pixels
 
     c = w.c
     f = w.formats

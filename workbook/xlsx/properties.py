@@ -128,10 +128,11 @@ class TemplateIdentity(NamedTuple):
                 "不是用本工具生成的考评定级表（缺少模板标识）；"
                 "请用“branch-assess template”生成的模板填写"
             )
-        if self.standard != standard_id or self.version != names.TEMPLATE_VERSION:
+        if self.standard != standard_id or self.version not in names.READABLE_TEMPLATE_VERSIONS:
             return (
                 f"模板不符：该文件按标准“{self.standard}”、模板版本 {self.version} 生成，"
-                f"本工具要求标准“{standard_id}”、模板版本 {names.TEMPLATE_VERSION}；"
+                f"本工具要求标准“{standard_id}”、模板版本 "
+                f"{' 或 '.join(names.READABLE_TEMPLATE_VERSIONS)}；"
                 "请把数据转填到当前模板后重新计算或汇总"
             )
         return None

@@ -1,0 +1,62 @@
+"""The 扣分明细 sheet: every deduction, cap and veto of every branch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from workbook.core.standard import fmt
+from workbook.inputs.consolidate import Consolidation
+from workbook.outputs.summary.writer import (
+    DETAIL_SHEET,
+    SheetWriter,
+    header_row,
+)
+
+
+def write_detail_sheet(w: SheetWriter) -> None:
+    columns = [
+        ("排名", 5),
+        ("支部名称", 18),
+        ("项目", 17),
+        ("规则", 6),
+        ("评分办法（原文）", 38),
+        ("扣分", 7),
+        ("扣分说明", 34),
+    ]
+    sheet, row = w.table(
+        DETAIL_SHEET, "扣分明细", columns, _detail_rows(w.c), empty="没有任何扣分。"
+    )
+    sheet.print_area(0, 0, row - 1, len(columns) - 1)
+    sheet.autofilter(header_row(w), 0, max(row - 1, header_row(w)), len(columns) - 1)
+
+
+def _detail_rows(c: Consolidation) -> Iterator[list[Any]]:
+    """Every counted deduction, and a 注（1） row where an item's cap cut its deductions."""
+    for entry in c.branches:
+        result = entry.result
+        if result is None:
+            continue
+        for item in result.items:
+            for d in item.deductions:
+                yield [
+                    entry.rank,
+                    entry.branch,
+                    item.item.heading,
+                    d.rule.id,
+                    d.rule.wording,
+                    d.points,
+                    d.note,
+                ]
+            if item.capped:
+                cut = item.deducted - item.item.points
+                yield [
+                    entry.rank,
+                    entry.branch,
+                    item.item.heading,
+                    "注（1）",
+                    f"每个项目分值扣完为止：本项扣分合计 {fmt(item.deducted)} 分，"
+                    f"超过分值 {fmt(item.item.points)} 分，按 {fmt(item.item.points)} 分计",
+                    -cut,
+                    f"封顶核减 {fmt(cut)} 分，本项得 0 分",
+                ]
