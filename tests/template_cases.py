@@ -8,6 +8,7 @@ values (#N/A, #DIV/0!) typed or computed in input cells.
 from __future__ import annotations
 
 import random
+import tomllib
 import warnings
 from collections.abc import Mapping
 from decimal import Decimal
@@ -16,8 +17,9 @@ from pathlib import Path
 import openpyxl
 
 from workbook.core import names
-from workbook.core.scoring import RawBranchInputs, assess_branch
+from workbook.core.scoring import RawBranchInputs, RawSurvey, assess_branch
 from workbook.core.standard import Rule, Standard
+from workbook.core.survey import survey_cells
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
 
@@ -36,8 +38,46 @@ ERROR_INPUTS: dict[str, str] = {
 
 
 def case_inputs() -> dict[str, RawBranchInputs]:
-    """Every case of ``tests/cases`` by its file name."""
-    return {path.stem: raw_inputs(load_case(path)) for path in CASES}
+    """Every case of ``tests/cases`` by its file name, and the tallies of ``tests/survey_cases``
+    on the default standard (each with and without an override of rule 7.1)."""
+    inputs = {path.stem: raw_inputs(load_case(path)) for path in CASES}
+    return inputs | survey_inputs()
+
+
+SURVEY_CASES = sorted((Path(__file__).parent / "survey_cases").glob("*.toml"))
+
+
+def survey_inputs() -> dict[str, RawBranchInputs]:
+    """The anji tallies of tests/survey_cases, blank 7.1, plus overrides with and without a
+    note, and hostile counts (text, 1.5, TRUE, an error value, blank issued)."""
+    result: dict[str, RawBranchInputs] = {}
+    for path in SURVEY_CASES:
+        with path.open("rb") as handle:
+            case = tomllib.load(handle)
+        if case["standard"] != "anji-2012-6":
+            continue
+        given = case["inputs"]
+        survey = RawSurvey(given.get("issued"), given.get("returned"), given["counts"])
+        result[f"测评{path.stem}"] = RawBranchInputs({}, survey=survey)
+    base = RawSurvey(55, 50, [{"满意": 42, "基本满意": 5, "不满意": 3}] * 3)
+    hostile = [
+        ("测评文字", RawSurvey("五十", 50, base.counts)),
+        ("测评小数", RawSurvey(55, 50, [{"满意": 1.5}])),
+        ("测评逻辑值", RawSurvey(55, 50, [{"满意": True}])),
+        ("测评负数", RawSurvey(55, -1, [{"满意": 3}])),
+        ("测评错误值", RawSurvey(55, 50, [{"不满意": "#N/A"}])),
+        ("测评发放空白", RawSurvey(None, 50, base.counts)),
+        ("测评收回多", RawSurvey(40, 50, base.counts)),
+        ("测评合计多", RawSurvey(55, 30, base.counts)),
+        ("测评只有计数", RawSurvey(None, None, [{"满意": 0}])),
+    ]
+    result.update({name: RawBranchInputs({}, survey=survey) for name, survey in hostile})
+    result["测评改分无说明"] = RawBranchInputs({"7.1": 3}, survey=base)
+    result["测评改分有说明"] = RawBranchInputs({"7.1": 3}, {"7.1": "群众来信"}, survey=base)
+    result["测评同分"] = RawBranchInputs({"7.1": 2.5}, survey=base)
+    result["测评改分说明空格"] = RawBranchInputs({"7.1": 3}, {"7.1": "  "}, survey=base)
+    result["测评改分错"] = RawBranchInputs({"7.1": 30}, survey=base)
+    return result
 
 
 def error_inputs(standard: Standard) -> dict[str, RawBranchInputs]:
@@ -128,6 +168,8 @@ def expected_cells(standard: Standard, raw: RawBranchInputs) -> dict[str, object
         cells[names.check_name(rule)] = problems.get(names.deduction_name(rule))
     for number in range(1, len(standard.vetoes) + 1):
         cells[names.veto_check_name(number)] = problems.get(names.veto_name(number))
+    survey = survey_cells(standard, assessment.survey, assessment.survey_outcome)
+    cells.update({name: None if value == "" else value for name, value in survey.items()})
     return cells
 
 
@@ -188,11 +230,19 @@ def mismatches(
     assert set(got) == set(want), (sorted(got), sorted(want))
     for branch, cells in want.items():
         for name in computed_names(standard):
-            if got[branch].get(name) != cells.get(name):
+            if not _same(name, got[branch].get(name), cells.get(name)):
                 lines.append(
                     f"{branch} ({name}): {label} {got[branch].get(name)!r}, want {cells.get(name)!r}"
                 )
     return lines
+
+
+def _same(name: str, got: object, want: object) -> bool:
+    """Equal; a 满意率 (an exact quotient) only to 15 significant digits, as LibreOffice and
+    Gnumeric write numbers into a file."""
+    if name.startswith("survey_rate") and isinstance(got, float) and isinstance(want, float):
+        return abs(got - want) <= 1e-14 * max(abs(want), 1e-300)
+    return got == want
 
 
 def without_fallback(path: Path, sheet: str, name: str, out: Path) -> str:

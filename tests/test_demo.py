@@ -50,6 +50,8 @@ def test_demo_command_writes_every_file_and_says_where(
             "改名表（示例）.csv",
             "节假日（示例）.txt",
             "历年对比（示例）.xlsx",
+            f"{DEMO_YEAR}年度考评定级表（示例，上墅分会支部，钱芳）.xlsx",
+            f"{DEMO_YEAR}年度考评定级表（示例，上墅分会支部，孙明）.xlsx",
         ]
     )
     for name in files:
@@ -65,7 +67,7 @@ def test_demo_command_writes_every_file_and_says_where(
 def test_demo_default_folder_is_demo_output(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == 0
-    assert len(list((tmp_path / "demo-output").glob("*.xlsx"))) == 3
+    assert len(list((tmp_path / "demo-output").glob("*.xlsx"))) == 5
 
 
 def test_demo_branches_are_named_after_anji_towns() -> None:
@@ -112,6 +114,8 @@ def test_demo_is_deterministic(tmp_path: Path) -> None:
     for data in (one, two):
         for branch in data["branches"]:
             branch.pop("file")
+            for assessor in branch["assessors"]:
+                assessor.pop("file")
         data["previous_year"].pop("file")  # the path of last year's JSON, in each folder
     assert one == two
 
@@ -158,3 +162,32 @@ def test_demo_shows_the_whole_cycle(tmp_path: Path) -> None:
     history = openpyxl.load_workbook(files.history, read_only=True)
     assert history.sheetnames == ["历年结果", "历年等级分布", "历年失分"]
     history.close()
+
+
+def test_demo_shows_a_tally_an_override_and_three_assessors(tmp_path: Path) -> None:
+    """The issue's demo: a tally counted for rule 7.1, an override with its note, and one
+    branch assessed by three committee members."""
+    files = run_demo(tmp_path)
+    assert len(files.assessors) == 2
+    data = {b["branch"]: b for b in json.loads(files.json.read_text("utf-8"))["branches"]}
+    tally = data["递铺分会第一支部"]["survey"]
+    assert tally["source"] == "tally" and tally["counted_deduction"] == 2
+    assert tally["note"] == "按群众测评：满意率 92.0%（有效票 50）"
+    assert {"rule": "7.1", "points": 2, "note": tally["note"]} in data["递铺分会第一支部"][
+        "deductions"
+    ]
+    override = data["递铺分会第二支部"]["survey"]
+    assert override["overridden"] is True
+    assert (override["tally_deduction"], override["counted_deduction"]) == (3.5, 5)
+    assert "群众来信" in override["note"]
+    several = data["上墅分会支部"]
+    assert [a["assessor"] for a in several["assessors"]] == ["周伟", "钱芳", "孙明"]
+    assert [a["total"] for a in several["assessors"]] == [93, 91, 96]
+    # (93 + 91 + 96) / 3 = 93.333... -> 93.33
+    assert several["total"] == 93.33 and several["combination"]["method"] == "mean"
+    import openpyxl
+
+    summary = openpyxl.load_workbook(files.summary)
+    assert {"群众测评", "多人考评"} <= set(summary.sheetnames)
+    rows = [r for r in summary["多人考评"].iter_rows(values_only=True) if r[0] == "上墅分会支部"]
+    assert [r[1] for r in rows] == ["周伟", "钱芳", "孙明"]

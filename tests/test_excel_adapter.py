@@ -452,3 +452,32 @@ def test_where_names_come_from(tmp_path: Path, fullname: str, way: str) -> None:
     assert [e.sheet for e in ExcelBook(excel.book).branch_sheets()] == ["第一支部"]
     kinds = Counter(c[0] for c in excel.calls)
     assert kinds[way] == 1 and kinds["SaveCopyAs"] + kinds["api.Names"] == 1
+
+
+def test_the_tally_counts_in_excel_as_in_recalc(tmp_path: Path) -> None:
+    """A 群众测评 tally through the adapter: rule 7.1 blank counts the tally's deduction, a bad
+    count is marked with the engine's message, an override without a note marks the note."""
+    from workbook.core.scoring import RawSurvey
+
+    counts = [{"满意": 40, "基本满意": 6, "不满意": 4}] * 3
+    branches = {
+        "第一支部": RawBranchInputs({}, survey=RawSurvey(55, 50, counts)),
+        "第二支部": RawBranchInputs({"7.1": 5}, survey=RawSurvey(55, 50, counts)),
+        "第三支部": RawBranchInputs({}, survey=RawSurvey(55, 50, [{"满意": 1.5}])),
+    }
+    excel = RecordingExcel.from_file(_template(tmp_path, branches, tag="survey"))
+    report = recalc_excel_book(excel.book)
+    by_sheet = {b.sheet: b for b in report.branches}
+    first = by_sheet["第一支部"].assessment
+    assert first.result is not None and first.result.total == Decimal("98.0")
+    (deduction,) = first.result.deductions
+    assert deduction.note == "按群众测评：满意率 92.0%（有效票 50）"
+    note_cell = _cell(excel, "第二支部", "note_7_1")
+    assert excel.color("第二支部", note_cell) == MARK_COLOR
+    assert "须在扣分说明中写明理由" in (excel.note("第二支部", note_cell) or "")
+    bad = _cell(excel, "第三支部", names.survey_count_name(1, 1))
+    assert excel.color("第三支部", bad) == MARK_COLOR
+    assert "应为整数，实际为“1.5”" in (excel.note("第三支部", bad) or "")
+    # The file adapter (branch-assess recalc) says the same.
+    file_report = recalculate(XlsxFileBook(_template(tmp_path, branches, tag="survey2")))
+    assert [str(p) for p in file_report.problems] == [str(p) for p in report.problems]

@@ -103,7 +103,8 @@ def test_libreoffice_keeps_the_udf_and_its_fallback(tmp_path: Path, standard: St
                 assert spelled.upper() == cell.value.upper()
     # Version 2: both columns' scores, totals and grades, the joint 检查 cells, three hints.
     rules, items, vetoes = len(standard.rules), len(standard.items), len(standard.vetoes)
-    assert formulas == rules + 2 * items + 2 + vetoes + 2 + 3
+    tally = len(names.survey_output_names(standard))
+    assert formulas == rules + 2 * items + 2 + vetoes + 2 + 3 + tally
     assert shown_values(saved)["一"][names.TOTAL_SCORE] == 98.0
 
 

@@ -122,7 +122,7 @@ def test_grade_distribution_counts_shares_and_chart(demo) -> None:
     assert table["合计"][2] == 13
     with zipfile.ZipFile(summary) as package:
         charts = sorted(n for n in package.namelist() if n.startswith("xl/charts/chart"))
-        assert len(charts) == 2
+        assert len(charts) == 3  # 等级分布, 失分分析, 群众测评 (the demo has tallies)
         kinds = [package.read(n).decode() for n in charts]
     assert "<c:barChart>" in kinds[0] and '<c:barDir val="col"/>' in kinds[0]
     assert "<c:barChart>" in kinds[1] and '<c:barDir val="bar"/>' in kinds[1]
@@ -204,6 +204,7 @@ def test_every_sheet_prints_a4_landscape_one_page_wide_with_headers_repeated(dem
         "整改清单",
         "公示",
         "来源",
+        "群众测评",
     ]
     for sheet in book.worksheets:
         if (

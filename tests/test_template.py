@@ -178,7 +178,8 @@ def test_formula_modes(tmp_path: Path) -> None:
         write_template(tmp_path / "x.xlsx", TemplateOptions(["一"], formulas="xlwings"))
     )
     # checks (committee then 自评), item scores, totals, veto checks, grades (each twice), hints
-    assert len(native) == len(udf) == 21 + 2 * 7 + 2 + 3 + 2 + 3
+    # and the 群众测评 tally: 3 rates, valid, rate, points, deduction, check
+    assert len(native) == len(udf) == 21 + 2 * 7 + 2 + 3 + 2 + 3 + 3 + 5
     assert not any("_xlfn" in f or "KP_" in f for f in native)
     # Each xlwings formula calls its UDF and falls back to the native formula of the same cell.
     assert sum(f.startswith("=IFERROR(KP_ITEM_SCORE(") for f in udf) == 14
@@ -190,6 +191,7 @@ def test_formula_modes(tmp_path: Path) -> None:
     assert (
         sum(f.startswith("=MID(") for f in udf) == sum(f.startswith("=MID(") for f in native) == 3
     )
+    assert sum(f.startswith("=IFERROR(KP_SURVEY(") for f in udf) == 8
     assert not any("_xlfn" in f for f in udf)
     for with_udf, built_in in zip(udf, native, strict=True):
         if with_udf.startswith("=IFERROR(KP_"):

@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbook.core import formulas, names
-from workbook.core.scoring import RawBranchInputs
+from workbook.core.scoring import RawBranchInputs, RawSurvey
 from workbook.core.standard import Standard
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import DEFAULT_TEMPLATE, TemplateOptions, write_template
@@ -65,10 +65,46 @@ def udf_cells(standard: Standard, raw: RawBranchInputs) -> dict[str, object]:
     ded = {rule.id: excel_value(raw.deductions.get(rule.id)) for rule in standard.rules}
     vetoes = [excel_value(raw.vetoes[n] if n < len(raw.vetoes) else None) for n in range(3)]
     cells: dict[str, object] = {}
+    survey = standard.survey
+    survey_args: tuple[object, object] = (None, None)
+    survey_item = None
+    if survey is not None:
+        tally = raw.survey or RawSurvey()
+        counts = tuple(
+            tuple(
+                excel_value((tally.counts[q] if q < len(tally.counts) else {}).get(a.text))
+                for a in survey.answers
+            )
+            for q in range(len(survey.questions))
+        )
+        rule = standard.rule(survey.rule_id)
+        note = excel_value(raw.notes.get(rule.id))
+        whats = {f"rate_{q}": names.survey_rate_name(q) for q in range(1, len(counts) + 1)}
+        whats |= {
+            "valid": names.SURVEY_VALID,
+            "rate": names.SURVEY_RATE,
+            "points": names.SURVEY_POINTS,
+            "deduction": names.SURVEY_DEDUCTION,
+            "check": names.SURVEY_CHECK,
+        }
+        for what, name in whats.items():
+            value = udfs.KP_SURVEY(
+                excel_value(tally.issued),
+                excel_value(tally.returned),
+                counts,
+                what,
+                sid,
+                ded[rule.id],
+                note,
+            )
+            cells[name] = None if value == "" else value
+        survey_args = (cells[names.SURVEY_DEDUCTION] or "", note)
+        survey_item = rule.item_number
     score_column: list[object] = []
     for item in standard.items:
+        extra = survey_args if item.number == survey_item else ()
         score = udfs.KP_ITEM_SCORE(
-            column([ded[rule.id] for rule in item.rules]), float(item.number), sid
+            column([ded[rule.id] for rule in item.rules]), float(item.number), sid, *extra
         )
         cells[names.item_score_name(item.number)] = score
         score_column += [score] + [None] * (len(item.rules) - 1)  # merged cells are blank
@@ -222,6 +258,7 @@ def test_default_template_formulas_fit_excel_limits(standard: Standard) -> None:
     # Version 2: 检查 cells (committee then 自评), item scores, totals, veto checks and grades
     # of both columns, and the checklist hints.
     per_sheet = len(standard.rules) + 2 * len(standard.items) + 2 + len(standard.vetoes) + 2 + 3
+    per_sheet += len(names.survey_output_names(standard))  # the 群众测评 tally
     assert len(found) == per_sheet * len(read_branch_workbook(DEFAULT_TEMPLATE).sheets)
     hints = [f for f in found if f.startswith("=MID(")]
     assert all(f.startswith(("=IFERROR(KP_", "=IF(", "=MID(")) for f in found)
@@ -230,7 +267,8 @@ def test_default_template_formulas_fit_excel_limits(standard: Standard) -> None:
     # The longest is the hint beside rule 4.2: it reads eighteen checklist answers.
     assert longest.startswith("=MID(")
     assert len(longest) <= 8192  # Excel's limit on a formula's length
-    assert len(max((f for f in found if f not in hints), key=len)) < 1800
+    # The next longest is the 群众测评 tally's 检查: every count, then the override of rule 7.1.
+    assert len(max((f for f in found if f not in hints), key=len)) < 2500
     assert max(nesting(f) for f in found) <= 64  # Excel's limit on nested functions
 
 

@@ -34,6 +34,40 @@ STANDARD = load_standard()
 SID = STANDARD.id
 
 
+SURVEY_CELLS = formulas.SurveyCells(
+    issued="D40",
+    returned="D41",
+    counts=(
+        ("D43", "E43", "F43", "G43"),
+        ("D44", "E44", "F44", "G44"),
+        ("D45", "E45", "F45", "G45"),
+    ),
+    rates=("H43", "H44", "H45"),
+    valid="D46",
+    rate="D47",
+    points="D48",
+    deduction="D49",
+    check="D50",
+    rule_deduction="E25",
+    rule_note="F25",
+)
+
+
+def count_arguments(text: str) -> int:
+    """The number of top-level arguments in a formula's argument list."""
+    depth, count, quoted = 0, 1, False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+        elif not quoted and char == "," and depth == 0:
+            count += 1
+    return count
+
+
 def column(*values: object) -> tuple[tuple[object, ...], ...]:
     """A one-column range as Excel's Range.Value gives it."""
     return tuple((v,) for v in values)
@@ -48,17 +82,28 @@ def test_udf_names_and_arities_match_the_template_formulas() -> None:
         formulas.veto_check_formula("xlwings", "E28"),
         formulas.total_formula("xlwings", STANDARD, "G5:G25", ["G5"]),
         formulas.grade_formula("xlwings", STANDARD, "G26", "E28:E30", ["E28"]),
+        *formulas.survey_formulas("xlwings", STANDARD, SURVEY_CELLS).values(),
+        formulas.survey_item_score_formula(
+            "xlwings", STANDARD, STANDARD.items[-1], ["E25"], 2, SURVEY_CELLS
+        ),
+        formulas.ceiling_grade_formula(
+            "xlwings", STANDARD, "G26", "E28:E30", ["E28"], SURVEY_CELLS
+        ),
     }
-    seen = {}
+    seen: dict[str, set[int]] = {}
     for text in written:
         # =IFERROR(KP_X(args),<built-in fallback>): the UDF call is the first argument.
-        match = re.match(r"=IFERROR\((KP_\w+)\(((?:\"[^\"]*\"|[^()])*)\),", text)
+        match = re.match(
+            r"=IFERROR\((KP_\w+)\(((?:\"[^\"]*\"|[^()]|\([^()]*\([^()]*\)[^()]*\))*)\),", text
+        )
         assert match, text
-        seen[match.group(1)] = len(re.findall(r'"[^"]*"|[^,]+', match.group(2)))
+        seen.setdefault(match.group(1), set()).add(count_arguments(match.group(2)))
     functions = {f.__name__: f for f in udfs.UDF_FUNCTIONS}
     assert set(seen) == set(functions)
-    for name, arity in seen.items():
-        assert len(inspect.signature(functions[name]).parameters) == arity, name
+    for name, arities in seen.items():
+        parameters = inspect.signature(functions[name]).parameters.values()
+        required = sum(p.default is inspect.Parameter.empty for p in parameters)
+        assert all(required <= arity <= len(parameters) for arity in arities), (name, arities)
 
 
 def test_udf_parameters_have_no_annotations() -> None:
@@ -191,3 +236,51 @@ def test_udf_chain_equals_the_engine(data: st.DataObject) -> None:
         assert udfs.KP_CHECK(deductions[rule.id], rule.id, SID) == (
             problem.short if problem else ""
         )
+
+
+def test_survey_udfs_equal_the_engine() -> None:
+    """KP_SURVEY, and KP_ITEM_SCORE of item 7 with the tally, on every survey data case,
+    blank 7.1, a 7.1 that overrides the tally without and with a note."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from workbook.core import names
+    from workbook.core.survey import survey_cells
+
+    from template_cases import survey_inputs
+
+    survey = STANDARD.survey
+    assert survey is not None
+    item = STANDARD.items[-1]
+    checked = 0
+    for label, raw in survey_inputs().items():
+        assert raw.survey is not None
+        assessment = assess_branch(STANDARD, raw)
+        want = survey_cells(STANDARD, assessment.survey, assessment.survey_outcome)
+        counts = tuple(
+            tuple(
+                (raw.survey.counts[q] if q < len(raw.survey.counts) else {}).get(a.text)
+                for a in survey.answers
+            )
+            for q in range(len(survey.questions))
+        )
+        ded, note = raw.deductions.get("7.1"), raw.notes.get("7.1")
+        got = {}
+        for what in ["valid", "rate", "points", "deduction", "check", "rate_1", "rate_2", "rate_3"]:
+            name = {
+                "valid": names.SURVEY_VALID,
+                "rate": names.SURVEY_RATE,
+                "points": names.SURVEY_POINTS,
+                "deduction": names.SURVEY_DEDUCTION,
+                "check": names.SURVEY_CHECK,
+            }.get(what) or names.survey_rate_name(int(what[-1]))
+            got[name] = udfs.KP_SURVEY(
+                raw.survey.issued, raw.survey.returned, counts, what, SID, ded, note
+            )
+        assert got == want, label
+        score = udfs.KP_ITEM_SCORE(ded, 7.0, SID, want[names.SURVEY_DEDUCTION], note)
+        engine = assessment.item_scores[item.number - 1]
+        assert score == (float(engine) if engine is not None else INVALID), label
+        checked += 1
+    assert checked > 20

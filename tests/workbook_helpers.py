@@ -46,6 +46,14 @@ def cells_for(standard: Standard, raw: RawBranchInputs) -> dict[str, object]:
             cells[names.note_name(rule)] = raw.notes[rule.id]
     for number, value in enumerate(raw.vetoes, start=1):
         cells[names.veto_name(number)] = value
+    survey = standard.survey
+    if survey is not None and raw.survey is not None:
+        cells[names.SURVEY_ISSUED] = raw.survey.issued
+        cells[names.SURVEY_RETURNED] = raw.survey.returned
+        for q, counts in enumerate(raw.survey.counts, start=1):
+            for a, answer in enumerate(survey.answers, start=1):
+                if answer.text in counts:
+                    cells[names.survey_count_name(q, a)] = counts[answer.text]
     return cells
 
 

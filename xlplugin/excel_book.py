@@ -444,7 +444,7 @@ class ExcelBook:
                     f"{ref.label}：输入单元格中是公式，按其结果“{'' if value is None else value}”计算"
                 )
             # An error value is an input error; in 扣分 and 否决 cells the engine reports it.
-            engine_checks = name.startswith(("ded_", "veto_", "note_"))
+            engine_checks = name.startswith(("ded_", "veto_", "note_", "survey_"))
             if isinstance(value, str) and value in ERROR_VALUES and not engine_checks:
                 self.input_errors.append(f"{ref.label}：单元格显示错误值 {value}，请改正")
         return values

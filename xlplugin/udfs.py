@@ -13,19 +13,29 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any, TypeVar
 
 import xlwings as xw
 
+from workbook.core import names
 from workbook.core.scoring import (
     INVALID,
     PENDING,
     VETO_SHORT_MESSAGE,
+    note_text,
     parse_deduction,
     parse_veto,
     score_item,
 )
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
+from workbook.core.survey import (
+    grade_ceiling,
+    resolve_survey_rule,
+    survey_cells,
+    tally_is_blank,
+    tally_survey,
+)
 from workbook.errors import CellValueError, StandardFileError
 from workbook.xlsx.cells import normalise
 
@@ -88,8 +98,19 @@ def _number(value: object) -> Decimal | None:
 
 
 @_never_raise(INVALID)
-def item_score(deductions: object, item_number: object, standard_id: object) -> float | str:
-    """项目得分：该项目分值减去各条扣分（扣完为止）；有输入错误时为“输入有误”。"""
+def item_score(
+    deductions: object,
+    item_number: object,
+    standard_id: object,
+    survey_deduction: object = None,
+    survey_note: object = None,
+) -> float | str:
+    """项目得分：该项目分值减去各条扣分（扣完为止）；有输入错误时为“输入有误”。
+
+    For the item of the survey's rule, ``survey_deduction`` is the tally's deduction cell and
+    ``survey_note`` the rule's 扣分说明: a blank 扣分 counts the tally's deduction, a typed one
+    other than the tally's needs a note.
+    """
     standard = _standard(standard_id)
     number = _number(item_number)
     if number is None or number != number.to_integral_value():
@@ -102,6 +123,22 @@ def item_score(deductions: object, item_number: object, standard_id: object) -> 
         rule.id: parse_deduction(rule, value, standard.max_decimal_places)
         for rule, value in zip(item.rules, values, strict=True)
     }
+    survey = standard.survey
+    if survey is not None and survey.rule_id in parsed:
+        tally = _cell(survey_deduction)
+        if tally == INVALID or isinstance(tally, str) and tally.startswith("#"):
+            return INVALID
+        counted = _number(tally)
+        typed = values[[r.id for r in item.rules].index(survey.rule_id)]
+        if typed is None or typed == "":
+            if counted is not None:
+                parsed[survey.rule_id] = counted
+        elif (
+            counted is not None
+            and parsed[survey.rule_id] != counted
+            and not note_text(_cell(survey_note))
+        ):
+            return INVALID
     return float(score_item(item, parsed).score)
 
 
@@ -146,7 +183,9 @@ def total(item_scores: object, standard_id: object) -> float | str:
 
 
 @_never_raise(PENDING)
-def grade(total_value: object, vetoes: object, standard_id: object) -> str:
+def grade(
+    total_value: object, vetoes: object, standard_id: object, survey_rate: object = None
+) -> str:
     """定级：按合计得分定级，有否决情形之一的直接定为“较差”；输入有误时为“待修正”。"""
     standard = _standard(standard_id)
     score = _number(_cell(total_value))
@@ -159,7 +198,58 @@ def grade(total_value: object, vetoes: object, standard_id: object) -> str:
         applies = [parse_veto(value) for value in values]
     except CellValueError:
         return PENDING
-    return standard.veto_grade if any(applies) else standard.grade_for(score)
+    if any(applies):
+        return standard.veto_grade
+    by_score = standard.grade_for(score)
+    rate = _number(_cell(survey_rate))
+    if rate is None:
+        return by_score
+    # The cell holds the exact quotient as a float: recover the fraction of ballot counts.
+    capped, _ = grade_ceiling(standard, by_score, Fraction(rate).limit_denominator(10**7))
+    return capped
+
+
+@_never_raise(INVALID)
+def survey_cell(
+    issued: object,
+    returned: object,
+    counts: object,
+    what: object,
+    standard_id: object,
+    deduction: object = None,
+    note: object = None,
+) -> float | int | str:
+    """群众测评计票：按 what 返回一题的满意率（rate_<题号>）、有效票（valid）、总体满意率（rate）、
+    测评得分（points）、对应扣分（deduction）或检查（check）。"""
+    standard = _standard(standard_id)
+    survey = standard.survey
+    if survey is None:
+        return ""
+    flat = _flatten(counts)
+    width = len(survey.answers)
+    if len(flat) != width * len(survey.questions):
+        return INVALID
+    rows = [
+        {a.text: flat[q * width + i] for i, a in enumerate(survey.answers)}
+        for q in range(len(survey.questions))
+    ]
+    issued_value, returned_value = _cell(issued), _cell(returned)
+    tally = None
+    if not tally_is_blank(issued_value, returned_value, rows):
+        tally = tally_survey(survey, issued_value, returned_value, rows)
+    outcome = None
+    if tally is not None:
+        outcome = resolve_survey_rule(standard, tally, _cell(deduction), _cell(note))
+    cells = survey_cells(standard, tally, outcome)
+    key = str(what).strip()
+    name = {
+        "valid": names.SURVEY_VALID,
+        "rate": names.SURVEY_RATE,
+        "points": names.SURVEY_POINTS,
+        "deduction": names.SURVEY_DEDUCTION,
+        "check": names.SURVEY_CHECK,
+    }.get(key) or names.survey_rate_name(int(key.removeprefix("rate_")))
+    return cells[name]
 
 
 # --- the UDFs --------------------------------------------------------------------------------
@@ -170,9 +260,11 @@ def grade(total_value: object, vetoes: object, standard_id: object) -> str:
 @xw.arg("deductions", ndim=1, err_to_str=True, doc="该项目各条评分办法的扣分单元格")
 @xw.arg("item_number", doc="项目序号（1～7）")
 @xw.arg("standard_id", doc="考评标准编号")
-def KP_ITEM_SCORE(deductions, item_number, standard_id):
+@xw.arg("survey_deduction", err_to_str=True, doc="群众测评对应扣分单元格（仅第7项）")
+@xw.arg("survey_note", err_to_str=True, doc="规则7.1的扣分说明单元格（仅第7项）")
+def KP_ITEM_SCORE(deductions, item_number, standard_id, survey_deduction=None, survey_note=None):
     """项目得分：该项目分值减去各条扣分（扣完为止）；有输入错误时为“输入有误”。"""
-    return item_score(deductions, item_number, standard_id)
+    return item_score(deductions, item_number, standard_id, survey_deduction, survey_note)
 
 
 @xw.func
@@ -203,9 +295,23 @@ def KP_TOTAL(item_scores, standard_id):
 @xw.arg("total_value", err_to_str=True, doc="合计得分单元格")
 @xw.arg("vetoes", ndim=1, err_to_str=True, doc="三项否决情形单元格")
 @xw.arg("standard_id", doc="考评标准编号")
-def KP_GRADE(total_value, vetoes, standard_id):
+@xw.arg("survey_rate", err_to_str=True, doc="群众测评总体满意率（标准设有等级上限时）")
+def KP_GRADE(total_value, vetoes, standard_id, survey_rate=None):
     """定级：按合计得分定级，有否决情形之一的直接定为“较差”；输入有误时为“待修正”。"""
-    return grade(total_value, vetoes, standard_id)
+    return grade(total_value, vetoes, standard_id, survey_rate)
 
 
-UDF_FUNCTIONS = (KP_ITEM_SCORE, KP_CHECK, KP_VETO_CHECK, KP_TOTAL, KP_GRADE)
+@xw.func
+@xw.arg("issued", err_to_str=True, doc="发放票数单元格")
+@xw.arg("returned", err_to_str=True, doc="收回票数单元格")
+@xw.arg("counts", ndim=2, err_to_str=True, doc="各题各答案票数")
+@xw.arg("what", doc="rate_<题号>、valid、rate、points、deduction 或 check")
+@xw.arg("standard_id", doc="考评标准编号")
+@xw.arg("deduction", err_to_str=True, doc="规则7.1的扣分单元格（仅 check）")
+@xw.arg("note", err_to_str=True, doc="规则7.1的扣分说明单元格（仅 check）")
+def KP_SURVEY(issued, returned, counts, what, standard_id, deduction=None, note=None):
+    """群众测评计票：满意率、有效票、测评得分、对应扣分或检查。"""
+    return survey_cell(issued, returned, counts, what, standard_id, deduction, note)
+
+
+UDF_FUNCTIONS = (KP_ITEM_SCORE, KP_CHECK, KP_VETO_CHECK, KP_TOTAL, KP_GRADE, KP_SURVEY)

@@ -52,6 +52,22 @@ from workbook.cli.options import CONTEXT_SETTINGS, ProblemsFound, standard_optio
     metavar="分数",
     help="自评总分高于考评总分超过此分数的，在“自评与考评”表中标“自评偏高”。",
 )
+@click.option(
+    "--assessors",
+    type=click.Choice(["mean", "trimmed"]),
+    default=None,
+    help="多人考评：同一支部由不同考评人（考评人单元格）填写的多份考评表合并计分。"
+    "mean：各项得分和合计取平均；trimmed：5 人及以上时先去掉合计最高和最低各一人再平均。"
+    "不加此项时同一支部出现两次是错误。",
+)
+@click.option(
+    "--spread-threshold",
+    type=click.FloatRange(0, 100),
+    default=10.0,
+    show_default=True,
+    metavar="分",
+    help="多人考评时，各考评人合计最高与最低相差超过此分数即在汇总表中标出，请复核。",
+)
 @standard_option("考评标准编号（各工作簿须按此标准的模板填写）。")
 @cycle_options
 def consolidate_command(
@@ -61,6 +77,8 @@ def consolidate_command(
     overwrite: bool,
     draft: bool,
     self_threshold: float,
+    assessors: str | None,
+    spread_threshold: float,
     standard_id: str,
     **cycle: Any,
 ) -> None:
@@ -86,6 +104,8 @@ def consolidate_command(
             exclude=exclude,
             progress=progress,
             self_threshold=Decimal(str(self_threshold)).normalize(),
+            assessors=assessors,  # type: ignore[arg-type]
+            spread_threshold=Decimal(repr(spread_threshold)).normalize(),
         )
     extras = plan.prepare(result, overwrite=overwrite)
     for warning in result.warnings:

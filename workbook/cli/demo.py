@@ -26,6 +26,8 @@ def demo_command(output_dir: Path) -> None:
     files = run_demo(output_dir)
     click.echo(f"示例文件已生成在 {output_dir}：")
     click.echo(f"  已填写的考评定级表：{files.template}")
+    for path in files.assessors:
+        click.echo(f"  同一支部其他考评人的考评定级表：{path}")
     click.echo(f"  汇总表：{files.summary}")
     click.echo(f"  JSON 结果：{files.json}")
     click.echo(f"  待发邮件（可用 Outlook/Foxmail 打开）：{files.eml}")
@@ -33,8 +35,10 @@ def demo_command(output_dir: Path) -> None:
     click.echo(f"  上一年度的汇总结果（示例附带）：{files.previous}")
     click.echo(f"  改名表：{files.renames}；节假日：{files.holidays}")
     click.echo(f"  历年对比：{files.history}")
+    others = " ".join(f'"{path}"' for path in files.assessors)
     click.echo(
-        f'可以自己再汇总一次：branch-assess consolidate "{files.template}" -o 汇总.xlsx '
+        f'可以自己再汇总一次：branch-assess consolidate "{files.template}" {others} '
+        "--assessors mean -o 汇总.xlsx "
         f'--publish-date {DEMO_PUBLISH_DATE.isoformat()} --holidays "{files.holidays}" '
         f'--previous "{files.previous}" --rename-map "{files.renames}" --rectification 整改清单'
     )

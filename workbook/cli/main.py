@@ -47,6 +47,7 @@ def _register_commands() -> None:
     from workbook.cli.email import email_command
     from workbook.cli.history import history_command
     from workbook.cli.recalc import recalc_command
+    from workbook.cli.survey import survey_group
     from workbook.cli.template import template_command
 
     for command in (
@@ -57,6 +58,7 @@ def _register_commands() -> None:
         email_command,
         demo_command,
         history_command,
+        survey_group,
     ):
         cli.add_command(command)
 

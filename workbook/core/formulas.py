@@ -15,6 +15,8 @@ The UDF names and argument orders are fixed here and are part of the workbook co
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from workbook.core.scoring import INVALID, PENDING, VETO_SHORT_MESSAGE, short_message
@@ -270,3 +272,304 @@ def checklist_hint_formula(
     if not parts:
         return None
     return f"=MID({'&'.join(parts)},2,2000)"
+
+
+# --- the 群众测评 tally (issue 9) --------------------------------------------------------------
+#
+# ``KP_SURVEY(issued, returned, counts, what, standard_id[, deduction, note])``: one computed
+# cell of the tally (``what`` is rate_<q>, valid, rate, points, deduction or check; check also
+# takes the survey rule's 扣分 and 扣分说明 cells). ``KP_ITEM_SCORE`` takes the tally's deduction
+# cell and the rule's 扣分说明 as two more arguments for the survey rule's item, and
+# ``KP_GRADE`` the overall rate when the standard has a grade ceiling.
+
+UDF_SURVEY = "KP_SURVEY"
+
+
+@dataclass(frozen=True)
+class SurveyCells:
+    """Where a branch sheet's tally cells are (A1 references on the sheet)."""
+
+    issued: str
+    returned: str
+    counts: tuple[tuple[str, ...], ...]  # per question, per answer in the standard's order
+    rates: tuple[str, ...]  # per question
+    valid: str
+    rate: str
+    points: str
+    deduction: str
+    check: str
+    rule_deduction: str  # the survey rule's 扣分 cell
+    rule_note: str  # its 扣分说明 cell
+
+    @property
+    def block(self) -> str:
+        """The range of every count."""
+        return f"{self.counts[0][0]}:{self.counts[-1][-1]}"
+
+
+def _count_ok(cell: str) -> str:
+    return (
+        f"IF(ISLOGICAL({cell}),FALSE,IF(ISNUMBER({cell}),AND({cell}>=0,{cell}=INT({cell})),"
+        f'IFERROR({cell}="",FALSE)))'
+    )
+
+
+def _required_ok(cell: str) -> str:
+    return (
+        f"IF(ISLOGICAL({cell}),FALSE,IF(ISNUMBER({cell}),AND({cell}>=0,{cell}=INT({cell})),FALSE))"
+    )
+
+
+def _sum(cells: Sequence[str]) -> str:
+    return f"SUM({','.join(cells)})" if cells else "0"
+
+
+class _SurveyParts:
+    """The built-in expressions a tally's formulas share."""
+
+    def __init__(self, standard: Standard, cells: SurveyCells) -> None:
+        survey = standard.survey
+        assert survey is not None
+        self.survey = survey
+        self.cells = cells
+        valid_index = [i for i, a in enumerate(survey.answers) if not a.excluded]
+        satisfied_index = [i for i, a in enumerate(survey.answers) if a.satisfied]
+        rows = cells.counts
+        # COUNTBLANK counts empty text as blank, as the engine does (Excel, LibreOffice and
+        # Gnumeric alike); an error value is no blank and never an error here.
+        size = len(rows) * len(rows[0])
+        self.blank = (
+            f"COUNTBLANK({cells.issued})+COUNTBLANK({cells.returned})"
+            f"+COUNTBLANK({cells.block})={size + 2}"
+        )
+        self.question_ok = [f"AND({','.join(_count_ok(c) for c in row)})" for row in rows]
+        self.all_ok = (
+            f"AND({_required_ok(cells.issued)},{_required_ok(cells.returned)},"
+            f"{','.join(self.question_ok)})"
+        )
+        self.valid = [_sum([row[i] for i in valid_index]) for row in rows]
+        self.satisfied = [_sum([row[i] for i in satisfied_index]) for row in rows]
+        self.answered = [_sum(list(row)) for row in rows]
+        every = [c for row in rows for c in row]
+        self.sum_valid = _sum([row[i] for row in rows for i in valid_index])
+        self.sum_satisfied = _sum([row[i] for row in rows for i in satisfied_index])
+        self.min_valid = f"MIN({','.join(self.valid)})"
+        weights = [
+            f"N({row[i]})*{fmt(a.weight)}"
+            for row in rows
+            for i, a in enumerate(survey.answers)
+            if not a.excluded and a.weight is not None
+        ]
+        self.weighted_sum = "+".join(weights) if weights else "0"
+        self.counts_good = (
+            f"IF({self.all_ok},AND({cells.returned}<={cells.issued},"
+            + ",".join(f"{a}<={cells.returned}" for a in self.answered)
+            + "),FALSE)"
+        )
+        del every
+
+    def points(self) -> str:
+        survey = self.survey
+        full = fmt(survey.full_points)
+        if survey.method == "bands":
+            shown = (
+                f"ROUND(ROUND({self.sum_satisfied}*100/{self.sum_valid},9),{survey.percent_places})"
+            )
+            deduction = full
+            for band in reversed(survey.bands):
+                deduction = (
+                    f"IF({shown}>={fmt(band.min_rate * 100)},{fmt(band.deduction)},{deduction})"
+                )
+            return f"{full}-{deduction}"
+        if survey.method == "rate":
+            exact = f"{full}*{self.sum_satisfied}/{self.sum_valid}"
+        else:
+            exact = f"{full}*({self.weighted_sum})/(100*{self.sum_valid})"
+        step = fmt(survey.step)
+        steps = f"ROUND(({exact})/{step},9)"
+        count = {
+            "half_up": f"ROUND({steps},0)",
+            "down": f"ROUNDDOWN({steps},0)",
+            "up": f"ROUNDUP({steps},0)",
+            "half_down": f"MAX(0,ROUNDUP({steps}-0.5,0))",
+        }[survey.rounding]
+        return f"ROUND({count}*{step},6)"
+
+    def override_bad(self, standard: Standard) -> str:
+        cells = self.cells
+        rule = standard.rule(self.survey.rule_id)
+        places = standard.max_decimal_places
+        ded = cells.rule_deduction
+        return (
+            f'IFERROR(AND({native_rule_valid(rule, ded, places)},{ded}<>"",'
+            f"ISNUMBER({cells.deduction}),ROUND({ded},{places})<>{cells.deduction},"
+            f'TRIM({cells.rule_note})=""),FALSE)'
+        )
+
+
+def _survey_udf(standard: Standard, cells: SurveyCells, what: str, extra: str = "") -> str:
+    return (
+        f"{UDF_SURVEY}({cells.issued},{cells.returned},{cells.block},{_text(what)},"
+        f"{_text(standard.id)}{extra})"
+    )
+
+
+def survey_formulas(mode: FormulaMode, standard: Standard, cells: SurveyCells) -> dict[str, str]:
+    """The formula of every computed tally cell, by the A1 reference of the cell."""
+    from workbook.core.survey import (
+        ANSWERED_SHORT,
+        COUNTS_SHORT,
+        NOTE_REQUIRED_SHORT,
+        RETURNED_SHORT,
+        too_few_short,
+    )
+
+    parts = _SurveyParts(standard, cells)
+    survey = parts.survey
+    formulas: dict[str, str] = {}
+    for number, (cell, ok) in enumerate(zip(cells.rates, parts.question_ok, strict=True), 1):
+        valid, satisfied = parts.valid[number - 1], parts.satisfied[number - 1]
+        native = f'IF({ok},IF({valid}>0,{satisfied}/{valid},""),"")'
+        formulas[cell] = _formula(mode, _survey_udf(standard, cells, f"rate_{number}"), native)
+    all_questions = f"AND({','.join(parts.question_ok)})"
+    native = f'IF({parts.blank},"",IF({all_questions},{parts.min_valid},""))'
+    formulas[cells.valid] = _formula(mode, _survey_udf(standard, cells, "valid"), native)
+    native = (
+        f'IF({parts.blank},"",IF({all_questions},IF({parts.sum_valid}>0,'
+        f'{parts.sum_satisfied}/{parts.sum_valid},""),""))'
+    )
+    formulas[cells.rate] = _formula(mode, _survey_udf(standard, cells, "rate"), native)
+    native = (
+        f'IF({parts.blank},"",IF({parts.counts_good},IF(AND({parts.min_valid}>={survey.min_valid},'
+        f'{parts.sum_valid}>0),{parts.points()},""),{_text(INVALID)}))'
+    )
+    formulas[cells.points] = _formula(mode, _survey_udf(standard, cells, "points"), native)
+    native = (
+        f"IF(ISNUMBER({cells.points}),ROUND({fmt(survey.full_points)}-{cells.points},6),"
+        f"{cells.points})"
+    )
+    formulas[cells.deduction] = _formula(mode, _survey_udf(standard, cells, "deduction"), native)
+    answered = ",".join(f"{a}>{cells.returned}" for a in parts.answered)
+    native = (
+        f'IF({parts.blank},"",IF(NOT({parts.all_ok}),{_text(COUNTS_SHORT)},'
+        f"IF({cells.returned}>{cells.issued},{_text(RETURNED_SHORT)},"
+        f"IF(OR({answered}),{_text(ANSWERED_SHORT)},"
+        f"IF({parts.min_valid}<{survey.min_valid},{_text(too_few_short(survey))},"
+        f'IF({parts.override_bad(standard)},{_text(NOTE_REQUIRED_SHORT)},""))))))'
+    )
+    extra = f",{cells.rule_deduction},{cells.rule_note}"
+    formulas[cells.check] = _formula(mode, _survey_udf(standard, cells, "check", extra), native)
+    return formulas
+
+
+def survey_item_score_formula(
+    mode: FormulaMode,
+    standard: Standard,
+    item: Item,
+    cells: list[str],
+    places: int,
+    survey_cells: SurveyCells,
+) -> str:
+    """Formula of the 项目得分 of the item that holds the survey's rule: with the rule's 扣分
+    blank the tally's deduction counts; a typed value other than the tally's needs a note."""
+    parts = _SurveyParts(standard, survey_cells)
+    block = f"{cells[0]}:{cells[-1]}"
+    checks: list[str] = []
+    ded = survey_cells.rule_deduction
+    for rule, cell in zip(item.rules, cells, strict=True):
+        valid = native_rule_valid(rule, cell, places)
+        if rule.id == parts.survey.rule_id:
+            tally = survey_cells.deduction
+            valid = (
+                f"AND({valid},IFERROR({tally}<>{_text(INVALID)},FALSE),"
+                f"NOT({parts.override_bad(standard)}))"
+            )
+        checks.append(valid)
+    tally = survey_cells.deduction
+    counted = f'SUM({block})+IF(AND({ded}="",ISNUMBER({tally})),{tally},0)'
+    native = (
+        f"IF(AND({','.join(checks)}),MAX(0,ROUND({fmt(item.points)}-({counted}),{places})),"
+        f"{_text(INVALID)})"
+    )
+    udf = (
+        f"{UDF_ITEM_SCORE}({block},{item.number},{_text(standard.id)},"
+        f"{tally},{survey_cells.rule_note})"
+    )
+    return _formula(mode, udf, native)
+
+
+def ceiling_grade_formula(
+    mode: FormulaMode,
+    standard: Standard,
+    total_cell: str,
+    veto_block: str,
+    veto_cells: list[str],
+    survey_cells: SurveyCells,
+) -> str:
+    """Formula of 定级 on a standard whose survey sets a grade ceiling by 满意率."""
+    survey = standard.survey
+    assert survey is not None
+    grades = [g.name for g in standard.grades]
+    by_score = str(len(grades))
+    for index in range(len(grades) - 2, -1, -1):
+        by_score = f"IF({total_cell}>={fmt(standard.grades[index].min)},{index + 1},{by_score})"
+    shown = f"ROUND(ROUND({survey_cells.rate}*100,9),{survey.percent_places})"
+    caps = [
+        f"IF(AND(ISNUMBER({survey_cells.points}),ISNUMBER({survey_cells.rate})),"
+        f"IF({shown}<{fmt(c.below * 100)},{grades.index(c.grade) + 1},1),1)"
+        for c in survey.ceilings
+    ]
+    choose = f"CHOOSE(MAX({by_score},{','.join(caps)}),{','.join(_text(g) for g in grades)})"
+    valid = ",".join(native_veto_valid(c) for c in veto_cells)
+    vetoed = ",".join(native_veto_yes(c) for c in veto_cells)
+    native = (
+        f"IF(AND(ISNUMBER({total_cell}),{valid}),"
+        f"IF(OR({vetoed}),{_text(standard.veto_grade)},{choose}),{_text(PENDING)})"
+    )
+    rate = f'IF(ISNUMBER({survey_cells.points}),{survey_cells.rate},"")'
+    udf = f"{UDF_GRADE}({total_cell},{veto_block},{_text(standard.id)},{rate})"
+    return _formula(mode, udf, native)
+
+
+def survey_cells_by_name(standard: Standard, a1: Callable[[str], str]) -> SurveyCells:
+    """The tally's cells of a branch sheet, found by their defined names (``a1`` gives a
+    name's A1 reference)."""
+    from workbook.core import names
+
+    survey = standard.survey
+    assert survey is not None
+    rule = standard.rule(survey.rule_id)
+    return SurveyCells(
+        issued=a1(names.SURVEY_ISSUED),
+        returned=a1(names.SURVEY_RETURNED),
+        counts=tuple(tuple(a1(n) for n in row) for row in names.survey_count_names(standard)),
+        rates=tuple(a1(names.survey_rate_name(q)) for q in range(1, len(survey.questions) + 1)),
+        valid=a1(names.SURVEY_VALID),
+        rate=a1(names.SURVEY_RATE),
+        points=a1(names.SURVEY_POINTS),
+        deduction=a1(names.SURVEY_DEDUCTION),
+        check=a1(names.SURVEY_CHECK),
+        rule_deduction=a1(names.deduction_name(rule)),
+        rule_note=a1(names.note_name(rule)),
+    )
+
+
+def survey_formulas_by_name(
+    mode: FormulaMode, standard: Standard, cells: SurveyCells
+) -> dict[str, str]:
+    """``survey_formulas`` keyed by the computed cells' defined names."""
+    from workbook.core import names
+
+    survey = standard.survey
+    assert survey is not None
+    by_cell = {
+        cells.rates[q - 1]: names.survey_rate_name(q) for q in range(1, len(cells.rates) + 1)
+    }
+    by_cell |= {
+        cells.valid: names.SURVEY_VALID,
+        cells.rate: names.SURVEY_RATE,
+        cells.points: names.SURVEY_POINTS,
+        cells.deduction: names.SURVEY_DEDUCTION,
+        cells.check: names.SURVEY_CHECK,
+    }
+    return {by_cell[c]: f for c, f in survey_formulas(mode, standard, cells).items()}

@@ -157,12 +157,64 @@ def input_names(standard: Standard) -> list[str]:
     for rule in standard.rules:
         names += [deduction_name(rule), note_name(rule)]
     names += [veto_name(n) for n in range(1, len(standard.vetoes) + 1)]
-    return names
+    return names + survey_input_names(standard)
 
 
 def output_names(standard: Standard) -> list[str]:
     """Every name a branch sheet must define for its computed cells."""
-    return [item_score_name(item.number) for item in standard.items] + [TOTAL_SCORE, GRADE]
+    return (
+        [item_score_name(item.number) for item in standard.items]
+        + [TOTAL_SCORE, GRADE]
+        + survey_output_names(standard)
+    )
+
+
+# --- the 群众测评 tally (issue 9), on standards with a [survey] section -------------------------
+SURVEY_ISSUED = "survey_issued"  # ballots issued (发放)
+SURVEY_RETURNED = "survey_returned"  # ballots returned (收回)
+SURVEY_VALID = "survey_valid"  # 有效票: the smallest number of valid votes over the questions
+SURVEY_RATE = "survey_rate"  # overall 满意率
+SURVEY_POINTS = "survey_points"  # the points the tally gives
+SURVEY_DEDUCTION = "survey_deduction"  # the deduction they imply (counted when 扣分 is blank)
+SURVEY_CHECK = "survey_check"  # "" or a short message about the tally
+
+
+def survey_count_name(question: int, answer: int) -> str:
+    """``survey_<q>_<a>``: the count of answer a (1-based, the standard's order) to question q."""
+    return f"survey_{question}_{answer}"
+
+
+def survey_rate_name(question: int) -> str:
+    """``survey_rate_<q>``: the 满意率 of question q."""
+    return f"survey_rate_{question}"
+
+
+def survey_count_names(standard: Standard) -> list[list[str]]:
+    """The count names per question, in question and answer order (empty without a survey)."""
+    survey = standard.survey
+    if survey is None:
+        return []
+    return [
+        [survey_count_name(q, a) for a in range(1, len(survey.answers) + 1)]
+        for q in range(1, len(survey.questions) + 1)
+    ]
+
+
+def survey_input_names(standard: Standard) -> list[str]:
+    """The tally's input names (none without a survey)."""
+    if standard.survey is None:
+        return []
+    counts = [name for row in survey_count_names(standard) for name in row]
+    return [SURVEY_ISSUED, SURVEY_RETURNED, *counts]
+
+
+def survey_output_names(standard: Standard) -> list[str]:
+    """The tally's computed names (none without a survey)."""
+    survey = standard.survey
+    if survey is None:
+        return []
+    rates = [survey_rate_name(q) for q in range(1, len(survey.questions) + 1)]
+    return [*rates, SURVEY_VALID, SURVEY_RATE, SURVEY_POINTS, SURVEY_DEDUCTION, SURVEY_CHECK]
 
 
 def required_names(standard: Standard) -> list[str]:

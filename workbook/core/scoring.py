@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from workbook.core.names import deduction_name, note_name, veto_name
 from workbook.core.standard import Item, Rule, Standard, fmt
@@ -24,6 +25,9 @@ from workbook.xlsx.cells import (
     error_value_message,
     uncached_formula_message,
 )
+
+if TYPE_CHECKING:  # survey.py imports this module
+    from workbook.core.survey import SurveyRuleOutcome, SurveyTally
 
 PENDING = "待修正"  # shown instead of a total or grade while inputs are invalid
 INVALID = "输入有误"  # shown instead of an item score while its inputs are invalid
@@ -281,6 +285,16 @@ class RawBranchInputs:
     deductions: Mapping[str, object]  # rule id -> raw value
     notes: Mapping[str, object] = field(default_factory=dict)  # rule id -> raw value
     vetoes: Sequence[object] = ()  # one raw value per veto condition, in order
+    survey: RawSurvey | None = None  # the 群众测评 tally cells, on a standard with a survey
+
+
+@dataclass(frozen=True)
+class RawSurvey:
+    """A branch's tally cells exactly as read: issued, returned, per question answer -> count."""
+
+    issued: object = None
+    returned: object = None
+    counts: Sequence[Mapping[str, object]] = ()
 
 
 @dataclass(frozen=True)
@@ -294,6 +308,10 @@ class Assessment:
     result: BranchResult | None
     problems: tuple[InputProblem, ...]
     item_scores: tuple[Decimal | None, ...]
+    # The 群众测评 tally (None without one) and how it met the survey rule's own cells.
+    survey: SurveyTally | None = None
+    survey_outcome: SurveyRuleOutcome | None = None
+    notices: tuple[InputProblem, ...] = ()  # worth saying, not errors (too few valid ballots)
 
     @property
     def ok(self) -> bool:
@@ -334,11 +352,35 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
     for the validated inputs, without checking them a second time.
     """
     problems: list[InputProblem] = []
+    notices: list[InputProblem] = []
     items: list[ItemResult | None] = []  # None for an item with an invalid input
+    tally = outcome = None
+    if standard.survey is not None and raw.survey is not None:
+        from workbook.core.survey import survey_problems, tally_is_blank, tally_survey
+
+        survey = standard.survey
+        cells = raw.survey
+        if not tally_is_blank(cells.issued, cells.returned, cells.counts):
+            tally = tally_survey(survey, cells.issued, cells.returned, cells.counts)
+            errors, warnings = survey_problems(standard, tally)
+            problems += errors
+            notices += warnings
     for item in standard.items:
         counted: list[Deduction] = []
         item_ok = True
         for rule in item.rules:
+            if tally is not None and standard.survey and rule.id == standard.survey.rule_id:
+                from workbook.core.survey import resolve_survey_rule
+
+                outcome = resolve_survey_rule(
+                    standard, tally, raw.deductions.get(rule.id), raw.notes.get(rule.id)
+                )
+                problems += outcome.problems
+                if outcome.deduction is None or not tally_counts_ok(tally):
+                    item_ok = False
+                elif outcome.deduction != 0:
+                    counted.append(Deduction(rule, outcome.deduction, outcome.note))
+                continue
             note = raw.notes.get(rule.id)
             unusable = _unusable(note, FILL_TEXT)
             if unusable is not None:
@@ -367,6 +409,20 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
             problems.append(InputProblem(veto_name(number), message, error.short, value))
     item_scores = tuple(None if result is None else result.score for result in items)
     if problems:
-        return Assessment(None, tuple(problems), item_scores)
+        return Assessment(None, tuple(problems), item_scores, tally, outcome, tuple(notices))
     scored = tuple(result for result in items if result is not None)
-    return Assessment(_branch_result(standard, scored, tuple(vetoes)), (), item_scores)
+    result = _branch_result(standard, scored, tuple(vetoes))
+    if tally is not None and tally.ok and standard.survey and standard.survey.ceilings:
+        from workbook.core.survey import grade_ceiling
+
+        capped, _ = grade_ceiling(standard, result.grade, tally.rate)
+        if capped != result.grade:
+            result = BranchResult(
+                standard, result.items, result.total, result.score_grade, result.vetoes, capped
+            )
+    return Assessment(result, (), item_scores, tally, outcome, tuple(notices))
+
+
+def tally_counts_ok(tally: SurveyTally) -> bool:
+    """True when a tally's counts are valid (too few valid ballots is no count error)."""
+    return all(p.field == "valid" for p in tally.problems)

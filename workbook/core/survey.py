@@ -23,7 +23,14 @@ from typing import Literal
 
 from workbook.core.exact import percent, round_to_step
 from workbook.core.names import deduction_name, note_name
-from workbook.core.scoring import INVALID, InputProblem, display_value, note_text, parse_deduction
+from workbook.core.scoring import (
+    INVALID,
+    InputProblem,
+    RawSurvey,
+    display_value,
+    note_text,
+    parse_deduction,
+)
 from workbook.core.standard import Standard, fmt
 from workbook.core.standard_sections import GradeCeiling, Survey
 from workbook.errors import CellValueError
@@ -370,3 +377,122 @@ def resolve_survey_rule(
         )
         return SurveyRuleOutcome(None, note, "assessor", True, counted, (problem,))
     return SurveyRuleOutcome(value, note, "assessor", overridden, counted, ())
+
+
+# --- the tally in a branch sheet: defined names and the computed cells ----------------------
+
+COUNTS_SHORT = f"{INVALID}：票数应为非负整数"
+RETURNED_SHORT = f"{INVALID}：收回多于发放"
+ANSWERED_SHORT = f"{INVALID}：答案合计多于收回票数"
+NOTE_REQUIRED_SHORT = "须填写扣分说明"
+
+
+def too_few_short(survey: Survey) -> str:
+    """The survey check cell's text when too few ballots are valid."""
+    return f"有效票不足 {survey.min_valid} 张，不计分"
+
+
+def problem_name(standard: Standard, key: str) -> str:
+    """The defined name of the cell a tally problem's key (see the module doc) is about."""
+    from workbook.core import names
+
+    survey = standard.survey
+    assert survey is not None
+    if key == "issued":
+        return names.SURVEY_ISSUED
+    if key == "returned":
+        return names.SURVEY_RETURNED
+    if key == "valid":
+        return names.SURVEY_VALID
+    question, _, answer = key[1:].partition(".")
+    texts = [a.text for a in survey.answers]
+    index = texts.index(answer) + 1 if answer in texts else 1
+    return names.survey_count_name(int(question), index)
+
+
+def survey_problems(
+    standard: Standard, tally: SurveyTally
+) -> tuple[list[InputProblem], list[InputProblem]]:
+    """(errors, notices) of a tally, keyed by the defined names of their cells.
+
+    Invalid counts are errors; too few valid ballots is a notice: the tally then gives no
+    points and the assessor's own 扣分 counts.
+    """
+    errors: list[InputProblem] = []
+    notices: list[InputProblem] = []
+    for problem in tally.problems:
+        moved = replace(problem, field=problem_name(standard, problem.field))
+        (notices if problem.field == "valid" else errors).append(moved)
+    return errors, notices
+
+
+def survey_check_text(tally: SurveyTally | None, outcome: SurveyRuleOutcome | None) -> str:
+    """The survey check cell: the first of invalid counts, returned > issued, answers >
+    returned, too few valid ballots, an override without a note; "" when all is well."""
+    if tally is None:
+        return ""
+    keys = [p.field for p in tally.problems]
+    unparsed = [p for p in tally.problems if p.short == COUNT_SHORT_MESSAGE or "." in p.field]
+    if unparsed:
+        return COUNTS_SHORT
+    if "returned" in keys:
+        return RETURNED_SHORT
+    if any(k.startswith("q") for k in keys):
+        return ANSWERED_SHORT
+    if "valid" in keys:
+        return too_few_short(tally.survey)
+    if outcome is not None and outcome.overridden and outcome.deduction is None:
+        return NOTE_REQUIRED_SHORT
+    return ""
+
+
+def survey_cells(
+    standard: Standard, tally: SurveyTally | None, outcome: SurveyRuleOutcome | None
+) -> dict[str, float | int | str]:
+    """The computed tally cells of a branch sheet by defined name, as the formulas show them.
+
+    Without a tally every cell is empty. Rates are exact fractions as floats (the cell's
+    number format shows 92.0%); points and deduction show 输入有误 while a count is invalid
+    and stay empty with too few valid ballots.
+    """
+    from workbook.core import names
+
+    survey = standard.survey
+    if survey is None:
+        return {}
+    cells: dict[str, float | int | str] = {name: "" for name in names.survey_output_names(standard)}
+    if tally is None:
+        return cells
+    for number, question in enumerate(tally.questions, start=1):
+        if question is not None and question.rate is not None:
+            cells[names.survey_rate_name(number)] = float(question.rate)
+    if tally.valid is not None:
+        cells[names.SURVEY_VALID] = tally.valid
+    if tally.rate is not None:
+        cells[names.SURVEY_RATE] = float(tally.rate)
+    counts_bad = any(p.field != "valid" for p in tally.problems)
+    if counts_bad:
+        cells[names.SURVEY_POINTS] = cells[names.SURVEY_DEDUCTION] = INVALID
+    elif tally.points is not None and tally.deduction is not None:
+        cells[names.SURVEY_POINTS] = float(tally.points)
+        cells[names.SURVEY_DEDUCTION] = float(tally.deduction)
+    cells[names.SURVEY_CHECK] = survey_check_text(tally, outcome)
+    return cells
+
+
+def raw_survey(standard: Standard, values: Mapping[str, object]) -> RawSurvey | None:
+    """The tally cells of a branch sheet keyed as the engine expects (None without a survey)."""
+    from workbook.core import names as _names
+
+    survey = standard.survey
+    if survey is None:
+        return None
+    texts = [answer.text for answer in survey.answers]
+    return RawSurvey(
+        values.get(_names.SURVEY_ISSUED),
+        values.get(_names.SURVEY_RETURNED),
+        [
+            {text: values.get(name) for text, name in zip(texts, row, strict=True)}
+            for row in _names.survey_count_names(standard)
+        ],
+    )

@@ -19,8 +19,22 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from workbook.core import names
+from workbook.core.assessors import (
+    DEFAULT_SPREAD_THRESHOLD,
+    AssessorResult,
+    CombinedResult,
+    Method,
+    combine_assessors,
+)
 from workbook.core.checklist import ChecklistReport
-from workbook.core.scoring import PENDING, Assessment, BranchResult, InputProblem, assess_branch
+from workbook.core.scoring import (
+    PENDING,
+    Assessment,
+    BranchResult,
+    InputProblem,
+    ItemResult,
+    assess_branch,
+)
 from workbook.core.self_assessment import (
     DEFAULT_SELF_THRESHOLD,
     SelfAssessment,
@@ -29,7 +43,12 @@ from workbook.core.self_assessment import (
 )
 from workbook.core.self_sheet import read_version_two
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, fmt, load_standard
-from workbook.errors import PackageTooLargeError, WorkbookReadError, describe_os_error
+from workbook.errors import (
+    AssessorConflictError,
+    PackageTooLargeError,
+    WorkbookReadError,
+    describe_os_error,
+)
 from workbook.inputs.files import find_inputs, read_source
 from workbook.inputs.problems import Problem
 from workbook.inputs.reader import BranchSheet, read_branch_workbook
@@ -82,6 +101,11 @@ class BranchEntry:
         if self.own is None or self.own.result is None or self.result is None:
             return None
         return compare_self(self.own.result, self.result, threshold)
+
+    cells: dict[str, str] = field(default_factory=dict)  # assessor and veto names -> A1
+    # Several assessors (consolidate --assessors): the combination and each assessor's entry.
+    combined: CombinedResult | None = None
+    members: list[BranchEntry] = field(default_factory=list)
 
     @property
     def result(self) -> BranchResult | None:
@@ -271,6 +295,8 @@ def consolidate(
     progress: ProgressCallback | None = None,
     workers: int | None = None,
     self_threshold: Decimal = DEFAULT_SELF_THRESHOLD,
+    assessors: Method | None = None,
+    spread_threshold: Decimal = DEFAULT_SPREAD_THRESHOLD,
 ) -> Consolidation:
     """Read, recompute, check and rank every branch sheet in ``inputs`` (files or folders).
 
@@ -286,6 +312,9 @@ def consolidate(
         workers: worker processes (default: the CPU count, up to 8, for 64 files or more;
             1 reads everything in this process).
         self_threshold: 自评偏高 above this many points (template version 2).
+        assessors: combine the sheets of one branch filled by several assessors (by their
+            考评人 cell) with this method; None: the same branch twice is an error.
+        spread_threshold: with ``assessors``, a spread of totals above this is flagged.
 
     Raises:
         StandardFileError: the standard itself cannot be loaded.
@@ -296,6 +325,7 @@ def consolidate(
     entries: list[BranchEntry] = []
     first_place: dict[str, str] = {}
     years: dict[str, str | None] = {}  # file display -> year
+    groups: dict[str, list[BranchEntry]] = {}  # with ``assessors``: a branch's sheets
 
     done = 0
     for report in read_all(read_file, standard_id, files, workers):
@@ -303,6 +333,12 @@ def consolidate(
         warnings.extend(report.warnings)
         kept: list[str] = []  # this file's branch sheets in the summary
         for found in report.branches:
+            if assessors is not None:
+                errors.extend(found.problems)
+                warnings.extend(found.warnings)
+                groups.setdefault(found.entry.branch, []).append(found.entry)
+                kept.append(found.entry.sheet)
+                continue
             if found.entry.branch in first_place:
                 # Left out of the summary, but its own problems are still worth fixing now.
                 errors.append(found.duplicate(first_place[found.entry.branch]))
@@ -324,6 +360,10 @@ def consolidate(
         if progress is not None:
             progress(done, len(files), report.path)
 
+    for members in groups.values():
+        entry = combine_entries(members, assessors or "mean", spread_threshold, errors)
+        entry.order = len(entries)
+        entries.append(entry)
     year = _common_year(years, errors)
     if not entries:
         where = "、".join(str(p) for p in inputs) or "（未指定）"
@@ -337,6 +377,64 @@ def consolidate(
         warnings=warnings,
         sources=sources,
         self_threshold=self_threshold,
+    )
+
+
+def combine_entries(
+    members: list[BranchEntry], method: Method, threshold: Decimal, errors: list[Problem]
+) -> BranchEntry:
+    """One branch's sheets by several assessors as one entry (``consolidate --assessors``).
+
+    A single sheet stays as it is. Sheets with invalid inputs cannot be combined (their
+    problems are errors already): the first stands in for the draft. A blank or repeated
+    assessor and a veto the assessors disagree on are errors naming the files and cells.
+    """
+    if len(members) == 1:
+        return members[0]
+    first = members[0]
+    if any(m.result is None for m in members):
+        return replace(first, members=members)
+    results = [
+        AssessorResult(m.assessor, m.result, f"{m.file}，{m.sheet}")
+        for m in members
+        if m.result is not None
+    ]
+    try:
+        combined = combine_assessors(results, method, threshold)
+    except AssessorConflictError as conflict:
+        by_source = {f"{m.file}，{m.sheet}": m for m in members}
+        for problem in conflict.problems:
+            name = names.ASSESSOR if problem.veto is None else names.veto_name(problem.veto)
+            involved = [by_source[s.source] for s in problem.sources]
+            cells = "、".join(f"{m.file}，{m.sheet}!{m.cells.get(name, name)}" for m in involved)
+            where = involved[0]
+            errors.append(
+                Problem(
+                    where.file,
+                    where.sheet,
+                    where.cells.get(name),
+                    f"{problem.message}（单元格：{cells}）",
+                )
+            )
+        return replace(first, members=members)
+    standard = combined.standard
+    items = tuple(
+        ItemResult(item, (), item.points - score, score)
+        for item, score in zip(standard.items, combined.item_scores, strict=True)
+    )
+    result = BranchResult(
+        standard, items, combined.total, combined.score_grade, combined.vetoes, combined.grade
+    )
+    files = list(dict.fromkeys(m.file for m in members))
+    return BranchEntry(
+        branch=first.branch,
+        file="、".join(files),
+        sheet="、".join(dict.fromkeys(m.sheet for m in members)),
+        assessment=Assessment(result, (), combined.item_scores),
+        assessor="、".join(m.assessor for m in members),
+        cells=first.cells,
+        combined=combined,
+        members=members,
     )
 
 
@@ -446,6 +544,11 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
                     assessor=str(assessor).strip() if isinstance(assessor, str) else "",
                     own=two.own if two is not None else None,
                     checklist=two.checklist if two is not None else None,
+                    cells={
+                        name: sheet.cells[name].a1
+                        for name in (names.ASSESSOR, *sheet_veto_names(standard))
+                        if name in sheet.cells
+                    },
                 ),
                 place=f"{display}，{sheet.label(names.BRANCH_NAME)}",
                 cell=sheet.cells[names.BRANCH_NAME].a1,
@@ -457,6 +560,10 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
                     for w in formula_warnings(sheet.cells, sheet.formulas, sheet.values)
                 ]
                 + _blank_branch_name(sheet, display)
+                + [
+                    Problem(display, sheet.sheet, sheet.label(n.field).partition("!")[2], n.message)
+                    for n in assessment.notices
+                ]
                 + (
                     stale_cached_values(standard, sheet, assessment.result, display)
                     if assessment.result is not None
@@ -477,6 +584,11 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
         year=book.year,
     )
     return report
+
+
+def sheet_veto_names(standard: Standard) -> list[str]:
+    """The veto input names of a standard's branch sheet."""
+    return [names.veto_name(n) for n in range(1, len(standard.vetoes) + 1)]
 
 
 def _blank_branch_name(sheet: BranchSheet, display: str) -> list[Problem]:

@@ -19,6 +19,7 @@ from typing import Any, Literal, NamedTuple
 from workbook.core import names
 from workbook.core.scoring import RawBranchInputs
 from workbook.core.standard import Standard
+from workbook.core.survey import raw_survey
 from workbook.errors import WorkbookReadError
 from workbook.inputs.sheet_contract import (
     LOOKALIKE_ROWS,
@@ -136,6 +137,7 @@ class BranchSheet:
             deductions={rule_id: values.get(name) for rule_id, name, _ in contract.rule_inputs},
             notes={rule_id: values.get(name) for rule_id, _, name in contract.rule_inputs},
             vetoes=[values.get(name) for name in contract.veto_inputs],
+            survey=raw_survey(standard, values),
         )
 
     def label(self, name: str) -> str:

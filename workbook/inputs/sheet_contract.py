@@ -65,8 +65,19 @@ _FIXED_NAMES = frozenset(
         names.GRADE,
     }
 )
-_NAME_PREFIXES = ("ded_", "note_", "check_", "veto_", "item_", "self_", "cl_", "hint_")
-_OUTPUT_PREFIXES = ("check_", "veto_check_", "item_", "self_item_", "hint_")
+_NAME_PREFIXES = ("ded_", "note_", "check_", "veto_", "item_", "self_", "cl_", "hint_", "survey_")
+_OUTPUT_PREFIXES = (
+    "check_",
+    "veto_check_",
+    "item_",
+    "self_item_",
+    "hint_",
+    "survey_rate",
+    "survey_valid",
+    "survey_points",
+    "survey_deduction",
+    "survey_check",
+)
 
 
 def is_output_name(name: str) -> bool:

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbook.core.scoring import RawBranchInputs
+from workbook.core.scoring import RawBranchInputs, RawSurvey
 
 if TYPE_CHECKING:
     from workbook.outputs.template import TemplateOptions
@@ -44,20 +44,29 @@ class DemoBranch:
     notes: dict[str, str]
     vetoes: tuple[str, str, str] = ("否", "否", "否")
     assessor: str = ""
+    # 群众测评: (issued, returned, per question (满意, 基本满意, 不满意, 不了解)), or None.
+    survey: tuple[int, int, tuple[tuple[int, int, int, int], ...]] | None = None
 
 
 _BRANCHES = (
     DemoBranch(
         "递铺分会第一支部",
-        {"7.1": "2"},
-        {"7.1": "群众满意度测评满意率92%"},
+        {},  # 7.1 blank: the tally's deduction counts (92.0% -> 23 points, deduction 2)
+        {},
         assessor="王建华",
+        survey=(55, 50, ((40, 6, 4, 0), (38, 8, 4, 0), (42, 4, 4, 0))),
     ),
     DemoBranch(
         "递铺分会第二支部",
         {"2.1": "3", "6.1": "2", "7.1": "5"},
-        {"2.1": "未制定年度党建工作计划", "6.1": "党员示范岗作用不明显", "7.1": "满意率85%"},
+        {
+            "2.1": "未制定年度党建工作计划",
+            "6.1": "党员示范岗作用不明显",
+            "7.1": "测评满意率85%（计3.5分），另有群众来信反映服务不及时，酌情扣5分",
+        },
         assessor="王建华",
+        # 85.0% gives 21.5 points (deduction 3.5); the assessor's 5 counts: an override.
+        survey=(45, 40, ((28, 6, 6, 0), (30, 4, 6, 0), (27, 7, 6, 0))),
     ),
     DemoBranch(
         "孝丰分会支部",
@@ -162,18 +171,43 @@ def demo_branches() -> list[str]:
     return [branch.name for branch in _BRANCHES]
 
 
+# One branch assessed by three committee members (consolidate --assessors mean): 周伟's
+# sheet in the demo workbook, and one workbook each of the other two.
+SEVERAL_ASSESSORS_BRANCH = "上墅分会支部"
+OTHER_ASSESSORS = (
+    ("钱芳", {"3.3": "2", "7.1": "7"}, {"3.3": "1项承诺未兑现", "7.1": "走访群众意见较多"}),
+    ("孙明", {"7.1": "4"}, {"7.1": "满意率88%"}),
+)
+ASSESSORS_FILE = "{year}年度考评定级表（示例，{branch}，{assessor}）.xlsx"
+
+
+def _raw(branch: DemoBranch) -> RawBranchInputs:
+    deductions: dict[str, object] = {}
+    for rule_id, text in branch.deductions.items():
+        value = Decimal(text)
+        deductions[rule_id] = int(value) if value == value.to_integral_value() else float(value)
+    survey = None
+    if branch.survey is not None:
+        issued, returned, rows = branch.survey
+        answers = ("满意", "基本满意", "不满意", "不了解")
+        counts = [dict(zip(answers, row, strict=True)) for row in rows]
+        survey = RawSurvey(issued, returned, counts)
+    return RawBranchInputs(
+        deductions=deductions, notes=dict(branch.notes), vetoes=list(branch.vetoes), survey=survey
+    )
+
+
 def demo_inputs() -> dict[str, RawBranchInputs]:
     """The sample inputs per branch, as a user would type them (numbers, 是/否, notes)."""
-    inputs: dict[str, RawBranchInputs] = {}
-    for branch in _BRANCHES:
-        deductions: dict[str, object] = {}
-        for rule_id, text in branch.deductions.items():
-            value = Decimal(text)
-            deductions[rule_id] = int(value) if value == value.to_integral_value() else float(value)
-        inputs[branch.name] = RawBranchInputs(
-            deductions=deductions, notes=dict(branch.notes), vetoes=list(branch.vetoes)
-        )
-    return inputs
+    return {branch.name: _raw(branch) for branch in _BRANCHES}
+
+
+def other_assessor_inputs() -> dict[str, RawBranchInputs]:
+    """The other two assessors' inputs of ``SEVERAL_ASSESSORS_BRANCH``, by assessor."""
+    return {
+        name: _raw(DemoBranch(SEVERAL_ASSESSORS_BRANCH, deductions, notes))
+        for name, deductions, notes in OTHER_ASSESSORS
+    }
 
 
 def demo_self_inputs() -> dict[str, RawBranchInputs]:
@@ -232,6 +266,7 @@ class DemoFiles:
     holidays: Path
     rectification: Path  # a folder: one workbook per branch
     history: Path
+    assessors: tuple[Path, ...] = ()  # the other assessors' workbooks of one branch
 
 
 def filled_demo_options() -> TemplateOptions:
@@ -306,7 +341,23 @@ def run_demo(output_dir: str | Path = DEFAULT_DEMO_DIR) -> DemoFiles:
         previous_items=previous_items_for(demo_branches(), last_year, renames),
     )
     write_template(files.template, options)
-    result = consolidate([files.template])
+    others: list[Path] = []
+    for assessor, raw in other_assessor_inputs().items():
+        path = folder / ASSESSORS_FILE.format(
+            year=DEMO_YEAR, branch=SEVERAL_ASSESSORS_BRANCH, assessor=assessor
+        )
+        write_template(
+            path,
+            replace(
+                filled_demo_options(),
+                branches=[SEVERAL_ASSESSORS_BRANCH],
+                inputs={SEVERAL_ASSESSORS_BRANCH: raw},
+                assessor={SEVERAL_ASSESSORS_BRANCH: assessor},
+            ),
+        )
+        others.append(path)
+    files = replace(files, assessors=tuple(others))
+    result = consolidate([files.template, *others], assessors="mean")
     if result.errors:  # the sample data is valid by construction
         raise AssertionError([p.text() for p in result.errors])
     assert standard.publication is not None

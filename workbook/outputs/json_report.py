@@ -48,7 +48,17 @@ def branch_json(entry: BranchEntry) -> dict[str, Any]:
             "rank": None,
             "deductions": [],
             "capped_items": [],
+            **_survey_and_assessors(entry),
         }
+    deductions = [
+        {"rule": d.rule.id, "points": json_number(d.points), "note": d.note}
+        for d in result.deductions
+    ]
+    if entry.combined is not None:
+        deductions = [
+            {"rule": d.rule.id, "points": json_number(d.points), "note": d.note, "assessor": who}
+            for who, d in entry.combined.deductions_by_assessor()
+        ]
     return {
         "branch": entry.branch,
         "file": entry.file,
@@ -58,11 +68,95 @@ def branch_json(entry: BranchEntry) -> dict[str, Any]:
         "grade": result.grade,
         "vetoes": list(result.vetoes),
         "rank": entry.rank,
+        "deductions": deductions,
+        "capped_items": [item.item.number for item in result.items if item.capped],
+        **_survey_and_assessors(entry),
+    }
+
+
+def _survey_and_assessors(entry: BranchEntry) -> dict[str, Any]:
+    """The ``survey`` object, the ``assessors`` list and the ``combination`` of a branch."""
+    members = entry.members or [entry]
+    surveyed = next((m for m in members if m.assessment.survey is not None), None)
+    combined = entry.combined
+    combination = None
+    if combined is not None:
+        combination = {
+            "method": combined.method,
+            "trimmed": combined.trimmed,
+            "spread": json_number(combined.spread),
+            "threshold": json_number(combined.threshold),
+            "flagged": combined.spread_flagged,
+        }
+    return {
+        "survey": survey_json(surveyed) if surveyed is not None else None,
+        "assessors": [
+            assessor_json(
+                m,
+                combined is None
+                or m.result is None
+                or any(c.result is m.result for c in combined.counted),
+            )
+            for m in members
+        ],
+        "combination": combination,
+    }
+
+
+def assessor_json(member: BranchEntry, counted: bool) -> dict[str, Any]:
+    """One assessor's own result of a branch."""
+    result = member.result
+    return {
+        "assessor": member.assessor,
+        "file": member.file,
+        "sheet": member.sheet,
+        "total": json_number(result.total) if result else None,
+        "grade": member.grade_text,
+        "item_scores": [
+            None if s is None else json_number(s) for s in member.assessment.item_scores
+        ],
+        "counted": counted,
         "deductions": [
             {"rule": d.rule.id, "points": json_number(d.points), "note": d.note}
-            for d in result.deductions
+            for d in (result.deductions if result else [])
         ],
-        "capped_items": [item.item.number for item in result.items if item.capped],
+    }
+
+
+def survey_json(entry: BranchEntry) -> dict[str, Any]:
+    """A branch's 群众测评 tally and how it met rule 7.1 (docs/consolidation.md)."""
+    from workbook.core.exact import percent
+
+    tally = entry.assessment.survey
+    outcome = entry.assessment.survey_outcome
+    assert tally is not None
+    places = tally.survey.percent_places
+
+    def rate(value: object) -> float | int | None:
+        from fractions import Fraction
+
+        return json_number(percent(value, places)) if isinstance(value, Fraction) else None
+
+    counted = None
+    if entry.result is not None:
+        counted = next(
+            (d.points for d in entry.result.deductions if d.rule.id == tally.survey.rule_id),
+            None,
+        )
+        counted = counted if counted is not None else Decimal(0)
+    return {
+        "issued": tally.issued,
+        "returned": tally.returned,
+        "valid": tally.valid,
+        "rates_percent": [rate(q.rate) if q else None for q in tally.questions],
+        "rate_percent": rate(tally.rate),
+        "points": json_number(tally.points) if tally.points is not None else None,
+        "tally_deduction": json_number(tally.deduction) if tally.deduction is not None else None,
+        "counted_deduction": json_number(counted) if counted is not None else None,
+        "source": outcome.source if outcome else "none",
+        "overridden": bool(outcome and outcome.overridden),
+        "note": outcome.note if outcome else "",
+        "problems": [p.message for p in tally.problems],
     }
 
 

@@ -25,6 +25,7 @@ from workbook.core import names
 from workbook.core.scoring import INVALID, Assessment, InputProblem, RawBranchInputs, assess_branch
 from workbook.core.self_sheet import read_version_two, version_two_formulas, version_two_outputs
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
+from workbook.core.survey import raw_survey, survey_cells
 from workbook.errors import TemplateMismatchError, WorkbookReadError
 from workbook.inputs.sheet_contract import (
     LOOKALIKE_ROWS,
@@ -239,6 +240,9 @@ class ContractNames:
     vetoes: tuple[str, ...]  # one per veto condition, in order
     item_scores: tuple[str, ...]  # one per item, in order
     checks: tuple[tuple[str, str], ...]  # (input name, the name of its 检查 cell)
+    survey_inputs: tuple[str, ...] = ()  # the 群众测评 tally's count cells
+    survey_outputs: tuple[str, ...] = ()  # its computed cells
+    standard: Standard | None = None
 
     @classmethod
     def of(cls, standard: Standard) -> ContractNames:
@@ -254,6 +258,9 @@ class ContractNames:
             item_scores=tuple(names.item_score_name(item.number) for item in standard.items),
             checks=tuple((names.deduction_name(r), names.check_name(r)) for r in standard.rules)
             + tuple((names.veto_name(n), names.veto_check_name(n)) for n in veto_numbers),
+            survey_inputs=tuple(names.survey_input_names(standard)),
+            survey_outputs=tuple(names.survey_output_names(standard)),
+            standard=standard,
         )
 
 
@@ -267,12 +274,26 @@ def version_two_inputs(standard: Standard) -> tuple[str, ...]:
     return tuple(result)
 
 
-def _raw_inputs(contract: ContractNames, values: Mapping[str, object]) -> RawBranchInputs:
+def _raw_inputs(
+    contract: ContractNames, values: Mapping[str, object], standard: Standard | None = None
+) -> RawBranchInputs:
     return RawBranchInputs(
         deductions={rule_id: values.get(name) for rule_id, name, _ in contract.rule_inputs},
         notes={rule_id: values.get(name) for rule_id, _, name in contract.rule_inputs},
         vetoes=[values.get(name) for name in contract.vetoes],
+        survey=raw_survey(standard, values) if standard is not None else None,
     )
+
+
+def survey_output_values(contract: ContractNames, assessment: Assessment) -> dict[str, CellValue]:
+    """The computed tally cells of an assessed branch (none on a standard without a survey)."""
+    if contract.standard is None or not contract.survey_outputs:
+        return {}
+    values = survey_cells(contract.standard, assessment.survey, assessment.survey_outcome)
+    return {
+        name: Decimal(repr(v)) if isinstance(v, float) else Decimal(v) if isinstance(v, int) else v
+        for name, v in values.items()
+    }
 
 
 def sheet_update(
@@ -296,6 +317,18 @@ def sheet_update(
     by_field = {p.field: p for p in assessment.problems}
     marks: dict[CellRef, str] = {}
     unmarks: list[CellRef] = []
+    for name, value in survey_output_values(contract, assessment).items():
+        if name in cells:
+            outputs[name] = (cells[name], value)
+    notes = tuple(note for _, _, note in contract.rule_inputs)
+    for name in contract.survey_inputs + notes:
+        if name not in cells:
+            continue
+        problem = by_field.get(name)
+        if problem:
+            marks[cells[name]] = problem.message
+        else:
+            unmarks.append(cells[name])
     for input_name, check_name in contract.checks:
         problem = by_field.get(input_name)
         if check_name in cells:
@@ -385,6 +418,19 @@ def computed_formulas(
     result[names.GRADE] = formulas.grade_formula(kind, standard, total, veto_block, veto_cells)
     if names.SELF_TOTAL_SCORE in cells:
         result.update(version_two_formulas(standard, kind, cells))
+    survey = standard.survey
+    if survey is not None and all(n in cells for n in names.survey_output_names(standard)):
+        tally = formulas.survey_cells_by_name(standard, lambda name: cells[name].a1)
+        result |= formulas.survey_formulas_by_name(kind, standard, tally)
+        item = standard.item(standard.rule(survey.rule_id).item_number)
+        survey_refs = [cells[names.deduction_name(rule)].a1 for rule in item.rules]
+        result[names.item_score_name(item.number)] = formulas.survey_item_score_formula(
+            kind, standard, item, survey_refs, places, tally
+        )
+        if survey.ceilings:
+            result[names.GRADE] = formulas.ceiling_grade_formula(
+                kind, standard, total, veto_block, veto_cells, tally
+            )
     return result
 
 
@@ -481,7 +527,7 @@ def recalculate(
         if year is not None:
             problems_here.append(year)
         sheet_problems += [_sheet_problem_text(entry.sheet, p) for p in problems_here]
-        assessment = assess_branch(standard, _raw_inputs(contract, values))
+        assessment = assess_branch(standard, _raw_inputs(contract, values, standard))
         branch_value = values.get(names.BRANCH_NAME)
         branch = str(branch_value).strip() if isinstance(branch_value, str | int | float) else ""
         branch_cell = entry.cells.get(names.BRANCH_NAME)
@@ -517,6 +563,10 @@ def recalculate(
         warnings = tuple(
             _sheet_problem_text(entry.sheet, w)
             for w in formula_warnings(entry.cells, formulas, values)
+        ) + tuple(
+            f"{entry.cells[n.field].label}：{n.message}"
+            for n in assessment.notices
+            if n.field in entry.cells
         )
         book.write_sheet(sheet_update(contract, entry, assessment, update))
         outcomes.append(

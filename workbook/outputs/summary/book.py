@@ -24,6 +24,7 @@ from workbook.outputs.summary.overview import write_summary_sheet
 from workbook.outputs.summary.problems import write_problems_sheet
 from workbook.outputs.summary.self_compare import write_self_sheet
 from workbook.outputs.summary.sources import write_sources_sheet
+from workbook.outputs.summary.survey import write_assessors_sheet, write_survey_sheet
 from workbook.outputs.summary.vetoes import write_veto_sheet
 from workbook.outputs.summary.writer import (
     Formats,
@@ -43,6 +44,8 @@ SHEETS: tuple[Callable[[SheetWriter], None], ...] = (
     write_self_sheet,
     write_checklist_sheet,
     write_sources_sheet,
+    write_survey_sheet,  # 群众测评, when a branch has a tally (issue 9)
+    write_assessors_sheet,  # 多人考评, with consolidate --assessors (issue 9)
     write_problems_sheet,
 )
 
@@ -98,7 +101,7 @@ def write_summary(
         formats = Formats(book)
         writer = SheetWriter(book, formats, consolidation, draft)
         write_summary_sheet(writer, comparison[0] if comparison else None)
-        for write_sheet in SHEETS[1:-2]:
+        for write_sheet in SHEETS[1:-4]:
             write_sheet(writer)
         # The cycle's sheets (issue 10): 整改清单, 公示, 年度对比.
         write_rectification_sheet(writer)
@@ -110,7 +113,7 @@ def write_summary(
             write_publication_sheet(writer, publication)
         if comparison is not None:
             write_year_sheet(writer, *comparison)
-        for write_sheet in SHEETS[-2:]:
+        for write_sheet in SHEETS[-4:]:
             write_sheet(writer)
         book.worksheets()[0].activate()
         book.close()

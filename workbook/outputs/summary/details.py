@@ -37,6 +37,20 @@ def _detail_rows(c: Consolidation) -> Iterator[list[Any]]:
         result = entry.result
         if result is None:
             continue
+        if entry.combined is not None:  # several assessors: who made which deduction
+            for who, d in entry.combined.deductions_by_assessor():
+                heading = result.items[d.rule.item_number - 1].item.heading
+                note = f"（考评人 {who}）{d.note}"
+                yield [
+                    entry.rank,
+                    entry.branch,
+                    heading,
+                    d.rule.id,
+                    d.rule.wording,
+                    d.points,
+                    note,
+                ]
+            continue
         for item in result.items:
             for d in item.deductions:
                 yield [

@@ -59,6 +59,7 @@ from workbook.core.standard_sections import Checklist
 from workbook.inputs.branches import quote_sheet
 from workbook.outputs.template.formats import Formats, cell, decimal_or_text
 from workbook.outputs.template.options import TemplateOptions
+from workbook.outputs.template.survey_tally import write_survey_tally
 from workbook.xlsx.cells import CellRef
 from workbook.xlsx.text import header_footer
 
@@ -138,6 +139,8 @@ class BranchSheet:
             needed = lines_needed(item.indicators, COLUMNS[COL_INDICATORS][1]) * LINE_HEIGHT
             height += max(needed, sum(rows)) + 2 * len(rows)
         return height
+
+    grade_row: int = 0
 
     @property
     def hint_rules(self) -> list[str]:
@@ -436,6 +439,7 @@ def write_grade(ctx: BranchSheet, row: int) -> int:
         ctx.assessment.grade_text,
     )
     ctx.define(names.GRADE, row, COL_SCORE)
+    ctx.grade_row = row
     sheet.set_row(row, 23)
     return row + 1
 
@@ -640,6 +644,7 @@ SECTIONS: tuple[Section, ...] = (
     write_previous_items,
     write_version_two_cells,
     write_print_setup,
+    write_survey_tally,  # below the print area (issue 9)
 )
 
 

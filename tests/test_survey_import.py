@@ -1,0 +1,226 @@
+"""``survey import``: respondents' answers (CSV in UTF-8/GBK, xlsx) into the tallies."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from workbook.cli.main import main
+from workbook.core import names
+from workbook.inputs.consolidate import consolidate
+from workbook.inputs.reader import read_branch_workbook
+from workbook.outputs.template import TemplateOptions, write_template
+
+BRANCHES = ["第一支部", "第二支部", "第三支部"]
+Q1 = "1. 党组织、党组织书记和服务中心、中心主任在党员中的威信"
+Q2 = "2、党员在生产经营中的形象"
+Q3 = "第3题"
+HEADER = ["序号", "所在支部", Q1, Q2, Q3]
+
+
+def respondents() -> list[list[object]]:
+    """第一支部: 12 ballots, 第二支部: 3 (one question skipped); 第三支部 none."""
+    rows: list[list[object]] = []
+    answers = ["满意"] * 8 + ["基本满意"] * 2 + ["不满意", "不了解"]
+    for n, answer in enumerate(answers):
+        rows.append([n + 1, "第一支部", answer, "满意", answer])
+    rows.append([13, "第二支部", "不满意", "基本满意", ""])
+    rows.append([14, " 第二支部 ", "满意", "满意", "满意"])
+    rows.append([15, "第二支部", "基本满意", "不了解", "不满意"])
+    return rows
+
+
+def write_csv(path: Path, rows: list[list[object]], encoding: str, header=HEADER) -> Path:
+    lines = [",".join(str(v) for v in row) for row in [header, *rows]]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, rows: list[list[object]], header=HEADER) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("答卷")
+    for r, row in enumerate([header, *rows]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.close()
+    return path
+
+
+@pytest.fixture()
+def workbook(tmp_path: Path) -> Path:
+    return write_template(tmp_path / "考评.xlsx", TemplateOptions(BRANCHES, year=2026))
+
+
+def tallies(path: Path) -> dict[str, dict[str, object]]:
+    sheets = read_branch_workbook(path).sheets
+    result = {}
+    for sheet in sheets:
+        v = sheet.values
+        result[sheet.branch_name] = {
+            "issued": v[names.SURVEY_ISSUED],
+            "returned": v[names.SURVEY_RETURNED],
+            "q": [[v[names.survey_count_name(q, a)] for a in range(1, 5)] for q in range(1, 4)],
+        }
+    return result
+
+
+EXPECTED = {
+    "第一支部": {"issued": 12, "returned": 12, "q": [[8, 2, 1, 1], [12, 0, 0, 0], [8, 2, 1, 1]]},
+    "第二支部": {"issued": 3, "returned": 3, "q": [[1, 1, 1, 0], [1, 1, 0, 1], [1, 0, 1, 0]]},
+}
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def cells_of(xml: bytes) -> dict[str, str]:
+    return dict(re.findall(r'<c r="([A-Z]+\d+)"(.*?)(?:/>|</c>)', xml.decode()))
+
+
+@pytest.mark.parametrize("kind", ["utf-8-sig", "utf-8", "gbk", "xlsx"])
+def test_import_fills_the_tallies_and_nothing_else(
+    tmp_path: Path, workbook: Path, kind: str, capsys
+) -> None:
+    if kind == "xlsx":
+        responses = write_xlsx(tmp_path / "答卷.xlsx", respondents())
+    else:
+        responses = write_csv(tmp_path / "答卷.csv", respondents(), kind)
+    source = responses.read_bytes()
+    before = parts(workbook)
+    out = tmp_path / "out.xlsx"
+    assert main(["survey", "import", str(responses), "--into", str(workbook), "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "第一支部（第一支部）：收回 12 张，发放 12 张" in said and "原无计票" in said
+    assert "计票未改动：第三支部" in said and "已导入 15 份答卷" in said
+    got = tallies(out)
+    for branch, want in EXPECTED.items():
+        assert got[branch] == want, branch
+    assert got["第三支部"]["returned"] is None
+    assert responses.read_bytes() == source and parts(workbook) == before  # inputs untouched
+    after = parts(out)
+    assert list(after) == list(before)
+    sheet_parts = {"xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"}
+    for name in before:
+        if name not in sheet_parts:
+            assert after[name] == before[name], name
+    # In the two sheets only the tally's input cells changed.
+    book = read_branch_workbook(workbook)
+    for sheet, part in zip(book.sheets[:2], sorted(sheet_parts), strict=True):
+        inputs = {sheet.cells[n].a1 for n in names.survey_input_names(load())}
+        old, new = cells_of(before[part]), cells_of(after[part])
+        changed = {ref for ref in old.keys() | new.keys() if old.get(ref) != new.get(ref)}
+        assert changed and changed <= inputs, (part, changed - inputs)
+
+
+def load():
+    from workbook.core.standard import load_standard
+
+    return load_standard()
+
+
+def test_import_twice_replaces_and_says_what(tmp_path: Path, workbook: Path, capsys) -> None:
+    responses = write_csv(tmp_path / "答卷.csv", respondents(), "utf-8")
+    assert main(["survey", "import", str(responses), "--into", str(workbook)]) == 0
+    capsys.readouterr()
+    assert main(["survey", "import", str(responses), "--into", str(workbook)]) == 0
+    said = capsys.readouterr().out
+    assert "第一支部（第一支部）：收回 12 张，发放 12 张（保留原值）；已替换原有计票" in said
+    assert "原收回“12”，原各题合计：满意 28、基本满意 4、不满意 2、不了解 2" in said
+    got = tallies(workbook)
+    assert got["第一支部"] == EXPECTED["第一支部"]  # not doubled
+    # The imported tally counts: 第一支部 has 10 valid ballots per question at least.
+    result = consolidate([workbook])
+    first = next(b for b in result.branches if b.branch == "第一支部")
+    assert first.result is not None
+    (deduction,) = [d for d in first.result.deductions if d.rule.id == "7.1"]
+    # Q1 8+2 of 11, Q2 12 of 12, Q3 8+2 of 11: 32/34 = 94.1% -> 25 x 32/34 = 23.53 -> 23.5
+    assert deduction.points == 1.5 and "满意率 94.1%（有效票 11）" in deduction.note
+
+
+def test_every_problem_by_row_and_nothing_written(tmp_path: Path, workbook: Path, capsys) -> None:
+    rows = respondents()
+    rows.insert(2, ["", "", "", "", ""])  # row 4 (the header is row 1): empty
+    rows.append([16, "第九支部", "满意", "满意", "满意"])  # row 18: unknown branch
+    rows.append([17, "第一支部", "很满意", "满意", "一般"])  # row 19: two unknown answers
+    rows.append([18, "", "满意", "满意", "满意"])  # row 20: no branch
+    responses = write_csv(tmp_path / "答卷.csv", rows, "gbk")
+    before = workbook.read_bytes()
+    assert main(["survey", "import", str(responses), "--into", str(workbook)]) == 1
+    err = capsys.readouterr().err
+    assert f"{responses}，第 4 行：空行" in err
+    assert "第 18 行：支部“第九支部”不在考评表中" in err
+    assert "第 19 行第1题：答案“很满意”无效；应为：满意、基本满意、不满意、不了解" in err
+    assert "第 19 行第3题：答案“一般”无效" in err
+    assert "第 20 行：未填写支部" in err
+    assert "共 5 处问题，未导入任何数据" in err
+    assert workbook.read_bytes() == before
+
+
+def test_headers_found_or_named_by_options(tmp_path: Path, workbook: Path, capsys) -> None:
+    header = ["编号", "单位", "威信", "形象", "满意度"]
+    responses = write_xlsx(tmp_path / "答卷.xlsx", respondents(), header)
+    assert main(["survey", "import", str(responses), "--into", str(workbook)]) == 1
+    err = capsys.readouterr().err
+    assert "没有表头含“支部”的列" in err and "--branch-column" in err
+    assert "找不到第1题“党组织、党组织书记和服务中心、中心主任在党员中的威信”的列" in err
+    assert "“编号”、“单位”、“威信”、“形象”、“满意度”" in err
+    code = main(
+        [
+            "survey",
+            "import",
+            str(responses),
+            "--into",
+            str(workbook),
+            "--branch-column",
+            "单位",
+            "--question-column",
+            "1=威信",
+            "--question-column",
+            "2=形象",
+            "--question-column",
+            "3=满意度",
+        ]
+    )
+    assert code == 0
+    assert tallies(workbook)["第一支部"] == EXPECTED["第一支部"]
+    assert (
+        main(
+            ["survey", "import", str(responses), "--into", str(workbook), "--question-column", "x"]
+        )
+        == 2
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "是空文件"),
+        (b"\xef\xbb\xbf", "是空文件"),
+        ("\ufeff支部,第1题,第2题,第3题\r\n,,,\r\n".encode(), "只有表头，没有任何答卷"),
+        (b"\xff\x00\xfe\x81\x00", "不是 UTF-8 或 GBK 编码的文本"),
+    ],
+)
+def test_hostile_files(
+    tmp_path: Path, workbook: Path, content: bytes, message: str, capsys
+) -> None:
+    responses = tmp_path / "答卷.csv"
+    responses.write_bytes(content)
+    before = workbook.read_bytes()
+    code = main(["survey", "import", str(responses), "--into", str(workbook)])
+    err = capsys.readouterr().err
+    assert code == 1 and message in err, err
+    assert "Traceback" not in err
+    assert workbook.read_bytes() == before
+
+
+def test_other_file_kinds_refused(tmp_path: Path, workbook: Path, capsys) -> None:
+    responses = tmp_path / "答卷.ods"
+    responses.write_bytes(b"PK")
+    assert main(["survey", "import", str(responses), "--into", str(workbook)]) == 1
+    assert "不支持的文件类型 .ods" in capsys.readouterr().err

@@ -1,0 +1,183 @@
+"""``survey import``: respondents' answers into the tallies of an assessment workbook.
+
+Only the tally's input cells of the branches in the responses change (ballots issued and
+returned, every answer's count): the package is patched in place like ``recalc`` does, so every
+other part and every other cell stays byte for byte. The tally is replaced, never added to.
+Computed cells keep their cached values until the workbook is recalculated (Excel, WPS and
+LibreOffice do that on opening it; ``branch-assess recalc`` without them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from workbook.core import names
+from workbook.core.standard import load_standard
+from workbook.core.survey import parse_count, tally_is_blank
+from workbook.errors import CellValueError, TemplateMismatchError
+from workbook.inputs.reader import BranchSheet, read_branch_workbook
+from workbook.inputs.responses import (
+    ResponsesError,
+    find_columns,
+    read_rows,
+    tally_rows,
+)
+from workbook.xlsx.properties import TemplateIdentity
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What the import wrote: one Chinese line per branch, and the branches left alone."""
+
+    lines: tuple[str, ...]
+    untouched: tuple[str, ...]
+    respondents: int
+
+
+def import_responses(
+    responses: Path,
+    workbook: Path,
+    output: Path | None = None,
+    branch_column: str | None = None,
+    question_columns: Mapping[int, str] | None = None,
+) -> ImportReport:
+    """Replace the tallies of ``workbook`` with the responses' counts; write ``output``
+    (default: ``workbook`` in place), atomically.
+
+    Raises:
+        ResponsesError: problems with the responses' columns or rows (all at once).
+        WorkbookReadError, TemplateMismatchError: the workbook cannot take the tallies.
+    """
+    from workbook.atomic import atomic_output
+    from workbook.xlsx.package import CellEdit, Package, edit_cells, normalise_sheet_data
+
+    book = read_branch_workbook(workbook)
+    identity = TemplateIdentity.of(book.info.properties)
+    standard_id = identity.standard
+    if standard_id is None:
+        raise TemplateMismatchError(
+            f"{workbook.name} 不是本工具生成的考评定级表（没有文档属性 {names.PROP_STANDARD}）"
+        )
+    standard = load_standard(standard_id)
+    survey = standard.survey
+    if survey is None:
+        raise TemplateMismatchError(f"考评标准 {standard.id} 没有群众测评（[survey]），无法导入")
+    wanted = names.survey_input_names(standard)
+    sheets: dict[str, BranchSheet] = {}
+    for sheet in book.sheets:
+        missing = [n for n in wanted if n not in sheet.cells]
+        if missing:
+            raise TemplateMismatchError(
+                f"{workbook.name} 的工作表“{sheet.sheet}”没有群众测评计票区（缺少名称 "
+                f"{'、'.join(missing[:4])}{'等' if len(missing) > 4 else ''}）；"
+                "请用新版模板（branch-assess template）重新生成考评定级表"
+            )
+        sheets.setdefault(sheet.branch_name, sheet)
+    rows = read_rows(responses)
+    columns = find_columns(rows, survey, responses, branch_column, question_columns)
+    tallies = tally_rows(rows, columns, survey, list(sheets), responses)
+    if not tallies:
+        raise ResponsesError(["没有任何答卷"], responses)
+
+    package = Package(workbook)
+    try:
+        parts = {entry.name: entry.part for entry in _sheets(package)}
+        lines: list[str] = []
+        for branch, tally in tallies.items():
+            sheet = sheets[branch]
+            values = sheet.values
+            count_names = names.survey_count_names(standard)
+            old_counts = [
+                {a.text: values.get(n) for a, n in zip(survey.answers, row, strict=True)}
+                for row in count_names
+            ]
+            old_issued, old_returned = (
+                values.get(names.SURVEY_ISSUED),
+                values.get(names.SURVEY_RETURNED),
+            )
+            try:
+                kept = parse_count(old_issued, "", blank=None)
+            except CellValueError:
+                kept = None
+            issued = kept if kept is not None and kept >= tally.returned else tally.returned
+            numbers = {names.SURVEY_ISSUED: issued, names.SURVEY_RETURNED: tally.returned}
+            for row, counts in zip(count_names, tally.counts, strict=True):
+                for answer, name in zip(survey.answers, row, strict=True):
+                    numbers[name] = counts[answer.text]
+            edits = {
+                (sheet.cells[name].row, sheet.cells[name].col): CellEdit(
+                    Decimal(number), set_value=True
+                )
+                for name, number in numbers.items()
+            }
+            part = parts[sheet.sheet]
+            before, cells, after = package.text_between(part, "<sheetData", "</sheetData>")
+            cells = normalise_sheet_data(cells, workbook.name, sheet.sheet)
+            package.parts[part] = before + edit_cells(cells, edits).encode("utf-8") + after
+            lines.append(
+                _line(
+                    branch,
+                    sheet.label(names.SURVEY_RETURNED),
+                    tally.returned,
+                    issued,
+                    kept,
+                    old_issued,
+                    old_returned,
+                    old_counts,
+                    survey.answers,
+                )
+            )
+        with atomic_output(output or workbook) as temp:
+            package.save(temp)
+    finally:
+        package.close()
+    untouched = tuple(b for b in sheets if b not in tallies)
+    return ImportReport(tuple(lines), untouched, sum(t.returned for t in tallies.values()))
+
+
+def _sheets(package: object) -> list:  # list[SheetEntry]
+    from workbook.xlsx.package import workbook_sheets
+
+    return workbook_sheets(package)  # type: ignore[arg-type]
+
+
+def _line(
+    branch: str,
+    where: str,
+    returned: int,
+    issued: int,
+    kept: int | None,
+    old_issued: object,
+    old_returned: object,
+    old_counts: list[dict[str, object]],
+    answers: tuple,
+) -> str:
+    issued_text = (
+        f"发放 {issued} 张（保留原值）"
+        if kept is not None and kept == issued
+        else f"发放 {issued} 张（原为“{_shown(old_issued)}”，已改为收回票数）"
+    )
+    if tally_is_blank(old_issued, old_returned, old_counts):
+        replaced = "原无计票"
+    else:
+        totals = []
+        for answer in answers:
+            total = 0
+            for counts in old_counts:
+                with contextlib.suppress(CellValueError):
+                    total += parse_count(counts.get(answer.text), "")
+            totals.append(f"{answer.text} {total}")
+        replaced = (
+            f"已替换原有计票（原收回“{_shown(old_returned)}”，原各题合计：{'、'.join(totals)}）"
+        )
+    return f"{branch}（{where.partition('!')[0]}）：收回 {returned} 张，{issued_text}；{replaced}"
+
+
+def _shown(value: object) -> str:
+    from workbook.xlsx.cells import describe
+
+    return "空白" if value is None or value == "" else describe(value)
