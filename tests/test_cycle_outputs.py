@@ -378,15 +378,19 @@ def _edit(**changes: Any) -> dict[str, Any]:
         (_edit(year="2025"), "year 应为年份数字，实际为 “2025”"),
         (_edit(final=False), "final 为 false，是含待修正项的草稿结果"),
         (_edit(b0_grade="优秀"), "branches[0].grade 应为 好、较好、一般、较差 之一，实际为 “优秀”"),
-        (_edit(b0_total="95"), "branches[0].total 应为非负数字，实际为 “95”"),
+        (
+            _edit(b0_total="95"),
+            "branches[0].total 应为 0 至 100 的分数（最多两位小数），实际为 “95”",
+        ),
         (_edit(b0_branch="戊支部"), "branches[1].branch“戊支部”重复（已在 branches[0] 出现）"),
         (
             _edit(b0_deductions=[{"rule": "1.1", "points": "x"}]),
-            "branches[0].deductions[0].points 应为数字",
+            "branches[0].deductions[0].points 应为大于 0、不超过 100 的扣分",
         ),
         (
             _edit(b0_item_scores=[15, 10]),
-            "branches[0].item_scores 应为 7 个项目得分（各项满分依次为 15、10、10、10、10、20、25），实际为 [15, 10]",
+            "branches[0].item_scores 应为 7 个项目得分（各项满分依次为 15、10、10、10、10、20、25，最多两位小数），"
+            "实际为 [15, 10]",
         ),
         ('{"format": 1, "branches": [], "x": NaN}', "不是有效的 JSON（NaN 不是数字）"),
     ],

@@ -215,7 +215,9 @@ class CyclePlan:
             rectification=rectification,
             previous=last_year,
             renames=renames,
-            named_inputs=[path for path in inputs if not path.is_dir()] + [output],
+            named_inputs=[path for path in inputs if not path.is_dir()]
+            + [output]
+            + [path for path in (previous, holidays, rename_map) if path is not None],
         )
 
     def prepare(self, consolidation: Consolidation, *, overwrite: bool) -> CycleExtras:
@@ -275,10 +277,22 @@ class CyclePlan:
         folder = self.rectification
         assert folder is not None
         files = rectification_files(consolidation, folder)
+        existing: list[str] = []
         for file in files:
             resolve_target(file.path)
             refuse_inputs(file.path, self.named_inputs, "整改清单")
             if not overwrite:
                 refuse_replacing(file.path, "整改清单")
+                if file.path.exists() or file.path.is_symlink():
+                    existing.append(file.path.name)
+        if existing:
+            # A branch may have filled in its 整改措施 in one of them: never replace silently.
+            shown = "、".join(existing[:5]) + (
+                f" 等 {len(existing)} 个" if len(existing) > 5 else ""
+            )
+            raise OutputError(
+                f"整改清单文件夹 {folder} 中已有同名的整改清单：{shown}；其中可能已填写整改措施，"
+                "不会替换；请换一个文件夹，或加 --overwrite 确认替换（原文件保持不变）"
+            )
         extras.rectification = files
         extras.rectification_dir = folder

@@ -110,6 +110,11 @@ def read_previous_year(path: str | Path, standard: Standard, year: int | None) -
         ) from None
     except ValueError as error:
         raise ComparisonError(f"{what} {path}：不是有效的 JSON（{error}）") from None
+    except RecursionError:
+        raise ComparisonError(
+            f"{what} {path}：不是汇总结果（列表或对象嵌套层数过多）；"
+            "应为上一年度 consolidate --json 生成的文件"
+        ) from None
     where = f"{what} {path}"
     if not isinstance(data, dict) or "branches" not in data or "format" not in data:
         raise ComparisonError(
@@ -143,7 +148,9 @@ def read_previous_year(path: str | Path, standard: Standard, year: int | None) -
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_branches):
         key = f"branches[{index}]"
-        branch = _branch(raw, key, where, grades, [item.points for item in standard.items])
+        branch = _branch(
+            raw, key, where, grades, [item.points for item in standard.items], standard.total_points
+        )
         if branch.name in seen:
             raise ComparisonError(
                 f"{where}：{key}.branch“{branch.name}”重复（已在 branches[{seen[branch.name]}] 出现）"
@@ -170,8 +177,21 @@ def _shown(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)[:60]
 
 
+def _score(value: object, most: Decimal) -> bool:
+    """A score as the summary writes it: a number from 0 to ``most`` with at most two decimals."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return False
+    number = Decimal(value)
+    return number.is_finite() and 0 <= number <= most and number == number.quantize(Decimal("0.01"))
+
+
 def _branch(
-    raw: object, key: str, where: str, grades: list[str], item_points: list[Decimal]
+    raw: object,
+    key: str,
+    where: str,
+    grades: list[str],
+    item_points: list[Decimal],
+    total_points: Decimal,
 ) -> PreviousBranch:
     if not isinstance(raw, dict):
         raise ComparisonError(f"{where}：{key} 应为对象（支部的结果），实际为 {_shown(raw)}")
@@ -181,10 +201,11 @@ def _branch(
     total = raw.get("total")
     grade = raw.get("grade")
     rank = raw.get("rank")
-    if total is not None and (
-        isinstance(total, bool) or not isinstance(total, int | Decimal) or total < 0
-    ):
-        raise ComparisonError(f"{where}：{key}.total 应为非负数字，实际为 {_shown(total)}")
+    if total is not None and not _score(total, total_points):
+        raise ComparisonError(
+            f"{where}：{key}.total 应为 0 至 {total_points} 的分数（最多两位小数），"
+            f"实际为 {_shown(total)}"
+        )
     if grade not in grades:
         raise ComparisonError(
             f"{where}：{key}.grade 应为 {'、'.join(grades)} 之一，实际为 {_shown(grade)}"
@@ -204,23 +225,24 @@ def _branch(
         rule, points, note = item.get("rule"), item.get("points"), item.get("note", "")
         if not isinstance(rule, str) or not rule:
             raise ComparisonError(f"{where}：{at}.rule 应为规则编号，实际为 {_shown(rule)}")
-        if isinstance(points, bool) or not isinstance(points, int | Decimal):
-            raise ComparisonError(f"{where}：{at}.points 应为数字，实际为 {_shown(points)}")
+        if not _score(points, total_points) or points == 0:
+            raise ComparisonError(
+                f"{where}：{at}.points 应为大于 0、不超过 {total_points} 的扣分（最多两位小数），"
+                f"实际为 {_shown(points)}"
+            )
         if not isinstance(note, str):
             raise ComparisonError(f"{where}：{at}.note 应为文字，实际为 {_shown(note)}")
-        lines.append(PreviousDeduction(rule, Decimal(points), note))
+        lines.append(PreviousDeduction(rule, Decimal(str(points)), note))
     scores = raw.get("item_scores")
     if (
         not isinstance(scores, list)
         or len(scores) != len(item_points)
-        or any(
-            isinstance(v, bool) or not isinstance(v, int | Decimal) or not 0 <= v <= most
-            for v, most in zip(scores, item_points, strict=False)
-        )
+        or not all(_score(v, most) for v, most in zip(scores, item_points, strict=False))
     ):
         allowed = "、".join(str(p) for p in item_points)
         raise ComparisonError(
-            f"{where}：{key}.item_scores 应为 {len(item_points)} 个项目得分（各项满分依次为 {allowed}），"
+            f"{where}：{key}.item_scores 应为 {len(item_points)} 个项目得分"
+            f"（各项满分依次为 {allowed}，最多两位小数），"
             f"实际为 {_shown(scores)}"
         )
     return PreviousBranch(

@@ -1,0 +1,194 @@
+"""The cycle's options never lose a file and never crash on a hostile input (review of issue
+10): no output may be one of the files read (last year's JSON, the holiday file, the rename
+map); rectification workbooks already in the folder are kept unless --overwrite; last year's
+JSON is refused, with nothing written, when it is nested too deeply or holds a number out of
+the standard's range.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from workbook.cli.main import main
+from workbook.core.scoring import RawBranchInputs
+from workbook.outputs.template import TemplateOptions, write_template
+
+BRANCHES = ["甲支部", "乙支部"]
+PREVIOUS: dict[str, Any] = {
+    "format": 1,
+    "standard": "anji-2012-6",
+    "year": 2025,
+    "final": True,
+    "branches": [
+        {
+            "branch": "甲支部",
+            "item_scores": [15, 10, 10, 10, 10, 20, 20],
+            "total": 95,
+            "grade": "好",
+            "rank": 1,
+            "deductions": [{"rule": "7.1", "points": 5, "note": "满意率85%"}],
+        },
+    ],
+    "errors": [],
+    "warnings": [],
+}
+
+
+@pytest.fixture(scope="module")
+def workbook_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("safety")
+    inputs = {"甲支部": RawBranchInputs({"7.1": 2}, notes={"7.1": "满意率92%"})}
+    return write_template(
+        folder / "考评定级表.xlsx",
+        TemplateOptions(BRANCHES, year=2026, formulas="native", inputs=inputs),
+    )
+
+
+def write_json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def consolidate(workbook_file: Path, output: Path, *extra: str) -> int:
+    return main(["consolidate", str(workbook_file), "-o", str(output), *extra])
+
+
+def test_json_output_onto_last_years_json_is_refused(
+    workbook_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    previous = write_json(tmp_path / "p2.json", PREVIOUS)
+    before = previous.read_bytes()
+    output = tmp_path / "o.xlsx"
+    args = ["--previous", str(previous), "--json", str(previous)]
+    assert consolidate(workbook_file, output, *args) == 1
+    assert f"JSON 文件 {previous} 就是输入文件" in capsys.readouterr().err
+    assert previous.read_bytes() == before and not output.exists()
+
+
+def test_summary_onto_the_holiday_file_is_refused(
+    workbook_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    holidays = tmp_path / "hol.xlsx"
+    holidays.write_text("2027-01-01 休\n", encoding="utf-8")
+    before = holidays.read_bytes()
+    args = ["--publish-date", "2026-12-30", "--holidays", str(holidays)]
+    assert consolidate(workbook_file, holidays, *args) == 1
+    assert f"汇总表 {holidays} 就是输入文件" in capsys.readouterr().err
+    assert holidays.read_bytes() == before
+
+
+def test_json_output_onto_the_rename_map_is_refused(
+    workbook_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    previous = write_json(tmp_path / "2025.json", PREVIOUS)
+    renames = tmp_path / "改名.json"
+    renames.write_text("旧甲支部,甲支部\n", encoding="utf-8")
+    before = renames.read_bytes()
+    output = tmp_path / "o.xlsx"
+    args = ["--previous", str(previous), "--rename-map", str(renames), "--json", str(renames)]
+    assert consolidate(workbook_file, output, *args) == 1
+    assert f"JSON 文件 {renames} 就是输入文件" in capsys.readouterr().err
+    assert renames.read_bytes() == before and not output.exists()
+
+
+def test_rerun_keeps_filled_rectification_workbooks(
+    workbook_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "整改"
+    output = tmp_path / "o.xlsx"
+    assert consolidate(workbook_file, output, "--rectification", str(folder)) == 0
+    filled = folder / "2026年度整改清单（甲支部）.xlsx"
+    book = openpyxl.load_workbook(filled)
+    sheet = book.worksheets[0]
+    sheet.cell(row=sheet.max_row + 1, column=1, value="整改措施：已开展满意度回访")
+    book.save(filled)
+    mine = folder / "2026年度整改清单（乙支部）.xlsx"
+    plain = openpyxl.Workbook()
+    plain.worksheets[0]["A1"] = "我自己的表"
+    plain.save(mine)
+    before = {path: path.read_bytes() for path in (filled, mine)}
+    output.unlink()
+    capsys.readouterr()
+    assert consolidate(workbook_file, output, "--rectification", str(folder)) == 1
+    err = capsys.readouterr().err
+    assert f"整改清单文件夹 {folder} 中已有同名的整改清单" in err
+    assert filled.name in err and mine.name in err and "--overwrite" in err
+    assert {path: path.read_bytes() for path in before} == before
+    assert not output.exists()
+    assert consolidate(workbook_file, output, "--rectification", str(folder), "--overwrite") == 0
+    assert filled.read_bytes() != before[filled] and mine.read_bytes() != before[mine]
+
+
+def deep_json(path: Path) -> Path:
+    path.write_text("[" * 100000 + "]" * 100000, encoding="utf-8")
+    return path
+
+
+def out_of_range(path: Path, where: str, value: str) -> Path:
+    """PREVIOUS with one number replaced by raw JSON text (1e999 has no Python float)."""
+    data = json.loads(json.dumps(PREVIOUS))
+    branch = data["branches"][0]
+    if where == "total":
+        branch["total"] = "@@"
+    elif where == "points":
+        branch["deductions"][0]["points"] = "@@"
+    else:
+        branch["item_scores"][0] = "@@"
+    path.write_text(json.dumps(data, ensure_ascii=False).replace('"@@"', value), encoding="utf-8")
+    return path
+
+
+BAD_PREVIOUS = [
+    ("deep", "", "列表或对象嵌套层数过多"),
+    ("total", "1e999", "branches[0].total 应为 0 至 100 的分数（最多两位小数），实际为"),
+    ("total", "500", "branches[0].total 应为 0 至 100 的分数"),
+    ("total", "1e-7", "branches[0].total 应为 0 至 100 的分数（最多两位小数）"),
+    ("points", "-5", "branches[0].deductions[0].points 应为大于 0"),
+    ("points", "1e999", "branches[0].deductions[0].points 应为大于 0"),
+    ("item", "1e-7", "branches[0].item_scores 应为 7 个项目得分"),
+]
+
+
+def bad_previous(tmp_path: Path, kind: str, value: str) -> Path:
+    path = tmp_path / "2025.json"
+    return deep_json(path) if kind == "deep" else out_of_range(path, kind, value)
+
+
+@pytest.mark.parametrize(("kind", "value", "message"), BAD_PREVIOUS)
+def test_consolidate_refuses_bad_previous_and_writes_nothing(
+    workbook_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+    value: str,
+    message: str,
+) -> None:
+    previous = bad_previous(tmp_path, kind, value)
+    output, report = tmp_path / "o.xlsx", tmp_path / "o.json"
+    args = ["--previous", str(previous), "--json", str(report)]
+    assert consolidate(workbook_file, output, *args) == 1
+    err = capsys.readouterr().err
+    assert f"上年结果文件 {previous}：" in err and message in err
+    assert "内部错误" not in err
+    assert not output.exists() and not report.exists()
+
+
+@pytest.mark.parametrize(("kind", "value", "message"), BAD_PREVIOUS)
+def test_history_and_template_refuse_bad_previous(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, value: str, message: str
+) -> None:
+    previous = bad_previous(tmp_path, kind, value)
+    history = tmp_path / "h.xlsx"
+    assert main(["history", str(previous), "-o", str(history)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "内部错误" not in err and not history.exists()
+    template = tmp_path / "t.xlsx"
+    args = ["template", "-o", str(template), "--year", "2026", "--branch", "甲支部"]
+    assert main([*args, "--previous", str(previous)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "内部错误" not in err and not template.exists()
