@@ -375,7 +375,7 @@ def _edit(**changes: Any) -> dict[str, Any]:
         (_edit(standard="other"), "standard 为 “other”，与本次汇总的标准“anji-2012-6”不同"),
         (_edit(year=2026), "year 为 2026，应早于本次汇总的 2026 年度"),
         (_edit(year=2031), "year 为 2031，应早于本次汇总的 2026 年度"),
-        (_edit(year="2025"), "year 应为年份数字，实际为 “2025”"),
+        (_edit(year="2025"), "year 应为年份（1921～9999），实际为 “2025”"),
         (_edit(final=False), "final 为 false，是含待修正项的草稿结果"),
         (_edit(b0_grade="优秀"), "branches[0].grade 应为 好、较好、一般、较差 之一，实际为 “优秀”"),
         (

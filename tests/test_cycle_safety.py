@@ -192,3 +192,61 @@ def test_history_and_template_refuse_bad_previous(
     assert main([*args, "--previous", str(previous)]) == 1
     err = capsys.readouterr().err
     assert message in err and "内部错误" not in err and not template.exists()
+
+
+def edited(change: str) -> dict[str, Any]:
+    """PREVIOUS with one hostile edit (named as the review named them)."""
+    data = json.loads(json.dumps(PREVIOUS))
+    branch = data["branches"][0]
+    if change == "grade":
+        branch["grade"] = "较差"  # 95 is 好, and there is no veto
+    elif change == "veto":
+        branch["vetoes"] = [1]  # a veto makes it 较差, yet 好 is given
+    elif change == "rank":
+        branch["rank"] = 999
+    elif change == "sum":
+        branch["item_scores"][0] = 10  # the items add up to 90, the total says 95
+    elif change == "rule":
+        branch["deductions"][0]["rule"] = "99.9"
+    elif change == "cap":
+        branch["deductions"][0]["points"] = 30  # rule 7.1 deducts 0 to 25
+    elif change == "fixed":
+        branch["deductions"][0] = {"rule": "1.1", "points": 3, "note": ""}  # 1.1 is 0 or 15
+    elif change in ("year0", "year-5"):
+        data["year"] = int(change[4:])
+    elif change == "empty":
+        data["branches"] = []
+    return data
+
+
+INCONSISTENT = [
+    ("grade", "branches[0].grade 为“较差”，与总分 95 的等级“好”不符（没有否决情形）"),
+    ("veto", "branches[0].grade 为“好”，但有否决情形 [1]，等级应为“较差”"),
+    ("rank", "branches[0].rank 为 999，应在 1～1 之间（共 1 个支部）"),
+    ("sum", "branches[0].total 为 95，与 item_scores 之和 90 不符"),
+    ("rule", "branches[0].deductions[0].rule 为 “99.9”，不是考评标准“anji-2012-6”中的扣分规则"),
+    ("cap", "branches[0].deductions[0].points 为 30，不符合规则 7.1 的扣分（允许 0～25 之间）"),
+    ("fixed", "branches[0].deductions[0].points 为 3，不符合规则 1.1 的扣分（允许 0 或 15）"),
+    ("year0", "year 应为年份（1921～9999），实际为 0"),
+    ("year-5", "year 应为年份（1921～9999），实际为 -5"),
+    ("empty", "branches 为空（没有任何支部的结果）"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), INCONSISTENT)
+def test_previous_json_is_checked_against_the_standard(
+    workbook_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: str,
+    message: str,
+) -> None:
+    previous = write_json(tmp_path / "2025.json", edited(change))
+    output, report = tmp_path / "o.xlsx", tmp_path / "o.json"
+    args = ["--previous", str(previous), "--json", str(report)]
+    assert consolidate(workbook_file, output, *args) == 1
+    assert f"上年结果文件 {previous}：{message}" in capsys.readouterr().err
+    assert not output.exists() and not report.exists()
+    history = tmp_path / "h.xlsx"
+    assert main(["history", str(previous), "-o", str(history)]) == 1
+    assert message in capsys.readouterr().err and not history.exists()

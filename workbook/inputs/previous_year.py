@@ -19,6 +19,7 @@ from workbook.core.standard import Standard
 from workbook.core.year_over_year import YearResult, parse_rename_rows
 from workbook.errors import ComparisonError, describe_os_error
 
+MIN_YEAR, MAX_YEAR = 1921, 9999  # a party branch's year of assessment
 MAX_FILE_BYTES = 64 << 20  # a JSON of 10,000 branches is a few MiB
 JSON_FORMAT = 1
 PENDING_GRADE = "待修正"
@@ -131,8 +132,14 @@ def read_previous_year(path: str | Path, standard: Standard, year: int | None) -
             "不能比较"
         )
     previous_year = data.get("year")
-    if not isinstance(previous_year, int) or isinstance(previous_year, bool):
-        raise ComparisonError(f"{where}：year 应为年份数字，实际为 {_shown(previous_year)}")
+    if (
+        not isinstance(previous_year, int)
+        or isinstance(previous_year, bool)
+        or not MIN_YEAR <= previous_year <= MAX_YEAR
+    ):
+        raise ComparisonError(
+            f"{where}：year 应为年份（{MIN_YEAR}～{MAX_YEAR}），实际为 {_shown(previous_year)}"
+        )
     if year is not None:
         check_previous_year(str(path), previous_year, year)
     if data.get("final") is not True:
@@ -143,6 +150,10 @@ def read_previous_year(path: str | Path, standard: Standard, year: int | None) -
     raw_branches = data["branches"]
     if not isinstance(raw_branches, list):
         raise ComparisonError(f"{where}：branches 应为列表，实际为 {_shown(raw_branches)}")
+    if not raw_branches:
+        raise ComparisonError(
+            f"{where}：branches 为空（没有任何支部的结果）；应为上一年度正式汇总生成的文件"
+        )
     grades = [g.name for g in standard.grades]
     branches: list[PreviousBranch] = []
     seen: dict[str, int] = {}
@@ -156,8 +167,59 @@ def read_previous_year(path: str | Path, standard: Standard, year: int | None) -
                 f"{where}：{key}.branch“{branch.name}”重复（已在 branches[{seen[branch.name]}] 出现）"
             )
         seen[branch.name] = index
+        _check_branch(raw, branch, f"{where}：{key}", standard, len(raw_branches))
         branches.append(branch)
     return PreviousYear(str(path), previous_year, standard.id, tuple(branches))
+
+
+def _check_branch(
+    raw: dict[str, Any], branch: PreviousBranch, at: str, standard: Standard, count: int
+) -> None:
+    """One branch's numbers against the standard: rank, total = sum of the item scores, grade =
+    the band of the total (or the veto grade with a veto), each deduction a known rule within
+    its points and cap."""
+    result = branch.result
+    if result.rank is not None and result.rank > count:
+        raise ComparisonError(
+            f"{at}.rank 为 {result.rank}，应在 1～{count} 之间（共 {count} 个支部）"
+        )
+    items_sum = sum(branch.item_scores, Decimal(0))
+    if result.total is not None and items_sum != result.total:
+        raise ComparisonError(f"{at}.total 为 {result.total}，与 item_scores 之和 {items_sum} 不符")
+    vetoes = raw.get("vetoes", [])
+    if not isinstance(vetoes, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= len(standard.vetoes)
+        for v in vetoes
+    ):
+        raise ComparisonError(
+            f"{at}.vetoes 应为否决情形编号的列表（1～{len(standard.vetoes)}），实际为 {_shown(vetoes)}"
+        )
+    if result.total is not None:
+        band = standard.grade_for(result.total)
+        if vetoes and result.grade != standard.veto_grade:
+            raise ComparisonError(
+                f"{at}.grade 为“{result.grade}”，但有否决情形 {_shown(vetoes)}，"
+                f"等级应为“{standard.veto_grade}”"
+            )
+        if not vetoes and result.grade != band:
+            raise ComparisonError(
+                f"{at}.grade 为“{result.grade}”，与总分 {result.total} 的等级“{band}”不符"
+                "（没有否决情形）"
+            )
+    for number, line in enumerate(branch.deductions):
+        where = f"{at}.deductions[{number}]"
+        try:
+            rule = standard.rule(line.rule)
+        except KeyError:
+            raise ComparisonError(
+                f"{where}.rule 为 {_shown(line.rule)}，不是考评标准“{standard.id}”中的扣分规则"
+            ) from None
+        low = rule.max if rule.kind == "fixed" else rule.min
+        if not low <= line.points <= rule.max:
+            raise ComparisonError(
+                f"{where}.points 为 {line.points}，不符合规则 {rule.id} 的扣分"
+                f"（允许 {rule.allowed_text}）"
+            )
 
 
 def check_previous_year(source: str, previous_year: int, year: int) -> None:
