@@ -250,3 +250,20 @@ def test_previous_json_is_checked_against_the_standard(
     history = tmp_path / "h.xlsx"
     assert main(["history", str(previous), "-o", str(history)]) == 1
     assert message in capsys.readouterr().err and not history.exists()
+
+
+def test_renaming_a_branch_that_still_exists_is_refused(
+    workbook_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    previous = write_json(tmp_path / "2025.json", PREVIOUS)
+    renames = tmp_path / "改名.csv"
+    renames.write_text("原名称,新名称\n甲支部,乙支部\n", encoding="utf-8")
+    output = tmp_path / "o.xlsx"
+    args = ["--previous", str(previous), "--rename-map", str(renames)]
+    assert consolidate(workbook_file, output, *args) == 1
+    message = f"改名表 {renames} 第2行：原名称“甲支部”本年度仍是一个支部，不能再改名为“乙支部”"
+    assert message in capsys.readouterr().err and not output.exists()
+    template = tmp_path / "t.xlsx"
+    branches = ["--branch", "甲支部", "--branch", "乙支部"]
+    assert main(["template", "-o", str(template), "--year", "2026", *branches, *args]) == 1
+    assert message in capsys.readouterr().err and not template.exists()

@@ -170,6 +170,7 @@ class CyclePlan:
     previous: PreviousYear | None
     renames: dict[str, str]
     named_inputs: list[Path]
+    rename_map: Path | None = None
 
     @classmethod
     def from_options(
@@ -215,6 +216,7 @@ class CyclePlan:
             rectification=rectification,
             previous=last_year,
             renames=renames,
+            rename_map=rename_map,
             named_inputs=[path for path in inputs if not path.is_dir()]
             + [output]
             + [path for path in (previous, holidays, rename_map) if path is not None],
@@ -252,10 +254,14 @@ class CyclePlan:
         return extras
 
     def _compare(self, consolidation: Consolidation, extras: CycleExtras) -> None:
+        from workbook.inputs.previous_year import refuse_renaming_current
         from workbook.outputs.year_sheet import compare_with_previous
 
         previous = self.previous
         assert previous is not None
+        if self.rename_map is not None:
+            current = (entry.branch for entry in consolidation.branches)
+            refuse_renaming_current(self.rename_map, self.renames, current)
         comparison = compare_with_previous(consolidation, previous, self.renames)
         current_names = {entry.branch for entry in consolidation.branches}
         extras.previous = previous

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -323,6 +324,11 @@ def read_rename_map(path: str | Path) -> dict[str, str]:
         ComparisonError: unreadable, not UTF-8, or a bad line (named).
     """
     path = Path(path)
+    return parse_rename_rows(_rename_rows(path), source=f"改名表 {path}")
+
+
+def _rename_rows(path: Path) -> list[list[str]]:
+    """The rename map's rows, one per line of the file (the header blanked)."""
     what = "改名表"
     text = _decode(_read_bytes(path, what), path, what)
     lines = text.splitlines()
@@ -330,4 +336,29 @@ def read_rename_map(path: str | Path) -> dict[str, str]:
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if rows and rows[0] and rows[0][0].strip().lower() in _RENAME_HEADERS:
         rows[0] = []  # the header: blank, so line numbers stay those of the file
-    return parse_rename_rows(rows, source=f"{what} {path}")
+    return rows
+
+
+def refuse_renaming_current(
+    path: str | Path, renames: dict[str, str], current: Iterable[str]
+) -> None:
+    """Raise ``ComparisonError`` naming the lines of the rename map whose old name is still a
+    branch this year: last year's result would go to the new name while the branch under the
+    old name is shown as new."""
+    names = set(current)
+    clashes = [old for old in renames if old in names]
+    if not clashes:
+        return
+    path = Path(path)
+    lines: dict[str, int] = {}
+    for number, row in enumerate(_rename_rows(path), start=1):
+        if row and row[0].strip() in renames:
+            lines.setdefault(row[0].strip(), number)
+    raise ComparisonError(
+        "；".join(
+            f"改名表 {path} 第{lines.get(old, '?')}行：原名称“{old}”本年度仍是一个支部，"
+            f"不能再改名为“{renames[old]}”（上年结果会算到“{renames[old]}”名下，"
+            f"而“{old}”显示为新增）；请删去该行或改正名称"
+            for old in clashes
+        )
+    )
