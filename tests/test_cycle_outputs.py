@@ -461,7 +461,7 @@ def test_rename_map_not_utf8_and_unused_rows(
     [
         (
             ["--publish-date", "2026-13-01"],
-            "应写作 YYYY-MM-DD（如 2026-12-21），实际为“2026-13-01”",
+            "--publish-date 2026-13-01 不是存在的日期（请核对月份和日）",
         ),
         (["--publish-date", "2026-1-5"], "实际为“2026-1-5”"),
         (

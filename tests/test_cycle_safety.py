@@ -267,3 +267,74 @@ def test_renaming_a_branch_that_still_exists_is_refused(
     branches = ["--branch", "甲支部", "--branch", "乙支部"]
     assert main(["template", "-o", str(template), "--year", "2026", *branches, *args]) == 1
     assert message in capsys.readouterr().err and not template.exists()
+
+
+def test_excel_workbook_given_as_json_or_rename_map_is_named(
+    workbook_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "o.xlsx"
+    assert consolidate(workbook_file, output, "--previous", str(workbook_file)) == 1
+    err = capsys.readouterr().err
+    assert f"上年结果文件 {workbook_file} 是一个 Excel 工作簿，不是文本文件" in err
+    assert "应为上一年度 consolidate --json 生成的文件" in err and "UTF-8" not in err
+    assert main(["history", str(workbook_file), "-o", str(output)]) == 1
+    err = capsys.readouterr().err
+    assert f"年度结果文件 {workbook_file} 是一个 Excel 工作簿" in err and "UTF-8" not in err
+    previous = write_json(tmp_path / "2025.json", PREVIOUS)
+    args = ["--previous", str(previous), "--rename-map", str(workbook_file)]
+    assert consolidate(workbook_file, output, *args) == 1
+    err = capsys.readouterr().err
+    assert f"改名表 {workbook_file} 是一个 Excel 工作簿，不是文本文件" in err
+    assert "另存为“CSV UTF-8（逗号分隔）”" in err and not output.exists()
+
+
+def test_full_width_comma_in_the_rename_map_is_named(
+    workbook_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    previous = write_json(tmp_path / "2025.json", PREVIOUS)
+    renames = tmp_path / "改名.csv"
+    renames.write_text("旧甲支部，甲支部\n", encoding="utf-8")
+    output = tmp_path / "o.xlsx"
+    args = ["--previous", str(previous), "--rename-map", str(renames)]
+    assert consolidate(workbook_file, output, *args) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"改名表 {renames} 第1行：原名称和新名称之间应用英文逗号“,”或 Tab 分隔（本行用的是“，”）"
+        in err
+    )
+
+
+def test_a_date_that_does_not_exist_is_named(
+    workbook_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "o.xlsx"
+    assert consolidate(workbook_file, output, "--publish-date", "2026-02-30") == 1
+    err = capsys.readouterr().err
+    assert "--publish-date 2026-02-30 不是存在的日期" in err and "应写作" not in err
+
+
+def test_summary_onto_a_rectification_workbook_is_named(
+    workbook_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "整改"
+    output = folder / "2026年度整改清单（甲支部）.xlsx"
+    assert consolidate(workbook_file, output, "--rectification", str(folder)) == 1
+    err = capsys.readouterr().err
+    assert f"整改清单 {output} 与汇总表（-o）是同一个文件" in err and "就是输入文件" not in err
+    assert not output.exists()
+
+
+def test_history_and_template_messages_fit_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = dict(PREVIOUS, standard="other")
+    previous = write_json(tmp_path / "2025.json", other)
+    assert main(["history", str(previous), "-o", str(tmp_path / "h.xlsx")]) == 1
+    err = capsys.readouterr().err
+    assert f"年度结果文件 {previous}：standard 为 “other”，与 --standard 指定的标准" in err
+    assert "本次汇总" not in err and "上年" not in err
+    previous = write_json(tmp_path / "2025.json", dict(PREVIOUS, year=2026))
+    args = ["template", "-o", str(tmp_path / "t.xlsx"), "--year", "2026", "--branch", "甲支部"]
+    assert main([*args, "--previous", str(previous)]) == 1
+    err = capsys.readouterr().err
+    assert "year 为 2026，应早于模板的 2026 年度" in err and "本次汇总" not in err

@@ -10,6 +10,7 @@ branches) is checked right after it, before anything is written.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,10 @@ def parse_publish_date(text: str) -> _dt.date:
             raise ValueError
         return _dt.date.fromisoformat(text)
     except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise PublicationError(
+                f"--publish-date {text} 不是存在的日期（请核对月份和日）"
+            ) from None
         raise PublicationError(
             f"--publish-date 应写作 YYYY-MM-DD（如 2026-12-21），实际为“{text}”"
         ) from None
@@ -171,6 +176,7 @@ class CyclePlan:
     renames: dict[str, str]
     named_inputs: list[Path]
     rename_map: Path | None = None
+    output: Path | None = None
 
     @classmethod
     def from_options(
@@ -217,6 +223,7 @@ class CyclePlan:
             previous=last_year,
             renames=renames,
             rename_map=rename_map,
+            output=output,
             named_inputs=[path for path in inputs if not path.is_dir()]
             + [output]
             + [path for path in (previous, holidays, rename_map) if path is not None],
@@ -277,7 +284,7 @@ class CyclePlan:
     def _plan_rectification(
         self, consolidation: Consolidation, extras: CycleExtras, overwrite: bool
     ) -> None:
-        from workbook.atomic import refuse_inputs, refuse_replacing, resolve_target
+        from workbook.atomic import refuse_inputs, refuse_replacing, resolve_target, same_file
         from workbook.outputs.rectification import rectification_files
 
         folder = self.rectification
@@ -286,6 +293,13 @@ class CyclePlan:
         existing: list[str] = []
         for file in files:
             resolve_target(file.path)
+            if self.output is not None and (
+                same_file(file.path, self.output) or file.path.absolute() == self.output.absolute()
+            ):
+                raise OutputError(
+                    f"整改清单 {file.path} 与汇总表（-o）是同一个文件；"
+                    "请给汇总表另取一个文件名，或换一个整改清单文件夹"
+                )
             refuse_inputs(file.path, self.named_inputs, "整改清单")
             if not overwrite:
                 refuse_replacing(file.path, "整改清单")

@@ -150,7 +150,7 @@ def read_previous_items(
         if rename_map is not None:
             raise ComparisonError("--rename-map 要与 --previous 一起使用")
         return {}
-    last_year = read_previous_year(previous, load_standard(standard_id), year)
+    last_year = read_previous_year(previous, load_standard(standard_id), year, command="template")
     renames = read_rename_map(rename_map) if rename_map is not None else {}
     if rename_map is not None:
         refuse_renaming_current(rename_map, renames, branches)

@@ -78,7 +78,9 @@ def _read_bytes(path: Path, what: str) -> bytes:
         raise ComparisonError(f"无法读取{what} {path}：{describe_os_error(error)}") from None
 
 
-def _decode(data: bytes, path: Path, what: str) -> str:
+def _decode(data: bytes, path: Path, what: str, expected: str) -> str:
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise ComparisonError(f"{what} {path} 是一个 Excel 工作簿，不是文本文件；{expected}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -92,8 +94,37 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} 不是数字")
 
 
-def read_previous_year(path: str | Path, standard: Standard, year: int | None) -> PreviousYear:
-    """Read and check last year's JSON against this year's standard and year.
+@dataclass(frozen=True)
+class _Wording:
+    """How the messages name the file and what it is checked against, per command."""
+
+    what: str  # the file
+    hint: str  # what it should be
+    standard: str  # the standard it must be of
+    final: str  # what to use instead of a draft
+
+
+_WORDING = {
+    "consolidate": _Wording(
+        "上年结果文件", "应为上一年度 consolidate --json 生成的文件", "本次汇总的标准", "上一年度"
+    ),
+    "template": _Wording(
+        "上年结果文件", "应为上一年度 consolidate --json 生成的文件", "模板的标准", "上一年度"
+    ),
+    "history": _Wording(
+        "年度结果文件",
+        "应为某一年度 consolidate --json 生成的文件",
+        " --standard 指定的标准",
+        "该年度",
+    ),
+}
+
+
+def read_previous_year(
+    path: str | Path, standard: Standard, year: int | None, *, command: str = "consolidate"
+) -> PreviousYear:
+    """Read and check last year's JSON against this year's standard and year (``command``:
+    consolidate, template or history, for the wording of the messages).
 
     Raises:
         ComparisonError: unreadable, not JSON, not a consolidation's JSON, another standard,
@@ -101,27 +132,26 @@ def read_previous_year(path: str | Path, standard: Standard, year: int | None) -
             (docs/consolidation.md) says.
     """
     path = Path(path)
-    what = "上年结果文件"
-    text = _decode(_read_bytes(path, what), path, what)
+    wording = _WORDING[command]
+    what = wording.what
+    text = _decode(_read_bytes(path, what), path, what, wording.hint)
     try:
         data = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise ComparisonError(
             f"{what} {path} 第{error.lineno}行第{error.colno}列：不是有效的 JSON（{error.msg}）；"
-            "应为上一年度 consolidate --json 生成的文件"
+            f"{wording.hint}"
         ) from None
     except ValueError as error:
         raise ComparisonError(f"{what} {path}：不是有效的 JSON（{error}）") from None
     except RecursionError:
         raise ComparisonError(
-            f"{what} {path}：不是汇总结果（列表或对象嵌套层数过多）；"
-            "应为上一年度 consolidate --json 生成的文件"
+            f"{what} {path}：不是汇总结果（列表或对象嵌套层数过多）；{wording.hint}"
         ) from None
     where = f"{what} {path}"
     if not isinstance(data, dict) or "branches" not in data or "format" not in data:
         raise ComparisonError(
-            f"{where}：不是汇总结果（缺少 format、branches 等键）；"
-            "应为上一年度 consolidate --json 生成的文件"
+            f"{where}：不是汇总结果（缺少 format、branches 等键）；{wording.hint}"
         )
     if data["format"] != JSON_FORMAT or isinstance(data["format"], bool):
         raise ComparisonError(
@@ -129,7 +159,7 @@ def read_previous_year(path: str | Path, standard: Standard, year: int | None) -
         )
     if data.get("standard") != standard.id:
         raise ComparisonError(
-            f"{where}：standard 为 {_shown(data.get('standard'))}，与本次汇总的标准“{standard.id}”不同，"
+            f"{where}：standard 为 {_shown(data.get('standard'))}，与{wording.standard}“{standard.id}”不同，"
             "不能比较"
         )
     previous_year = data.get("year")
@@ -142,19 +172,17 @@ def read_previous_year(path: str | Path, standard: Standard, year: int | None) -
             f"{where}：year 应为年份（{MIN_YEAR}～{MAX_YEAR}），实际为 {_shown(previous_year)}"
         )
     if year is not None:
-        check_previous_year(str(path), previous_year, year)
+        check_previous_year(str(path), previous_year, year, command=command)
     if data.get("final") is not True:
         raise ComparisonError(
             f"{where}：final 为 {_shown(data.get('final'))}，是含待修正项的草稿结果；"
-            "请用上一年度的正式汇总结果"
+            f"请用{wording.final}的正式汇总结果"
         )
     raw_branches = data["branches"]
     if not isinstance(raw_branches, list):
         raise ComparisonError(f"{where}：branches 应为列表，实际为 {_shown(raw_branches)}")
     if not raw_branches:
-        raise ComparisonError(
-            f"{where}：branches 为空（没有任何支部的结果）；应为上一年度正式汇总生成的文件"
-        )
+        raise ComparisonError(f"{where}：branches 为空（没有任何支部的结果）；{wording.hint}")
     grades = [g.name for g in standard.grades]
     branches: list[PreviousBranch] = []
     seen: dict[str, int] = {}
@@ -223,11 +251,14 @@ def _check_branch(
             )
 
 
-def check_previous_year(source: str, previous_year: int, year: int) -> None:
+def check_previous_year(
+    source: str, previous_year: int, year: int, *, command: str = "consolidate"
+) -> None:
     """Raise ``ComparisonError`` unless ``previous_year`` is before ``year``."""
+    this = "模板的" if command == "template" else "本次汇总的"
     if previous_year >= year:
         raise ComparisonError(
-            f"上年结果文件 {source}：year 为 {previous_year}，应早于本次汇总的 {year} 年度"
+            f"上年结果文件 {source}：year 为 {previous_year}，应早于{this} {year} 年度"
             "（--previous 应为往年的汇总结果）"
         )
 
@@ -330,7 +361,8 @@ def read_rename_map(path: str | Path) -> dict[str, str]:
 def _rename_rows(path: Path) -> list[list[str]]:
     """The rename map's rows, one per line of the file (the header blanked)."""
     what = "改名表"
-    text = _decode(_read_bytes(path, what), path, what)
+    expected = "应为 UTF-8 文本（每行“原名称,新名称”）；在 Excel 中可另存为“CSV UTF-8（逗号分隔）”"
+    text = _decode(_read_bytes(path, what), path, what, expected)
     lines = text.splitlines()
     delimiter = "\t" if any("\t" in line for line in lines) else ","
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
