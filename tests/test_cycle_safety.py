@@ -338,3 +338,27 @@ def test_history_and_template_messages_fit_the_command(
     assert main([*args, "--previous", str(previous)]) == 1
     err = capsys.readouterr().err
     assert "year 为 2026，应早于模板的 2026 年度" in err and "本次汇总" not in err
+
+
+def test_a_veto_is_in_the_rectification_list(tmp_path: Path) -> None:
+    """A branch graded 较差 only by a veto has that veto on its 整改清单 (summary and workbook)."""
+    inputs = {"甲支部": RawBranchInputs({"7.1": 2}, vetoes=[None, "是", None])}
+    filled = write_template(
+        tmp_path / "考评定级表.xlsx",
+        TemplateOptions(["甲支部"], year=2026, formulas="native", inputs=inputs),
+    )
+    output, folder = tmp_path / "o.xlsx", tmp_path / "整改"
+    assert consolidate(filled, output, "--rectification", str(folder)) == 0
+    book = folder / "2026年度整改清单（甲支部）.xlsx"
+    for path, sheet in ((output, "整改清单"), (book, None)):
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        try:
+            ws = workbook[sheet] if sheet else workbook.worksheets[0]
+            table = [list(row) for row in ws.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+        kinds = [row for row in table if "否决情形" in row or "扣分" in row[1:3]]
+        veto = [row for row in table if "否决情形" in row]
+        assert len(veto) == 1, table
+        assert "否决（2）" in veto[0] and "等级直接定为“较差”" in veto[0]
+        assert any("7.1" in row for row in kinds)
