@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import xlwings as xw
 
+from workbook.core.cells import normalise
 from workbook.core.scoring import (
     INVALID,
     PENDING,
@@ -27,7 +28,6 @@ from workbook.core.scoring import (
 )
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
 from workbook.errors import CellValueError, StandardFileError
-from workbook.xlsx.cells import normalise
 
 F = TypeVar("F", bound=Callable[..., Any])
 

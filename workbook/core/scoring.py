@@ -11,10 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from workbook.core.names import deduction_name, note_name, veto_name
-from workbook.core.standard import Item, Rule, Standard, fmt
-from workbook.errors import CellValueError
-from workbook.xlsx.cells import (
+from workbook.core.cells import (
     FILL_NUMBER,
     FILL_TEXT,
     FILL_YES_NO,
@@ -24,6 +21,9 @@ from workbook.xlsx.cells import (
     error_value_message,
     uncached_formula_message,
 )
+from workbook.core.names import deduction_name, note_name, veto_name
+from workbook.core.standard import Item, Rule, Standard, fmt
+from workbook.errors import CellValueError
 
 PENDING = "待修正"  # shown instead of a total or grade while inputs are invalid
 INVALID = "输入有误"  # shown instead of an item score while its inputs are invalid

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from workbook.core import names
+from workbook.core.cells import CellError, UncachedFormula
 from workbook.core.scoring import PENDING, Assessment, BranchResult, assess_branch
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, fmt, load_standard
 from workbook.errors import PackageTooLargeError, WorkbookReadError, describe_os_error
@@ -34,7 +35,6 @@ from workbook.inputs.sheet_contract import (
     year_problem,
 )
 from workbook.inputs.workers import read_all
-from workbook.xlsx.cells import CellError, UncachedFormula
 from workbook.xlsx.properties import TemplateIdentity
 
 __all__ = [
