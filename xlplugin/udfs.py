@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import xlwings as xw
 
 from workbook.core import names
+from workbook.core.cells import normalise
 from workbook.core.scoring import (
     INVALID,
     PENDING,
@@ -37,7 +38,6 @@ from workbook.core.survey import (
     tally_survey,
 )
 from workbook.errors import CellValueError, StandardFileError
-from workbook.xlsx.cells import normalise
 
 F = TypeVar("F", bound=Callable[..., Any])
 

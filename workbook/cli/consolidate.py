@@ -169,7 +169,7 @@ def check_outputs(
     from workbook.core.names import PROP_SUMMARY
     from workbook.errors import OutputError, WorkbookReadError
     from workbook.inputs.files import find_workbooks
-    from workbook.inputs.reader import read_package_info
+    from workbook.xlsx.workbook_info import read_package_info
 
     check_suffix(output, (".xlsx",), "汇总表")
     resolve_target(output)

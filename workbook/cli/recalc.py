@@ -53,7 +53,7 @@ def recalc_command(file: Path, output: Path | None, overwrite: bool) -> None:
     逐条列出“文件，工作表!单元格：说明”，并以状态码 1 退出。
     """
     from workbook.atomic import check_suffix, refuse_replacing, resolve_target, same_file
-    from workbook.outputs.recalc import recalc_file
+    from workbook.outputs.file_book import recalc_file
 
     if file.is_dir():
         raise WorkbookReadError(f"无法读取 {file}：这是一个文件夹，请给出考评定级表文件（.xlsx）")

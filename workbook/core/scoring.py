@@ -12,10 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from workbook.core.names import deduction_name, note_name, veto_name
-from workbook.core.standard import Item, Rule, Standard, fmt
-from workbook.errors import CellValueError
-from workbook.xlsx.cells import (
+from workbook.core.cells import (
     FILL_NUMBER,
     FILL_TEXT,
     FILL_YES_NO,
@@ -25,6 +22,9 @@ from workbook.xlsx.cells import (
     error_value_message,
     uncached_formula_message,
 )
+from workbook.core.names import deduction_name, note_name, veto_name
+from workbook.core.standard import Item, Rule, Standard, fmt
+from workbook.errors import CellValueError
 
 if TYPE_CHECKING:  # survey.py imports this module
     from workbook.core.survey import SurveyRuleOutcome, SurveyTally

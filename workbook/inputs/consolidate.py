@@ -26,6 +26,7 @@ from workbook.core.assessors import (
     Method,
     combine_assessors,
 )
+from workbook.core.cells import CellError, UncachedFormula
 from workbook.core.checklist import ChecklistReport
 from workbook.core.scoring import (
     PENDING,
@@ -61,7 +62,6 @@ from workbook.inputs.sheet_contract import (
     year_problem,
 )
 from workbook.inputs.workers import read_all
-from workbook.xlsx.cells import CellError, UncachedFormula
 from workbook.xlsx.properties import TemplateIdentity
 
 __all__ = [

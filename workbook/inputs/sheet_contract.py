@@ -14,9 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from workbook.core import names
-from workbook.core.layout import TABLE_HEADERS
-from workbook.core.standard import Standard
-from workbook.xlsx.cells import (
+from workbook.core.cells import (
     FILL_NUMBER,
     FILL_TEXT,
     CellError,
@@ -27,6 +25,8 @@ from workbook.xlsx.cells import (
     formula_warning,
     uncached_formula_message,
 )
+from workbook.core.layout import TABLE_HEADERS
+from workbook.core.standard import Standard
 from workbook.xlsx.properties import year_number
 
 TYPE_DO_NOT_MOVE = (

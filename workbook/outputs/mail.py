@@ -27,8 +27,8 @@ from workbook.core import names
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
 from workbook.errors import MailError, WorkbookReadError, describe_os_error
 from workbook.inputs.config import Security
-from workbook.inputs.reader import read_package_info
 from workbook.xlsx.text import visible_text
+from workbook.xlsx.workbook_info import read_package_info
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 DEFAULT_SUBJECT = "{year}年度{association}党委支部（党员服务中心）规范化建设考评定级汇总表"
