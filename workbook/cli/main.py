@@ -48,6 +48,7 @@ def _register_commands() -> None:
     from workbook.cli.history import history_command
     from workbook.cli.recalc import recalc_command
     from workbook.cli.survey import survey_group
+    from workbook.cli.standard import standard_group
     from workbook.cli.template import template_command
 
     for command in (
@@ -59,6 +60,7 @@ def _register_commands() -> None:
         demo_command,
         history_command,
         survey_group,
+        standard_group,
     ):
         cli.add_command(command)
 

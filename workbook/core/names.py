@@ -17,6 +17,7 @@ GRADE = "grade"
 
 # Custom document properties that identify a template.
 PROP_STANDARD = "kp_standard"
+PROP_STANDARD_HASH = "kp_standard_hash"  # sha256 of the standard's content (Standard.content_hash)
 PROP_TEMPLATE_VERSION = "kp_template_version"
 PROP_YEAR = "kp_year"
 PROP_FORMULAS = "kp_formulas"

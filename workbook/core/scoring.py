@@ -207,7 +207,7 @@ class BranchResult:
             if result.capped:
                 lines.append(
                     f"第{result.item.number}项“{result.item.name}”扣分合计 {fmt(result.deducted)}，"
-                    f"计 {fmt(result.item.points)}（每个项目分值扣完为止），该项得 0 分"
+                    f"计 {fmt(result.item.points)}（扣分以该项目分值为限），该项得 0 分"
                 )
         for number in self.vetoes:
             lines.append(

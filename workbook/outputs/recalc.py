@@ -452,7 +452,9 @@ def recalculate(
     properties = book.properties()
     identity = TemplateIdentity.of(properties or {})
     standard = load_standard(identity.standard or DEFAULT_STANDARD_ID)
-    mismatch = identity.mismatch(standard.id) if properties is not None else None
+    mismatch = (
+        identity.mismatch(standard.id, standard.content_hash) if properties is not None else None
+    )
     if mismatch is not None:
         raise TemplateMismatchError(mismatch)
     if identity.year_problem() is not None:

@@ -9,6 +9,7 @@ from workbook.core.standard import fmt
 from workbook.core.year_over_year import YearComparison
 from workbook.inputs.consolidate import BranchEntry
 from workbook.outputs.summary.writer import (
+    AVERAGE_DIGITS,
     LINE_HEIGHT,
     MAX_MAIN_DEDUCTIONS,
     SUMMARY_SHEET,
@@ -33,7 +34,10 @@ def main_deductions(entry: BranchEntry) -> str:
         parts.append(f"等 {len(ordered)} 条")
     for item in result.items:
         if item.capped:
-            parts.append(f"第{item.item.number}项扣分合计{fmt(item.deducted)}分，扣完为止")
+            parts.append(
+                f"第{item.item.number}项扣分合计{fmt(item.deducted)}分，"
+                f"以该项分值{fmt(item.item.points)}分为限"
+            )
     if result.vetoes:
         parts.append("有否决情形，直接定为“" + result.standard.veto_grade + "”")
     return "；".join(parts) if parts else "无扣分"
@@ -113,10 +117,11 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
         f"{standard.note_1}",
         "2. 定级："
         + "，".join(g.wording for g in standard.grades)
-        + "（89.5 分为“较好”，59.5 分为“较差”）；"
+        + (f"（{standard.band_examples}）" if standard.band_examples else "")
+        + "；"
         + standard.note_2,
         "3. 排名：按总分从高到低，总分相同名次相同（如 1、2、2、4）；有否决情形的支部不论得分多少排在其他支部之后，"
-        "相互之间按否决前得分排列。平均分保留两位小数（四舍五入）。",
+        f"相互之间按否决前得分排列。平均分保留 {AVERAGE_DIGITS} 位小数（四舍五入）。",
     ]
     total_width = sum(widths)
     for note in notes:

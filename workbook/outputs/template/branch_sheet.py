@@ -210,11 +210,6 @@ def deduction_validation(standard: Standard, rule: Rule, cell_: str) -> dict[str
     }
 
 
-def sheet_title(standard: Standard, year: int) -> str:
-    """The title of a branch sheet and of the workbook."""
-    return f"{year}年度支部（党员服务中心）规范化建设考评定级表"
-
-
 def self_deduction_validation(standard: Standard, rule: Rule, cell_: str) -> dict[str, Any]:
     """The validation of a 自评扣分 cell: the rule's allowed values, as for the committee."""
     validation = deduction_validation(standard, rule, cell_)
@@ -229,7 +224,7 @@ def write_title(ctx: BranchSheet, row: int) -> int:
     for col, width in enumerate(ctx.widths):
         sheet.set_column(col, col, width)
     sheet.merge_range(
-        row, 0, row, LAST_COL, sheet_title(ctx.standard, ctx.options.year), formats.title
+        row, 0, row, LAST_COL, ctx.standard.sheet_title_for(ctx.options.year), formats.title
     )
     sheet.set_row(row, 27)
     sheet.write(row + 1, COL_ITEM, "支部名称", formats.label)
