@@ -8,6 +8,7 @@ none of the Anji standard's text; ``--standard-file`` and ``standard check`` as 
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -36,8 +37,8 @@ ANJI_ONLY = (
     "较好",
     "较差",
     "一般",
-    "89.5",
-    "59.5",
+    "89.5 分",
+    "59.5 分",
     "0～25",
     "两位小数",
     "每个项目分值扣完为止",
@@ -46,10 +47,22 @@ ANJI_ONLY = (
     "1～7",
 )
 BRANCHES = {
-    "甲支部": RawBranchInputs({"1.2": 0.5, "2.1": 5}, {"1.2": "记录不全"}, ["否", "否"]),
+    # 44.5 + 加分 3.5 counted as 3 (the cap): 47.5 优秀
+    "甲支部": RawBranchInputs(
+        {"1.2": 0.5, "2.1": 5},
+        {"1.2": "记录不全"},
+        ["否", "否"],
+        {"B.1": 2, "B.2": 1.5},
+        {"B.1": "市级表彰"},
+    ),
+    # capped item: 30 合格
     "乙支部": RawBranchInputs({"1.1": 20, "1.2": 4, "1.3": 6}, {"1.1": "未建组织"}, []),
-    "丙支部": RawBranchInputs({"3.1": 12}, {}, ["是", ""]),
-    "丁支部": RawBranchInputs({"2.3": 1.25}, {}, ["否", "否"]),
+    # 38 + 2 = 40, vetoed: 不合格
+    "丙支部": RawBranchInputs({"3.1": 12}, {}, ["是", ""], awards={"B.1": 2}),
+    # a deduction with 2 places and an award the rule does not allow: 待修正
+    "丁支部": RawBranchInputs({"2.3": 1.25}, {}, ["否", "否"], awards={"B.1": 1}),
+    # 41.5 合格, lifted by 0.5 to the 优秀 edge
+    "戊支部": RawBranchInputs({"2.1": 5, "2.2": 3, "1.2": 0.5}, {}, [], awards={"B.2": 0.5}),
 }
 
 
@@ -61,10 +74,14 @@ def synthetic(monkeypatch: pytest.MonkeyPatch) -> Standard:
 
 
 def anji_text_in(path: Path) -> list[str]:
-    """Each Anji-only text found in any part of an xlsx package (or in a text file)."""
+    """Each Anji-only text found in the text of any part of an xlsx package (or a text file)."""
     if path.suffix == ".xlsx":
+        # The text of every part: XML text nodes (not attributes such as a row height of 59.5).
         with zipfile.ZipFile(path) as package:
-            texts = {n: package.read(n).decode("utf-8", "replace") for n in package.namelist()}
+            texts = {
+                n: "\n".join(re.findall(r">([^<]+)<", package.read(n).decode("utf-8", "replace")))
+                for n in package.namelist()
+            }
     else:
         texts = {path.name: path.read_text(encoding="utf-8")}
     return [f"{name}: {s}" for name, text in texts.items() for s in ANJI_ONLY if s in text]
@@ -74,7 +91,7 @@ def test_the_anji_list_finds_anji_text(tmp_path: Path) -> None:
     """The scan is not empty-handed by construction: the Anji template is full of those texts."""
     path = write_template(tmp_path / "anji.xlsx", TemplateOptions(["甲支部"], formulas="native"))
     found = {hit.split(": ", 1)[1] for hit in anji_text_in(path)}
-    assert {"安吉", "较好", "较差", "89.5", "0～25", "每个项目分值扣完为止"} <= found
+    assert {"安吉", "较好", "较差", "89.5 分", "0～25", "每个项目分值扣完为止"} <= found
 
 
 @pytest.mark.parametrize("mode", ["xlwings", "native"])
@@ -89,7 +106,9 @@ def test_template_has_no_anji_text_and_its_cached_values_are_the_engines(
     got = shown_values(path)
     want = {branch: expected_cells(synthetic, raw) for branch, raw in BRANCHES.items()}
     assert not mismatches(synthetic, got, want, "cached")
-    assert [got[b][names.GRADE] for b in BRANCHES] == ["优秀", "合格", "不合格", "待修正"]
+    assert [got[b][names.GRADE] for b in BRANCHES] == ["优秀", "合格", "不合格", "待修正", "优秀"]
+    assert [got[b][names.BONUS_SCORE] for b in BRANCHES] == [3.0, 0.0, 2.0, "输入有误", 0.5]
+    assert [got[b][names.TOTAL_SCORE] for b in BRANCHES] == [47.5, 30.0, 40.0, "待修正", 42.0]
     with zipfile.ZipFile(path) as package:
         core = package.read("docProps/core.xml").decode()
         custom = package.read("docProps/custom.xml").decode()
@@ -141,8 +160,11 @@ def test_commands_with_a_standard_file(
     # recalc: the workbook names its standard; the file supplies it.
     code, out, err = run(["recalc", str(filled), "-o", "r.xlsx", *std], capsys)
     assert code == 1 and "丁支部" in err and "扣分 1.25 的小数超过 1 位" in err
+    assert "加分规则 B.1“获市级以上表彰的加2分”：加分 1 不符合此规则" in err
     got = shown_values(tmp_path / "r.xlsx")
-    assert [got[b][names.TOTAL_SCORE] for b in BRANCHES] == [44.5, 30.0, 38.0, "待修正"]
+    assert [got[b][names.TOTAL_SCORE] for b in BRANCHES] == [47.5, 30.0, 40.0, "待修正", 42.0]
+    assert [got[b][names.BONUS_SCORE] for b in BRANCHES] == [3.0, 0.0, 2.0, "输入有误", 0.5]
+    assert got["丁支部"][names.bonus_check_name(synthetic.bonus.rules[0])] == "输入有误：应为0或2"
     assert anji_text_in(tmp_path / "r.xlsx") == []
 
     # consolidate: summary and JSON, as a draft because 丁支部 is wrong.
@@ -165,9 +187,18 @@ def test_commands_with_a_standard_file(
     report = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     text = json.dumps(report, ensure_ascii=False)
     assert "synthetic-test" in text and "优秀" in text and "不合格" in text
+    by_branch = {b["branch"]: b for b in report["branches"]}
+    assert (by_branch["甲支部"]["total"], by_branch["甲支部"]["bonus"]) == (47.5, 3)
+    assert by_branch["甲支部"]["awards"] == [
+        {"rule": "B.1", "points": 2, "note": "市级表彰"},
+        {"rule": "B.2", "points": 1.5, "note": ""},
+    ]
+    assert (by_branch["戊支部"]["total"], by_branch["戊支部"]["grade"]) == (42, "优秀")
+    assert [b["branch"] for b in report["branches"] if b["rank"] == 1] == ["甲支部"]
     with zipfile.ZipFile(tmp_path / "s.xlsx") as package:
         shared = package.read("xl/sharedStrings.xml").decode()
     assert "某市测试协会考评定级汇总表" in shared  # the default summary title
+    assert "加分项目（最多3分）" in shared
     assert "41.5 分为“合格”，29.5 分为“不合格”" in shared
 
     # Without the file, the workbook's standard is unknown: a clear message, exit 1.

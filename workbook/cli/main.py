@@ -47,8 +47,8 @@ def _register_commands() -> None:
     from workbook.cli.email import email_command
     from workbook.cli.history import history_command
     from workbook.cli.recalc import recalc_command
-    from workbook.cli.survey import survey_group
     from workbook.cli.standard import standard_group
+    from workbook.cli.survey import survey_group
     from workbook.cli.template import template_command
 
     for command in (

@@ -65,7 +65,18 @@ _FIXED_NAMES = frozenset(
         names.GRADE,
     }
 )
-_NAME_PREFIXES = ("ded_", "note_", "check_", "veto_", "item_", "self_", "cl_", "hint_", "survey_")
+_NAME_PREFIXES = (
+    "ded_",
+    "note_",
+    "check_",
+    "veto_",
+    "item_",
+    "self_",
+    "cl_",
+    "hint_",
+    "survey_",
+    "bonus_",
+)
 _OUTPUT_PREFIXES = (
     "check_",
     "veto_check_",
@@ -77,6 +88,8 @@ _OUTPUT_PREFIXES = (
     "survey_points",
     "survey_deduction",
     "survey_check",
+    "bonus_check_",
+    names.BONUS_SCORE,
 )
 
 

@@ -49,6 +49,9 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
     standard = c.standard
     columns: list[tuple[str, float]] = [("序号", 5), ("支部名称", 18)]
     columns += [(item.heading, 9) for item in standard.items]
+    bonus = standard.bonus
+    if bonus is not None:  # the counted 加分 as one more score column
+        columns += [(f"{bonus.name}（最多{fmt(bonus.cap)}分）", 9)]
     columns += [
         (f"总分（{fmt(standard.total_points)}分）", 8),
         ("否决情形", 8),
@@ -61,12 +64,17 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
     columns += [("主要扣分", 58)]
     widths = [width for _, width in columns]
     sheet, row = w.start(SUMMARY_SHEET, "", columns)
-    col_total = 2 + len(standard.items)
+    score_columns = len(standard.items) + (bonus is not None)
+    col_total = 2 + score_columns
     for number, entry in enumerate(c.branches, start=1):
         main = main_deductions(entry)
         sheet.write_number(row, 0, number, f.center)
         sheet.write_string(row, 1, entry.branch, f.text)
-        scores = entry.result.item_scores if entry.result else entry.assessment.item_scores
+        scores: list[Decimal | None] = list(
+            entry.result.item_scores if entry.result else entry.assessment.item_scores
+        )
+        if bonus is not None:
+            scores.append(entry.result.bonus if entry.result else entry.assessment.bonus)
         for offset, score in enumerate(scores):
             if score is None:
                 sheet.write_string(row, 2 + offset, "输入有误", f.pending)
@@ -104,8 +112,8 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
         ("平均", average, f.footer_number),
     ):
         sheet.merge_range(row, 0, row, 1, f"{label}（{len(scored)}个支部）", f.footer_label)
-        for offset in range(len(standard.items)):
-            value = pick([e.result.item_scores[offset] for e in scored])  # type: ignore[union-attr]
+        for offset in range(score_columns):
+            value = pick([_scores(e)[offset] for e in scored])
             number_cell(sheet, row, 2 + offset, value, number_format)
         number_cell(sheet, row, col_total, pick([e.result.total for e in scored]), number_format)  # type: ignore[union-attr]
         sheet.merge_range(row, col_total + 1, row, len(columns) - 1, "", f.footer_label)
@@ -129,3 +137,10 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
         sheet.set_row(row, lines_needed(note, total_width) * 12 + 4)
         row += 1
     sheet.print_area(0, 0, row - 1, len(columns) - 1)
+
+
+def _scores(entry: BranchEntry) -> list[Decimal]:
+    """A scored branch's item scores, then its counted bonus when the standard has one."""
+    assert entry.result is not None
+    bonus = [entry.result.bonus] if entry.result.standard.bonus is not None else []
+    return entry.result.item_scores + bonus
