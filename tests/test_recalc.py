@@ -148,7 +148,7 @@ def test_overview_has_one_row_per_branch(recalculated) -> None:
     assert first["合计得分"] == 85.5 and first["定级"] == "较好"
     assert "1.2 发展党员工作不规范的扣1-3分：扣 2 分（发展党员程序不全）" in first["扣分情况"]
     second = dict(zip(rows[0], rows[2], strict=True))
-    assert "每个项目分值扣完为止" in second["扣分情况"]
+    assert "扣分以该项目分值为限" in second["扣分情况"]
     fourth = dict(zip(rows[0], rows[4], strict=True))
     assert fourth["定级"] == "待修正" and fourth["输入检查"].startswith("有 4 处输入有误")
 

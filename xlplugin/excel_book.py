@@ -388,6 +388,7 @@ class ExcelBook:
             return None
         found = {n: self.property(n) for n in (names.PROP_STANDARD, names.PROP_TEMPLATE_VERSION)}
         found[names.PROP_YEAR] = self.property(names.PROP_YEAR)
+        found[names.PROP_STANDARD_HASH] = self.property(names.PROP_STANDARD_HASH)
         return {n: v for n, v in found.items() if v is not None}
 
     def sheet_names(self) -> list[str]:

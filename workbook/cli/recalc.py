@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from workbook.cli.options import CONTEXT_SETTINGS
+from workbook.cli.options import CONTEXT_SETTINGS, standard_file_option
 from workbook.errors import BranchAssessError, InvalidInputError, WorkbookReadError
 
 
@@ -40,6 +40,7 @@ class RecalcSheetError(BranchAssessError):
     is_flag=True,
     help="替换已有的输出文件，即使它不是本命令生成的同类文件（默认拒绝，以免覆盖已填写的考评定级表）。",
 )
+@standard_file_option()
 def recalc_command(file: Path, output: Path | None, overwrite: bool) -> None:
     """重新计算考评定级表（无需 Excel）。
 

@@ -497,7 +497,7 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
         )
         return report
     identity = TemplateIdentity.of(info.properties)
-    mismatch = identity.mismatch(standard.id)
+    mismatch = identity.mismatch(standard.id, standard.content_hash)
     if mismatch is not None:
         report.errors.append(Problem(display, None, None, mismatch))
         return report

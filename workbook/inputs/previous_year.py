@@ -213,7 +213,12 @@ def _check_branch(
             f"{at}.rank 为 {result.rank}，应在 1～{count} 之间（共 {count} 个支部）"
         )
     items_sum = sum(branch.item_scores, Decimal(0))
-    if result.total is not None and items_sum != result.total:
+    # Several assessors combined (`combination` set): the total and each item score are means
+    # rounded to two places each, so their sum may differ from the total by the roundings
+    # (at most 0.005 per item and 0.005 for the total).
+    combined = isinstance(raw.get("combination"), dict)
+    allowed = Decimal("0.005") * (len(branch.item_scores) + 1) if combined else Decimal(0)
+    if result.total is not None and abs(items_sum - result.total) > allowed:
         raise ComparisonError(f"{at}.total 为 {result.total}，与 item_scores 之和 {items_sum} 不符")
     vetoes = raw.get("vetoes", [])
     if not isinstance(vetoes, list) or not all(

@@ -65,6 +65,7 @@ class _ContractNames(NamedTuple):
     required: tuple[str, ...]
     rule_inputs: tuple[tuple[str, str, str], ...]  # (rule id, 扣分 name, 扣分说明 name)
     veto_inputs: tuple[str, ...]  # one per veto condition, in order
+    bonus_inputs: tuple[tuple[str, str, str], ...] = ()  # (bonus rule id, 加分 name, 加分说明 name)
 
 
 _contracts: dict[int, tuple[Standard, _ContractNames]] = {}
@@ -85,6 +86,10 @@ def _contract_names(standard: Standard) -> _ContractNames:
                 for rule in standard.rules
             ),
             veto_inputs=tuple(names.veto_name(n) for n in range(1, len(standard.vetoes) + 1)),
+            bonus_inputs=tuple(
+                (rule.id, names.bonus_name(rule), names.bonus_note_name(rule))
+                for rule in (standard.bonus.rules if standard.bonus is not None else ())
+            ),
         )
         entry = _contracts[id(standard)] = (standard, contract)
     return entry[1]
@@ -124,6 +129,8 @@ class BranchSheet:
             notes={rule_id: values.get(name) for rule_id, _, name in contract.rule_inputs},
             vetoes=[values.get(name) for name in contract.veto_inputs],
             survey=raw_survey(standard, values),
+            awards={rule_id: values.get(name) for rule_id, name, _ in contract.bonus_inputs},
+            award_notes={rule_id: values.get(name) for rule_id, _, name in contract.bonus_inputs},
         )
 
     def label(self, name: str) -> str:

@@ -230,11 +230,13 @@ class ContractNames:
     survey_inputs: tuple[str, ...] = ()  # the 群众测评 tally's count cells
     survey_outputs: tuple[str, ...] = ()  # its computed cells
     standard: Standard | None = None
+    bonus_inputs: tuple[tuple[str, str, str], ...] = ()  # (bonus rule id, 加分 name, 说明 name)
 
     @classmethod
     def of(cls, standard: Standard) -> ContractNames:
         """The names of ``standard``'s contract (worked out once, not for every sheet)."""
         veto_numbers = range(1, len(standard.vetoes) + 1)
+        bonus_rules = standard.bonus.rules if standard.bonus is not None else ()
         return cls(
             required=tuple(names.required_names(standard)),
             inputs=tuple(names.input_names(standard)),
@@ -244,10 +246,14 @@ class ContractNames:
             vetoes=tuple(names.veto_name(n) for n in veto_numbers),
             item_scores=tuple(names.item_score_name(item.number) for item in standard.items),
             checks=tuple((names.deduction_name(r), names.check_name(r)) for r in standard.rules)
-            + tuple((names.veto_name(n), names.veto_check_name(n)) for n in veto_numbers),
+            + tuple((names.veto_name(n), names.veto_check_name(n)) for n in veto_numbers)
+            + tuple((names.bonus_name(r), names.bonus_check_name(r)) for r in bonus_rules),
             survey_inputs=tuple(names.survey_input_names(standard)),
             survey_outputs=tuple(names.survey_output_names(standard)),
             standard=standard,
+            bonus_inputs=tuple(
+                (r.id, names.bonus_name(r), names.bonus_note_name(r)) for r in bonus_rules
+            ),
         )
 
 
@@ -269,6 +275,8 @@ def _raw_inputs(
         notes={rule_id: values.get(name) for rule_id, _, name in contract.rule_inputs},
         vetoes=[values.get(name) for name in contract.vetoes],
         survey=raw_survey(standard, values) if standard is not None else None,
+        awards={rule_id: values.get(name) for rule_id, name, _ in contract.bonus_inputs},
+        award_notes={rule_id: values.get(name) for rule_id, _, name in contract.bonus_inputs},
     )
 
 
@@ -299,6 +307,9 @@ def sheet_update(
     outputs: dict[str, tuple[CellRef, CellValue]] = {}
     for name, score in zip(contract.item_scores, assessment.item_scores, strict=True):
         outputs[name] = (cells[name], score if score is not None else INVALID)
+    if contract.bonus_inputs:
+        bonus = assessment.bonus
+        outputs[names.BONUS_SCORE] = (cells[names.BONUS_SCORE], INVALID if bonus is None else bonus)
     outputs[names.TOTAL_SCORE] = (cells[names.TOTAL_SCORE], assessment.total_text)
     outputs[names.GRADE] = (cells[names.GRADE], assessment.grade_text)
     by_field = {p.field: p for p in assessment.problems}
@@ -398,6 +409,19 @@ def computed_formulas(
     score_cells = [cells[names.item_score_name(item.number)].a1 for item in standard.items]
     total = cells[names.TOTAL_SCORE].a1
     result[names.TOTAL_SCORE] = formulas.total_formula(kind, standard, score_block, score_cells)
+    if standard.bonus is not None:
+        award_cells = [cells[names.bonus_name(rule)].a1 for rule in standard.bonus.rules]
+        for rule, cell in zip(standard.bonus.rules, award_cells, strict=True):
+            result[names.bonus_check_name(rule)] = formulas.bonus_check_formula(
+                standard, rule, cell
+            )
+        bonus_cell = cells[names.BONUS_SCORE].a1
+        result[names.BONUS_SCORE] = formulas.bonus_score_formula(
+            standard, standard.bonus.rules, award_cells
+        )
+        result[names.TOTAL_SCORE] = formulas.total_with_bonus_formula(
+            standard, score_cells, bonus_cell
+        )
     veto_cells = [cells[names.veto_name(n)].a1 for n in range(1, len(standard.vetoes) + 1)]
     for number, cell in enumerate(veto_cells, start=1):
         result[names.veto_check_name(number)] = formulas.veto_check_formula(kind, cell)
@@ -439,7 +463,9 @@ def recalculate(
     properties = book.properties()
     identity = TemplateIdentity.of(properties or {})
     standard = load_standard(identity.standard or DEFAULT_STANDARD_ID)
-    mismatch = identity.mismatch(standard.id) if properties is not None else None
+    mismatch = (
+        identity.mismatch(standard.id, standard.content_hash) if properties is not None else None
+    )
     if mismatch is not None:
         raise TemplateMismatchError(mismatch)
     if identity.year_problem() is not None:
