@@ -19,6 +19,10 @@ _PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 """
 
+# A guard against a hung converter, not a speed limit: on a loaded shared machine one
+# conversion of a large workbook has taken over 5 minutes.
+HANG_GUARD_SECONDS = 1200
+
 
 def soffice() -> str:
     path = shutil.which("soffice") or shutil.which("libreoffice")
@@ -58,7 +62,7 @@ def convert(source: Path, target_format: str, outdir: Path, *, recalculate: bool
             ],
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=HANG_GUARD_SECONDS,
         )
     extension = target_format.split(":", 1)[0]
     converted = outdir / f"{source.stem}.{extension}"

@@ -52,7 +52,7 @@ def edit_in_libreoffice(source: Path, target: Path, steps: list[list[object]]) -
             for lock in Path(folder).glob(".~lock.*#"):
                 lock.unlink()
             result = subprocess.run(
-                [SYSTEM_PYTHON, str(DRIVER), str(job)], capture_output=True, text=True, timeout=300
+                [SYSTEM_PYTHON, str(DRIVER), str(job)], capture_output=True, text=True, timeout=1200
             )
             if result.returncode == 0 and target.exists():
                 break

@@ -68,7 +68,7 @@ def main() -> None:
                 "--terminate_after_init",
             ],
             capture_output=True,
-            timeout=300,
+            timeout=1200,
             check=False,
         )
         pipe = f"kp{os.getpid()}"
