@@ -564,3 +564,32 @@ def test_draft_marks_pending_branches(tmp_path: Path, capsys: pytest.CaptureFixt
     assert year["丙支部"][7] == "待修正" and year["丙支部"][10] == "待修正"
     book = rows(tmp_path / "r" / "2026年度整改清单（丙支部）.xlsx", "整改清单")
     assert book[0][0].startswith("草稿（含待修正项）")
+
+
+def test_rectification_file_names_are_safe_and_unique(standard) -> None:
+    """Characters no file system allows become _, names that collide (also by case) are
+    numbered, and a name within 255 bytes stays so."""
+    from workbook.core.scoring import Assessment
+    from workbook.inputs.consolidate import BranchEntry, Consolidation
+    from workbook.outputs.rectification import rectification_files
+
+    names = ["a/b支部", "a_b支部", "A_B支部", ".隐藏支部. ", "长" * 120, 'x<>:"\\|?*\x01y']
+    consolidation = Consolidation(
+        standard,
+        2026,
+        [
+            BranchEntry(name, "f.xlsx", f"s{i}", Assessment(None, (), ()), order=i)
+            for i, name in enumerate(names)
+        ],
+    )
+    files = rectification_files(consolidation, Path("out"))
+    got = [f.path.name for f in files]
+    assert got[:4] == [
+        "2026年度整改清单（a_b支部）.xlsx",
+        "2026年度整改清单（a_b支部（2））.xlsx",
+        "2026年度整改清单（A_B支部（3））.xlsx",
+        "2026年度整改清单（隐藏支部）.xlsx",
+    ]
+    assert len(got[4].encode("utf-8")) <= 255 and got[4].endswith("）.xlsx")
+    assert got[5] == "2026年度整改清单（x_________y）.xlsx"
+    assert [f.branch for f in files] == names
