@@ -33,7 +33,15 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from whole_command import alternate, entry_point, machine_note, python_script, report, run_process
+from whole_command import (
+    Run,
+    alternate,
+    entry_point,
+    machine_note,
+    python_script,
+    report,
+    run_process,
+)
 
 # The whole-process baseline: read every part, write every part to a temporary file, move it.
 BASELINE = r"""
@@ -96,11 +104,18 @@ def whole_command(source: Path, folder: Path, branches: int, pairs: int) -> None
     baseline_out = folder / "baseline.xlsx"
     command = [entry_point(), "recalc", str(source), "-o", str(recalc_out)]
     invalid = (branches + 9) // 10
-    result = alternate(
-        lambda: run_process(command, expect=1 if invalid else 0),
-        lambda: run_process(python_script(BASELINE, source, baseline_out)),
-        pairs,
-    )
+
+    def run_command() -> Run:
+        # A fresh output each time: recalc refuses to replace a filled workbook it did not
+        # write without --overwrite (and the check is not part of the job measured here).
+        recalc_out.unlink(missing_ok=True)
+        return run_process(command, expect=1 if invalid else 0)
+
+    def run_baseline() -> Run:
+        baseline_out.unlink(missing_ok=True)
+        return run_process(python_script(BASELINE, source, baseline_out))
+
+    result = alternate(run_command, run_baseline, pairs)
     assert f"{branches} 个支部" in result.command[0].stdout, result.command[0].stdout
     report(
         f"branch-assess recalc of {branches} branch sheets vs reading and rewriting the package",

@@ -118,6 +118,9 @@ class XlsxFileBook:
         # Sheet -> its cells' XML and where its named cells are in it, from reading to writing.
         self._read: dict[str, tuple[_SheetXml, CellSpans]] = {}
         self._calamine: object | None = None
+        self._formulas: dict[
+            tuple[str, tuple[tuple[str, int, int], ...]], dict[str, str] | None
+        ] = {}
         self.truncated = 0  # 总览 cells whose text was cut to fit
         self.restored: list[str] = []  # computed cells whose formula was put back
         self.overview_title = OVERVIEW_SHEET  # where 总览 was written
@@ -150,7 +153,11 @@ class XlsxFileBook:
         entry = self._sheets.get(sheet)
         if entry is None or entry.part not in self.package.parts:
             return []
-        xml = self._sheet_xml(entry.part, sheet).cells
+        held = self._read.get(sheet)  # a branch sheet's XML, read for its named cells
+        if held is not None and held[0].version == self.package.version(entry.part):
+            xml = held[0].cells
+        else:
+            xml = self._sheet_xml(entry.part, sheet).cells
         cells = {
             f"{row}:{col}": CellRef(sheet, row, col)
             for row in range(first.row, last.row + 1)
@@ -254,12 +261,7 @@ class XlsxFileBook:
         back; the cell gets its cached value like every computed cell. Only for a workbook
         whose formula mode is known (``kp_formulas``)."""
 
-        mode = self._properties.get(names.PROP_FORMULAS, "")
-        cells = {n: r for n, r in self._names.get(update.sheet, {}).items() if r is not None}
-        try:
-            wanted = computed_formulas(self._standard(), mode, cells)
-        except KeyError:  # a name the formulas need is missing: nothing to restore safely
-            return
+        wanted = self._computed_formulas(update.sheet)
         if not wanted:
             return
         spots = [(ref.row, ref.col) for ref, _ in update.outputs.values()]
@@ -276,6 +278,20 @@ class XlsxFileBook:
                     continue
             edits[(ref.row, ref.col)] = CellEdit(value, set_value=True, formula=formula[1:])
             self.restored.append(ref.label)
+
+    def _computed_formulas(self, sheet: str) -> Mapping[str, str] | None:
+        """``computed_formulas`` of a sheet; None if a name the formulas need is missing
+        (nothing to restore safely). The formulas name cells without their sheet, so sheets
+        whose names point to the same places (copies of one template) share one result."""
+        mode = self._properties.get(names.PROP_FORMULAS, "")
+        cells = {n: r for n, r in self._names.get(sheet, {}).items() if r is not None}
+        key = (mode, tuple((n, r.row, r.col) for n, r in cells.items()))
+        if key not in self._formulas:
+            try:
+                self._formulas[key] = computed_formulas(self._standard(), mode, cells)
+            except KeyError:
+                self._formulas[key] = None
+        return self._formulas[key]
 
     def _standard(self) -> Standard:
         return load_standard(TemplateIdentity.of(self._properties).standard or DEFAULT_STANDARD_ID)

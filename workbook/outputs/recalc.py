@@ -10,6 +10,7 @@ ribbon button). This module never imports xlwings.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -597,31 +598,37 @@ def _sheet_problem_text(sheet: str, problem: SheetProblem) -> str:
 
 _FORMULA_ELEMENT = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _STRING_LITERAL = re.compile(r'("(?:[^"]|"")*")')
+_NOT_OWN_FORMULA = re.compile(r"""\bt\s*=\s*["'](?:shared|array|dataTable)""")
+_BLANKS = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=8192)
 def written_formula(element: str) -> str | None:
     """The formula text of a cell element; None for a shared or array formula (its text is
-    not the cell's own) or a cell without one."""
+    not the cell's own) or a cell without one. (Cached: branch sheets are copies of one
+    template, so the same element comes back on every sheet.)"""
     match = _FORMULA_ELEMENT.search(element)
-    if match is None or re.search(r"""\bt\s*=\s*["'](?:shared|array|dataTable)""", match[1]):
+    if match is None or _NOT_OWN_FORMULA.search(match[1]):
         return None
     return html.unescape(match[2] or "")
+
+
+@functools.lru_cache(maxsize=8192)
+def _formula_key(formula: str) -> str:
+    """A formula without what ``same_formula`` ignores (cached, like ``written_formula``)."""
+    pieces = _STRING_LITERAL.split(formula.strip().removeprefix("="))
+    return "".join(
+        piece
+        if index % 2
+        else _BLANKS.sub("", piece).replace("$", "").upper().replace("_XLFN.", "")
+        for index, piece in enumerate(pieces)
+    )
 
 
 def same_formula(written: str, expected: str) -> bool:
     """True if two formulas differ at most harmlessly: a leading "=", the case of names,
     "$" signs, blanks and Excel's "_xlfn." prefixes (text in quotes is compared as is)."""
-
-    def key(formula: str) -> str:
-        pieces = _STRING_LITERAL.split(formula.strip().removeprefix("="))
-        return "".join(
-            piece
-            if index % 2
-            else re.sub(r"\s+", "", piece).replace("$", "").upper().replace("_XLFN.", "")
-            for index, piece in enumerate(pieces)
-        )
-
-    return key(written) == key(expected)
+    return written == expected or _formula_key(written) == _formula_key(expected)
 
 
 def free_sheet_title(title: str, taken: Iterable[str]) -> str:

@@ -218,7 +218,9 @@ class Package:
         if close < 0:
             self.set_text(name, insert_before_close(self.text(name), tag, fragment))
         else:
-            self.parts[name] = data[:close] + fragment.encode("utf-8") + data[close:]
+            # One new buffer (slicing bytes would copy the large part twice more on the way).
+            view = memoryview(data)
+            self.parts[name] = b"".join((view[:close], fragment.encode("utf-8"), view[close:]))
 
     def set_text(self, name: str, text: str) -> None:
         """Replace (or add) a part."""

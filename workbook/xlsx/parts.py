@@ -50,7 +50,7 @@ def workbook_sheets(package: Package) -> list[SheetEntry]:
     Only the ``<sheets>`` element is read (a workbook.xml with thousands of defined names is
     large), with the relationship prefix the file declares.
     """
-    workbook = package.text("xl/workbook.xml")
+    workbook = _workbook_head(package)
     prefix = _relationship_prefix(workbook)
     rels_name = rels_part("xl/workbook.xml")
     rels = parse_part(package, rels_name, b"<Relationships/>")
@@ -70,6 +70,20 @@ def workbook_sheets(package: Package) -> list[SheetEntry]:
             )
         )
     return entries
+
+
+def _workbook_head(package: Package) -> str:
+    """``xl/workbook.xml`` up to the end of its ``<sheets>`` element, where the root's
+    namespaces and the sheets are (the whole part if it has none): the defined names after
+    it are most of a large workbook's part, and need not be decoded here."""
+    data = package.parts.get("xl/workbook.xml")
+    end = data.find(b"</sheets>") if data is not None else -1
+    if data is None or end < 0:
+        return package.text("xl/workbook.xml")  # raises the missing part's error
+    try:
+        return data[: end + len(b"</sheets>")].decode("utf-8")
+    except UnicodeDecodeError:
+        return package.text("xl/workbook.xml")  # raises the encoding error
 
 
 def sheet_scoped_names(package: Package) -> dict[str, dict[str, CellRef | None]]:
@@ -125,8 +139,7 @@ def add_worksheet(
     override = f'<Override PartName="/{part}" ContentType="{WORKSHEET_CONTENT_TYPE}"/>'
     package.set_text("[Content_Types].xml", insert_before_close(types, "Types", override))
 
-    workbook = package.text("xl/workbook.xml")
-    prefix = _relationship_prefix(workbook)
+    prefix = _relationship_prefix(_workbook_head(package))
     sheet_id = max((s.sheet_id for s in sheets), default=0) + 1
     element = f'<sheet name={quoteattr(name)} sheetId="{sheet_id}" {prefix}:id="{rel_id}"/>'
     package.insert_before_close("xl/workbook.xml", "sheets", element)

@@ -12,9 +12,10 @@ import io
 import re
 import xml.etree.ElementTree as StdElementTree
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workbook.core.cells import CellRef, parse_a1, unquote_sheet
 from workbook.errors import WorkbookReadError
@@ -112,9 +113,15 @@ def package_info(path: Path, package: zipfile.ZipFile) -> PackageInfo:
 # write it: the name first, then its sheet, then a reference with no entity in it.
 _NAMES_OPEN, _NAMES_CLOSE = b"<definedNames>", b"</definedNames>"
 _CANONICAL_NAME = re.compile(
-    r'<definedName name="([^"&<]*)" localSheetId="(\d+)">([^<&]*)</definedName>'
+    rb'<definedName name="([^"&<]*)" localSheetId="([0-9]+)">([^<&]*)</definedName>'
 )
 _UTF8_DECLARATION = re.compile(rb"""^<\?xml[^>]*encoding=["'](?!utf-?8["'])""", re.I)
+
+DefinedName = tuple[str | None, str, str]  # (localSheetId, name, reference text)
+
+
+class _NotCanonical(Exception):
+    """The definedNames block is not all canonical names after all (see ``_canonical_names``)."""
 
 
 def parse_workbook_xml(
@@ -144,26 +151,36 @@ def _parse_workbook(
         rest, entries = canonical
         check_part(file_name, "xl/workbook.xml", data)
         root = parse_xml(file_name, "xl/workbook.xml", rest)
-    else:
-        root = parse_xml(file_name, "xl/workbook.xml", data)
-        block = root.find(f"{_NS_MAIN}definedNames")
-        entries = [
-            (e.get("localSheetId"), e.get("name", ""), e.text or "")
-            for e in (block if block is not None else ())
-        ]
-    sheets = list(root.iter(f"{_NS_MAIN}sheet"))
-    sheet_names = tuple(s.get("name", "") for s in sheets)
-    rel_ids = [s.get(f"{_NS_REL}id", "") for s in sheets]
+        sheet_names, rel_ids = _sheets_of(root)
+        try:
+            return sheet_names, _sheet_scoped_names(sheet_names, entries), rel_ids
+        except _NotCanonical:
+            pass  # parsed in full below
+    root = parse_xml(file_name, "xl/workbook.xml", data)
+    block = root.find(f"{_NS_MAIN}definedNames")
+    entries = [
+        (e.get("localSheetId"), e.get("name", ""), e.text or "")
+        for e in (block if block is not None else ())
+    ]
+    sheet_names, rel_ids = _sheets_of(root)
     return sheet_names, _sheet_scoped_names(sheet_names, entries), rel_ids
 
 
-def _canonical_defined_names(
-    data: bytes,
-) -> tuple[bytes, list[tuple[str | None, str, str]]] | None:
+def _sheets_of(root: Any) -> tuple[tuple[str, ...], list[str]]:
+    sheets = list(root.iter(f"{_NS_MAIN}sheet"))
+    return tuple(s.get("name", "") for s in sheets), [s.get(f"{_NS_REL}id", "") for s in sheets]
+
+
+def _canonical_defined_names(data: bytes) -> tuple[bytes, Iterator[DefinedName]] | None:
     """The document without its definedNames block, and the names in it, when every name is
     canonical: ``<definedName name="N" localSheetId="I">REF</definedName>`` with no entity, in
     a UTF-8 document without comments or CDATA that mentions ``definedName`` nowhere else.
     None otherwise (the caller then parses the whole document).
+
+    The names are read as they are iterated, straight from ``data``: a workbook with a
+    thousand branch sheets has some 200,000, and neither the block as text nor a list of them
+    is ever made. Counting tags here makes a block that is not canonical rare to find out only
+    while iterating; the iterator raises ``_NotCanonical`` if it does.
     """
     if b"<!--" in data or b"<![CDATA[" in data or _UTF8_DECLARATION.match(data):
         return None
@@ -171,22 +188,52 @@ def _canonical_defined_names(
     end = data.find(_NAMES_CLOSE, start)
     if start < 0 or end < 0:
         return None
-    try:
-        block = data[start + len(_NAMES_OPEN) : end].decode("utf-8")
-    except UnicodeDecodeError:
+    inner_start = start + len(_NAMES_OPEN)
+    count = data.count(b"</definedName>", inner_start, end)
+    # Every mention of "definedName" is the block's own two tags or a canonical name's two;
+    # each name is one element with its two attributes in that order, and no entity.
+    if (
+        data.count(b"definedName") != 2 + 2 * count
+        or data.count(b'<definedName name="', inner_start, end) != count
+        or data.count(b'" localSheetId="', inner_start, end) != count
+        or data.count(b"<", inner_start, end) != 2 * count
+        or data.find(b"&", inner_start, end) >= 0
+    ):
         return None
-    # One pass: [text, name, sheet id, reference, text, name, ...]; only whitespace may remain.
-    pieces = _CANONICAL_NAME.split(block)
-    count = len(pieces) // 4
-    # Every mention of "definedName" is the block's own two tags or a canonical name's two.
-    if data.count(b"definedName") != 2 + 2 * count or "".join(pieces[::4]).strip():
-        return None
-    entries = list(zip(pieces[2::4], pieces[1::4], pieces[3::4], strict=True))
-    return data[:start] + data[end + len(_NAMES_CLOSE) :], entries
+    return data[:start] + data[end + len(_NAMES_CLOSE) :], _canonical_names(
+        data, inner_start, end, count
+    )
+
+
+def _canonical_names(data: bytes, start: int, end: int, count: int) -> Iterator[DefinedName]:
+    """The names of ``data[start:end]``, all canonical (else ``_NotCanonical``), decoded once
+    each: a branch sheet's ninety-odd names come back on every sheet."""
+    decoded: dict[bytes, str] = {}
+    position = start
+    found = 0
+    for match in _CANONICAL_NAME.finditer(data, start, end):
+        if match.start() != position and data[position : match.start()].strip():
+            raise _NotCanonical
+        position = match.end()
+        found += 1
+        name_bytes, local_bytes, text_bytes = match.groups()
+        try:
+            name = decoded.get(name_bytes) or decoded.setdefault(
+                name_bytes, name_bytes.decode("utf-8")
+            )
+            local = decoded.get(local_bytes) or decoded.setdefault(
+                local_bytes, local_bytes.decode("ascii")
+            )
+            text = text_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotCanonical from None
+        yield local, name, text
+    if found != count or data[position:end].strip():
+        raise _NotCanonical
 
 
 def _sheet_scoped_names(
-    sheet_names: tuple[str, ...], defined_names: Iterable[tuple[str | None, str, str]]
+    sheet_names: tuple[str, ...], defined_names: Iterable[DefinedName]
 ) -> dict[str, dict[str, CellRef | None]]:
     """Sheet -> name -> cell for every defined name scoped to a sheet.
 

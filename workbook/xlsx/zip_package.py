@@ -85,7 +85,15 @@ def read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> 
         WorkbookReadError: the part's data is corrupt.
     """
     try:
-        return archive.read(info)
+        if info.file_size <= _CHUNK:
+            return archive.read(info)
+        # A large part is read in chunks joined once: ``ZipFile.read`` grows one buffer by
+        # concatenation, which holds about three copies of the part at its peak; this two.
+        with archive.open(info) as stream:
+            chunks = []
+            while chunk := stream.read(_CHUNK):
+                chunks.append(chunk)
+        return b"".join(chunks)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError):
         raise WorkbookReadError(f"{display} 已损坏：部件 {info.filename} 无法解压") from None
 
