@@ -158,12 +158,12 @@ def _parse_workbook(
             pass  # parsed in full below
     root = parse_xml(file_name, "xl/workbook.xml", data)
     block = root.find(f"{_NS_MAIN}definedNames")
-    entries = [
+    full_entries = [
         (e.get("localSheetId"), e.get("name", ""), e.text or "")
         for e in (block if block is not None else ())
     ]
     sheet_names, rel_ids = _sheets_of(root)
-    return sheet_names, _sheet_scoped_names(sheet_names, entries), rel_ids
+    return sheet_names, _sheet_scoped_names(sheet_names, full_entries), rel_ids
 
 
 def _sheets_of(root: Any) -> tuple[tuple[str, ...], list[str]]:
