@@ -93,11 +93,21 @@ class XlsxFileBook:
         self.package = Package(self.path)
         try:
             # Every XML part is checked before any is parsed (defusedxml alone would allow a
-            # DTD without entities, and the value reader does not parse at all).
+            # DTD without entities, and the value reader does not parse at all). A sheet's
+            # part is checked when its cells are first read (``_sheet_xml``), so that it is
+            # decompressed once, not twice; every part is checked before the package is saved
+            # or python-calamine reads it (``_check_all``).
+            deferred: set[str] = set()
             for part in self.package.parts:
-                if part.endswith((".xml", ".rels", ".vml")):
+                if part.startswith("xl/worksheets/") and part.endswith(".xml"):
+                    deferred.add(part)
+                elif part.endswith((".xml", ".rels", ".vml")):
                     check_part(self.path.name, part, self.package.parts[part])
             entries = workbook_sheets(self.package)
+            self._unchecked = deferred & {entry.part for entry in entries}
+            other_parts = deferred - self._unchecked  # not any sheet's: checked now
+            for part in [p for p in self.package.parts if p in other_parts]:
+                check_part(self.path.name, part, self.package.parts[part])
             self._names = sheet_scoped_names(self.package)
         except ElementTree.ParseError:
             self.package.close()
@@ -203,6 +213,11 @@ class XlsxFileBook:
         """The sheet's cells with explicit references (``normalise_sheet_data``; a duplicated
         cell is refused)."""
 
+        if part in self._unchecked:
+            data = self.package.parts.get(part)
+            if data is not None:
+                check_part(self.path.name, part, data)
+            self._unchecked.discard(part)
         before, cells, after = self.package.text_between(part, "<sheetData", "</sheetData>")
         cells = normalise_sheet_data(cells, self.path.name, sheet)
         return _SheetXml(self.package.version(part), before, cells, after)
@@ -212,6 +227,7 @@ class XlsxFileBook:
     ) -> dict[str, object]:
         import python_calamine
 
+        self._check_all()
         self.package.calamine_check()
         try:
             if self._calamine is None:
@@ -227,6 +243,14 @@ class XlsxFileBook:
             rows = sheet_rows_openpyxl(self.path, sheet)
         # Values are normalised where they are picked (``cells.normalise``), not here.
         return values_in_block(rows, CellRef(sheet, 0, 0), cells, wanted)
+
+    def _check_all(self) -> None:
+        """Check the sheets' parts not read yet (see ``__init__``)."""
+        for part in sorted(self._unchecked):
+            data = self.package.parts.get(part)
+            if data is not None and self.package.version(part) == 0:
+                check_part(self.path.name, part, data)
+        self._unchecked.clear()
 
     def write_sheet(self, update: SheetUpdate) -> None:
         part = self._sheets[update.sheet].part
@@ -338,6 +362,7 @@ class XlsxFileBook:
 
     def save(self, path: str | Path) -> None:
         """Write the edited package to ``path`` (use ``atomic_output`` around it)."""
+        self._check_all()
         if self._styles is not None:
             styles = self._styles.render()
             if styles != self._styles.xml:
