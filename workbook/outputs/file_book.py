@@ -270,7 +270,9 @@ class XlsxFileBook:
                     edits[(ref.row, ref.col)] = CellEdit(restyle=self._styles.original)
         cells = edit_cells(sheet_xml.cells, edits, located)
         if cells != sheet_xml.cells:
-            self.package.parts[part] = sheet_xml.before + cells.encode("utf-8") + sheet_xml.after
+            data = b"".join((sheet_xml.before, cells.encode("utf-8"), sheet_xml.after))
+            del sheet_xml, cells  # the sheet's text, old and new: not held with its new bytes
+            self.package.parts[part] = data
         entry = self._sheets[update.sheet]
         write_notes(self.package, part, entry.index + 1, update.marks)
 

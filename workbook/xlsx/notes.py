@@ -31,8 +31,8 @@ VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 
 # The first of the elements that follow <legacyDrawing> in a worksheet (ECMA-376 order).
 _AFTER_LEGACY = re.compile(
-    r"<(?:legacyDrawingHF|drawingHF|picture|oleObjects|controls|webPublishItems|tableParts"
-    r"|extLst)\b"
+    rb"<(?:legacyDrawingHF|drawingHF|picture|oleObjects|controls|webPublishItems|tableParts"
+    rb"|extLst)\b"
 )
 
 
@@ -127,18 +127,21 @@ def _add_content_types(package: Package, comments_part: str) -> None:
     package.set_text("[Content_Types].xml", types)
 
 
-def _insert_legacy_drawing(sheet_xml: str, rel_id: str) -> str:
-    root_start = sheet_xml.find("<worksheet")
-    root_tag = sheet_xml[root_start : sheet_xml.index(">", root_start)]
-    prefix_match = re.search(r'xmlns:(\w+)="' + re.escape(NS_REL) + '"', root_tag)
+def _insert_legacy_drawing(sheet_xml: bytes, rel_id: str) -> bytes:
+    """The worksheet's bytes with ``<legacyDrawing>`` inserted where ECMA-376 puts it (the
+    sheet is not decoded: it may be large, and only ASCII markup is searched)."""
+    root_start = sheet_xml.find(b"<worksheet")
+    root_tag = sheet_xml[root_start : sheet_xml.index(b">", root_start)]
+    prefix_match = re.search(rb'xmlns:(\w+)="' + re.escape(NS_REL.encode()) + b'"', root_tag)
     element = (
-        f'<legacyDrawing {prefix_match.group(1)}:id="{rel_id}"/>'
+        f'<legacyDrawing {prefix_match.group(1).decode()}:id="{rel_id}"/>'
         if prefix_match
         else f'<legacyDrawing xmlns:r="{NS_REL}" r:id="{rel_id}"/>'
     )
     after = _AFTER_LEGACY.search(sheet_xml)
-    at = after.start() if after else sheet_xml.rindex("</worksheet>")
-    return sheet_xml[:at] + element + sheet_xml[at:]
+    at = after.start() if after else sheet_xml.rindex(b"</worksheet>")
+    view = memoryview(sheet_xml)
+    return b"".join((view[:at], element.encode("utf-8"), view[at:]))
 
 
 def write_notes(
@@ -202,7 +205,7 @@ def write_notes(
         f'<Relationship Id="{comments_id}" Type="{COMMENTS_REL}" Target="{comments_target}"/>',
     )
     package.set_text(rels_name, existing)
-    package.set_text(sheet_part, _insert_legacy_drawing(package.text(sheet_part), vml_id))
+    package.parts[sheet_part] = _insert_legacy_drawing(package.parts[sheet_part], vml_id)
     _add_content_types(package, comments_part)
     return True
 
