@@ -45,7 +45,7 @@ from workbook.xlsx.cell_edit import (
     locate_cells,
     normalise_sheet_data,
 )
-from workbook.xlsx.cells import apply_markup, special_cells
+from workbook.xlsx.cells import CellMarkup, apply_markup, special_cells
 from workbook.xlsx.notes import write_notes
 from workbook.xlsx.package import Package
 from workbook.xlsx.parts import (
@@ -125,6 +125,7 @@ class XlsxFileBook:
             else None
         )
         self._values = CellValueReader(self.package)
+        self._markups: dict[str, CellMarkup | None] = {}
         # Sheet -> its cells' XML and where its named cells are in it, from reading to writing.
         self._read: dict[str, tuple[_SheetXml, CellSpans]] = {}
         self._calamine: object | None = None
@@ -191,23 +192,38 @@ class XlsxFileBook:
         """The values of the cells ``wanted``: from the sheet's XML where ``xlsx_values`` reads
         them with certainty, else all with python-calamine; corrected by the cells' markup."""
 
-        values: dict[str, object] = {}
         if "<sheetData" not in xml:  # cells written with a namespace prefix
             values = self._read_with_calamine(sheet, cells, wanted)
-        else:
-            for name in wanted:
-                ref = cells[name]
-                span = located.get((ref.row, ref.col))
-                value = self._values.value(xml[span[0] : span[1]] if span else None)
-                if value is UNREADABLE:
-                    values = self._read_with_calamine(sheet, cells, wanted)
-                    break
-                values[name] = value
-        markup = special_cells(xml, [(cells[name].row, cells[name].col) for name in wanted])
+            markup = special_cells(xml, [(cells[name].row, cells[name].col) for name in wanted])
+            return {
+                name: apply_markup(value, markup.get((cells[name].row, cells[name].col)))
+                for name, value in values.items()
+            }
+        elements: dict[str, str | None] = {}
+        for name in wanted:
+            ref = cells[name]
+            span = located.get((ref.row, ref.col))
+            elements[name] = xml[span[0] : span[1]] if span else None
+        read = self._values.value
+        values = {name: read(element) for name, element in elements.items()}
+        if UNREADABLE in values.values():
+            values = self._read_with_calamine(sheet, cells, wanted)
         return {
-            name: apply_markup(value, markup.get((cells[name].row, cells[name].col)))
+            name: apply_markup(value, self._markup(elements[name], cells[name]))
             for name, value in values.items()
         }
+
+    def _markup(self, element: str | None, ref: CellRef) -> CellMarkup | None:
+        """``special_cells`` of one cell element (None for no element), cached by the element's
+        text: branch sheets are copies of one template, so most elements recur on every sheet."""
+        if element is None:
+            return None
+        try:
+            return self._markups[element]
+        except KeyError:
+            markup = special_cells(element, [(ref.row, ref.col)]).get((ref.row, ref.col))
+            self._markups[element] = markup
+            return markup
 
     def _sheet_xml(self, part: str, sheet: str) -> _SheetXml:
         """The sheet's cells with explicit references (``normalise_sheet_data``; a duplicated
