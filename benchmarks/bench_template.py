@@ -28,7 +28,15 @@ from typing import Literal
 
 import openpyxl
 import xlsxwriter
-from whole_command import alternate, entry_point, machine_note, python_script, report, run_process
+from whole_command import (
+    Run,
+    alternate,
+    entry_point,
+    machine_note,
+    python_script,
+    report,
+    run_process,
+)
 
 from workbook.outputs.template import TemplateOptions, write_template
 
@@ -98,8 +106,16 @@ def whole_command(branches: list[str], out: Path, cells: Path, pairs: int) -> No
         "-o",
         str(out / "模板.xlsx"),
     ]
+    target = out / "模板.xlsx"
+
+    def run_command() -> Run:
+        # A fresh output each time: template refuses to replace an assessment workbook
+        # without --overwrite (and that check is not part of the job measured here).
+        target.unlink(missing_ok=True)
+        return run_process(command)
+
     result = alternate(
-        lambda: run_process(command),
+        run_command,
         lambda: run_process(python_script(BASELINE, cells, out / "plain-process.xlsx")),
         pairs,
         baseline_overhead=lambda run: float(run.stdout.split()[0]),
