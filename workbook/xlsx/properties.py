@@ -26,6 +26,7 @@ CUSTOM_PROPERTIES_PART = "docProps/custom.xml"
 
 # An entity reference other than the five XML defines and character references.
 _UNDEFINED_ENTITY = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
+_PREDEFINED_ENTITIES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;")
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -52,7 +53,14 @@ def check_part(file_name: str, part: str, data: bytes) -> None:
     """
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise refusal(file_name, part, "文档类型定义（DTD）")
-    if b"&" in data and _UNDEFINED_ENTITY.search(data):
+    ampersands = data.count(b"&")
+    # Every "&" starting one of the five predefined entities (each holds one "&", so the
+    # counts cannot overlap) leaves nothing to search for; the pattern looks at the rest.
+    if (
+        ampersands
+        and ampersands != sum(data.count(e) for e in _PREDEFINED_ENTITIES)
+        and _UNDEFINED_ENTITY.search(data)
+    ):
         raise refusal(file_name, part, "未定义的实体引用")
 
 
@@ -81,6 +89,10 @@ def parse_custom_properties(file_name: str, data: bytes | None) -> dict[str, str
     """
     if not data:
         return {}
+    # Copies of one template carry the same part: parse it once (bounded).
+    seen = _properties_seen.get(data)
+    if seen is not None:
+        return dict(seen)
     try:
         root = parse_xml(file_name, CUSTOM_PROPERTIES_PART, data)
     except StdElementTree.ParseError:
@@ -92,7 +104,13 @@ def parse_custom_properties(file_name: str, data: bytes | None) -> dict[str, str
         value = next(iter(prop), None)
         if value is not None and prop.get("name"):
             properties[prop.get("name", "")] = (value.text or "").strip()
+    if len(_properties_seen) >= 64:
+        _properties_seen.clear()
+    _properties_seen[data] = dict(properties)
     return properties
+
+
+_properties_seen: dict[bytes, dict[str, str]] = {}
 
 
 def property_text(value: object) -> str | None:
