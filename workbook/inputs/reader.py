@@ -38,6 +38,7 @@ from workbook.xlsx.properties import (
     check_part,
 )
 from workbook.xlsx.workbook_info import (
+    PACKAGE_INFO_PARTS,
     PackageInfo,
     open_package,
     package_info,
@@ -176,11 +177,12 @@ def _check_package(path: Path, parts: PackageParts, info: PackageInfo) -> None:
     """Refuse a package with a DTD or an undefined entity in any XML part, read or not (as
     recalc does: both commands refuse the same files).
 
-    The worksheets are checked as they are read (``_read_sheet_xml``).
+    The worksheets are checked as they are read (``_read_sheet_xml``), and the parts
+    ``package_info`` parsed were checked as they were parsed.
     """
-    sheets = set(info.sheet_parts.values())
+    skip = set(info.sheet_parts.values()) | PACKAGE_INFO_PARTS
     for part in parts.package.namelist():
-        if part not in sheets and part.endswith((".xml", ".rels", ".vml")):
+        if part not in skip and part.endswith((".xml", ".rels", ".vml")):
             parts.check(path.name, part)
 
 

@@ -31,6 +31,8 @@ from workbook.xlsx.zip_package import check_package
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _WORKBOOK_RELS = rels_part("xl/workbook.xml")
+# The parts ``package_info`` parses, each checked for DTDs and undefined entities as it is.
+PACKAGE_INFO_PARTS = frozenset({"xl/workbook.xml", _WORKBOOK_RELS, "docProps/custom.xml"})
 _new_tuple = tuple.__new__
 
 

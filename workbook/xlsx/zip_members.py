@@ -32,9 +32,10 @@ _UTF8_FLAG = 0x800
 # Encrypted, compressed patched data, strong encryption: zipfile refuses or decrypts these.
 _UNSUPPORTED_FLAGS = 0x1 | 0x20 | 0x40
 _CLEAN_PART_LIMIT = 1 << 16  # compressed bytes: larger parts are checked every time
-_CLEAN_PARTS_KEPT = 512
+_CLEAN_BYTES_KEPT = 1 << 21  # the parts remembered hold at most this many compressed bytes
 
 _clean_parts: set[tuple[bytes, int, int, int]] = set()
+_clean_bytes = 0
 
 
 class PackageParts:
@@ -97,9 +98,12 @@ class PackageParts:
         if content is None:
             content = self.package.read(info)
         check_part(file_name, name, content)
-        if len(_clean_parts) >= _CLEAN_PARTS_KEPT:
+        global _clean_bytes
+        if _clean_bytes + len(located) > _CLEAN_BYTES_KEPT:
             _clean_parts.clear()
+            _clean_bytes = 0
         _clean_parts.add(key)
+        _clean_bytes += len(located)
 
     def _compressed(self, info: zipfile.ZipInfo) -> bytes | None:
         """The member's compressed bytes, or None where zipfile must read it (see the module)."""
