@@ -32,7 +32,7 @@ _UTF8_FLAG = 0x800
 # Encrypted, compressed patched data, strong encryption: zipfile refuses or decrypts these.
 _UNSUPPORTED_FLAGS = 0x1 | 0x20 | 0x40
 _CLEAN_PART_LIMIT = 1 << 16  # compressed bytes: larger parts are checked every time
-_CLEAN_BYTES_KEPT = 1 << 21  # the parts remembered hold at most this many compressed bytes
+_CLEAN_BYTES_KEPT = 1 << 20  # the parts remembered hold at most this many compressed bytes
 
 _clean_parts: set[tuple[bytes, int, int, int]] = set()
 _clean_bytes = 0
