@@ -143,19 +143,27 @@ def run_consolidate(files: list[Path], workers: int | None = None) -> int:
     return len(result.branches)
 
 
-def median_times(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, float]:
-    """The median time of each run over ``repeat`` rounds, the runs taking turns in each round.
+def median_times(
+    repeat: int, runs: dict[str, Callable[[], object]]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The median wall time and the median CPU time of this process of each run over
+    ``repeat`` rounds, the runs taking turns in each round.
 
     Taking turns means a busy moment on a shared machine slows every measurement alike
     instead of all the repeats of one of them.
     """
     times: dict[str, list[float]] = {label: [] for label in runs}
+    cpu: dict[str, list[float]] = {label: [] for label in runs}
     for _ in range(repeat):
         for label, run in runs.items():
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             run()
             times[label].append(time.perf_counter() - started)
-    return {label: statistics.median(values) for label, values in times.items()}
+            cpu[label].append(time.process_time() - started_cpu)
+    return (
+        {label: statistics.median(values) for label, values in times.items()},
+        {label: statistics.median(values) for label, values in cpu.items()},
+    )
 
 
 def memory(folder: Path, count: int, workers: int, trace: bool = False) -> dict[str, float]:
@@ -195,7 +203,7 @@ def in_process(files: list[Path], repeat: int) -> None:
     # Warm the page cache and imports once, then measure (medians, taking turns).
     read_cells_with_calamine(files[:20])
     run_consolidate(files[:20], 1)
-    median = median_times(
+    median, cpu = median_times(
         repeat,
         {
             "baseline": lambda: read_cells_with_calamine(files),
@@ -211,6 +219,12 @@ def in_process(files: list[Path], repeat: int) -> None:
     )
     print(
         f"  consolidate(), default (worker processes):            {parallel:6.2f} s  ratio {parallel / baseline:.2f}x"
+    )
+    per_file = {k: v * 1000 / len(files) for k, v in cpu.items()}
+    print(
+        f"  CPU time per file in one process (time.process_time): {per_file['serial']:.2f} ms "
+        f"vs {per_file['baseline']:.2f} ms for the baseline "
+        f"({per_file['serial'] / per_file['baseline']:.2f}x)"
     )
 
 

@@ -7,6 +7,7 @@ ribbon process use them without loading XlsxWriter.
 from __future__ import annotations
 
 import math
+import re
 
 TITLE_FONT = "黑体"
 BODY_FONT = "仿宋"
@@ -71,7 +72,11 @@ def rgb(color: str) -> tuple[int, int, int]:
 
 def text_width(text: str) -> int:
     """Display width in Excel character units: CJK and full-width characters count 2."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    # Every character counts 1, and those above U+2E7F once more (what the pattern leaves).
+    return len(text) + len(_NARROW.sub("", text))
+
+
+_NARROW = re.compile("[\x00-\u2e7f]+")
 
 
 def lines_needed(text: str, column_width: float) -> int:

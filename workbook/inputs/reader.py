@@ -38,12 +38,14 @@ from workbook.xlsx.properties import (
     check_part,
 )
 from workbook.xlsx.workbook_info import (
+    PACKAGE_INFO_PARTS,
     PackageInfo,
     open_package,
     package_info,
     read_package_info,
     unreadable,
 )
+from workbook.xlsx.zip_members import PackageParts
 
 # PackageInfo and read_package_info live in ``xlsx.workbook_info``; re-exported for callers
 # that read a branch workbook and its identity together.
@@ -171,23 +173,24 @@ class _SheetReading(NamedTuple):
     markup: dict[tuple[int, int], CellMarkup]  # cells with a formula or an error value
 
 
-def _check_package(path: Path, package: zipfile.ZipFile, info: PackageInfo) -> None:
+def _check_package(path: Path, parts: PackageParts, info: PackageInfo) -> None:
     """Refuse a package with a DTD or an undefined entity in any XML part, read or not (as
     recalc does: both commands refuse the same files).
 
-    The worksheets are checked as they are read (``_read_sheet_xml``).
+    The worksheets are checked as they are read (``_read_sheet_xml``), and the parts
+    ``package_info`` parsed were checked as they were parsed.
     """
-    sheets = set(info.sheet_parts.values())
-    for part in package.namelist():
-        if part not in sheets and part.endswith((".xml", ".rels", ".vml")):
-            check_part(path.name, part, package.read(part))
+    skip = set(info.sheet_parts.values()) | PACKAGE_INFO_PARTS
+    for part in parts.package.namelist():
+        if part not in skip and part.endswith((".xml", ".rels", ".vml")):
+            parts.check(path.name, part)
 
 
 def _read_sheet_xml(
-    path: Path, package: zipfile.ZipFile, part: str, cells: Iterable[tuple[int, int]]
+    path: Path, parts: PackageParts, part: str, cells: Iterable[tuple[int, int]]
 ) -> _SheetReading:
     try:
-        data = package.read(part)
+        data = parts.read(part)
     except KeyError:
         raise WorkbookReadError(f"{path.name} 已损坏：缺少工作表 {part}") from None
     check_part(path.name, part, data)
@@ -228,15 +231,16 @@ def read_branch_workbook(
     others: list[str] = []
     try:
         with open_package(path, data) as package:
-            info = package_info(path, package)
-            _check_package(path, package, info)
+            parts = PackageParts(package, data)
+            info = package_info(path, package, parts.read)
+            _check_package(path, parts, info)
             for sheet_name in info.sheet_names:
                 local = info.local_names.get(sheet_name, {})
                 if not any(is_contract_name(name) for name in local):
                     others.append(sheet_name)
                     part = info.sheet_parts.get(sheet_name)
                     if part in package.NameToInfo:
-                        check_part(path.name, part, package.read(part))
+                        parts.check(path.name, part)
                     continue
                 cells = {
                     name: ref
@@ -256,7 +260,7 @@ def read_branch_workbook(
                     if area is not None:
                         column, first, last = area
                         positions += [(row, column) for row in range(first, last + 1)]
-                    readings[sheet_name] = _read_sheet_xml(path, package, part, positions)
+                    readings[sheet_name] = _read_sheet_xml(path, parts, part, positions)
     except FileNotFoundError:
         raise WorkbookReadError(f"找不到文件 {path}") from None
     except (zipfile.BadZipFile, KeyError, OSError, EOFError):
@@ -283,13 +287,27 @@ def _fill_sheet(
     """
     markup = reading.markup if reading is not None else {}
     values: dict[str, object] = {}
-    for name, ref in sheet.cells.items():
-        row = rows[ref.row] if ref.row < len(rows) else ()
-        raw = row[ref.col] if ref.col < len(row) else None
-        values[name] = normalise(
-            apply_markup(raw, markup.get((ref.row, ref.col))), error_strings=error_strings
-        )
-    sheet.values, sheet.formulas = unwrap_formulas(values)
+    row_count = len(rows)
+    marked = False
+    for name, (_, row_number, col) in sheet.cells.items():
+        raw = None
+        if row_number < row_count:
+            row = rows[row_number]
+            if col < len(row):
+                raw = row[col]
+        if markup:
+            cell_markup = markup.get((row_number, col))
+            if cell_markup is not None:
+                raw, marked = apply_markup(raw, cell_markup), True
+        # Nearly every cell is a number, a blank or plain text: as ``normalise`` leaves it.
+        if raw is None or type(raw) is float or (type(raw) is str and raw and not error_strings):
+            values[name] = raw
+        else:
+            values[name] = normalise(raw, error_strings=error_strings)
+    if marked:
+        sheet.values, sheet.formulas = unwrap_formulas(values)
+    else:  # only markup makes a FormulaValue
+        sheet.values, sheet.formulas = values, {}
     if standard is None:
         return
     area = input_area(sheet.cells, standard)

@@ -52,7 +52,19 @@ class SheetProblem(NamedTuple):
 
 def is_contract_name(name: str) -> bool:
     """True for a defined name the contract gives a branch sheet (any standard)."""
-    return name in _FIXED_NAMES or name.startswith(_NAME_PREFIXES)
+    try:
+        return _contract_name_memo[name]
+    except KeyError:
+        if len(_contract_name_memo) >= _NAME_MEMO_KEPT:
+            _contract_name_memo.clear()
+        found = _contract_name_memo[name] = name in _FIXED_NAMES or name.startswith(_NAME_PREFIXES)
+        return found
+
+
+# Every copy of a template has the same names: each is classified once (bounded).
+_contract_name_memo: dict[str, bool] = {}
+_output_name_memo: dict[str, bool] = {}
+_NAME_MEMO_KEPT = 8192
 
 
 _FIXED_NAMES = frozenset(
@@ -95,12 +107,18 @@ _OUTPUT_PREFIXES = (
 
 def is_output_name(name: str) -> bool:
     """True for a name of a computed cell (scores, grade, 检查 cells, hints)."""
-    return name in (
-        names.TOTAL_SCORE,
-        names.GRADE,
-        names.SELF_TOTAL_SCORE,
-        names.SELF_GRADE,
-    ) or name.startswith(_OUTPUT_PREFIXES)
+    try:
+        return _output_name_memo[name]
+    except KeyError:
+        if len(_output_name_memo) >= _NAME_MEMO_KEPT:
+            _output_name_memo.clear()
+        found = _output_name_memo[name] = name in (
+            names.TOTAL_SCORE,
+            names.GRADE,
+            names.SELF_TOTAL_SCORE,
+            names.SELF_GRADE,
+        ) or name.startswith(_OUTPUT_PREFIXES)
+        return found
 
 
 class _Names(NamedTuple):

@@ -7,8 +7,10 @@ workers by reference); its results come back in file order, the same either way.
 from __future__ import annotations
 
 import copyreg
+import dataclasses
 import math
 import os
+import pickle
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -75,7 +77,9 @@ def _start_worker(
 ) -> None:
     """In a new worker process: remember the job (the standard is loaded once per process)."""
     global _worker_job
-    _worker_job = (read, load_standard(standard_id), files)
+    standard = load_standard(standard_id)
+    _worker_job = (read, standard, files)
+    _send_parts_by_reference(standard)
 
 
 def _read_chunk(start: int, stop: int) -> list[Any]:
@@ -92,3 +96,45 @@ def _pickle_standard(standard: Standard) -> tuple[Callable[[str], Standard], tup
 # Results come back from worker processes by pickle: send a standard as its id (load_standard
 # is cached), not as a full copy with every item and rule.
 copyreg.pickle(Standard, _pickle_standard)
+
+
+# In a worker process, the parts of the standard (items, rules, checklist entries ...) that a
+# result refers to are sent as where they are in the standard, not as copies: the main process
+# has loaded the same standard. id -> (the part, its standard's id, its path in the standard).
+_standard_parts: dict[int, tuple[object, Standard, tuple[str | int, ...]]] = {}
+
+
+def _send_parts_by_reference(standard: Standard) -> None:
+    """Index every dataclass reachable from ``standard`` and pickle those by reference (in a
+    worker process only: elsewhere every object pickles as usual)."""
+
+    def walk(value: object, path: tuple[str | int, ...]) -> None:
+        if isinstance(value, tuple):
+            for index, element in enumerate(value):
+                walk(element, (*path, index))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            if id(value) in _standard_parts:
+                return
+            _standard_parts[id(value)] = (value, standard, path)
+            copyreg.pickle(type(value), _reduce_part)
+            for item in dataclasses.fields(value):
+                walk(getattr(value, item.name), (*path, item.name))
+
+    for item in dataclasses.fields(standard):
+        walk(getattr(standard, item.name), (item.name,))
+
+
+def _reduce_part(part: Any) -> Any:
+    known = _standard_parts.get(id(part))
+    if known is not None and known[0] is part:
+        return _standard_part, (known[1], known[2])
+    return part.__reduce_ex__(pickle.HIGHEST_PROTOCOL)  # not the standard's: pickled whole
+
+
+def _standard_part(standard: Standard, path: tuple[str | int, ...]) -> Any:
+    """The part of ``standard`` at ``path`` (unpickling a part sent by reference; the standard
+    itself comes as its id, once per message)."""
+    value: Any = standard
+    for step in path:
+        value = value[step] if isinstance(step, int) else getattr(value, step)
+    return value

@@ -88,7 +88,12 @@ def special_cells(
     found: dict[tuple[int, int], CellMarkup] = {}
     position = 0
     for cell in sorted(set(cells)):
-        opening = f'<{prefix}c r="{a1(*cell)}"'
+        try:
+            opening = _openings[prefix, cell]
+        except KeyError:
+            if len(_openings) >= 8192:
+                _openings.clear()
+            opening = _openings[prefix, cell] = f'<{prefix}c r="{a1(*cell)}"'
         start = sheet_xml.find(opening, position)
         if start < 0:
             start = sheet_xml.find(opening)
@@ -109,6 +114,10 @@ def special_cells(
         if markup is not None:
             found[cell] = markup
     return found
+
+
+# (namespace prefix, cell) -> the start of its cell element: the same cells in every copy.
+_openings: dict[tuple[str, tuple[int, int]], str] = {}
 
 
 def _markup(tag: str, element: str) -> CellMarkup | None:

@@ -50,7 +50,7 @@ def check_part(file_name: str, part: str, data: bytes) -> None:
     Raises:
         PartRefused: naming the file and the part.
     """
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    if b"<!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
         raise refusal(file_name, part, "文档类型定义（DTD）")
     if b"&" in data and _UNDEFINED_ENTITY.search(data):
         raise refusal(file_name, part, "未定义的实体引用")
@@ -81,6 +81,10 @@ def parse_custom_properties(file_name: str, data: bytes | None) -> dict[str, str
     """
     if not data:
         return {}
+    # Copies of one template carry the same part: parse it once (bounded).
+    seen = _properties_seen.get(data)
+    if seen is not None:
+        return dict(seen)
     try:
         root = parse_xml(file_name, CUSTOM_PROPERTIES_PART, data)
     except StdElementTree.ParseError:
@@ -92,7 +96,13 @@ def parse_custom_properties(file_name: str, data: bytes | None) -> dict[str, str
         value = next(iter(prop), None)
         if value is not None and prop.get("name"):
             properties[prop.get("name", "")] = (value.text or "").strip()
+    if len(_properties_seen) >= 64:
+        _properties_seen.clear()
+    _properties_seen[data] = dict(properties)
     return properties
+
+
+_properties_seen: dict[bytes, dict[str, str]] = {}
 
 
 def property_text(value: object) -> str | None:

@@ -12,7 +12,7 @@ import io
 import re
 import xml.etree.ElementTree as StdElementTree
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ from workbook.xlsx.zip_package import check_package
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _WORKBOOK_RELS = rels_part("xl/workbook.xml")
+# The parts ``package_info`` parses, each checked for DTDs and undefined entities as it is.
+PACKAGE_INFO_PARTS = frozenset({"xl/workbook.xml", _WORKBOOK_RELS, "docProps/custom.xml"})
 _new_tuple = tuple.__new__
 
 
@@ -79,25 +81,26 @@ def read_package_info(path: str | Path, *, data: bytes | None = None) -> Package
     return info
 
 
-def package_info(path: Path, package: zipfile.ZipFile) -> PackageInfo:
+def package_info(
+    path: Path, package: zipfile.ZipFile, read: Callable[[str], bytes] | None = None
+) -> PackageInfo:
+    """What ``package`` says about itself; ``read`` reads a part (``package.read`` by default;
+    the reader passes ``zip_members.PackageParts.read``, which gives the same bytes)."""
     # Bounded decompression for every reader, python-calamine's included.
     check_package(package, path.name, verify=True)
-    workbook_xml = package.read("xl/workbook.xml")
+    read = read or package.read
+    workbook_xml = read("xl/workbook.xml")
     try:
-        custom_xml: bytes | None = package.read("docProps/custom.xml")
+        custom_xml: bytes | None = read("docProps/custom.xml")
     except KeyError:
         custom_xml = None
     try:
-        rels_xml: bytes | None = package.read(_WORKBOOK_RELS)
+        rels_xml: bytes | None = read(_WORKBOOK_RELS)
     except KeyError:
         rels_xml = None
     try:
         sheet_names, local_names, rel_ids = _parse_workbook(workbook_xml, path.name)
-        targets = (
-            relationship_targets(parse_xml(path.name, _WORKBOOK_RELS, rels_xml), "xl/workbook.xml")
-            if rels_xml
-            else {}
-        )
+        targets = _workbook_targets(path.name, rels_xml) if rels_xml else {}
     except StdElementTree.ParseError:
         raise WorkbookReadError(f"{path.name} 已损坏：xl/workbook.xml 无法解析") from None
     properties = parse_custom_properties(path.name, custom_xml)
@@ -107,6 +110,23 @@ def package_info(path: Path, package: zipfile.ZipFile) -> PackageInfo:
         if rel in targets
     }
     return PackageInfo(sheet_names, local_names, properties, sheet_parts)
+
+
+_targets_seen: dict[bytes, dict[str, str]] = {}
+
+
+def _workbook_targets(file_name: str, rels_xml: bytes) -> dict[str, str]:
+    """Relationship id -> part of ``xl/workbook.xml``; copies of one template share the same
+    relationships part, so a part parsed before is not parsed again (bounded)."""
+    targets = _targets_seen.get(rels_xml)
+    if targets is None:
+        targets = relationship_targets(
+            parse_xml(file_name, _WORKBOOK_RELS, rels_xml), "xl/workbook.xml"
+        )
+        if len(_targets_seen) >= 64:
+            _targets_seen.clear()
+        _targets_seen[rels_xml] = targets
+    return dict(targets)
 
 
 # The definedNames block of xl/workbook.xml, and one name as Excel, XlsxWriter and openpyxl
@@ -263,13 +283,24 @@ def _sheet_scoped_names(
             except KeyError:
                 sheet = referred[sheet_text] = unquote_sheet(sheet_text)
             if sheet is not None:
-                position = parse_a1(cell.rstrip())
+                try:
+                    position = _positions[cell]
+                except KeyError:
+                    if len(_positions) >= _POSITIONS_KEPT:
+                        _positions.clear()
+                    position = _positions[cell] = parse_a1(cell.rstrip())
                 if position is not None:
                     # The same as CellRef(sheet, *position) without the named tuple's
                     # Python-level __new__: a fifth of this loop's time.
                     ref = _new_tuple(CellRef, (sheet, *position))
         local_names[owner][name] = ref
     return local_names
+
+
+# Cell text of a reference -> its position: a template's names refer to the same cells in
+# every copy, so each is parsed once (bounded).
+_positions: dict[str, tuple[int, int] | None] = {}
+_POSITIONS_KEPT = 4096
 
 
 def _scope_sheet(local_id: str | None, sheet_names: tuple[str, ...]) -> str | None:
