@@ -24,23 +24,7 @@ from workbook.outputs.json_report import json_number, to_json
 from workbook.outputs.summary import DRAFT_MARK
 from workbook.outputs.template import TemplateOptions, write_template
 
-# Worked out by hand from the notice's table for the demo inputs (workbook/outputs/demo.py):
-# branch -> (item scores, total, grade, rank).
-DEMO_EXPECTED: dict[str, tuple[list[float], str, str, int]] = {
-    "递铺分会第一支部": ([15, 10, 10, 10, 10, 20, 23], "98", "好", 1),
-    "上墅分会支部": ([15, 10, 8, 10, 10, 20, 20], "93", "好", 2),
-    "递铺分会第二支部": ([15, 7, 10, 10, 10, 18, 20], "90", "好", 3),
-    "杭垓分会支部": ([15, 10, 10, 10, 10, 20, 15], "90", "好", 3),
-    "孝丰分会支部": ([15, 10, 8, 10, 10, 19.5, 17], "89.5", "较好", 5),
-    "天子湖分会支部": ([15, 10, 10, 10, 8, 20, 13], "86", "较好", 6),
-    "报福分会支部": ([15, 10, 10, 10, 10, 17.5, 13], "85.5", "较好", 7),
-    "天荒坪分会支部": ([13, 10, 10, 7, 8, 20, 12], "80", "较好", 8),
-    "梅溪分会支部": ([15, 8, 7, 10, 10, 18.5, 11], "79.5", "一般", 9),
-    "山川分会支部": ([15, 7, 8, 10, 10, 18, 7.25], "75.25", "一般", 10),
-    "昌硕分会支部": ([0, 7, 10, 10, 10, 20, 3], "60", "一般", 11),
-    "灵峰分会支部": ([15, 10, 9, 0, 6, 14.5, 5], "59.5", "较差", 12),
-    "鄣吴分会支部": ([15, 10, 10, 10, 10, 20, 17], "92", "较差", 13),
-}
+from support.demo_expected import DEMO_EXPECTED
 
 
 def write_filled(path: Path, inputs: dict[str, RawBranchInputs], year: int = DEMO_YEAR) -> Path:

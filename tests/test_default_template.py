@@ -7,7 +7,7 @@ from pathlib import Path
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import DEFAULT_TEMPLATE, default_template_options, write_template
 
-from xlsx_compare import package_differences
+from support.xlsx_compare import package_differences
 
 
 def test_default_template_has_not_drifted(tmp_path: Path) -> None:

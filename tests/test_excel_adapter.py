@@ -25,7 +25,7 @@ from xlplugin.excel_book import (
     recalc_excel_book,
 )
 
-from recording_excel import RecordingExcel, typed
+from support.recording_excel import RecordingExcel, typed
 
 STANDARD = load_standard()
 VALID = RawBranchInputs(deductions={"1.2": 2, "7.1": 12.5}, notes={"1.2": "程序不全"})
@@ -298,7 +298,7 @@ def test_progress_in_the_status_bar_and_restored(tmp_path: Path) -> None:
 
 
 def test_status_bar_is_restored_when_excel_fails(tmp_path: Path) -> None:
-    from recording_excel import ExcelError
+    from support.recording_excel import ExcelError
 
     excel = RecordingExcel.from_file(_template(tmp_path, {"第一支部": VALID}))
     excel.fail_on.add("app.calculate")

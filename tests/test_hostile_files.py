@@ -35,7 +35,7 @@ from workbook.outputs.template import TemplateOptions, write_template
 from workbook.xlsx.package import Package, workbook_sheets
 from workbook.xlsx.zip_package import MAX_PART_BYTES, RawZipWriter
 
-from workbook_helpers import fill_by_names
+from support.workbook_helpers import fill_by_names
 
 BRANCHES = ["第一支部", "第二支部"]
 INPUTS = {
@@ -493,8 +493,7 @@ def test_overview_is_formatted_for_print(book: Path, tmp_path: Path) -> None:
 def test_after_a_libreoffice_save_fixing_an_input_removes_the_note_and_keeps_its_fill(
     tmp_path: Path,
 ) -> None:
-    from conftest import soffice_path
-    from libreoffice import convert
+    from support.libreoffice import convert, soffice_path
 
     if soffice_path() is None:
         pytest.skip("LibreOffice is not installed")
@@ -607,8 +606,7 @@ def test_a_file_name_that_is_not_utf8_is_shown_not_fatal(
 
 @pytest.mark.libreoffice
 def test_libreoffice_opens_outputs_with_hostile_text(tmp_path: Path) -> None:
-    from conftest import soffice_path
-    from libreoffice import convert
+    from support.libreoffice import convert, soffice_path
 
     if soffice_path() is None:
         pytest.skip("LibreOffice is not installed")

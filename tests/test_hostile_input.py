@@ -19,7 +19,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from libreoffice_uno import edit_in_libreoffice, uno_available
 
 from workbook.cli.main import main
 from workbook.core import names
@@ -30,8 +29,9 @@ from workbook.outputs.template import TemplateOptions, write_template
 from workbook.xlsx.cells import CellError, UncachedFormula, normalise
 from xlplugin import udfs
 
-from conftest import requires_libreoffice
-from workbook_helpers import fill_by_names, insert_rows_above
+from support.libreoffice import requires_libreoffice
+from support.libreoffice_uno import edit_in_libreoffice, uno_available
+from support.workbook_helpers import fill_by_names, insert_rows_above
 
 STANDARD = load_standard()
 YEAR = 2026
@@ -562,7 +562,7 @@ def test_the_excel_adapter_reads_error_values_and_formulas_like_the_file(tmp_pat
     from workbook.outputs.recalc import XlsxFileBook, recalculate
     from xlplugin.excel_book import ExcelBook
 
-    from recording_excel import RecordingExcel
+    from support.recording_excel import RecordingExcel
 
     path = build(tmp_path / "excel.xlsx")
     address = set_cell(path, "第一支部", "ded_1_2", ' t="e"', "<v>#DIV/0!</v>")

@@ -18,7 +18,7 @@ from workbook.xlsx.package import Package
 from xlplugin import addin, install
 from xlplugin.registry import REG_DWORD, REG_SZ, MemoryRegistry, RegistryValue
 
-from recording_install import NOT_TRUSTED, UDF_PART, ExcelError, RecordingXlwings
+from support.recording_install import NOT_TRUSTED, UDF_PART, ExcelError, RecordingXlwings
 
 CURVER = install.EXCEL_CURVER_KEY
 SECURITY = install.security_key("16.0")

@@ -21,9 +21,8 @@ from workbook.core.standard import Standard
 from workbook.outputs.demo import demo_inputs
 from workbook.outputs.template import DEFAULT_TEMPLATE, TemplateOptions, write_template
 
-from conftest import requires_libreoffice
-from libreoffice import convert
-from template_cases import (
+from support.libreoffice import convert, requires_libreoffice
+from support.template_cases import (
     cached_value,
     case_inputs,
     error_inputs,

@@ -19,7 +19,14 @@ from workbook.outputs.demo import DEMO_YEAR, run_demo
 from workbook.outputs.mail import MailSettings, attachment_headers, build_message, message_bytes
 from workbook.outputs.summary import write_summary
 
-from smtp_server import PASSWORD, USER, free_port, make_certificate, silent_server, smtp_server
+from support.smtp_server import (
+    PASSWORD,
+    USER,
+    free_port,
+    make_certificate,
+    silent_server,
+    smtp_server,
+)
 
 TO = "县委组织部 <zuzhibu@example.org>"
 CC = "jilu@example.org"

@@ -16,7 +16,7 @@ from workbook.errors import WorkbookReadError
 from workbook.inputs.reader import read_branch_workbook, read_package_info
 from workbook.outputs.template import TemplateOptions, write_template
 
-from workbook_helpers import fill_by_names, insert_rows_above
+from support.workbook_helpers import fill_by_names, insert_rows_above
 
 ENGINES = ["calamine", "openpyxl"]
 STANDARD = load_standard()

@@ -30,7 +30,7 @@ from workbook.outputs.summary import write_summary
 from workbook.outputs.template import TemplateOptions, write_template
 from xlplugin.ribbon import Ribbon, summary_folder
 
-from recording_excel import ExcelError, RecordingExcel
+from support.recording_excel import ExcelError, RecordingExcel
 
 VALID = RawBranchInputs(deductions={"1.2": 2, "7.1": 12.5}, notes={"1.2": "程序不全"})
 INVALID = RawBranchInputs(deductions={"1.2": 5})

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from workbook.core.scoring import RawBranchInputs, assess_branch
+from workbook.core.scoring import assess_branch
 from workbook.core.standard import Standard
 
-CASES = sorted((Path(__file__).parent / "cases").glob("*.toml"))
-
-
-def load_case(path: Path) -> dict:
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
-
-
-def raw_inputs(case: dict) -> RawBranchInputs:
-    inputs = case["inputs"]
-    vetoes = [None if v == "" else v for v in inputs.get("vetoes", [])]
-    return RawBranchInputs(deductions=dict(inputs.get("deductions", {})), vetoes=vetoes)
+from support.scoring_cases import CASES, load_case, raw_inputs
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])

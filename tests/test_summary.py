@@ -23,8 +23,8 @@ from workbook.outputs.demo import DEMO_YEAR, demo_branches, filled_demo_options
 from workbook.outputs.summary import write_summary
 from workbook.outputs.template import TemplateOptions, write_template
 
-from conftest import requires_libreoffice
-from test_consolidate import DEMO_EXPECTED
+from support.demo_expected import DEMO_EXPECTED
+from support.libreoffice import requires_libreoffice
 
 HEADER_ROW = 3  # 1-based row of the column headers on every sheet of a final summary
 # The demo's hand-worked expectations (tests/test_consolidate.py), in rank order, with the
@@ -257,7 +257,7 @@ def test_text_from_inputs_stays_text(tmp_path: Path) -> None:
 @requires_libreoffice
 @pytest.mark.libreoffice
 def test_libreoffice_converts_the_summary_to_a_clean_pdf(demo, tmp_path: Path) -> None:
-    from libreoffice import convert
+    from support.libreoffice import convert
 
     _, _, summary = demo
     source = tmp_path / "summary.xlsx"

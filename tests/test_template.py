@@ -19,7 +19,7 @@ from workbook.inputs.branches import legal_sheet_names, read_branches_file
 from workbook.inputs.reader import read_branch_workbook, read_package_info
 from workbook.outputs.template import TemplateOptions, write_template
 
-from workbook_helpers import named_cell
+from support.workbook_helpers import named_cell
 
 BRANCHES = ["递铺分会第一支部", "孝丰分会[老街]支部", "x" * 40]
 

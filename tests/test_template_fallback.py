@@ -29,10 +29,9 @@ from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import DEFAULT_TEMPLATE, TemplateOptions, write_template
 from xlplugin import udfs
 
-from conftest import requires_libreoffice
-from gnumeric import recalculate, requires_gnumeric
-from libreoffice import convert
-from template_cases import (
+from support.gnumeric import recalculate, requires_gnumeric
+from support.libreoffice import convert, requires_libreoffice
+from support.template_cases import (
     ERROR_INPUTS,
     case_inputs,
     computed_names,

@@ -23,8 +23,8 @@ from workbook.core.survey import survey_cells
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
 
-from test_scoring_cases import CASES, load_case, raw_inputs
-from workbook_helpers import cells_for, fill_by_names, named_cell
+from support.scoring_cases import CASES, load_case, raw_inputs
+from support.workbook_helpers import cells_for, fill_by_names, named_cell
 
 # Error values in input cells, as openpyxl writes them: a typed error value (a cell of type
 # "e") or a formula whose result is an error. The value is what Excel hands a UDF for that cell
