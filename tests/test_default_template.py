@@ -33,7 +33,7 @@ def test_comparison_names_the_drifted_part(tmp_path: Path) -> None:
     options = default_template_options()
     changed = write_template(
         tmp_path / "changed.xlsx",
-        type(options)(list(options.branches)[:-1] + ["改名支部"], options.year, options.formulas),
+        type(options)([*list(options.branches)[:-1], "改名支部"], options.year, options.formulas),
     )
     differences = package_differences(DEFAULT_TEMPLATE, changed)
     assert any(d.startswith("part xl/workbook.xml differs") for d in differences)

@@ -72,7 +72,8 @@ def test_demo_default_folder_is_demo_output(tmp_path: Path, monkeypatch) -> None
 
 def test_demo_branches_are_named_after_anji_towns() -> None:
     branches = demo_branches()
-    assert 12 <= len(branches) <= 14 and len(set(branches)) == len(branches)
+    assert 12 <= len(branches) <= 14
+    assert len(set(branches)) == len(branches)
     for town in TOWNS:
         assert any(b.startswith(town) for b in branches), town
     assert all(b.endswith("支部") for b in branches)
@@ -99,9 +100,11 @@ def test_filled_template_carries_the_engines_cached_values(tmp_path: Path, stand
         assert sheet.values["total_score"] == float(result.total), sheet.sheet
         assert sheet.values["grade"] == result.grade
     consolidation = consolidate([files.template])
-    assert consolidation.ok and consolidation.warnings == []
+    assert consolidation.ok
+    assert consolidation.warnings == []
     data = json.loads(files.json.read_text("utf-8"))
-    assert data["year"] == DEMO_YEAR and len(data["branches"]) == len(demo_branches())
+    assert data["year"] == DEMO_YEAR
+    assert len(data["branches"]) == len(demo_branches())
 
 
 def test_demo_is_deterministic(tmp_path: Path) -> None:

@@ -85,7 +85,8 @@ def test_cases_cover_the_edges() -> None:
 
 def test_anji_questions_are_item_7_indicators(standard: Standard) -> None:
     survey = standard.survey
-    assert survey is not None and survey.rule_id == "7.1"
+    assert survey is not None
+    assert survey.rule_id == "7.1"
     rebuilt = "；".join(f"（{n}）{q}" for n, q in enumerate(survey.questions, start=1)) + "。"
     assert rebuilt == standard.item(7).indicators
     assert [a.text for a in survey.answers] == ["满意", "基本满意", "不满意", "不了解"]
@@ -96,7 +97,9 @@ def test_anji_questions_are_item_7_indicators(standard: Standard) -> None:
 def test_anji_has_no_grade_ceiling(standard: Standard) -> None:
     assert standard.survey is not None
     tally = tally_survey(standard.survey, 20, 20, [{"不满意": 20}, {"不满意": 20}, {"不满意": 20}])
-    assert tally.rate == 0 and tally.points == 0 and tally.deduction == 25
+    assert tally.rate == 0
+    assert tally.points == 0
+    assert tally.deduction == 25
     assert grade_ceiling(standard, "好", tally.rate) == ("好", None)
 
 
@@ -139,7 +142,7 @@ def test_counts_accepted(raw: object, expected: int) -> None:
 def test_counts_rejected(raw: object) -> None:
     from workbook.errors import CellValueError
 
-    with pytest.raises(CellValueError, match="^票数"):
+    with pytest.raises(CellValueError, match=r"^票数"):
         parse_count(raw, "票数")
 
 
@@ -218,7 +221,7 @@ def test_no_survey_section_is_fine() -> None:
     assert parse_standard(data).survey is None
 
 
-@pytest.fixture()
+@pytest.fixture
 def tally_93(standard: Standard):
     """Case 01's tally: deduction 1.5, note 按群众测评：满意率 93.2%（有效票 48）."""
     assert standard.survey is not None
@@ -241,7 +244,8 @@ def test_blank_rule_takes_the_tally(standard: Standard, tally_93) -> None:
 def test_typed_value_overrides_with_a_note(standard: Standard, tally_93) -> None:
     outcome = resolve_survey_rule(standard, tally_93, 3, "座谈会反映较多问题")
     assert (outcome.deduction, outcome.source, outcome.overridden) == (3, "assessor", True)
-    assert outcome.tally_deduction == Decimal("1.5") and outcome.problems == ()
+    assert outcome.tally_deduction == Decimal("1.5")
+    assert outcome.problems == ()
 
 
 def test_override_without_a_note_is_a_problem(standard: Standard, tally_93) -> None:
@@ -266,4 +270,5 @@ def test_without_a_valid_tally_the_rule_is_as_before(standard: Standard) -> None
     assert resolve_survey_rule(standard, None, 4, None).deduction == 4
     assert resolve_survey_rule(standard, None, None, None).source == "none"
     bad = resolve_survey_rule(standard, None, 30, "x")
-    assert bad.deduction is None and [p.field for p in bad.problems] == ["ded_7_1"]
+    assert bad.deduction is None
+    assert [p.field for p in bad.problems] == ["ded_7_1"]

@@ -183,9 +183,9 @@ def test_total() -> None:
     full: list[object] = [float(item.points) for item in STANDARD.items]
     assert udfs.KP_TOTAL(_score_column(full), SID) == 100.0
     assert udfs.KP_TOTAL(_score_column([13.0, 10.0, 10.0, 10.0, 10.0, 20.0, 12.5]), SID) == 85.5
-    assert udfs.KP_TOTAL(_score_column([INVALID] + full[1:]), SID) == PENDING
-    assert udfs.KP_TOTAL(_score_column([None] + full[1:]), SID) == PENDING  # #NAME? comes as None
-    assert udfs.KP_TOTAL(_score_column([16.0] + full[1:]), SID) == PENDING
+    assert udfs.KP_TOTAL(_score_column([INVALID, *full[1:]]), SID) == PENDING
+    assert udfs.KP_TOTAL(_score_column([None, *full[1:]]), SID) == PENDING  # #NAME? comes as None
+    assert udfs.KP_TOTAL(_score_column([16.0, *full[1:]]), SID) == PENDING
     assert udfs.KP_TOTAL(column(*full), "no-such-standard") == f"{INVALID}：标准编号无效"
 
 

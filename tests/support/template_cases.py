@@ -253,7 +253,8 @@ def without_fallback(path: Path, sheet: str, name: str, out: Path) -> str:
     book = openpyxl.load_workbook(path)
     cell = named_cell(book, sheet, name)
     formula = cell.value
-    assert isinstance(formula, str) and formula.startswith("=IFERROR(KP_"), formula
+    assert isinstance(formula, str), formula
+    assert formula.startswith("=IFERROR(KP_"), formula
     cell.value = "=" + formula[len("=IFERROR(") : formula.index("),") + 1]
     book.save(out)
     return str(cell.coordinate)

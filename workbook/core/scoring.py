@@ -29,6 +29,26 @@ from workbook.xlsx.cells import (
 if TYPE_CHECKING:  # survey.py imports this module
     from workbook.core.survey import SurveyRuleOutcome, SurveyTally
 
+__all__ = [
+    "INVALID",
+    "PENDING",
+    "VETO_SHORT_MESSAGE",
+    "Assessment",
+    "BranchResult",
+    "Deduction",
+    "InputProblem",
+    "ItemResult",
+    "RawBranchInputs",
+    "assess_branch",
+    "display_value",
+    "note_text",
+    "parse_deduction",
+    "parse_veto",
+    "score_branch",
+    "score_item",
+    "short_message",
+]
+
 PENDING = "待修正"  # shown instead of a total or grade while inputs are invalid
 INVALID = "输入有误"  # shown instead of an item score while its inputs are invalid
 YES, NO = "是", "否"

@@ -192,7 +192,7 @@ def read_package_info(path: str | Path, *, data: bytes | None = None) -> Package
 
     Raises:
         WorkbookReadError: the file is missing, not a zip package or not a workbook, or a part
-            read has a DTD or an undefined entity (``PartRefused``).
+            read has a DTD or an undefined entity (``PartRefusedError``).
     """
     path = Path(path)
     try:
@@ -267,7 +267,7 @@ def parse_workbook_xml(
     parsed in full. Both ways give the same result (tests/test_reader.py).
 
     Raises:
-        PartRefused: the document has a DTD or an undefined entity.
+        PartRefusedError: the document has a DTD or an undefined entity.
         xml.etree.ElementTree.ParseError: the document is not well-formed.
     """
     sheet_names, local_names, _ = _parse_workbook(data, file_name)
@@ -426,7 +426,7 @@ def read_branch_workbook(
 
     Raises:
         WorkbookReadError: the file is not a readable workbook, or a part read has a DTD or an
-            undefined entity (``PartRefused``).
+            undefined entity (``PartRefusedError``).
     """
     path = Path(path)
     sheets: list[BranchSheet] = []
