@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from workbook.cli.options import CONTEXT_SETTINGS
 from workbook.errors import BranchAssessError, InvalidInputError, WorkbookReadError
 
+if TYPE_CHECKING:
+    from workbook.outputs.recalc import LabelledProblem
+
 
 class RecalcInputError(InvalidInputError):
     """Recalculation finished, but some input cells are invalid (each was printed already)."""
 
-    def __init__(self, problems: list, target: Path) -> None:  # list[recalc.LabelledProblem]
+    def __init__(self, problems: list[LabelledProblem], target: Path) -> None:
         super().__init__([p.problem for p in problems])
         self.args = (
             f"共 {len(problems)} 处输入有误（见上方“工作表!单元格”列表），改正后请重新计算；"

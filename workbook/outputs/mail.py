@@ -57,7 +57,8 @@ class _MailPolicy(EmailPolicy):
     def fold(self, name: str, value: str) -> str:
         if isinstance(value, _Prefolded):
             return name + ": " + self.linesep.join(value.splitlines()) + self.linesep
-        return super().fold(name, value)
+        folded: str = super().fold(name, value)
+        return folded
 
     def fold_binary(self, name: str, value: str) -> bytes:
         if isinstance(value, _Prefolded):
