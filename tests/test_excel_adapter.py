@@ -414,7 +414,7 @@ def test_input_cells_with_formulas_and_error_values(tmp_path: Path) -> None:
     # An error value in a 扣分说明 is an input error of the engine, as in consolidate and recalc.
     assert f"第一支部!{note}：规则 1.3" in prompt
     assert "扣分说明：单元格显示错误值 #N/A" in prompt
-    assert [p.label for p in report.problems] == [f"第一支部!{note}", f"第一支部!{veto}"]
+    assert [p.place for p in report.problems] == [f"第一支部!{note}", f"第一支部!{veto}"]
     assert excel.alerts[-1]["mode"] == "critical"
 
 

@@ -272,7 +272,7 @@ def test_a_changed_workbook_is_refused_by_cell_or_scored_as_meant(
                 STANDARD, RawBranchInputs(mutated.meant[sheet], vetoes=mutated.vetoes[sheet])
             )
             for problem in assessment.problems:
-                ref = info.local_names[title].get(problem.field)
+                ref = info.local_names[title].get(names.problem_name(problem) or "")
                 mutated.expect_error.append(f"{title}!{ref.a1}" if ref else title)
             if assessment.result is not None:
                 expected[title] = (assessment.result.total, assessment.result.grade)

@@ -20,8 +20,8 @@ def test_case(path: Path, standard: Standard) -> None:
     assessment = assess_branch(standard, raw_inputs(case))
     if "problems" in expect:
         assert assessment.result is None
-        assert [p.field for p in assessment.problems] == expect["problems"]
-        deduction_problem = any(p.field.startswith("ded_") for p in assessment.problems)
+        assert [p.subject for p in assessment.problems] == expect["problems"]
+        deduction_problem = any(p.rule and not p.note for p in assessment.problems)
         assert (
             assessment.total_text == "待修正" if deduction_problem else assessment.total_text == 100
         )

@@ -46,7 +46,7 @@ def test_case(path: Path, standard: Standard, synthetic: Standard) -> None:
     tally = tally_survey(
         chosen.survey, inputs.get("issued"), inputs.get("returned"), inputs["counts"]
     )
-    assert [p.field for p in tally.problems] == expect["problems"]
+    assert [p.subject for p in tally.problems] == expect["problems"]
     messages = "\n".join(p.message for p in tally.problems)
     for fragment in expect.get("message_contains", []):
         assert fragment in messages
@@ -252,7 +252,7 @@ def test_override_without_a_note_is_a_problem(standard: Standard, tally_93) -> N
     outcome = resolve_survey_rule(standard, tally_93, 3, None)
     assert outcome.deduction is None
     (problem,) = outcome.problems
-    assert problem.field == "note_7_1"
+    assert (problem.rule, problem.note) == ("7.1", True)
     assert problem.message == (
         "规则 7.1“根据群众测评结果酌情扣分”：填写的扣分 3 与群众测评得出的 1.5 不同，须在扣分说明中写明理由"
     )
@@ -271,4 +271,4 @@ def test_without_a_valid_tally_the_rule_is_as_before(standard: Standard) -> None
     assert resolve_survey_rule(standard, None, None, None).source == "none"
     bad = resolve_survey_rule(standard, None, 30, "x")
     assert bad.deduction is None
-    assert [p.field for p in bad.problems] == ["ded_7_1"]
+    assert [(p.rule, p.note) for p in bad.problems] == [("7.1", False)]

@@ -129,7 +129,7 @@ def test_bonus_does_not_lift_a_veto(synthetic: Standard) -> None:
 def test_bonus_inputs_validated(synthetic: Standard, value: object, fragment: str) -> None:
     bonus = assess_bonus(synthetic, {"B.1": value})
     assert bonus.result is None
-    assert [p.field for p in bonus.problems] == ["B.1"]
+    assert [p.rule for p in bonus.problems] == ["B.1"]
     assert fragment in bonus.problems[0].message
     assert bonus.problems[0].message.startswith("加分规则 B.1“获市级以上表彰的加2分”")
 

@@ -232,7 +232,7 @@ def test_udf_chain_equals_the_engine(data: st.DataObject) -> None:
     assert total == (float(sum(expected.item_scores)) if items_ok else PENDING)  # type: ignore[arg-type]
     assert udfs.KP_GRADE(total, column(*vetoes), SID) == expected.grade_text
     for rule in STANDARD.rules:
-        problem = next((p for p in expected.problems if p.field == f"ded_{rule.name_suffix}"), None)
+        problem = next((p for p in expected.problems if p.rule == rule.id and not p.note), None)
         assert udfs.KP_CHECK(deductions[rule.id], rule.id, SID) == (
             problem.short if problem else ""
         )

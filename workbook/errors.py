@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the core imports this module: types only, no import at run time
     from workbook.core.assessors import AssessorProblem
-    from workbook.core.scoring import InputProblem
+    from workbook.core.problems import Problem
 
 
 class BranchAssessError(Exception):
@@ -43,7 +43,7 @@ class TemplateMismatchError(BranchAssessError):
 class InvalidInputError(BranchAssessError):
     """One or more input cells hold values the standard does not allow."""
 
-    def __init__(self, problems: list[InputProblem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("；".join(p.message for p in problems))
 

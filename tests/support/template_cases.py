@@ -163,7 +163,7 @@ def expected_cells(standard: Standard, raw: RawBranchInputs) -> dict[str, object
         )
     cells[names.TOTAL_SCORE] = float(assessment.total) if assessment.total is not None else "待修正"
     cells[names.GRADE] = assessment.grade_text
-    problems = {p.field: p.short for p in assessment.problems}
+    problems = {names.problem_name(p): p.short for p in assessment.problems}
     for rule in standard.rules:
         cells[names.check_name(rule)] = problems.get(names.deduction_name(rule))
     for number in range(1, len(standard.vetoes) + 1):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from workbook.core.names import deduction_name, note_name, veto_name
+from workbook.core.problems import Problem
 from workbook.core.standard import Item, Rule, Standard, fmt
 from workbook.errors import CellValueError
 from workbook.xlsx.cells import (
@@ -36,7 +36,6 @@ __all__ = [
     "Assessment",
     "BranchResult",
     "Deduction",
-    "InputProblem",
     "ItemResult",
     "RawBranchInputs",
     "assess_branch",
@@ -155,16 +154,6 @@ def parse_veto(raw: object) -> bool:
         f"否决情形应填“是”或“否”（空白视为“否”），实际填写“{display_value(raw)}”",
         VETO_SHORT_MESSAGE,
     )
-
-
-@dataclass(frozen=True)
-class InputProblem:
-    """An invalid input: which field (its defined name), what is wrong, and the raw value."""
-
-    field: str
-    message: str
-    short: str
-    value: object
 
 
 @dataclass(frozen=True)
@@ -326,12 +315,12 @@ class Assessment:
     """
 
     result: BranchResult | None
-    problems: tuple[InputProblem, ...]
+    problems: tuple[Problem, ...]
     item_scores: tuple[Decimal | None, ...]
     # The 群众测评 tally (None without one) and how it met the survey rule's own cells.
     survey: SurveyTally | None = None
     survey_outcome: SurveyRuleOutcome | None = None
-    notices: tuple[InputProblem, ...] = ()  # worth saying, not errors (too few valid ballots)
+    notices: tuple[Problem, ...] = ()  # worth saying, not errors (too few valid ballots)
 
     @property
     def ok(self) -> bool:
@@ -371,8 +360,8 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
     scored once, as its inputs are validated: the same result as :func:`score_branch` gives
     for the validated inputs, without checking them a second time.
     """
-    problems: list[InputProblem] = []
-    notices: list[InputProblem] = []
+    problems: list[Problem] = []
+    notices: list[Problem] = []
     items: list[ItemResult | None] = []  # None for an item with an invalid input
     tally = outcome = None
     if standard.survey is not None and raw.survey is not None:
@@ -406,14 +395,16 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
             if unusable is not None:
                 message = f"规则 {rule.id}“{rule.wording}”的扣分说明：{unusable}"
                 problems.append(
-                    InputProblem(note_name(rule), message, f"{INVALID}：扣分说明", note)
+                    Problem(
+                        message, rule=rule.id, note=True, short=f"{INVALID}：扣分说明", value=note
+                    )
                 )
             value = raw.deductions.get(rule.id)
             try:
                 points = parse_deduction(rule, value, standard.max_decimal_places)
             except CellValueError as error:
                 item_ok = False
-                problems.append(InputProblem(deduction_name(rule), str(error), error.short, value))
+                problems.append(Problem(str(error), rule=rule.id, short=error.short, value=value))
                 continue
             if points != 0:
                 counted.append(Deduction(rule, points, note_text(note)))
@@ -426,7 +417,7 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
                 vetoes.append(number)
         except CellValueError as error:
             message = f"否决情形（{number}）“{standard.vetoes[number - 1]}”：{error}"
-            problems.append(InputProblem(veto_name(number), message, error.short, value))
+            problems.append(Problem(message, veto=number, short=error.short, value=value))
     item_scores = tuple(None if result is None else result.score for result in items)
     if problems:
         return Assessment(None, tuple(problems), item_scores, tally, outcome, tuple(notices))
@@ -445,4 +436,4 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
 
 def tally_counts_ok(tally: SurveyTally) -> bool:
     """True when a tally's counts are valid (too few valid ballots is no count error)."""
-    return all(p.field == "valid" for p in tally.problems)
+    return all(p.key == "valid" for p in tally.problems)

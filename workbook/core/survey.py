@@ -22,10 +22,9 @@ from fractions import Fraction
 from typing import Literal
 
 from workbook.core.exact import percent, round_to_step
-from workbook.core.names import deduction_name, note_name
+from workbook.core.problems import Problem
 from workbook.core.scoring import (
     INVALID,
-    InputProblem,
     RawSurvey,
     display_value,
     note_text,
@@ -96,7 +95,7 @@ class SurveyTally:
     """
 
     survey: Survey
-    problems: tuple[InputProblem, ...]
+    problems: tuple[Problem, ...]
     issued: int | None
     returned: int | None
     questions: tuple[QuestionTally | None, ...]  # None where a count of the question is invalid
@@ -147,24 +146,24 @@ def tally_survey(
     """
     if len(counts) > len(survey.questions):
         raise ValueError(f"{len(counts)} questions given, the survey has {len(survey.questions)}")
-    problems: list[InputProblem] = []
+    problems: list[Problem] = []
 
     def count_cell(key: str, raw: object, what: str, blank: int | None) -> int | None:
         try:
             return parse_count(raw, what, blank=blank)
         except CellValueError as error:
-            problems.append(InputProblem(key, str(error), error.short, raw))
+            problems.append(Problem(str(error), key=key, short=error.short, value=raw))
             return None
 
     issued_n = count_cell("issued", issued, f"{survey.name}的发放票数", None)
     returned_n = count_cell("returned", returned, f"{survey.name}的收回票数", None)
     if issued_n is not None and returned_n is not None and returned_n > issued_n:
         problems.append(
-            InputProblem(
-                "returned",
+            Problem(
                 f"{survey.name}的收回票数 {returned_n} 多于发放票数 {issued_n}",
-                f"{INVALID}：收回多于发放",
-                returned,
+                key="returned",
+                short=f"{INVALID}：收回多于发放",
+                value=returned,
             )
         )
 
@@ -176,12 +175,12 @@ def tally_survey(
         for text in raw_counts:
             if text not in known:
                 problems.append(
-                    InputProblem(
-                        f"q{number}.{text}",
+                    Problem(
                         f"{title}没有答案“{text}”；答案应为："
                         f"{'、'.join(a.text for a in survey.answers)}",
-                        f"{INVALID}：未知答案",
-                        raw_counts[text],
+                        key=f"q{number}.{text}",
+                        short=f"{INVALID}：未知答案",
+                        value=raw_counts[text],
                     )
                 )
         parsed: list[tuple[str, int]] = []
@@ -199,11 +198,11 @@ def tally_survey(
         tally = _question_tally(survey, number, question, tuple(parsed))
         if returned_n is not None and tally.answered > returned_n:
             problems.append(
-                InputProblem(
-                    f"q{number}",
+                Problem(
                     f"{title}的各答案票数合计 {tally.answered}，多于收回票数 {returned_n}",
-                    f"{INVALID}：合计多于收回票数",
-                    tally.answered,
+                    key=f"q{number}",
+                    short=f"{INVALID}：合计多于收回票数",
+                    value=tally.answered,
                 )
             )
         questions.append(tally)
@@ -213,13 +212,13 @@ def tally_survey(
     if valid is not None and valid < survey.min_valid:
         short = [f"第{q.number}题 {q.valid} 张" for q in complete if q.valid < survey.min_valid]
         problems.append(
-            InputProblem(
-                "valid",
+            Problem(
                 f"{survey.name}的有效票不足：{'、'.join(short)}，少于最少 {survey.min_valid} 张"
                 f"（“{'、'.join(a.text for a in survey.answers if a.excluded)}”不计入有效票）；"
                 "测评结果不计分，由考评人酌情扣分",
-                f"有效票不足 {survey.min_valid} 张",
-                valid,
+                key="valid",
+                short=f"有效票不足 {survey.min_valid} 张",
+                value=valid,
             )
         )
 
@@ -342,7 +341,7 @@ class SurveyRuleOutcome:
     source: SurveySource
     overridden: bool  # the assessor typed a value other than the tally's
     tally_deduction: Decimal | None  # the valid tally's deduction, for showing both figures
-    problems: tuple[InputProblem, ...]  # keyed by the rule's 扣分 or 扣分说明 defined name
+    problems: tuple[Problem, ...]  # about the rule's 扣分 or (``note``) 扣分说明
 
 
 def resolve_survey_rule(
@@ -363,17 +362,18 @@ def resolve_survey_rule(
     try:
         value = parse_deduction(rule, raw_deduction, standard.max_decimal_places)
     except CellValueError as error:
-        problem = InputProblem(deduction_name(rule), str(error), error.short, raw_deduction)
+        problem = Problem(str(error), rule=rule.id, short=error.short, value=raw_deduction)
         return SurveyRuleOutcome(None, note, "assessor", False, counted, (problem,))
     overridden = counted is not None and value != counted
     if overridden and not note:
         assert counted is not None
-        problem = InputProblem(
-            note_name(rule),
+        problem = Problem(
             f"规则 {rule.id}“{rule.wording}”：填写的扣分 {fmt(value)} 与{survey.name}得出的 "
             f"{fmt(counted)} 不同，须在扣分说明中写明理由",
-            "须填写扣分说明",
-            raw_note,
+            rule=rule.id,
+            note=True,
+            short="须填写扣分说明",
+            value=raw_note,
         )
         return SurveyRuleOutcome(None, note, "assessor", True, counted, (problem,))
     return SurveyRuleOutcome(value, note, "assessor", overridden, counted, ())
@@ -412,17 +412,17 @@ def problem_name(standard: Standard, key: str) -> str:
 
 def survey_problems(
     standard: Standard, tally: SurveyTally
-) -> tuple[list[InputProblem], list[InputProblem]]:
+) -> tuple[list[Problem], list[Problem]]:
     """(errors, notices) of a tally, keyed by the defined names of their cells.
 
     Invalid counts are errors; too few valid ballots is a notice: the tally then gives no
     points and the assessor's own 扣分 counts.
     """
-    errors: list[InputProblem] = []
-    notices: list[InputProblem] = []
+    errors: list[Problem] = []
+    notices: list[Problem] = []
     for problem in tally.problems:
-        moved = replace(problem, field=problem_name(standard, problem.field))
-        (notices if problem.field == "valid" else errors).append(moved)
+        moved = replace(problem, key=problem_name(standard, problem.key or ""))
+        (notices if problem.key == "valid" else errors).append(moved)
     return errors, notices
 
 
@@ -431,8 +431,10 @@ def survey_check_text(tally: SurveyTally | None, outcome: SurveyRuleOutcome | No
     returned, too few valid ballots, an override without a note; "" when all is well."""
     if tally is None:
         return ""
-    keys = [p.field for p in tally.problems]
-    unparsed = [p for p in tally.problems if p.short == COUNT_SHORT_MESSAGE or "." in p.field]
+    keys = [p.key or "" for p in tally.problems]
+    unparsed = [
+        p for p in tally.problems if p.short == COUNT_SHORT_MESSAGE or "." in (p.key or "")
+    ]
     if unparsed:
         return COUNTS_SHORT
     if "returned" in keys:
@@ -470,7 +472,7 @@ def survey_cells(
         cells[names.SURVEY_VALID] = tally.valid
     if tally.rate is not None:
         cells[names.SURVEY_RATE] = float(tally.rate)
-    counts_bad = any(p.field != "valid" for p in tally.problems)
+    counts_bad = any(p.key != "valid" for p in tally.problems)
     if counts_bad:
         cells[names.SURVEY_POINTS] = cells[names.SURVEY_DEDUCTION] = INVALID
     elif tally.points is not None and tally.deduction is not None:

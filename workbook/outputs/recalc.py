@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 from defusedxml import ElementTree
 
 from workbook.core import names
-from workbook.core.scoring import INVALID, Assessment, InputProblem, RawBranchInputs, assess_branch
+from workbook.core.problems import Problem
+from workbook.core.scoring import INVALID, Assessment, RawBranchInputs, assess_branch
 from workbook.core.self_sheet import read_version_two, version_two_formulas, version_two_outputs
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
 from workbook.core.survey import raw_survey, survey_cells
@@ -140,24 +141,13 @@ class RecalcBook(Protocol):
 
 
 @dataclass(frozen=True)
-class LabelledProblem:
-    """An input problem with the cell it is in, e.g. ``第一支部!E6``."""
-
-    label: str
-    problem: InputProblem
-
-    def __str__(self) -> str:
-        return f"{self.label}：{self.problem.message}"
-
-
-@dataclass(frozen=True)
 class BranchOutcome:
     """The result of recalculating one branch sheet."""
 
     sheet: str
     branch: str
     assessment: Assessment
-    problems: tuple[LabelledProblem, ...]
+    problems: tuple[Problem, ...]  # located by sheet and cell (``第一支部!E6：…``)
     warnings: tuple[str, ...] = ()  # ``sheet!cell：message`` of input cells read from formulas
 
 
@@ -181,7 +171,7 @@ class RecalcReport:
         return [w for outcome in self.branches for w in outcome.warnings]
 
     @property
-    def problems(self) -> list[LabelledProblem]:
+    def problems(self) -> list[Problem]:
         """Every input problem of every branch, in sheet order."""
         return [p for outcome in self.branches for p in outcome.problems]
 
@@ -296,11 +286,17 @@ def survey_output_values(contract: ContractNames, assessment: Assessment) -> dic
     }
 
 
+def _at_input_cell(problem: Problem, cells: Mapping[str, CellRef]) -> Problem:
+    """The engine's problem located at the input cell it is about (``第一支部!E6``)."""
+    ref = cells[names.problem_name(problem) or ""]
+    return problem.at(sheet=ref.sheet, cell=ref.a1)
+
+
 def sheet_update(
     contract: ContractNames,
     entry: BranchSheetNames,
     assessment: Assessment,
-    version_two: tuple[Mapping[str, CellValue], Sequence[InputProblem], Sequence[str]]
+    version_two: tuple[Mapping[str, CellValue], Sequence[Problem], Sequence[str]]
     | None = None,
 ) -> SheetUpdate:
     """The cells to write for one assessed branch sheet (a pure function of the assessment).
@@ -314,7 +310,7 @@ def sheet_update(
         outputs[name] = (cells[name], score if score is not None else INVALID)
     outputs[names.TOTAL_SCORE] = (cells[names.TOTAL_SCORE], assessment.total_text)
     outputs[names.GRADE] = (cells[names.GRADE], assessment.grade_text)
-    by_field = {p.field: p for p in assessment.problems}
+    by_field = {names.problem_name(p): p for p in assessment.problems}
     marks: dict[CellRef, str] = {}
     unmarks: list[CellRef] = []
     for name, value in survey_output_values(contract, assessment).items():
@@ -340,7 +336,7 @@ def sheet_update(
     if version_two is not None:
         extra, problems, inputs = version_two
         outputs.update({n: (cells[n], value) for n, value in extra.items() if n in cells})
-        wrong = {p.field: p for p in problems}
+        wrong = {names.problem_name(p): p for p in problems}
         for name in inputs:
             if name not in cells:
                 continue
@@ -544,7 +540,7 @@ def recalculate(
                         ),
                     )
                 )
-        update: tuple[Mapping[str, CellValue], Sequence[InputProblem], Sequence[str]] | None
+        update: tuple[Mapping[str, CellValue], Sequence[Problem], Sequence[str]] | None
         input_problems = list(assessment.problems)
         update = None
         if two:
@@ -556,17 +552,17 @@ def recalculate(
                 two_inputs,
             )
         problems = tuple(
-            LabelledProblem(entry.cells[p.field].label, p)
+            _at_input_cell(p, entry.cells)
             for p in input_problems
-            if p.field in entry.cells
+            if names.problem_name(p) in entry.cells
         )
         warnings = tuple(
             _sheet_problem_text(entry.sheet, w)
             for w in formula_warnings(entry.cells, formulas, values)
         ) + tuple(
-            f"{entry.cells[n.field].label}：{n.message}"
+            str(_at_input_cell(n, entry.cells))
             for n in assessment.notices
-            if n.field in entry.cells
+            if names.problem_name(n) in entry.cells
         )
         book.write_sheet(sheet_update(contract, entry, assessment, update))
         outcomes.append(

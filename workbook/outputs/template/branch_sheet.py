@@ -163,7 +163,9 @@ class BranchSheet:
 
     def problem_short(self, field_name: str) -> str:
         """The short text of the engine's problem with ``field_name``, or ``""``."""
-        problem = next((p for p in self.assessment.problems if p.field == field_name), None)
+        problem = next(
+            (p for p in self.assessment.problems if names.problem_name(p) == field_name), None
+        )
         return problem.short if problem else ""
 
     def write_input(self, row: int, col: int, value: object) -> None:
