@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as DefusedElementTree
 
 from workbook.core import names
@@ -77,7 +78,10 @@ def parse_xml(file_name: str, part: str, data: bytes) -> Any:
         xml.etree.ElementTree.ParseError: it is not well-formed.
     """
     check_part(file_name, part, data)
-    return DefusedElementTree.fromstring(data, forbid_dtd=True)
+    try:
+        return DefusedElementTree.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:  # a DTD the byte scan cannot see (UTF-16, UTF-32)
+        raise refusal(file_name, part, "文档类型定义（DTD）") from None
 
 
 def parse_custom_properties(file_name: str, data: bytes | None) -> dict[str, str]:
