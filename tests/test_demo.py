@@ -131,7 +131,8 @@ def test_shipped_previous_year_is_what_the_engine_gives(standard: Standard) -> N
     from workbook.outputs.demo import demo_data
 
     data = json.loads(demo_data("previous_2025.json"), parse_float=Decimal)
-    assert data["year"] == DEMO_YEAR - 1 and data["final"] is True
+    assert data["year"] == DEMO_YEAR - 1
+    assert data["final"] is True
     for branch in data["branches"]:
         raw = RawBranchInputs(
             deductions={d["rule"]: d["points"] for d in branch["deductions"]},
@@ -159,7 +160,8 @@ def test_demo_shows_the_whole_cycle(tmp_path: Path) -> None:
     previous = {b["branch"]: b["previous"] for b in data["branches"]}
     assert previous["天子湖分会支部"] is None
     assert previous["昌硕分会支部"]["branch"] == "城区分会支部"
-    assert previous["杭垓分会支部"]["levels"] == 3 and previous["杭垓分会支部"]["flagged"]
+    assert previous["杭垓分会支部"]["levels"] == 3
+    assert previous["杭垓分会支部"]["flagged"]
     assert data["previous_year"]["gone"] == ["晓墅分会支部"]
     assert len(list(files.rectification.glob("*.xlsx"))) == len(demo_branches())
     history = openpyxl.load_workbook(files.history, read_only=True)
