@@ -69,7 +69,8 @@ def test_recalculates_marks_and_reports_once(tmp_path: Path) -> None:
     # Formulas are kept (Excel computes them); the sheets are protected again.
     score = _cell(excel, "第一支部", "item_1_score")
     assert "KP_ITEM_SCORE(" in excel.formulas["第一支部"][(int(score[1:]), 8)]
-    assert excel.protected["第一支部"] and excel.protected["第二支部"]
+    assert excel.protected["第一支部"]
+    assert excel.protected["第二支部"]
     assert excel.calculated == 1  # one recalculation of the workbook at the end
     # One 总览 row per branch, written in one call.
     assert excel.value(OVERVIEW_SHEET, "B2") == "第一支部"

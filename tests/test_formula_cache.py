@@ -13,7 +13,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from workbook.outputs.template import _FormulaCachingWorksheet
+from workbook.outputs.template.formats import FormulaCachingWorksheet
 
 # A future function (written as _xlfn.IFS by XlsxWriter's preparation), a plain one, and a
 # validation formula: every path by which the template's formulas reach the XML.
@@ -24,7 +24,7 @@ VALIDATION = "=AND(ISNUMBER(A1),A1>=0)"
 def write_book(path: Path, worksheet_class: type[Worksheet]) -> Worksheet:
     book = xlsxwriter.Workbook(str(path), {"use_future_functions": True})
     sheet = book.add_worksheet("表", worksheet_class=worksheet_class)
-    if isinstance(sheet, _FormulaCachingWorksheet):
+    if isinstance(sheet, FormulaCachingWorksheet):
         sheet._prepared = {}
     for row, formula in enumerate(FORMULAS):
         sheet.write_formula(row, 1, formula, None, 0)
@@ -40,8 +40,8 @@ def sheet_xml(path: Path) -> bytes:
 
 
 def test_xlsxwriter_prepares_formulas_through_the_override(tmp_path: Path) -> None:
-    sheet = write_book(tmp_path / "cached.xlsx", _FormulaCachingWorksheet)
-    assert isinstance(sheet, _FormulaCachingWorksheet)
+    sheet = write_book(tmp_path / "cached.xlsx", FormulaCachingWorksheet)
+    assert isinstance(sheet, FormulaCachingWorksheet)
     # Each distinct formula prepared once (cells: not expanded; validation: expanded), to what
     # XlsxWriter makes of it.
     assert sheet._prepared == {
@@ -52,7 +52,7 @@ def test_xlsxwriter_prepares_formulas_through_the_override(tmp_path: Path) -> No
 
 
 def test_the_cached_xml_is_xlsxwriters_own(tmp_path: Path) -> None:
-    write_book(tmp_path / "cached.xlsx", _FormulaCachingWorksheet)
+    write_book(tmp_path / "cached.xlsx", FormulaCachingWorksheet)
     write_book(tmp_path / "plain.xlsx", Worksheet)
     cached = sheet_xml(tmp_path / "cached.xlsx")
     assert cached == sheet_xml(tmp_path / "plain.xlsx")

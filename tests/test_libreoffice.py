@@ -180,6 +180,9 @@ def test_template_converts_to_pdf(tmp_path: Path) -> None:
         # The signed page (title to signatures), then the checklist: each has the footer.
         assert len(branch_pages) == 2
         signed, checklist = branch_pages
-        assert "规范化建设考评定级表" in signed and "合计得分" in signed
-        assert "支部书记（自评，签字）" in signed and "考评人（签字）" in signed
-        assert "规范化建设自查表" in checklist and "签字" not in checklist
+        assert "规范化建设考评定级表" in signed
+        assert "合计得分" in signed
+        assert "支部书记（自评，签字）" in signed
+        assert "考评人（签字）" in signed
+        assert "规范化建设自查表" in checklist
+        assert "签字" not in checklist

@@ -120,7 +120,7 @@ def test_only_input_cells_are_unlocked(template: Path, standard: Standard) -> No
     assert unlocked == inputs
     outputs = names.output_names(standard) + names.self_output_names(standard)
     outputs += [n for n in names.version_names(standard, "2") if n.startswith("hint_")]
-    for name in outputs + [names.BRANCH_NAME]:
+    for name in [*outputs, names.BRANCH_NAME]:
         assert named_cell(book, sheet_name, name).protection.locked is True
 
 

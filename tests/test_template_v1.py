@@ -86,7 +86,8 @@ def record(fixture: Path, work: Path) -> dict:
         data = json.loads((folder / "s.json").read_text())
         for branch in data["branches"]:
             # Keys version 2 adds to every branch (null for a version-1 sheet).
-            assert branch.pop("self", None) is None and branch.pop("checklist", None) is None
+            assert branch.pop("self", None) is None
+            assert branch.pop("checklist", None) is None
             branch["file"] = branch["file"].replace(str(work), "<dir>")
         result[case] = {
             "recalc": [code, out.replace(str(work), "<dir>"), err.replace(str(work), "<dir>")],

@@ -296,8 +296,7 @@ def sheet_update(
     contract: ContractNames,
     entry: BranchSheetNames,
     assessment: Assessment,
-    version_two: tuple[Mapping[str, CellValue], Sequence[Problem], Sequence[str]]
-    | None = None,
+    version_two: tuple[Mapping[str, CellValue], Sequence[Problem], Sequence[str]] | None = None,
 ) -> SheetUpdate:
     """The cells to write for one assessed branch sheet (a pure function of the assessment).
 
@@ -484,7 +483,7 @@ def recalculate(
     ]
     outcomes: list[BranchOutcome] = []
     first_places: dict[str, str] = {}  # branch name -> the 支部名称 cell it was first read in
-    wanted = contract.inputs + (names.YEAR, names.ASSESSOR)
+    wanted = (*contract.inputs, names.YEAR, names.ASSESSOR)
     two_inputs = version_two_inputs(standard)
     for done, entry in enumerate(entries):
         if progress is not None:
