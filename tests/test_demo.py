@@ -176,7 +176,8 @@ def test_demo_shows_a_tally_an_override_and_three_assessors(tmp_path: Path) -> N
     assert len(files.assessors) == 2
     data = {b["branch"]: b for b in json.loads(files.json.read_text("utf-8"))["branches"]}
     tally = data["递铺分会第一支部"]["survey"]
-    assert tally["source"] == "tally" and tally["counted_deduction"] == 2
+    assert tally["source"] == "tally"
+    assert tally["counted_deduction"] == 2
     assert tally["note"] == "按群众测评：满意率 92.0%（有效票 50）"
     assert {"rule": "7.1", "points": 2, "note": tally["note"]} in data["递铺分会第一支部"][
         "deductions"
@@ -189,7 +190,8 @@ def test_demo_shows_a_tally_an_override_and_three_assessors(tmp_path: Path) -> N
     assert [a["assessor"] for a in several["assessors"]] == ["周伟", "钱芳", "孙明"]
     assert [a["total"] for a in several["assessors"]] == [93, 91, 96]
     # (93 + 91 + 96) / 3 = 93.333... -> 93.33
-    assert several["total"] == 93.33 and several["combination"]["method"] == "mean"
+    assert several["total"] == 93.33
+    assert several["combination"]["method"] == "mean"
     import openpyxl
 
     summary = openpyxl.load_workbook(files.summary)

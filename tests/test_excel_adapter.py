@@ -465,7 +465,8 @@ def test_where_names_come_from(tmp_path: Path, fullname: str, way: str) -> None:
     excel.fullname = fullname
     assert [e.sheet for e in ExcelBook(excel.book).branch_sheets()] == ["第一支部"]
     kinds = Counter(c[0] for c in excel.calls)
-    assert kinds[way] == 1 and kinds["SaveCopyAs"] + kinds["api.Names"] == 1
+    assert kinds[way] == 1
+    assert kinds["SaveCopyAs"] + kinds["api.Names"] == 1
 
 
 def test_the_tally_counts_in_excel_as_in_recalc(tmp_path: Path) -> None:
@@ -483,7 +484,8 @@ def test_the_tally_counts_in_excel_as_in_recalc(tmp_path: Path) -> None:
     report = recalc_excel_book(excel.book)
     by_sheet = {b.sheet: b for b in report.branches}
     first = by_sheet["第一支部"].assessment
-    assert first.result is not None and first.result.total == Decimal("98.0")
+    assert first.result is not None
+    assert first.result.total == Decimal("98.0")
     (deduction,) = first.result.deductions
     assert deduction.note == "按群众测评：满意率 92.0%（有效票 50）"
     note_cell = _cell(excel, "第二支部", "note_7_1")

@@ -248,7 +248,7 @@ def test_survey_udfs_equal_the_engine() -> None:
     from workbook.core import names
     from workbook.core.survey import survey_cells
 
-    from template_cases import survey_inputs
+    from support.template_cases import survey_inputs
 
     survey = STANDARD.survey
     assert survey is not None

@@ -44,7 +44,7 @@ def case_inputs() -> dict[str, RawBranchInputs]:
     return inputs | survey_inputs()
 
 
-SURVEY_CASES = sorted((Path(__file__).parent / "survey_cases").glob("*.toml"))
+SURVEY_CASES = sorted((Path(__file__).parent.parent / "survey_cases").glob("*.toml"))
 
 
 def survey_inputs() -> dict[str, RawBranchInputs]:

@@ -410,9 +410,7 @@ def problem_name(standard: Standard, key: str) -> str:
     return names.survey_count_name(int(question), index)
 
 
-def survey_problems(
-    standard: Standard, tally: SurveyTally
-) -> tuple[list[Problem], list[Problem]]:
+def survey_problems(standard: Standard, tally: SurveyTally) -> tuple[list[Problem], list[Problem]]:
     """(errors, notices) of a tally, keyed by the defined names of their cells.
 
     Invalid counts are errors; too few valid ballots is a notice: the tally then gives no
@@ -432,9 +430,7 @@ def survey_check_text(tally: SurveyTally | None, outcome: SurveyRuleOutcome | No
     if tally is None:
         return ""
     keys = [p.key or "" for p in tally.problems]
-    unparsed = [
-        p for p in tally.problems if p.short == COUNT_SHORT_MESSAGE or "." in (p.key or "")
-    ]
+    unparsed = [p for p in tally.problems if p.short == COUNT_SHORT_MESSAGE or "." in (p.key or "")]
     if unparsed:
         return COUNTS_SHORT
     if "returned" in keys:
