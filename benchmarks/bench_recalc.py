@@ -10,7 +10,7 @@ less zip work than the baseline for those.
   the median of --pairs alternated pairs (target: within 2x), with the peak RSS of both
   processes next to the size of the package's largest part (target: peak memory bounded by
   the largest part, not by the package);
-* in process: ``workbook.outputs.recalc.recalc_file`` against the same baseline in this process;
+* in process: ``workbook.outputs.file_book.recalc_file`` against the same baseline in this process;
   medians, taking turns.
 
 The workbook is the default (``xlwings``) template, filled: deductions, a few vetoes and, in
@@ -122,7 +122,7 @@ def whole_command(source: Path, folder: Path, branches: int, pairs: int) -> None
 
 def in_process(source: Path, folder: Path, branches: int, repeat: int) -> None:
     from workbook.atomic import atomic_output
-    from workbook.outputs.recalc import recalc_file
+    from workbook.outputs.file_book import recalc_file
 
     baseline_out = folder / "baseline-in-process.xlsx"
     recalc_out = folder / "recalc-in-process.xlsx"

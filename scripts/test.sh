@@ -34,6 +34,7 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
-.venv/bin/pytest
+# -n auto: one worker per core (pytest-xdist); every LibreOffice run has its own profile.
+.venv/bin/pytest -n auto
 echo "== wheel"
 bash scripts/check_wheel.sh

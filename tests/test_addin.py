@@ -12,8 +12,9 @@ from defusedxml import ElementTree
 from oletools.olevba import VBA_Parser
 
 from workbook.cli.main import main
-from workbook.inputs.reader import read_package_info
-from workbook.xlsx.package import NS_MAIN, Package, iter_parts_differing, workbook_sheets
+from workbook.xlsx.package import NS_MAIN, Package
+from workbook.xlsx.parts import iter_parts_differing, workbook_sheets
+from workbook.xlsx.workbook_info import read_package_info
 from xlplugin import addin
 
 CUSTOM_UI = "{http://schemas.microsoft.com/office/2006/01/customui}"

@@ -380,18 +380,22 @@ def _edit(**changes: Any) -> dict[str, Any]:
         (_edit(standard="other"), "standard 为 “other”，与本次汇总的标准“anji-2012-6”不同"),
         (_edit(year=2026), "year 为 2026，应早于本次汇总的 2026 年度"),
         (_edit(year=2031), "year 为 2031，应早于本次汇总的 2026 年度"),
-        (_edit(year="2025"), "year 应为年份数字，实际为 “2025”"),
+        (_edit(year="2025"), "year 应为年份（1921～9999），实际为 “2025”"),
         (_edit(final=False), "final 为 false，是含待修正项的草稿结果"),
         (_edit(b0_grade="优秀"), "branches[0].grade 应为 好、较好、一般、较差 之一，实际为 “优秀”"),
-        (_edit(b0_total="95"), "branches[0].total 应为非负数字，实际为 “95”"),
+        (
+            _edit(b0_total="95"),
+            "branches[0].total 应为 0 至 100 的分数（最多两位小数），实际为 “95”",
+        ),
         (_edit(b0_branch="戊支部"), "branches[1].branch“戊支部”重复（已在 branches[0] 出现）"),
         (
             _edit(b0_deductions=[{"rule": "1.1", "points": "x"}]),
-            "branches[0].deductions[0].points 应为数字",
+            "branches[0].deductions[0].points 应为大于 0、不超过 100 的扣分",
         ),
         (
             _edit(b0_item_scores=[15, 10]),
-            "branches[0].item_scores 应为 7 个项目得分（各项满分依次为 15、10、10、10、10、20、25），实际为 [15, 10]",
+            "branches[0].item_scores 应为 7 个项目得分（各项满分依次为 15、10、10、10、10、20、25，最多两位小数），"
+            "实际为 [15, 10]",
         ),
         ('{"format": 1, "branches": [], "x": NaN}', "不是有效的 JSON（NaN 不是数字）"),
     ],
@@ -464,7 +468,7 @@ def test_rename_map_not_utf8_and_unused_rows(
     [
         (
             ["--publish-date", "2026-13-01"],
-            "应写作 YYYY-MM-DD（如 2026-12-21），实际为“2026-13-01”",
+            "--publish-date 2026-13-01 不是存在的日期（请核对月份和日）",
         ),
         (["--publish-date", "2026-1-5"], "实际为“2026-1-5”"),
         (

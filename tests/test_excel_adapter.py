@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from workbook.core import names
+from workbook.core.cells import column_letters
 from workbook.core.scoring import RawBranchInputs, assess_branch
 from workbook.core.standard import load_standard
-from workbook.inputs.reader import column_letters
-from workbook.outputs.recalc import OVERVIEW_SHEET, XlsxFileBook, recalculate
+from workbook.outputs.file_book import XlsxFileBook
+from workbook.outputs.recalc import OVERVIEW_SHEET, recalculate
 from workbook.outputs.template import TemplateOptions, write_template
 from xlplugin.excel_book import (
     HEADER_COLOR,

@@ -109,7 +109,7 @@ def test_bad_json_is_named(reports: list[Path], tmp_path: Path, capsys) -> None:
     bad = tmp_path / "2023.json"
     bad.write_text('{"format": 1}', encoding="utf-8")
     assert main(["history", str(bad), *map(str, reports), "-o", str(tmp_path / "h.xlsx")]) == 1
-    assert f"上年结果文件 {bad}：不是汇总结果" in capsys.readouterr().err
+    assert f"年度结果文件 {bad}：不是汇总结果" in capsys.readouterr().err
     assert not (tmp_path / "h.xlsx").exists()
 
 

@@ -30,9 +30,11 @@ from workbook.atomic import TEMP_SUFFIX, atomic_output
 from workbook.cli.main import main
 from workbook.core.scoring import RawBranchInputs
 from workbook.errors import OutputError, WorkbookReadError
-from workbook.inputs.reader import read_branch_workbook, read_package_info
+from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
-from workbook.xlsx.package import Package, workbook_sheets
+from workbook.xlsx.package import Package
+from workbook.xlsx.parts import workbook_sheets
+from workbook.xlsx.workbook_info import read_package_info
 from workbook.xlsx.zip_package import MAX_PART_BYTES, RawZipWriter
 
 from support.workbook_helpers import fill_by_names
@@ -688,7 +690,7 @@ _F = re.compile(r"<f>([^<]*)</f>")
 def _cell_xml(path: Path, sheet: str, ref: str) -> str:
     package = Package(path)
     try:
-        from workbook.xlsx.package import workbook_sheets
+        from workbook.xlsx.parts import workbook_sheets
 
         part = {s.name: s.part for s in workbook_sheets(package)}[sheet]
         match = re.search(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', package.text(part), re.S)

@@ -22,11 +22,12 @@ import pytest
 
 from workbook.cli.main import main
 from workbook.core import names
+from workbook.core.cells import CellError, UncachedFormula, normalise
 from workbook.core.scoring import RawBranchInputs
 from workbook.core.standard import load_standard
-from workbook.inputs.reader import read_branch_workbook, read_package_info
+from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
-from workbook.xlsx.cells import CellError, UncachedFormula, normalise
+from workbook.xlsx.workbook_info import read_package_info
 from xlplugin import udfs
 
 from support.libreoffice import requires_libreoffice
@@ -596,7 +597,8 @@ def test_workflows_done_in_libreoffice_are_reported(
 def test_the_excel_adapter_reads_error_values_and_formulas_like_the_file(tmp_path: Path) -> None:
     """Through the recording stand-in for xlwings: an error value is an input error with the
     file's message, a formula typed in Excel counts by its result with a warning."""
-    from workbook.outputs.recalc import XlsxFileBook, recalculate
+    from workbook.outputs.file_book import XlsxFileBook
+    from workbook.outputs.recalc import recalculate
     from xlplugin.excel_book import ExcelBook
 
     from support.recording_excel import RecordingExcel

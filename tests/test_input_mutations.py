@@ -26,11 +26,11 @@ from hypothesis import strategies as st
 
 from workbook.cli.main import main
 from workbook.core import names
+from workbook.core.cells import CellError, UncachedFormula
 from workbook.core.scoring import RawBranchInputs, assess_branch
 from workbook.core.standard import load_standard
-from workbook.inputs.reader import read_package_info
 from workbook.outputs.template import TemplateOptions, write_template
-from workbook.xlsx.cells import CellError, UncachedFormula
+from workbook.xlsx.workbook_info import read_package_info
 
 STANDARD = load_standard()
 BRANCHES = ("第一支部", "第二支部", "第三支部")

@@ -13,8 +13,9 @@ from workbook.core import names
 from workbook.core.scoring import assess_branch
 from workbook.core.standard import Standard, load_standard
 from workbook.errors import WorkbookReadError
-from workbook.inputs.reader import read_branch_workbook, read_package_info
+from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
+from workbook.xlsx.workbook_info import read_package_info
 
 from support.workbook_helpers import fill_by_names, insert_rows_above
 
@@ -161,7 +162,7 @@ def test_sheets_without_branch_name_are_not_branches(filled: Path) -> None:
 
 def full_parse(data: bytes) -> tuple:
     """The names by a full XML parse of workbook.xml, bypassing the canonical fast path."""
-    from workbook.inputs import reader
+    from workbook.xlsx import workbook_info as reader
 
     original = reader._canonical_defined_names
     reader._canonical_defined_names = lambda data: None  # type: ignore[assignment]
@@ -224,7 +225,7 @@ CANONICAL_NAMES = (
     ],
 )
 def test_canonical_fast_path_agrees_with_a_full_parse(names_xml: str, fast: bool) -> None:
-    from workbook.inputs.reader import _canonical_defined_names, parse_workbook_xml
+    from workbook.xlsx.workbook_info import _canonical_defined_names, parse_workbook_xml
 
     data = WORKBOOK_XML.format(names=names_xml).encode("utf-8")
     assert (_canonical_defined_names(data) is not None) is fast
@@ -240,7 +241,7 @@ def test_canonical_fast_path_agrees_with_a_full_parse(names_xml: str, fast: bool
 
 
 def test_fast_path_is_taken_for_our_templates_and_openpyxl(filled: Path, tmp_path: Path) -> None:
-    from workbook.inputs.reader import _canonical_defined_names, parse_workbook_xml
+    from workbook.xlsx.workbook_info import _canonical_defined_names, parse_workbook_xml
 
     openpyxl.load_workbook(filled).save(tmp_path / "round.xlsx")
     for path in (filled, tmp_path / "round.xlsx"):

@@ -18,17 +18,15 @@ from workbook.cli.main import main
 from workbook.core import names
 from workbook.core.scoring import INVALID, Assessment, RawBranchInputs, assess_branch
 from workbook.core.standard import load_standard
-from workbook.inputs.reader import read_branch_workbook, read_package_info
-from workbook.outputs.recalc import OVERVIEW_SHEET, XlsxFileBook, recalculate
+from workbook.inputs.reader import read_branch_workbook
+from workbook.outputs.file_book import XlsxFileBook
+from workbook.outputs.recalc import OVERVIEW_SHEET, recalculate
 from workbook.outputs.template import TemplateOptions, write_template
-from workbook.xlsx.package import (
-    MARK_RGB,
-    CellEdit,
-    Package,
-    edit_cells,
-    iter_parts_differing,
-    workbook_sheets,
-)
+from workbook.xlsx.cell_edit import CellEdit, edit_cells
+from workbook.xlsx.package import Package
+from workbook.xlsx.parts import iter_parts_differing, workbook_sheets
+from workbook.xlsx.styles import MARK_RGB
+from workbook.xlsx.workbook_info import read_package_info
 
 STANDARD = load_standard()
 
@@ -152,7 +150,7 @@ def test_overview_has_one_row_per_branch(recalculated) -> None:
     assert first["定级"] == "较好"
     assert "1.2 发展党员工作不规范的扣1-3分：扣 2 分（发展党员程序不全）" in first["扣分情况"]
     second = dict(zip(rows[0], rows[2], strict=True))
-    assert "每个项目分值扣完为止" in second["扣分情况"]
+    assert "扣分以该项目分值为限" in second["扣分情况"]
     fourth = dict(zip(rows[0], rows[4], strict=True))
     assert fourth["定级"] == "待修正"
     assert fourth["输入检查"].startswith("有 4 处输入有误")
@@ -542,7 +540,7 @@ LEFT_TO_CALAMINE = [
 
 def _craft_cells(path: Path, sheet: str, kinds: list, date_style: bool = False) -> list[str]:
     """Write ``kinds`` of cells into the input cells of ``sheet``; the names written, in order."""
-    from workbook.xlsx.package import locate_cells
+    from workbook.xlsx.cell_edit import locate_cells
 
     package = Package(path)
     info = read_package_info(path)
@@ -589,9 +587,9 @@ def test_input_cells_read_from_the_xml_equal_the_readers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Numbers, shared and inline (rich) text, booleans and blanks, read without calamine."""
-    from workbook.xlsx.cells import normalise as _normalise
-    from workbook.xlsx.cells import normalise as reader_normalise
-    from workbook.xlsx.cells import unwrap_formulas
+    from workbook.core.cells import normalise as _normalise
+    from workbook.core.cells import normalise as reader_normalise
+    from workbook.core.cells import unwrap_formulas
 
     path = _template(tmp_path)
     wanted = _craft_cells(path, "第一支部", READ_DIRECTLY)
@@ -621,7 +619,7 @@ def test_input_cells_calamine_reads_its_own_way_are_left_to_it(tmp_path: Path) -
     which calamine reads as blank, is the error (``CellError``)."""
     import python_calamine
 
-    from workbook.xlsx.cells import CellError
+    from workbook.core.cells import CellError
 
     path = _template(tmp_path)
     wanted = _craft_cells(path, "第二支部", LEFT_TO_CALAMINE, date_style=True)
@@ -673,7 +671,8 @@ def test_unchanged_parts_are_copied_still_compressed(tmp_path: Path) -> None:
 def test_a_copy_of_the_overview_is_never_written(tmp_path: Path) -> None:
     """A copy of 总览 (移动或复制) carries kp_overview too: only the one called 总览 is written,
     even when the other comes first."""
-    from workbook.xlsx.package import add_defined_name, add_worksheet, plain_worksheet
+    from workbook.xlsx.parts import add_defined_name, add_worksheet
+    from workbook.xlsx.plain_sheet import plain_worksheet
 
     path = _template(tmp_path, "native")
     assert main(["recalc", str(path)]) == 0

@@ -24,10 +24,10 @@ from workbook.core.names import PROP_SUMMARY
 from workbook.core.scoring import RawBranchInputs
 from workbook.errors import AddinError, ConfigError
 from workbook.inputs.consolidate import consolidate
-from workbook.inputs.reader import read_package_info
 from workbook.outputs.mail import read_summary_info
 from workbook.outputs.summary import write_summary
 from workbook.outputs.template import TemplateOptions, write_template
+from workbook.xlsx.workbook_info import read_package_info
 from xlplugin.ribbon import Ribbon, summary_folder
 
 from support.recording_excel import ExcelError, RecordingExcel

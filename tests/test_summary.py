@@ -111,7 +111,7 @@ def test_main_deductions_explain_caps_and_vetoes(demo) -> None:
     _, _, summary = demo
     rows = {r[1]: r for r in rows_of(summary, "汇总", "openpyxl")[HEADER_ROW:] if r[1]}
     assert rows["递铺分会第一支部"][13] == "7.1 根据群众测评结果酌情扣分（扣2分）"
-    assert "第1项扣分合计20分，扣完为止" in rows["昌硕分会支部"][13]
+    assert "第1项扣分合计20分，以该项分值15分为限" in rows["昌硕分会支部"][13]
     assert "有否决情形，直接定为“较差”" in rows["鄣吴分会支部"][13]
 
 

@@ -121,7 +121,7 @@ def test_bonus_does_not_lift_a_veto(synthetic: Standard) -> None:
     ("value", "fragment"),
     [
         (1, "加分 1 不符合此规则；允许的值：0 或 2"),
-        ("2", "加分应为数字，实际为“2”"),
+        ("2", "加分应为数字，实际填写了文字“2”"),
         (-2, "加分不能为负数（-2）"),
         (True, "加分应为数字，实际为“TRUE”"),
     ],

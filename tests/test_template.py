@@ -16,8 +16,9 @@ from workbook.core.scoring import RawBranchInputs, assess_branch
 from workbook.core.standard import Standard
 from workbook.errors import BranchListError
 from workbook.inputs.branches import legal_sheet_names, read_branches_file
-from workbook.inputs.reader import read_branch_workbook, read_package_info
+from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
+from workbook.xlsx.workbook_info import read_package_info
 
 from support.workbook_helpers import named_cell
 

@@ -81,5 +81,5 @@ def test_previous_of_a_later_year_is_refused(tmp_path: Path, capsys) -> None:
     previous.write_bytes(demo_data("previous_2025.json"))
     args = ["template", "-o", str(tmp_path / "t.xlsx"), "--branch", "甲", "--year", "2025"]
     assert main([*args, "--previous", str(previous)]) == 1
-    assert "year 为 2025，应早于本次汇总的 2025 年度" in capsys.readouterr().err
+    assert "year 为 2025，应早于模板的 2025 年度" in capsys.readouterr().err
     assert not (tmp_path / "t.xlsx").exists()

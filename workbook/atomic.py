@@ -271,7 +271,7 @@ def existing_kind(path: str | Path) -> str | None:
     tool cannot read, e.g. an encrypted workbook) or ``"other"`` (anything else)."""
     from workbook.core import names
     from workbook.errors import WorkbookReadError
-    from workbook.inputs.reader import read_package_info
+    from workbook.xlsx.workbook_info import read_package_info
 
     given = Path(path)
     try:
@@ -290,7 +290,7 @@ def existing_kind(path: str | Path) -> str | None:
         properties = read_package_info(given).properties
     except WorkbookReadError:
         return "unreadable"
-    if properties.get("kp_summary"):
+    if properties.get(names.PROP_SUMMARY):
         return "summary"
     if properties.get(names.PROP_STANDARD):
         return "assessment"

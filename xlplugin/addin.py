@@ -25,7 +25,9 @@ from defusedxml import ElementTree
 
 from workbook.atomic import atomic_output
 from workbook.errors import AddinError, describe_os_error
-from workbook.xlsx.package import NS_MAIN, CellEdit, Package, edit_cells, workbook_sheets
+from workbook.xlsx.cell_edit import CellEdit, edit_cells
+from workbook.xlsx.package import NS_MAIN, Package
+from workbook.xlsx.parts import workbook_sheets
 
 ADDIN_FILE = "xlplugin.xlam"
 SOURCE_ADDIN = "quickstart_addin_ribbon.xlam"

@@ -38,14 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from workbook.core import names
+from workbook.core.cells import ERROR_CODES, CellRef, column_letters, parse_reference
 from workbook.core.layout import HEADER_FILL, INPUT_FILL, MARK_FILL, rgb
 from workbook.errors import AddinError, WorkbookReadError
-from workbook.inputs.reader import (
-    CellRef,
-    PackageInfo,
-    column_letters,
-    read_package_info,
-)
 from workbook.inputs.sheet_contract import is_contract_name
 from workbook.outputs.recalc import (
     OVERVIEW_SHEET,
@@ -58,7 +53,7 @@ from workbook.outputs.recalc import (
     recalculate,
     values_in_block,
 )
-from workbook.xlsx.cells import ERROR_CODES, parse_reference
+from workbook.xlsx.workbook_info import PackageInfo, read_package_info
 
 # Fill of a marked input cell (the file adapter's MARK_RGB) and of a normal input cell (the
 # template's input format).
@@ -393,6 +388,7 @@ class ExcelBook:
             return None
         found = {n: self.property(n) for n in (names.PROP_STANDARD, names.PROP_TEMPLATE_VERSION)}
         found[names.PROP_YEAR] = self.property(names.PROP_YEAR)
+        found[names.PROP_STANDARD_HASH] = self.property(names.PROP_STANDARD_HASH)
         return {n: v for n, v in found.items() if v is not None}
 
     def sheet_names(self) -> list[str]:

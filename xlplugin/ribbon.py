@@ -33,10 +33,10 @@ from workbook.core.names import PROP_SUMMARY
 from workbook.errors import AddinError, ConfigError, WorkbookReadError
 from workbook.inputs.config import CONFIG_ENV, CONFIG_FILE_NAME, load_config
 from workbook.inputs.consolidate import Consolidation, consolidate
-from workbook.inputs.reader import read_package_info
 from workbook.outputs.mail import MailSettings, build_message, draft_bytes
 from workbook.outputs.summary import write_summary
 from workbook.outputs.template import TemplateOptions, write_template
+from workbook.xlsx.workbook_info import read_package_info
 
 from .excel_book import (
     MAX_LISTED_PROBLEMS,

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import xlwings as xw
 
 from workbook.core import names
+from workbook.core.cells import normalise
 from workbook.core.scoring import (
     INVALID,
     PENDING,
@@ -37,7 +38,6 @@ from workbook.core.survey import (
     tally_survey,
 )
 from workbook.errors import CellValueError, StandardFileError
-from workbook.xlsx.cells import normalise
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,7 +105,7 @@ def item_score(
     survey_deduction: object = None,
     survey_note: object = None,
 ) -> float | str:
-    """项目得分：该项目分值减去各条扣分（扣完为止）；有输入错误时为“输入有误”。
+    """项目得分：该项目分值减去各条扣分（以该项目分值为限）；有输入错误时为“输入有误”。
 
     For the item of the survey's rule, ``survey_deduction`` is the tally's deduction cell and
     ``survey_note`` the rule's 扣分说明: a blank 扣分 counts the tally's deduction, a typed one
@@ -144,7 +144,7 @@ def item_score(
 
 @_never_raise(INVALID)
 def check(value: object, rule_id: object, standard_id: object) -> str:
-    """检查：扣分有效时为空，否则为简短提示（如“输入有误：应为0或15”）。"""
+    """检查：扣分有效时为空，否则为简短提示（如“输入有误：应为0或规定分值”）。"""
     standard = _standard(standard_id)
     rule = standard.rule(str(rule_id).strip())
     try:
@@ -186,7 +186,7 @@ def total(item_scores: object, standard_id: object) -> float | str:
 def grade(
     total_value: object, vetoes: object, standard_id: object, survey_rate: object = None
 ) -> str:
-    """定级：按合计得分定级，有否决情形之一的直接定为“较差”；输入有误时为“待修正”。"""
+    """定级：按合计得分定级，有否决情形之一的定为标准规定的等级；输入有误时为“待修正”。"""
     standard = _standard(standard_id)
     score = _number(_cell(total_value))
     if score is None or not 0 <= score <= standard.total_points:
@@ -258,12 +258,12 @@ def survey_cell(
 
 @xw.func
 @xw.arg("deductions", ndim=1, err_to_str=True, doc="该项目各条评分办法的扣分单元格")
-@xw.arg("item_number", doc="项目序号（1～7）")
+@xw.arg("item_number", doc="项目序号（从 1 起）")
 @xw.arg("standard_id", doc="考评标准编号")
-@xw.arg("survey_deduction", err_to_str=True, doc="群众测评对应扣分单元格（仅第7项）")
-@xw.arg("survey_note", err_to_str=True, doc="规则7.1的扣分说明单元格（仅第7项）")
+@xw.arg("survey_deduction", err_to_str=True, doc="群众测评对应扣分单元格（仅测评规则所在项目）")
+@xw.arg("survey_note", err_to_str=True, doc="测评规则的扣分说明单元格（仅测评规则所在项目）")
 def KP_ITEM_SCORE(deductions, item_number, standard_id, survey_deduction=None, survey_note=None):
-    """项目得分：该项目分值减去各条扣分（扣完为止）；有输入错误时为“输入有误”。"""
+    """项目得分：该项目分值减去各条扣分（以该项目分值为限）；有输入错误时为“输入有误”。"""
     return item_score(deductions, item_number, standard_id, survey_deduction, survey_note)
 
 
@@ -272,7 +272,7 @@ def KP_ITEM_SCORE(deductions, item_number, standard_id, survey_deduction=None, s
 @xw.arg("rule_id", doc="评分办法编号，如 1.2")
 @xw.arg("standard_id", doc="考评标准编号")
 def KP_CHECK(value, rule_id, standard_id):
-    """检查：扣分有效时为空，否则为简短提示（如“输入有误：应为0或15”）。"""
+    """检查：扣分有效时为空，否则为简短提示（如“输入有误：应为0或规定分值”）。"""
     return check(value, rule_id, standard_id)
 
 
@@ -293,11 +293,11 @@ def KP_TOTAL(item_scores, standard_id):
 
 @xw.func
 @xw.arg("total_value", err_to_str=True, doc="合计得分单元格")
-@xw.arg("vetoes", ndim=1, err_to_str=True, doc="三项否决情形单元格")
+@xw.arg("vetoes", ndim=1, err_to_str=True, doc="各项否决情形单元格")
 @xw.arg("standard_id", doc="考评标准编号")
 @xw.arg("survey_rate", err_to_str=True, doc="群众测评总体满意率（标准设有等级上限时）")
 def KP_GRADE(total_value, vetoes, standard_id, survey_rate=None):
-    """定级：按合计得分定级，有否决情形之一的直接定为“较差”；输入有误时为“待修正”。"""
+    """定级：按合计得分定级，有否决情形之一的定为标准规定的等级；输入有误时为“待修正”。"""
     return grade(total_value, vetoes, standard_id, survey_rate)
 
 

@@ -22,7 +22,7 @@ from workbook.core.formulas import FormulaMode
 from workbook.core.scoring import RawBranchInputs
 from workbook.inputs.consolidate import consolidate
 from workbook.outputs.demo import filled_demo_options
-from workbook.outputs.recalc import recalc_file
+from workbook.outputs.file_book import recalc_file
 from workbook.outputs.summary import write_summary
 from workbook.outputs.template import TemplateOptions, write_template
 

@@ -31,7 +31,8 @@ from typing import Any
 
 import openpyxl
 
-from workbook.inputs.reader import column_index, column_letters, read_package_info
+from workbook.core.cells import column_index, column_letters
+from workbook.xlsx.workbook_info import read_package_info
 
 Cell = tuple[int, int]  # 1-based (row, col), as Excel counts
 

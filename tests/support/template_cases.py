@@ -144,7 +144,11 @@ def _random_branch(standard: Standard, rng: random.Random) -> RawBranchInputs:
     # Most branches have no veto, so that grade bands are exercised too.
     if rng.random() < 0.6:
         vetoes = [rng.choice([None, "否", False]) for _ in standard.vetoes]
-    return RawBranchInputs(deductions, vetoes=vetoes)
+    awards = {
+        rule.id: _random_deduction(rule, rng)
+        for rule in (standard.bonus.rules if standard.bonus is not None else ())
+    }
+    return RawBranchInputs(deductions, vetoes=vetoes, awards=awards)
 
 
 def random_inputs(standard: Standard, count: int) -> dict[str, RawBranchInputs]:
@@ -170,6 +174,11 @@ def expected_cells(standard: Standard, raw: RawBranchInputs) -> dict[str, object
         cells[names.veto_check_name(number)] = problems.get(names.veto_name(number))
     survey = survey_cells(standard, assessment.survey, assessment.survey_outcome)
     cells.update({name: None if value == "" else value for name, value in survey.items()})
+    if standard.bonus is not None:
+        bonus = assessment.bonus
+        cells[names.BONUS_SCORE] = float(bonus) if bonus is not None else "输入有误"
+        for rule in standard.bonus.rules:
+            cells[names.bonus_check_name(rule)] = problems.get(names.bonus_name(rule))
     return cells
 
 

@@ -54,6 +54,11 @@ def cells_for(standard: Standard, raw: RawBranchInputs) -> dict[str, object]:
             for a, answer in enumerate(survey.answers, start=1):
                 if answer.text in counts:
                     cells[names.survey_count_name(q, a)] = counts[answer.text]
+    for rule in standard.bonus.rules if standard.bonus is not None else ():
+        if rule.id in raw.awards:
+            cells[names.bonus_name(rule)] = raw.awards[rule.id]
+        if rule.id in raw.award_notes:
+            cells[names.bonus_note_name(rule)] = raw.award_notes[rule.id]
     return cells
 
 

@@ -92,7 +92,12 @@ def consolidate_command(
     from workbook.outputs.summary import write_summary
     from workbook.xlsx.text import visible_text
 
-    check_outputs(inputs, output, json_path)
+    side_inputs = [
+        path
+        for key in ("previous", "holidays", "rename_map")
+        if (path := cycle.get(key)) is not None
+    ]
+    check_outputs(inputs, output, json_path, side_inputs)
     if not overwrite:
         refuse_replacing(output, "汇总表")
     plan = CyclePlan.from_options(standard_id, inputs, output, **cycle)
@@ -145,8 +150,16 @@ def consolidate_command(
         raise ProblemsFound(f"汇总表是草稿：有 {len(result.errors)} 个待修正项，改正后请重新汇总。")
 
 
-def check_outputs(inputs: tuple[Path, ...], output: Path, json_path: Path | None) -> None:
+def check_outputs(
+    inputs: tuple[Path, ...],
+    output: Path,
+    json_path: Path | None,
+    side_inputs: list[Path] | None = None,
+) -> None:
     """Refuse outputs that would overwrite an input, before any input is read.
+
+    ``side_inputs`` are the other files the command reads (last year's JSON, the holiday file,
+    the rename map): no output may be one of them either.
 
     An input named on the command line, or a workbook found in an input folder, is never an
     output; an earlier summary of this tool found in a folder is fine (it is skipped as input
@@ -156,11 +169,11 @@ def check_outputs(inputs: tuple[Path, ...], output: Path, json_path: Path | None
     from workbook.core.names import PROP_SUMMARY
     from workbook.errors import OutputError, WorkbookReadError
     from workbook.inputs.files import find_workbooks
-    from workbook.inputs.reader import read_package_info
+    from workbook.xlsx.workbook_info import read_package_info
 
     check_suffix(output, (".xlsx",), "汇总表")
     resolve_target(output)
-    named = [path for path in inputs if not path.is_dir()]
+    named = [path for path in inputs if not path.is_dir()] + list(side_inputs or [])
     refuse_inputs(output, named, "汇总表")
     if json_path is not None:
         resolve_target(json_path)

@@ -10,6 +10,7 @@ branches) is checked right after it, before anything is written.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,10 @@ def parse_publish_date(text: str) -> _dt.date:
             raise ValueError
         return _dt.date.fromisoformat(text)
     except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise PublicationError(
+                f"--publish-date {text} 不是存在的日期（请核对月份和日）"
+            ) from None
         raise PublicationError(
             f"--publish-date 应写作 YYYY-MM-DD（如 2026-12-21），实际为“{text}”"
         ) from None
@@ -170,6 +175,8 @@ class CyclePlan:
     previous: PreviousYear | None
     renames: dict[str, str]
     named_inputs: list[Path]
+    rename_map: Path | None = None
+    output: Path | None = None
 
     @classmethod
     def from_options(
@@ -215,7 +222,11 @@ class CyclePlan:
             rectification=rectification,
             previous=last_year,
             renames=renames,
-            named_inputs=[path for path in inputs if not path.is_dir()] + [output],
+            rename_map=rename_map,
+            output=output,
+            named_inputs=[path for path in inputs if not path.is_dir()]
+            + [output]
+            + [path for path in (previous, holidays, rename_map) if path is not None],
         )
 
     def prepare(self, consolidation: Consolidation, *, overwrite: bool) -> CycleExtras:
@@ -250,10 +261,14 @@ class CyclePlan:
         return extras
 
     def _compare(self, consolidation: Consolidation, extras: CycleExtras) -> None:
+        from workbook.inputs.previous_year import refuse_renaming_current
         from workbook.outputs.year_sheet import compare_with_previous
 
         previous = self.previous
         assert previous is not None
+        if self.rename_map is not None:
+            current = (entry.branch for entry in consolidation.branches)
+            refuse_renaming_current(self.rename_map, self.renames, current)
         comparison = compare_with_previous(consolidation, previous, self.renames)
         current_names = {entry.branch for entry in consolidation.branches}
         extras.previous = previous
@@ -269,16 +284,35 @@ class CyclePlan:
     def _plan_rectification(
         self, consolidation: Consolidation, extras: CycleExtras, overwrite: bool
     ) -> None:
-        from workbook.atomic import refuse_inputs, refuse_replacing, resolve_target
+        from workbook.atomic import refuse_inputs, refuse_replacing, resolve_target, same_file
         from workbook.outputs.rectification import rectification_files
 
         folder = self.rectification
         assert folder is not None
         files = rectification_files(consolidation, folder)
+        existing: list[str] = []
         for file in files:
             resolve_target(file.path)
+            if self.output is not None and (
+                same_file(file.path, self.output) or file.path.absolute() == self.output.absolute()
+            ):
+                raise OutputError(
+                    f"整改清单 {file.path} 与汇总表（-o）是同一个文件；"
+                    "请给汇总表另取一个文件名，或换一个整改清单文件夹"
+                )
             refuse_inputs(file.path, self.named_inputs, "整改清单")
             if not overwrite:
                 refuse_replacing(file.path, "整改清单")
+                if file.path.exists() or file.path.is_symlink():
+                    existing.append(file.path.name)
+        if existing:
+            # A branch may have filled in its 整改措施 in one of them: never replace silently.
+            shown = "、".join(existing[:5]) + (
+                f" 等 {len(existing)} 个" if len(existing) > 5 else ""
+            )
+            raise OutputError(
+                f"整改清单文件夹 {folder} 中已有同名的整改清单：{shown}；其中可能已填写整改措施，"
+                "不会替换；请换一个文件夹，或加 --overwrite 确认替换（原文件保持不变）"
+            )
         extras.rectification = files
         extras.rectification_dir = folder

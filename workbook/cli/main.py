@@ -39,10 +39,10 @@ __all__ = [
     help="显示版本并退出。",
 )
 def cli() -> None:
-    """支部（党员服务中心）规范化建设考评定级工具。
+    """支部规范化建设考评定级工具。
 
-    依据安个民协党委〔2012〕6号附件《考评定级标准》：生成考评定级表模板、计算各项目得分和等级、
-    汇总各支部结果并发送给县委组织部。
+    按考评标准（默认为自带的 anji-2012-6，或用 --standard-file 指定自定义的标准文件）生成考评定级表模板、
+    计算各项目得分和等级、汇总各支部结果并发送给上级组织部门。
     """
 
 
@@ -53,6 +53,7 @@ def _register_commands() -> None:
     from workbook.cli.email import email_command
     from workbook.cli.history import history_command
     from workbook.cli.recalc import recalc_command
+    from workbook.cli.standard import standard_group
     from workbook.cli.survey import survey_group
     from workbook.cli.template import template_command
 
@@ -65,6 +66,7 @@ def _register_commands() -> None:
         demo_command,
         history_command,
         survey_group,
+        standard_group,
     ):
         cli.add_command(command)
 

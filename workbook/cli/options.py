@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -27,12 +29,58 @@ class ProblemsFound(click.ClickException):
 
 
 def standard_option(help_text: str = "考评标准编号。") -> Callable[[F], F]:
-    """The ``--standard ID`` option, the same in every command that reads or writes workbooks."""
+    """``--standard ID`` and ``--standard-file FILE`` (one or the other), the same in every command
+    that reads or writes workbooks. The command gets ``standard_id``: the file's standard is used
+    wherever its id is asked for (``use_standard_file``)."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(
+            *args: Any, standard_id: str | None, standard_file: Path | None, **kwargs: Any
+        ) -> Any:
+            if standard_file is not None:
+                if standard_id is not None:
+                    raise click.UsageError("--standard 和 --standard-file 只能指定一个")
+                from workbook.core.standard import use_standard_file
+
+                standard_id = use_standard_file(standard_file).id
+            return command(*args, standard_id=standard_id or DEFAULT_STANDARD_ID, **kwargs)
+
+        with_file = click.option(
+            "--standard-file",
+            "standard_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            metavar="文件",
+            help="自定义的标准文件（TOML），代替 --standard；可先用“branch-assess standard check 文件”检查。",
+        )(wrapper)
+        return click.option(  # type: ignore[return-value]
+            "--standard",
+            "standard_id",
+            default=None,
+            metavar="编号",
+            help=f"{help_text}默认 {DEFAULT_STANDARD_ID}。",
+        )(with_file)
+
+    return decorate
+
+
+def _use_standard_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        from workbook.core.standard import use_standard_file
+
+        use_standard_file(value)
+
+
+def standard_file_option() -> Callable[[F], F]:
+    """``--standard-file FILE`` alone, for commands that take the standard's id from the workbook
+    (``recalc``): the file's standard is used wherever its id is asked for."""
     return click.option(
-        "--standard",
-        "standard_id",
-        default=DEFAULT_STANDARD_ID,
-        show_default=True,
-        metavar="编号",
-        help=help_text,
+        "--standard-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        expose_value=False,
+        callback=_use_standard_file,
+        metavar="文件",
+        help="工作簿按自定义的标准文件（TOML）生成时，给出该文件。",
     )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workbook.cli.options import CONTEXT_SETTINGS
+from workbook.cli.options import CONTEXT_SETTINGS, standard_file_option
 from workbook.errors import BranchAssessError, InvalidInputError, WorkbookReadError
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ class RecalcSheetError(BranchAssessError):
     is_flag=True,
     help="替换已有的输出文件，即使它不是本命令生成的同类文件（默认拒绝，以免覆盖已填写的考评定级表）。",
 )
+@standard_file_option()
 def recalc_command(file: Path, output: Path | None, overwrite: bool) -> None:
     """重新计算考评定级表（无需 Excel）。
 
@@ -57,7 +58,7 @@ def recalc_command(file: Path, output: Path | None, overwrite: bool) -> None:
     逐条列出“文件，工作表!单元格：说明”，并以状态码 1 退出。
     """
     from workbook.atomic import check_suffix, refuse_replacing, resolve_target, same_file
-    from workbook.outputs.recalc import recalc_file
+    from workbook.outputs.file_book import recalc_file
 
     if file.is_dir():
         raise WorkbookReadError(f"无法读取 {file}：这是一个文件夹，请给出考评定级表文件（.xlsx）")

@@ -139,13 +139,19 @@ def read_previous_items(
     """Last year's items per branch for ``--previous`` (empty without it)."""
     from workbook.core.standard import load_standard
     from workbook.errors import ComparisonError
-    from workbook.inputs.previous_year import read_previous_year, read_rename_map
+    from workbook.inputs.previous_year import (
+        read_previous_year,
+        read_rename_map,
+        refuse_renaming_current,
+    )
     from workbook.outputs.previous_items import previous_items_for
 
     if previous is None:
         if rename_map is not None:
             raise ComparisonError("--rename-map 要与 --previous 一起使用")
         return {}
-    last_year = read_previous_year(previous, load_standard(standard_id), year)
+    last_year = read_previous_year(previous, load_standard(standard_id), year, command="template")
     renames = read_rename_map(rename_map) if rename_map is not None else {}
+    if rename_map is not None:
+        refuse_renaming_current(rename_map, renames, branches)
     return previous_items_for(branches, last_year, renames)

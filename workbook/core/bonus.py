@@ -4,56 +4,21 @@ The section is ``Standard.bonus`` (``[bonus]`` in the standard file; the Anji st
 none). Awards are validated like deductions (0, or a value the rule allows, with at most the
 standard's decimal places); their sum counts up to the section's cap and is added to the
 branch's total after the items' caps. The grade then comes from the total with the bonus; a
-veto still decides the grade. Not yet wired into the template or the summary.
+veto still decides the grade. The engine (``scoring.assess_branch``) scores the awards of
+``RawBranchInputs.awards`` the same way and adds the counted bonus to ``BranchResult.total``;
+these functions score a bonus on its own.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from workbook.core.problems import Problem
-from workbook.core.scoring import INVALID, BranchResult, display_value, note_text
-from workbook.core.standard import Bonus, Rule, Standard, fmt
+from workbook.core.scoring import BranchResult, note_text, parse_award
+from workbook.core.standard import Bonus, Rule, Standard
 from workbook.errors import CellValueError
-
-
-def parse_award(rule: Rule, raw: object, max_places: int) -> Decimal:
-    """One raw 加分 cell value as an allowed award (blank is 0).
-
-    Raises:
-        CellValueError: text, a boolean, a date, a negative number, too many decimals or a value
-            the rule does not allow.
-    """
-    if raw is None or raw == "":
-        return Decimal(0)
-
-    def rejected(problem: str) -> CellValueError:
-        return CellValueError(
-            f"加分规则 {rule.id}“{rule.wording}”：{problem}；允许的值：{rule.allowed_text}（空白视为 0）",
-            f"{INVALID}：应为{rule.range_label}",
-        )
-
-    if isinstance(raw, bool | str | _dt.date | _dt.time | _dt.timedelta):
-        raise rejected(f"加分应为数字，实际为“{display_value(raw)}”")
-    if isinstance(raw, float) and not math.isfinite(raw):
-        raise rejected(f"加分应为数字，实际为“{raw}”")
-    try:
-        value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)  # type: ignore[arg-type]
-    except (InvalidOperation, TypeError, ValueError):
-        raise rejected(f"加分应为数字，实际为“{display_value(raw)}”") from None
-    if not value.is_finite():
-        raise rejected(f"加分应为数字，实际为“{display_value(raw)}”")
-    if value < 0:
-        raise rejected(f"加分不能为负数（{fmt(value)}）")
-    if not rule.allows(value):
-        raise rejected(f"加分 {fmt(value)} 不符合此规则")
-    if value != value.quantize(Decimal(1).scaleb(-max_places)):
-        raise rejected(f"加分 {fmt(value)} 的小数超过 {max_places} 位")
-    return value
 
 
 @dataclass(frozen=True)

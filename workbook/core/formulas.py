@@ -573,3 +573,30 @@ def survey_formulas_by_name(
         cells.check: names.SURVEY_CHECK,
     }
     return {by_cell[c]: f for c, f in survey_formulas(mode, standard, cells).items()}
+
+
+def bonus_check_formula(standard: Standard, rule: Rule, cell: str) -> str:
+    """Formula of a bonus rule's 检查 cell, built-in in both modes (the UDFs know only the items)."""
+    return check_formula("native", standard, rule, cell)
+
+
+def bonus_score_formula(standard: Standard, rules: tuple[Rule, ...], cells: list[str]) -> str:
+    """Formula of the counted 加分 cell: the sum of the awards up to the cap, or 输入有误.
+    Built-in in both modes."""
+    assert standard.bonus is not None
+    places = standard.max_decimal_places
+    block = f"{cells[0]}:{cells[-1]}"
+    checks = ",".join(native_rule_valid(r, c, places) for r, c in zip(rules, cells, strict=True))
+    cap = fmt(standard.bonus.cap)
+    return f"=IF(AND({checks}),MIN({cap},ROUND(SUM({block}),{places})),{_text(INVALID)})"
+
+
+def total_with_bonus_formula(standard: Standard, score_cells: list[str], bonus_cell: str) -> str:
+    """Formula of 合计得分 with a bonus section: the item scores plus the counted bonus, or
+    待修正 while either is invalid. Built-in in both modes."""
+    cells = ",".join(score_cells)
+    places = standard.max_decimal_places
+    return (
+        f"=IF(AND(COUNT({cells})={len(score_cells)},ISNUMBER({bonus_cell})),"
+        f"ROUND(SUM({cells})+{bonus_cell},{places}),{_text(PENDING)})"
+    )

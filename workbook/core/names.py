@@ -18,6 +18,7 @@ GRADE = "grade"
 
 # Custom document properties that identify a template.
 PROP_STANDARD = "kp_standard"
+PROP_STANDARD_HASH = "kp_standard_hash"  # sha256 of the standard's content (Standard.content_hash)
 PROP_TEMPLATE_VERSION = "kp_template_version"
 PROP_YEAR = "kp_year"
 PROP_FORMULAS = "kp_formulas"
@@ -65,6 +66,9 @@ def problem_name(problem: Problem) -> str | None:
         return veto_name(problem.veto)
     if problem.rule is None:
         return problem.key
+    if problem.rule.startswith("B."):  # a bonus rule (B.<n>): its 加分 or 加分说明
+        number = problem.rule.removeprefix("B.")
+        return f"bonus_note_{number}" if problem.note else f"bonus_{number}"
     # A rule's id is <item>.<rule>, its names' suffix (Rule.name_suffix) <item>_<rule>.
     suffix = problem.rule.replace(".", "_")
     return f"note_{suffix}" if problem.note else f"ded_{suffix}"
@@ -164,12 +168,33 @@ def version_names(standard: Standard, version: str | None) -> list[str]:
     return result
 
 
+BONUS_SCORE = "bonus_score"  # the counted 加分 (capped), when the standard has a bonus section
+
+
+def bonus_name(rule: Rule) -> str:
+    """``bonus_<n>``: the 加分 input of bonus rule n (``B.n``)."""
+    return f"bonus_{rule.number}"
+
+
+def bonus_note_name(rule: Rule) -> str:
+    """``bonus_note_<n>``: the 加分说明 input of bonus rule n."""
+    return f"bonus_note_{rule.number}"
+
+
+def bonus_check_name(rule: Rule) -> str:
+    """``bonus_check_<n>``: the cell that shows whether bonus input n is valid."""
+    return f"bonus_check_{rule.number}"
+
+
 def input_names(standard: Standard) -> list[str]:
     """Every name a branch sheet must define for its inputs."""
     names = [BRANCH_NAME]
     for rule in standard.rules:
         names += [deduction_name(rule), note_name(rule)]
     names += [veto_name(n) for n in range(1, len(standard.vetoes) + 1)]
+    if standard.bonus is not None:
+        for rule in standard.bonus.rules:
+            names += [bonus_name(rule), bonus_note_name(rule)]
     return names + survey_input_names(standard)
 
 
@@ -177,6 +202,7 @@ def output_names(standard: Standard) -> list[str]:
     """Every name a branch sheet must define for its computed cells."""
     return (
         [item_score_name(item.number) for item in standard.items]
+        + ([BONUS_SCORE] if standard.bonus is not None else [])
         + [TOTAL_SCORE, GRADE]
         + survey_output_names(standard)
     )

@@ -8,14 +8,11 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from workbook.core.problems import Problem
-from workbook.core.standard import Item, Rule, Standard, fmt
-from workbook.errors import CellValueError
-from workbook.xlsx.cells import (
+from workbook.core.cells import (
     FILL_NUMBER,
     FILL_TEXT,
     FILL_YES_NO,
@@ -25,6 +22,9 @@ from workbook.xlsx.cells import (
     error_value_message,
     uncached_formula_message,
 )
+from workbook.core.problems import Problem
+from workbook.core.standard import Item, Rule, Standard, fmt
+from workbook.errors import CellValueError
 
 if TYPE_CHECKING:  # survey.py imports this module
     from workbook.core.survey import SurveyRuleOutcome, SurveyTally
@@ -41,6 +41,7 @@ __all__ = [
     "assess_branch",
     "display_value",
     "note_text",
+    "parse_award",
     "parse_deduction",
     "parse_veto",
     "score_branch",
@@ -77,7 +78,17 @@ def _unusable(raw: object, fill: str = FILL_NUMBER) -> str | None:
 
 
 def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
-    """Turn one raw 扣分 cell value into an allowed deduction.
+    """Turn one raw 扣分 cell value into an allowed deduction (``_parse_points``)."""
+    return _parse_points(rule, raw, max_places, "扣分", "规则")
+
+
+def parse_award(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
+    """Turn one raw 加分 cell value of a bonus rule into an allowed award (``_parse_points``)."""
+    return _parse_points(rule, raw, max_places, "加分", "加分规则")
+
+
+def _parse_points(rule: Rule, raw: object, max_places: int, word: str, label: str) -> Decimal:
+    """Turn one raw 扣分 (or 加分: ``word``) cell value into a value the rule allows.
 
     Blank (``None`` or ``""``) means 0. Numbers must fit the rule: fixed rules take 0 or exactly
     their points, ranged rules 0 or any value in the range, with at most ``max_places`` decimals.
@@ -92,7 +103,7 @@ def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
     def rejected(problem: str) -> CellValueError:
         # Messages are built only on failure: valid cells are the hot path of consolidation.
         return CellValueError(
-            f"规则 {rule.id}“{rule.wording}”：{problem}；"
+            f"{label} {rule.id}“{rule.wording}”：{problem}；"
             f"允许的值：{rule.allowed_text}（空白视为 0）",
             short_message(rule),
         )
@@ -101,17 +112,17 @@ def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
     if unusable is not None:
         raise rejected(unusable)
     if isinstance(raw, (bool, _dt.date | _dt.time | _dt.timedelta)):
-        raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”")
+        raise rejected(f"{word}应为数字，实际为“{display_value(raw)}”")
     if isinstance(raw, str):
-        raise rejected(f"扣分应为数字，实际填写了文字“{raw}”")
+        raise rejected(f"{word}应为数字，实际填写了文字“{raw}”")
     if isinstance(raw, float) and not math.isfinite(raw):
-        raise rejected(f"扣分应为数字，实际为“{raw}”")
+        raise rejected(f"{word}应为数字，实际为“{raw}”")
     try:
         value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)  # type: ignore[arg-type]
     except (InvalidOperation, TypeError, ValueError):
-        raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”") from None
+        raise rejected(f"{word}应为数字，实际为“{display_value(raw)}”") from None
     if not value.is_finite():
-        raise rejected(f"扣分应为数字，实际为“{display_value(raw)}”")
+        raise rejected(f"{word}应为数字，实际为“{display_value(raw)}”")
     # A number within 1E-9 of one with at most ``max_places`` decimals is that number: what a
     # sum such as =0.1+0.2 leaves in a cell (0.30000000000000004). The built-in formulas of
     # the template follow the same rule (workbook/core/formulas.py).
@@ -123,11 +134,11 @@ def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
     if close:
         value = rounded
     if value < 0:
-        raise rejected(f"扣分不能为负数（{fmt(value)}）")
+        raise rejected(f"{word}不能为负数（{fmt(value)}）")
     if not rule.allows(value):
-        raise rejected(f"扣分 {fmt(value)} 不符合此规则")
+        raise rejected(f"{word} {fmt(value)} 不符合此规则")
     if not close:
-        raise rejected(f"扣分 {fmt(value)} 的小数超过 {max_places} 位")
+        raise rejected(f"{word} {fmt(value)} 的小数超过 {max_places} 位")
     return value
 
 
@@ -195,6 +206,16 @@ class BranchResult:
     score_grade: str  # the grade the total alone gives
     vetoes: tuple[int, ...]  # 1-based numbers of the veto conditions that apply
     grade: str
+    # The bonus section (加分项), when the standard has one: the counted awards, their plain sum
+    # and what counts after the cap. ``total`` includes ``bonus``.
+    awards: tuple[Deduction, ...] = ()
+    awarded: Decimal = Decimal(0)
+    bonus: Decimal = Decimal(0)
+
+    @property
+    def base_total(self) -> Decimal:
+        """The items' total, before the bonus."""
+        return self.total - self.bonus
 
     @property
     def item_scores(self) -> list[Decimal]:
@@ -216,8 +237,18 @@ class BranchResult:
             if result.capped:
                 lines.append(
                     f"第{result.item.number}项“{result.item.name}”扣分合计 {fmt(result.deducted)}，"
-                    f"计 {fmt(result.item.points)}（每个项目分值扣完为止），该项得 0 分"
+                    f"计 {fmt(result.item.points)}（扣分以该项目分值为限），该项得 0 分"
                 )
+        for award in self.awards:
+            note = f"（{award.note}）" if award.note else ""
+            lines.append(
+                f"加分 {award.rule.id} {award.rule.wording}：加 {fmt(award.points)} 分{note}"
+            )
+        bonus = self.standard.bonus
+        if bonus is not None and self.awarded > self.bonus:
+            lines.append(
+                f"{bonus.name}合计 {fmt(self.awarded)}，计 {fmt(self.bonus)}（{bonus.wording}）"
+            )
         for number in self.vetoes:
             lines.append(
                 f"否决情形 {number}：{self.standard.vetoes[number - 1]}，直接定为“{self.standard.veto_grade}”"
@@ -278,13 +309,21 @@ def score_branch(
 
 
 def _branch_result(
-    standard: Standard, items: tuple[ItemResult, ...], veto_numbers: tuple[int, ...]
+    standard: Standard,
+    items: tuple[ItemResult, ...],
+    veto_numbers: tuple[int, ...],
+    awards: tuple[Deduction, ...] = (),
 ) -> BranchResult:
-    """The total and grade of scored items; ``veto_numbers`` ascending, each once."""
-    total = sum((result.score for result in items), Decimal(0))
+    """The total and grade of scored items (and counted awards); ``veto_numbers`` ascending,
+    each once."""
+    awarded = sum((award.points for award in awards), Decimal(0))
+    bonus = min(awarded, standard.bonus.cap) if standard.bonus is not None else Decimal(0)
+    total = sum((result.score for result in items), Decimal(0)) + bonus
     score_grade = standard.grade_for(total)
     grade = standard.veto_grade if veto_numbers else score_grade
-    return BranchResult(standard, items, total, score_grade, veto_numbers, grade)
+    return BranchResult(
+        standard, items, total, score_grade, veto_numbers, grade, awards, awarded, bonus
+    )
 
 
 @dataclass(frozen=True)
@@ -295,6 +334,8 @@ class RawBranchInputs:
     notes: Mapping[str, object] = field(default_factory=dict)  # rule id -> raw value
     vetoes: Sequence[object] = ()  # one raw value per veto condition, in order
     survey: RawSurvey | None = None  # the 群众测评 tally cells, on a standard with a survey
+    awards: Mapping[str, object] = field(default_factory=dict)  # bonus rule id (B.1) -> raw value
+    award_notes: Mapping[str, object] = field(default_factory=dict)  # bonus rule id -> raw value
 
 
 @dataclass(frozen=True)
@@ -321,6 +362,8 @@ class Assessment:
     survey: SurveyTally | None = None
     survey_outcome: SurveyRuleOutcome | None = None
     notices: tuple[Problem, ...] = ()  # worth saying, not errors (too few valid ballots)
+    # The counted bonus when every award is valid (None otherwise); 0 without a bonus section.
+    bonus: Decimal | None = Decimal(0)
 
     @property
     def ok(self) -> bool:
@@ -330,9 +373,10 @@ class Assessment:
     @property
     def total(self) -> Decimal | None:
         """The total when every deduction is valid (an invalid veto cell does not affect it)."""
-        if any(score is None for score in self.item_scores):
+        if any(score is None for score in self.item_scores) or self.bonus is None:
             return None
-        return sum((score for score in self.item_scores if score is not None), Decimal(0))
+        items = sum((score for score in self.item_scores if score is not None), Decimal(0))
+        return items + self.bonus
 
     @property
     def total_text(self) -> Decimal | str:
@@ -418,20 +462,44 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
         except CellValueError as error:
             message = f"否决情形（{number}）“{standard.vetoes[number - 1]}”：{error}"
             problems.append(Problem(message, veto=number, short=error.short, value=value))
+    awards: list[Deduction] = []
+    bonus_ok = True
+    if standard.bonus is not None:
+        for rule in standard.bonus.rules:
+            note = raw.award_notes.get(rule.id)
+            unusable = _unusable(note, FILL_TEXT)
+            if unusable is not None:
+                message = f"加分规则 {rule.id}“{rule.wording}”的加分说明：{unusable}"
+                problems.append(
+                    Problem(
+                        message, rule=rule.id, note=True, short=f"{INVALID}：加分说明", value=note
+                    )
+                )
+            value = raw.awards.get(rule.id)
+            try:
+                points = parse_award(rule, value, standard.max_decimal_places)
+            except CellValueError as error:
+                bonus_ok = False
+                problems.append(Problem(str(error), rule=rule.id, short=error.short, value=value))
+                continue
+            if points != 0:
+                awards.append(Deduction(rule, points, note_text(note)))
+    bonus: Decimal | None = None
+    if bonus_ok:
+        awarded = sum((award.points for award in awards), Decimal(0))
+        bonus = min(awarded, standard.bonus.cap) if standard.bonus is not None else Decimal(0)
     item_scores = tuple(None if result is None else result.score for result in items)
     if problems:
-        return Assessment(None, tuple(problems), item_scores, tally, outcome, tuple(notices))
+        return Assessment(None, tuple(problems), item_scores, tally, outcome, tuple(notices), bonus)
     scored = tuple(result for result in items if result is not None)
-    result = _branch_result(standard, scored, tuple(vetoes))
+    result = _branch_result(standard, scored, tuple(vetoes), tuple(awards))
     if tally is not None and tally.ok and standard.survey and standard.survey.ceilings:
         from workbook.core.survey import grade_ceiling
 
         capped, _ = grade_ceiling(standard, result.grade, tally.rate)
         if capped != result.grade:
-            result = BranchResult(
-                standard, result.items, result.total, result.score_grade, result.vetoes, capped
-            )
-    return Assessment(result, (), item_scores, tally, outcome, tuple(notices))
+            result = replace(result, grade=capped)
+    return Assessment(result, (), item_scores, tally, outcome, tuple(notices), bonus)
 
 
 def tally_counts_ok(tally: SurveyTally) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from workbook.core import formulas, names
+from workbook.core.cells import CellRef
 from workbook.core.checklist import ChecklistReport, checklist_from_values, hint_text
 from workbook.core.formulas import FormulaMode
 from workbook.core.problems import Problem
@@ -26,7 +27,6 @@ from workbook.core.self_assessment import (
     self_raw_inputs,
 )
 from workbook.core.standard import Standard
-from workbook.xlsx.cells import CellRef
 
 
 @dataclass(frozen=True)

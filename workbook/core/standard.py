@@ -5,7 +5,10 @@ Another year's standard is a new TOML file next to ``anji-2012-6.toml``; no code
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import os
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -37,6 +40,7 @@ __all__ = [
     "load_standard",
     "load_standard_file",
     "parse_standard",
+    "use_standard_file",
 ]
 
 DEFAULT_STANDARD_ID = "anji-2012-6"
@@ -156,6 +160,13 @@ class Standard:
     vetoes: tuple[str, ...]
     grades: tuple[Grade, ...]  # highest band first
     items: tuple[Item, ...]
+    # Texts of the outputs (optional keys; docs/standard.md). The year is put before the titles.
+    sheet_title: str = "考评定级表"  # a branch sheet's title, after "2026年度"
+    summary_title: str = (
+        ""  # the summary's title, after "2026年度"; default: association + 考评定级汇总表
+    )
+    unit: str = "支部"  # what one sheet assesses, as the instructions name it
+    content_hash: str = ""  # sha256 of the file's content, normalised (see content_hash)
     # Optional sections (None when the file has none); see docs/standard.md.
     survey: Survey | None = None  # [survey]: how a tally of ballots becomes a rule's points
     checklist: Checklist | None = None  # [checklist]: the construction checklist (自查表)
@@ -187,6 +198,37 @@ class Standard:
                 return grade.name
         return self.grades[-1].name
 
+    def sheet_title_for(self, year: int | str | None) -> str:
+        """A branch sheet's (and the template's) title, e.g. ``2026年度…考评定级表``."""
+        return (f"{year}年度" if year else "") + self.sheet_title
+
+    def summary_title_for(self, year: int | str | None) -> str:
+        """The summary's title, e.g. ``2026年度…考评定级汇总表``."""
+        return (f"{year}年度" if year else "") + (
+            self.summary_title or f"{self.association}考评定级汇总表"
+        )
+
+    @property
+    def bands_text(self) -> str:
+        """The bands as this tool applies them, e.g. ``90分及以上为“好”，80分及以上不足90分为“较好”…``."""
+        parts: list[str] = []
+        for upper, grade in zip((None, *self.grades), self.grades, strict=False):
+            top = f"不足{fmt(upper.min)}分" if upper is not None else ""
+            if grade.min > 0:
+                low = f"{fmt(grade.min)}分及以上"
+                parts.append(f"{low}{top}为“{grade.name}”")
+            else:
+                parts.append(f"{top or '所有得分'}为“{grade.name}”")
+        return "，".join(parts)
+
+    @property
+    def band_examples(self) -> str:
+        """Totals just under the highest and the lowest band edge, e.g. ``89.5 分为“较好”``."""
+        step = Decimal("0.5") if self.max_decimal_places else Decimal(1)
+        edges = [g.min for g in self.grades if g.min > 0]
+        picked = sorted({edges[0], edges[-1]}, reverse=True) if edges else []
+        return "，".join(f"{fmt(e - step)} 分为“{self.grade_for(e - step)}”" for e in picked)
+
     @property
     def note_2(self) -> str:
         """注（2） as the notice prints it."""
@@ -210,6 +252,22 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise StandardFileError(f"标准文件中 {where} 缺少文字项“{key}”")
     return value
+
+
+def _optional_text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise StandardFileError(f"标准文件中“{key}”应为文字")
+    return value.strip()
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    """sha256 of a standard's content: its parsed TOML as canonical JSON (keys sorted, numbers
+    and dates as TOML wrote them). Comments, spacing and key order do not change it; any value
+    does. Written into every workbook (``kp_standard_hash``) so a workbook made from another
+    version of a standard with the same id is refused."""
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def parse_standard(data: dict[str, Any], source: str = "标准文件") -> Standard:
@@ -374,7 +432,12 @@ def _parse_standard(data: dict[str, Any]) -> Standard:
     )
     bonus = _parse_bonus(table_at(data, "bonus", "[bonus]")) if "bonus" in data else None
 
+    titles = {key: _optional_text(data, key) for key in ("sheet_title", "summary_title", "unit")}
     return Standard(
+        sheet_title=titles["sheet_title"] or "考评定级表",
+        summary_title=titles["summary_title"],
+        unit=titles["unit"] or "支部",
+        content_hash=content_hash(data),
         survey=survey,
         checklist=checklist,
         publication=publication,
@@ -408,15 +471,48 @@ def load_standard_file(path: str | Path) -> Standard:
     return parse_standard(data, source=f"标准文件 {path.name}")
 
 
-@cache
+# A standard file given with --standard-file: its path, so that ``load_standard`` of its id gives
+# it in this process and in worker processes (which inherit the environment).
+STANDARD_FILE_ENV = "BRANCH_ASSESS_STANDARD_FILE"
+
+
+def use_standard_file(path: str | Path) -> Standard:
+    """Load a standard file and use it wherever its id is asked for, in this process and in the
+    processes it starts (it overrides a packaged standard of the same id).
+
+    Raises:
+        StandardFileError: the file cannot be read or is not a valid standard.
+    """
+    standard = load_standard_file(path)
+    os.environ[STANDARD_FILE_ENV] = str(Path(path).resolve())
+    return standard
+
+
 def load_standard(standard_id: str = DEFAULT_STANDARD_ID) -> Standard:
-    """Load a standard shipped in the package by its id (the file name without ``.toml``)."""
+    """The standard with this id: the file given with ``use_standard_file`` if it has this id,
+    else the standard shipped in the package (the file name without ``.toml``)."""
+    custom = os.environ.get(STANDARD_FILE_ENV)
+    if custom:
+        standard = _cached_file(custom)
+        if standard.id == standard_id:
+            return standard
+    return _packaged_standard(standard_id)
+
+
+@cache
+def _cached_file(path: str) -> Standard:
+    return load_standard_file(path)
+
+
+@cache
+def _packaged_standard(standard_id: str) -> Standard:
     if not standard_id or not all(ch.isalnum() or ch in "-_." for ch in standard_id):
         raise StandardFileError(f"标准编号“{standard_id}”无效")
     resource = resources.files("workbook.standards").joinpath(f"{standard_id}.toml")
     if not resource.is_file():
         raise StandardFileError(
             f"找不到标准“{standard_id}”；可用的标准：{'、'.join(available_standards())}"
+            "（自定义的标准文件请用 --standard-file 指定）"
         )
     with resource.open("rb") as handle:
         try:

@@ -88,7 +88,13 @@ def parse_rename_rows(rows: Iterable[Sequence[object]], source: str = "改名表
         if len(cells) > 2 and any(cells[2:]):
             problems.append(f"{where}：只应有两列（原名称、新名称）")
         elif not old or not new:
-            problems.append(f"{where}：原名称和新名称都要填写")
+            sign = next((c for c in "，、；;" if c in old + new), None)
+            if sign is not None:
+                problems.append(
+                    f"{where}：原名称和新名称之间应用英文逗号“,”或 Tab 分隔（本行用的是“{sign}”）"
+                )
+            else:
+                problems.append(f"{where}：原名称和新名称都要填写")
         elif old == new:
             problems.append(f"{where}：原名称与新名称相同（“{old}”）")
         elif old in renames:

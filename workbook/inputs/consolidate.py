@@ -26,6 +26,7 @@ from workbook.core.assessors import (
     Method,
     combine_assessors,
 )
+from workbook.core.cells import CellError, UncachedFormula
 from workbook.core.checklist import ChecklistReport
 from workbook.core.problems import Problem
 from workbook.core.scoring import (
@@ -60,7 +61,6 @@ from workbook.inputs.sheet_contract import (
     year_problem,
 )
 from workbook.inputs.workers import read_all
-from workbook.xlsx.cells import CellError, UncachedFormula
 from workbook.xlsx.properties import TemplateIdentity
 
 __all__ = [
@@ -493,7 +493,7 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
         report.warnings.append(Problem("这是汇总表，不是支部考评定级表，已跳过", file=display))
         return report
     identity = TemplateIdentity.of(info.properties)
-    mismatch = identity.mismatch(standard.id)
+    mismatch = identity.mismatch(standard.id, standard.content_hash)
     if mismatch is not None:
         report.errors.append(Problem(mismatch, file=display))
         return report

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from workbook.core.standard import Standard
 from workbook.core.year_over_year import YearResult, parse_rename_rows
 from workbook.errors import ComparisonError, describe_os_error
 
+MIN_YEAR, MAX_YEAR = 1921, 9999  # a party branch's year of assessment
 MAX_FILE_BYTES = 64 << 20  # a JSON of 10,000 branches is a few MiB
 JSON_FORMAT = 1
 PENDING_GRADE = "待修正"
@@ -76,7 +78,9 @@ def _read_bytes(path: Path, what: str) -> bytes:
         raise ComparisonError(f"无法读取{what} {path}：{describe_os_error(error)}") from None
 
 
-def _decode(data: bytes, path: Path, what: str) -> str:
+def _decode(data: bytes, path: Path, what: str, expected: str) -> str:
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise ComparisonError(f"{what} {path} 是一个 Excel 工作簿，不是文本文件；{expected}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -90,8 +94,37 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} 不是数字")
 
 
-def read_previous_year(path: str | Path, standard: Standard, year: int | None) -> PreviousYear:
-    """Read and check last year's JSON against this year's standard and year.
+@dataclass(frozen=True)
+class _Wording:
+    """How the messages name the file and what it is checked against, per command."""
+
+    what: str  # the file
+    hint: str  # what it should be
+    standard: str  # the standard it must be of
+    final: str  # what to use instead of a draft
+
+
+_WORDING = {
+    "consolidate": _Wording(
+        "上年结果文件", "应为上一年度 consolidate --json 生成的文件", "本次汇总的标准", "上一年度"
+    ),
+    "template": _Wording(
+        "上年结果文件", "应为上一年度 consolidate --json 生成的文件", "模板的标准", "上一年度"
+    ),
+    "history": _Wording(
+        "年度结果文件",
+        "应为某一年度 consolidate --json 生成的文件",
+        " --standard 指定的标准",
+        "该年度",
+    ),
+}
+
+
+def read_previous_year(
+    path: str | Path, standard: Standard, year: int | None, *, command: str = "consolidate"
+) -> PreviousYear:
+    """Read and check last year's JSON against this year's standard and year (``command``:
+    consolidate, template or history, for the wording of the messages).
 
     Raises:
         ComparisonError: unreadable, not JSON, not a consolidation's JSON, another standard,
@@ -99,22 +132,26 @@ def read_previous_year(path: str | Path, standard: Standard, year: int | None) -
             (docs/consolidation.md) says.
     """
     path = Path(path)
-    what = "上年结果文件"
-    text = _decode(_read_bytes(path, what), path, what)
+    wording = _WORDING[command]
+    what = wording.what
+    text = _decode(_read_bytes(path, what), path, what, wording.hint)
     try:
         data = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise ComparisonError(
             f"{what} {path} 第{error.lineno}行第{error.colno}列：不是有效的 JSON（{error.msg}）；"
-            "应为上一年度 consolidate --json 生成的文件"
+            f"{wording.hint}"
         ) from None
     except ValueError as error:
         raise ComparisonError(f"{what} {path}：不是有效的 JSON（{error}）") from None
+    except RecursionError:
+        raise ComparisonError(
+            f"{what} {path}：不是汇总结果（列表或对象嵌套层数过多）；{wording.hint}"
+        ) from None
     where = f"{what} {path}"
     if not isinstance(data, dict) or "branches" not in data or "format" not in data:
         raise ComparisonError(
-            f"{where}：不是汇总结果（缺少 format、branches 等键）；"
-            "应为上一年度 consolidate --json 生成的文件"
+            f"{where}：不是汇总结果（缺少 format、branches 等键）；{wording.hint}"
         )
     if data["format"] != JSON_FORMAT or isinstance(data["format"], bool):
         raise ComparisonError(
@@ -122,42 +159,111 @@ def read_previous_year(path: str | Path, standard: Standard, year: int | None) -
         )
     if data.get("standard") != standard.id:
         raise ComparisonError(
-            f"{where}：standard 为 {_shown(data.get('standard'))}，与本次汇总的标准“{standard.id}”不同，"
+            f"{where}：standard 为 {_shown(data.get('standard'))}，与{wording.standard}“{standard.id}”不同，"
             "不能比较"
         )
     previous_year = data.get("year")
-    if not isinstance(previous_year, int) or isinstance(previous_year, bool):
-        raise ComparisonError(f"{where}：year 应为年份数字，实际为 {_shown(previous_year)}")
+    if (
+        not isinstance(previous_year, int)
+        or isinstance(previous_year, bool)
+        or not MIN_YEAR <= previous_year <= MAX_YEAR
+    ):
+        raise ComparisonError(
+            f"{where}：year 应为年份（{MIN_YEAR}～{MAX_YEAR}），实际为 {_shown(previous_year)}"
+        )
     if year is not None:
-        check_previous_year(str(path), previous_year, year)
+        check_previous_year(str(path), previous_year, year, command=command)
     if data.get("final") is not True:
         raise ComparisonError(
             f"{where}：final 为 {_shown(data.get('final'))}，是含待修正项的草稿结果；"
-            "请用上一年度的正式汇总结果"
+            f"请用{wording.final}的正式汇总结果"
         )
     raw_branches = data["branches"]
     if not isinstance(raw_branches, list):
         raise ComparisonError(f"{where}：branches 应为列表，实际为 {_shown(raw_branches)}")
+    if not raw_branches:
+        raise ComparisonError(f"{where}：branches 为空（没有任何支部的结果）；{wording.hint}")
     grades = [g.name for g in standard.grades]
     branches: list[PreviousBranch] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_branches):
         key = f"branches[{index}]"
-        branch = _branch(raw, key, where, grades, [item.points for item in standard.items])
+        branch = _branch(
+            raw, key, where, grades, [item.points for item in standard.items], standard.total_points
+        )
         if branch.name in seen:
             raise ComparisonError(
                 f"{where}：{key}.branch“{branch.name}”重复（已在 branches[{seen[branch.name]}] 出现）"
             )
         seen[branch.name] = index
+        _check_branch(raw, branch, f"{where}：{key}", standard, len(raw_branches))
         branches.append(branch)
     return PreviousYear(str(path), previous_year, standard.id, tuple(branches))
 
 
-def check_previous_year(source: str, previous_year: int, year: int) -> None:
+def _check_branch(
+    raw: dict[str, Any], branch: PreviousBranch, at: str, standard: Standard, count: int
+) -> None:
+    """One branch's numbers against the standard: rank, total = sum of the item scores, grade =
+    the band of the total (or the veto grade with a veto), each deduction a known rule within
+    its points and cap."""
+    result = branch.result
+    if result.rank is not None and result.rank > count:
+        raise ComparisonError(
+            f"{at}.rank 为 {result.rank}，应在 1～{count} 之间（共 {count} 个支部）"
+        )
+    items_sum = sum(branch.item_scores, Decimal(0))
+    # Several assessors combined (`combination` set): the total and each item score are means
+    # rounded to two places each, so their sum may differ from the total by the roundings
+    # (at most 0.005 per item and 0.005 for the total).
+    combined = isinstance(raw.get("combination"), dict)
+    allowed = Decimal("0.005") * (len(branch.item_scores) + 1) if combined else Decimal(0)
+    if result.total is not None and abs(items_sum - result.total) > allowed:
+        raise ComparisonError(f"{at}.total 为 {result.total}，与 item_scores 之和 {items_sum} 不符")
+    vetoes = raw.get("vetoes", [])
+    if not isinstance(vetoes, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= len(standard.vetoes)
+        for v in vetoes
+    ):
+        raise ComparisonError(
+            f"{at}.vetoes 应为否决情形编号的列表（1～{len(standard.vetoes)}），实际为 {_shown(vetoes)}"
+        )
+    if result.total is not None:
+        band = standard.grade_for(result.total)
+        if vetoes and result.grade != standard.veto_grade:
+            raise ComparisonError(
+                f"{at}.grade 为“{result.grade}”，但有否决情形 {_shown(vetoes)}，"
+                f"等级应为“{standard.veto_grade}”"
+            )
+        if not vetoes and result.grade != band:
+            raise ComparisonError(
+                f"{at}.grade 为“{result.grade}”，与总分 {result.total} 的等级“{band}”不符"
+                "（没有否决情形）"
+            )
+    for number, line in enumerate(branch.deductions):
+        where = f"{at}.deductions[{number}]"
+        try:
+            rule = standard.rule(line.rule)
+        except KeyError:
+            raise ComparisonError(
+                f"{where}.rule 为 {_shown(line.rule)}，不是考评标准“{standard.id}”中的扣分规则"
+            ) from None
+        low = rule.max if rule.kind == "fixed" else rule.min
+        if not low <= line.points <= rule.max:
+            raise ComparisonError(
+                f"{where}.points 为 {line.points}，不符合规则 {rule.id} 的扣分"
+                f"（允许 {rule.allowed_text}）"
+            )
+
+
+def check_previous_year(
+    source: str, previous_year: int, year: int, *, command: str = "consolidate"
+) -> None:
     """Raise ``ComparisonError`` unless ``previous_year`` is before ``year``."""
+    this = "模板的" if command == "template" else "本次汇总的"
     if previous_year >= year:
         raise ComparisonError(
-            f"上年结果文件 {source}：year 为 {previous_year}，应早于本次汇总的 {year} 年度"
+            f"上年结果文件 {source}：year 为 {previous_year}，应早于{this} {year} 年度"
             "（--previous 应为往年的汇总结果）"
         )
 
@@ -170,8 +276,21 @@ def _shown(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)[:60]
 
 
+def _score(value: object, most: Decimal) -> bool:
+    """A score as the summary writes it: a number from 0 to ``most`` with at most two decimals."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return False
+    number = Decimal(value)
+    return number.is_finite() and 0 <= number <= most and number == number.quantize(Decimal("0.01"))
+
+
 def _branch(
-    raw: object, key: str, where: str, grades: list[str], item_points: list[Decimal]
+    raw: object,
+    key: str,
+    where: str,
+    grades: list[str],
+    item_points: list[Decimal],
+    total_points: Decimal,
 ) -> PreviousBranch:
     if not isinstance(raw, dict):
         raise ComparisonError(f"{where}：{key} 应为对象（支部的结果），实际为 {_shown(raw)}")
@@ -181,10 +300,11 @@ def _branch(
     total = raw.get("total")
     grade = raw.get("grade")
     rank = raw.get("rank")
-    if total is not None and (
-        isinstance(total, bool) or not isinstance(total, int | Decimal) or total < 0
-    ):
-        raise ComparisonError(f"{where}：{key}.total 应为非负数字，实际为 {_shown(total)}")
+    if total is not None and not _score(total, total_points):
+        raise ComparisonError(
+            f"{where}：{key}.total 应为 0 至 {total_points} 的分数（最多两位小数），"
+            f"实际为 {_shown(total)}"
+        )
     if grade not in grades:
         raise ComparisonError(
             f"{where}：{key}.grade 应为 {'、'.join(grades)} 之一，实际为 {_shown(grade)}"
@@ -204,23 +324,24 @@ def _branch(
         rule, points, note = item.get("rule"), item.get("points"), item.get("note", "")
         if not isinstance(rule, str) or not rule:
             raise ComparisonError(f"{where}：{at}.rule 应为规则编号，实际为 {_shown(rule)}")
-        if isinstance(points, bool) or not isinstance(points, int | Decimal):
-            raise ComparisonError(f"{where}：{at}.points 应为数字，实际为 {_shown(points)}")
+        if not _score(points, total_points) or points == 0:
+            raise ComparisonError(
+                f"{where}：{at}.points 应为大于 0、不超过 {total_points} 的扣分（最多两位小数），"
+                f"实际为 {_shown(points)}"
+            )
         if not isinstance(note, str):
             raise ComparisonError(f"{where}：{at}.note 应为文字，实际为 {_shown(note)}")
-        lines.append(PreviousDeduction(rule, Decimal(points), note))
+        lines.append(PreviousDeduction(rule, Decimal(str(points)), note))
     scores = raw.get("item_scores")
     if (
         not isinstance(scores, list)
         or len(scores) != len(item_points)
-        or any(
-            isinstance(v, bool) or not isinstance(v, int | Decimal) or not 0 <= v <= most
-            for v, most in zip(scores, item_points, strict=False)
-        )
+        or not all(_score(v, most) for v, most in zip(scores, item_points, strict=False))
     ):
         allowed = "、".join(str(p) for p in item_points)
         raise ComparisonError(
-            f"{where}：{key}.item_scores 应为 {len(item_points)} 个项目得分（各项满分依次为 {allowed}），"
+            f"{where}：{key}.item_scores 应为 {len(item_points)} 个项目得分"
+            f"（各项满分依次为 {allowed}，最多两位小数），"
             f"实际为 {_shown(scores)}"
         )
     return PreviousBranch(
@@ -239,11 +360,42 @@ def read_rename_map(path: str | Path) -> dict[str, str]:
         ComparisonError: unreadable, not UTF-8, or a bad line (named).
     """
     path = Path(path)
+    return parse_rename_rows(_rename_rows(path), source=f"改名表 {path}")
+
+
+def _rename_rows(path: Path) -> list[list[str]]:
+    """The rename map's rows, one per line of the file (the header blanked)."""
     what = "改名表"
-    text = _decode(_read_bytes(path, what), path, what)
+    expected = "应为 UTF-8 文本（每行“原名称,新名称”）；在 Excel 中可另存为“CSV UTF-8（逗号分隔）”"
+    text = _decode(_read_bytes(path, what), path, what, expected)
     lines = text.splitlines()
     delimiter = "\t" if any("\t" in line for line in lines) else ","
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if rows and rows[0] and rows[0][0].strip().lower() in _RENAME_HEADERS:
         rows[0] = []  # the header: blank, so line numbers stay those of the file
-    return parse_rename_rows(rows, source=f"{what} {path}")
+    return rows
+
+
+def refuse_renaming_current(
+    path: str | Path, renames: dict[str, str], current: Iterable[str]
+) -> None:
+    """Raise ``ComparisonError`` naming the lines of the rename map whose old name is still a
+    branch this year: last year's result would go to the new name while the branch under the
+    old name is shown as new."""
+    names = set(current)
+    clashes = [old for old in renames if old in names]
+    if not clashes:
+        return
+    path = Path(path)
+    lines: dict[str, int] = {}
+    for number, row in enumerate(_rename_rows(path), start=1):
+        if row and row[0].strip() in renames:
+            lines.setdefault(row[0].strip(), number)
+    raise ComparisonError(
+        "；".join(
+            f"改名表 {path} 第{lines.get(old, '?')}行：原名称“{old}”本年度仍是一个支部，"
+            f"不能再改名为“{renames[old]}”（上年结果会算到“{renames[old]}”名下，"
+            f"而“{old}”显示为新增）；请删去该行或改正名称"
+            for old in clashes
+        )
+    )

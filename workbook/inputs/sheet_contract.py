@@ -14,9 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from workbook.core import names
-from workbook.core.layout import TABLE_HEADERS
-from workbook.core.standard import Standard
-from workbook.xlsx.cells import (
+from workbook.core.cells import (
     FILL_NUMBER,
     FILL_TEXT,
     CellError,
@@ -27,6 +25,8 @@ from workbook.xlsx.cells import (
     formula_warning,
     uncached_formula_message,
 )
+from workbook.core.layout import TABLE_HEADERS
+from workbook.core.standard import Standard
 from workbook.xlsx.properties import year_number
 
 TYPE_DO_NOT_MOVE = (
@@ -65,7 +65,18 @@ _FIXED_NAMES = frozenset(
         names.GRADE,
     }
 )
-_NAME_PREFIXES = ("ded_", "note_", "check_", "veto_", "item_", "self_", "cl_", "hint_", "survey_")
+_NAME_PREFIXES = (
+    "ded_",
+    "note_",
+    "check_",
+    "veto_",
+    "item_",
+    "self_",
+    "cl_",
+    "hint_",
+    "survey_",
+    "bonus_",
+)
 _OUTPUT_PREFIXES = (
     "check_",
     "veto_check_",
@@ -77,6 +88,8 @@ _OUTPUT_PREFIXES = (
     "survey_points",
     "survey_deduction",
     "survey_check",
+    "bonus_check_",
+    names.BONUS_SCORE,
 )
 
 
@@ -157,6 +170,11 @@ def _contract_problems(
 ) -> list[SheetProblem]:
     problems: list[SheetProblem] = []
     required = _names_of(standard).required + tuple(names.version_names(standard, version))
+    if version in (None, "1"):
+        # The 群众测评 tally came with template version 2: a version-1 sheet has none and is
+        # read, recalculated and consolidated as before (rule 7.1 typed by the assessor).
+        survey = set(names.survey_input_names(standard) + names.survey_output_names(standard))
+        required = tuple(n for n in required if n not in survey)
     contract = [n for n in local if is_contract_name(n)]
     if names.BRANCH_NAME not in local and contract:
         shown = "、".join(contract[:5]) + ("等" if len(contract) > 5 else "")

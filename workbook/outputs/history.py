@@ -45,7 +45,7 @@ def read_years(paths: Sequence[str | Path], standard: Standard) -> list[Previous
     Raises:
         ComparisonError: a file is not a usable JSON (named), or two files are of one year.
     """
-    years = [read_previous_year(path, standard, None) for path in paths]
+    years = [read_previous_year(path, standard, None, command="history") for path in paths]
     seen: dict[int, str] = {}
     for year in years:
         if year.year in seen:

@@ -11,7 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from workbook.core.scoring import PENDING
+from workbook.core.scoring import PENDING, BranchResult
 from workbook.inputs.consolidate import BranchEntry, Consolidation
 
 JSON_FORMAT_VERSION = 1
@@ -71,6 +71,7 @@ def branch_json(entry: BranchEntry) -> dict[str, Any]:
         "deductions": deductions,
         "capped_items": [item.item.number for item in result.items if item.capped],
         **_survey_and_assessors(entry),
+        **_bonus_json(result),
     }
 
 
@@ -157,6 +158,20 @@ def survey_json(entry: BranchEntry) -> dict[str, Any]:
         "overridden": bool(outcome and outcome.overridden),
         "note": outcome.note if outcome else "",
         "problems": [p.message for p in tally.problems],
+    }
+
+
+def _bonus_json(result: BranchResult) -> dict[str, Any]:
+    """The bonus fields, only for a standard with a bonus section (the Anji JSON is unchanged):
+    the counted bonus (in ``total``) and the non-zero awards."""
+    if result.standard.bonus is None:
+        return {}
+    return {
+        "bonus": json_number(result.bonus),
+        "awards": [
+            {"rule": a.rule.id, "points": json_number(a.points), "note": a.note}
+            for a in result.awards
+        ],
     }
 
 

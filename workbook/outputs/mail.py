@@ -27,14 +27,14 @@ from workbook.core import names
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
 from workbook.errors import MailError, WorkbookReadError, describe_os_error
 from workbook.inputs.config import Security
-from workbook.inputs.reader import read_package_info
 from workbook.xlsx.text import visible_text
+from workbook.xlsx.workbook_info import read_package_info
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-DEFAULT_SUBJECT = "{year}年度{association}党委支部（党员服务中心）规范化建设考评定级汇总表"
+DEFAULT_SUBJECT = "{summary_title}"
 DEFAULT_BODY = """县委组织部：
 
-现将{year}年度{association}党委支部（党员服务中心）规范化建设考评定级汇总表报上，请审阅。
+现将{summary_title}报上，请审阅。
 汇总表依据{document}附件《{title}》逐项计算，含汇总、等级分布、失分分析、扣分明细、否决情形和来源等工作表。
 
 附件：{filename}
@@ -247,6 +247,7 @@ def build_message(
         "issuer": standard.issuer,
         "document": standard.document,
         "title": standard.title,
+        "summary_title": standard.summary_title_for(info.year),
         "filename": visible_text(info.path.name),
         "date": f"{now.year}年{now.month}月{now.day}日",
     }

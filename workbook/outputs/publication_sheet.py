@@ -22,7 +22,7 @@ PUBLICATION_SHEET = "公示"
 PENDING_GRADE = "待修正"
 _COLUMNS: tuple[tuple[str, float], ...] = (
     ("序号", 8),
-    ("支部（党员服务中心）名称", 52),
+    ("{unit}名称", 52),  # the standard's unit, e.g. 支部（党员服务中心）名称
     ("等级", 16),
 )
 _LINE = 18.0  # points per line of 12 pt text
@@ -78,7 +78,7 @@ def write_publication_sheet(w: _SheetWriter, texts: PublicationTexts) -> None:
     row += 1
     header_row = row
     for col, (text, _) in enumerate(_COLUMNS):
-        sheet.write_string(row, col, text, header)
+        sheet.write_string(row, col, text.format(unit=w.c.standard.unit), header)
     sheet.set_row(row, 24)
     row += 1
     for number, entry in enumerate(branches_in_list_order(w.c), start=1):

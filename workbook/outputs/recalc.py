@@ -3,54 +3,41 @@
 ``recalculate(book)`` reads every branch sheet (one bulk read each), validates and scores it
 with the engine, and tells the book what to write: the computed cells, the marks on invalid
 input cells (and which old marks to clear), and one 总览 row per branch. Two books implement
-the interface: ``XlsxFileBook`` here (the package on disk, edited surgically, for the
+the interface: ``outputs.file_book.XlsxFileBook`` (the package on disk, edited surgically, for the
 ``recalc`` command) and ``xlplugin.excel_book.ExcelBook`` (live Excel through xlwings, for the
 ribbon button). This module never imports xlwings.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol
-
-from defusedxml import ElementTree
+from typing import Protocol
 
 from workbook.core import names
+from workbook.core.cells import CellRef, normalise, unwrap_formulas
 from workbook.core.problems import Problem
 from workbook.core.scoring import INVALID, Assessment, RawBranchInputs, assess_branch
 from workbook.core.self_sheet import read_version_two, version_two_formulas, version_two_outputs
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
 from workbook.core.survey import raw_survey, survey_cells
-from workbook.errors import TemplateMismatchError, WorkbookReadError
+from workbook.errors import TemplateMismatchError
 from workbook.inputs.sheet_contract import (
     LOOKALIKE_ROWS,
     SheetProblem,
     contract_problems,
     formula_warnings,
     input_area,
-    is_contract_name,
     lookalike_problem,
     looks_like_branch_sheet,
     stray_inputs,
     unusable_cell_problems,
     year_problem,
 )
-from workbook.xlsx.cells import CellRef, apply_markup, normalise, special_cells, unwrap_formulas
-from workbook.xlsx.properties import (
-    CUSTOM_PROPERTIES_PART,
-    TemplateIdentity,
-    check_part,
-    parse_custom_properties,
-)
-
-if TYPE_CHECKING:
-    from workbook.xlsx.package import CellEdit, CellSpans, SheetEntry
+from workbook.xlsx.properties import TemplateIdentity
 
 OVERVIEW_SHEET = "总览"
 
@@ -233,11 +220,13 @@ class ContractNames:
     survey_inputs: tuple[str, ...] = ()  # the 群众测评 tally's count cells
     survey_outputs: tuple[str, ...] = ()  # its computed cells
     standard: Standard | None = None
+    bonus_inputs: tuple[tuple[str, str, str], ...] = ()  # (bonus rule id, 加分 name, 说明 name)
 
     @classmethod
     def of(cls, standard: Standard) -> ContractNames:
         """The names of ``standard``'s contract (worked out once, not for every sheet)."""
         veto_numbers = range(1, len(standard.vetoes) + 1)
+        bonus_rules = standard.bonus.rules if standard.bonus is not None else ()
         return cls(
             required=tuple(names.required_names(standard)),
             inputs=tuple(names.input_names(standard)),
@@ -247,10 +236,14 @@ class ContractNames:
             vetoes=tuple(names.veto_name(n) for n in veto_numbers),
             item_scores=tuple(names.item_score_name(item.number) for item in standard.items),
             checks=tuple((names.deduction_name(r), names.check_name(r)) for r in standard.rules)
-            + tuple((names.veto_name(n), names.veto_check_name(n)) for n in veto_numbers),
+            + tuple((names.veto_name(n), names.veto_check_name(n)) for n in veto_numbers)
+            + tuple((names.bonus_name(r), names.bonus_check_name(r)) for r in bonus_rules),
             survey_inputs=tuple(names.survey_input_names(standard)),
             survey_outputs=tuple(names.survey_output_names(standard)),
             standard=standard,
+            bonus_inputs=tuple(
+                (r.id, names.bonus_name(r), names.bonus_note_name(r)) for r in bonus_rules
+            ),
         )
 
 
@@ -272,6 +265,8 @@ def _raw_inputs(
         notes={rule_id: values.get(name) for rule_id, _, name in contract.rule_inputs},
         vetoes=[values.get(name) for name in contract.vetoes],
         survey=raw_survey(standard, values) if standard is not None else None,
+        awards={rule_id: values.get(name) for rule_id, name, _ in contract.bonus_inputs},
+        award_notes={rule_id: values.get(name) for rule_id, _, name in contract.bonus_inputs},
     )
 
 
@@ -307,6 +302,9 @@ def sheet_update(
     outputs: dict[str, tuple[CellRef, CellValue]] = {}
     for name, score in zip(contract.item_scores, assessment.item_scores, strict=True):
         outputs[name] = (cells[name], score if score is not None else INVALID)
+    if contract.bonus_inputs:
+        bonus = assessment.bonus
+        outputs[names.BONUS_SCORE] = (cells[names.BONUS_SCORE], INVALID if bonus is None else bonus)
     outputs[names.TOTAL_SCORE] = (cells[names.TOTAL_SCORE], assessment.total_text)
     outputs[names.GRADE] = (cells[names.GRADE], assessment.grade_text)
     by_field = {names.problem_name(p): p for p in assessment.problems}
@@ -406,6 +404,19 @@ def computed_formulas(
     score_cells = [cells[names.item_score_name(item.number)].a1 for item in standard.items]
     total = cells[names.TOTAL_SCORE].a1
     result[names.TOTAL_SCORE] = formulas.total_formula(kind, standard, score_block, score_cells)
+    if standard.bonus is not None:
+        award_cells = [cells[names.bonus_name(rule)].a1 for rule in standard.bonus.rules]
+        for rule, cell in zip(standard.bonus.rules, award_cells, strict=True):
+            result[names.bonus_check_name(rule)] = formulas.bonus_check_formula(
+                standard, rule, cell
+            )
+        bonus_cell = cells[names.BONUS_SCORE].a1
+        result[names.BONUS_SCORE] = formulas.bonus_score_formula(
+            standard, standard.bonus.rules, award_cells
+        )
+        result[names.TOTAL_SCORE] = formulas.total_with_bonus_formula(
+            standard, score_cells, bonus_cell
+        )
     veto_cells = [cells[names.veto_name(n)].a1 for n in range(1, len(standard.vetoes) + 1)]
     for number, cell in enumerate(veto_cells, start=1):
         result[names.veto_check_name(number)] = formulas.veto_check_formula(kind, cell)
@@ -447,7 +458,9 @@ def recalculate(
     properties = book.properties()
     identity = TemplateIdentity.of(properties or {})
     standard = load_standard(identity.standard or DEFAULT_STANDARD_ID)
-    mismatch = identity.mismatch(standard.id) if properties is not None else None
+    mismatch = (
+        identity.mismatch(standard.id, standard.content_hash) if properties is not None else None
+    )
     if mismatch is not None:
         raise TemplateMismatchError(mismatch)
     if identity.year_problem() is not None:
@@ -581,7 +594,7 @@ _FORMULA_ELEMENT = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _STRING_LITERAL = re.compile(r'("(?:[^"]|"")*")')
 
 
-def _written_formula(element: str) -> str | None:
+def written_formula(element: str) -> str | None:
     """The formula text of a cell element; None for a shared or array formula (its text is
     not the cell's own) or a cell without one."""
     match = _FORMULA_ELEMENT.search(element)
@@ -616,340 +629,3 @@ def free_sheet_title(title: str, taken: Iterable[str]) -> str:
     while f"{title}({number})".casefold() in used:
         number += 1
     return f"{title}({number})"
-
-
-# --- the file adapter ------------------------------------------------------------------------
-
-
-class _SheetXml(NamedTuple):
-    """A worksheet part as read: its ``<sheetData>`` element as text (the cells, read and
-    edited), the bytes before and after it (kept as they are)."""
-
-    version: int  # the part's ``Package.version`` when it was read
-    before: bytes
-    cells: str
-    after: bytes
-
-
-class XlsxFileBook:
-    """A workbook file as a ``RecalcBook``: values and edits in the sheets' XML.
-
-    Each branch sheet's named cells are found in its XML once, to read the inputs
-    (``xlsx_values``, with python-calamine for what it cannot read with certainty) and to
-    rewrite the computed cells. Only the branch sheets' computed cells (cached values, formulas
-    kept), the style and the note of marked input cells, ``xl/styles.xml`` (when a mark format
-    is new) and the 总览 sheet change; every other part of the package is copied byte for byte.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        from workbook.xlsx.package import (
-            MarkStyles,
-            Package,
-            sheet_scoped_names,
-            workbook_sheets,
-        )
-        from workbook.xlsx.values import CellValueReader
-
-        self.path = Path(path)
-        self.package = Package(self.path)
-        try:
-            # Every XML part is checked before any is parsed (defusedxml alone would allow a
-            # DTD without entities, and the value reader does not parse at all).
-            for part in self.package.parts:
-                if part.endswith((".xml", ".rels", ".vml")):
-                    check_part(self.path.name, part, self.package.parts[part])
-            entries = workbook_sheets(self.package)
-            self._names = sheet_scoped_names(self.package)
-        except ElementTree.ParseError:
-            self.package.close()
-            raise WorkbookReadError(f"{self.path.name} 已损坏：工作簿结构无法解析") from None
-        except WorkbookReadError:
-            self.package.close()
-            raise
-        self._sheets = {s.name: s for s in entries}
-        self._properties = parse_custom_properties(
-            self.path.name, self.package.parts.get(CUSTOM_PROPERTIES_PART)
-        )
-        self._styles = (
-            MarkStyles(self.package.text("xl/styles.xml"))
-            if "xl/styles.xml" in self.package.parts
-            else None
-        )
-        self._values = CellValueReader(self.package)
-        # Sheet -> its cells' XML and where its named cells are in it, from reading to writing.
-        self._read: dict[str, tuple[_SheetXml, CellSpans]] = {}
-        self._calamine: object | None = None
-        self.truncated = 0  # 总览 cells whose text was cut to fit
-        self.restored: list[str] = []  # computed cells whose formula was put back
-        self.overview_title = OVERVIEW_SHEET  # where 总览 was written
-
-    def properties(self) -> Mapping[str, object]:
-        return self._properties
-
-    def sheet_names(self) -> list[str]:
-        return list(self._sheets)
-
-    def branch_sheets(self) -> list[BranchSheetNames]:
-        result = []
-        for sheet, local in self._names.items():
-            if any(is_contract_name(name) for name in local):
-                cells = {
-                    n: ref for n, ref in local.items() if ref is not None and ref.sheet == sheet
-                }
-                result.append(BranchSheetNames(sheet, cells, dict(local)))
-        return result
-
-    def read_cells(self, entry: BranchSheetNames, wanted: Sequence[str]) -> dict[str, object]:
-        from workbook.xlsx.package import locate_cells
-
-        sheet_xml = self._sheet_xml(self._sheets[entry.sheet].part, entry.sheet)
-        located = locate_cells(
-            sheet_xml.cells, [(ref.row, ref.col) for ref in entry.cells.values()]
-        )
-        self._read[entry.sheet] = (sheet_xml, located)
-        return self._values_at(entry.sheet, sheet_xml.cells, located, entry.cells, wanted)
-
-    def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
-        from workbook.xlsx.package import locate_cells
-
-        entry = self._sheets.get(sheet)
-        if entry is None or entry.part not in self.package.parts:
-            return []
-        xml = self._sheet_xml(entry.part, sheet).cells
-        cells = {
-            f"{row}:{col}": CellRef(sheet, row, col)
-            for row in range(first.row, last.row + 1)
-            for col in range(first.col, last.col + 1)
-        }
-        located = locate_cells(xml, [(ref.row, ref.col) for ref in cells.values()])
-        values = self._values_at(sheet, xml, located, cells, list(cells))
-        return [
-            [values[f"{row}:{col}"] for col in range(first.col, last.col + 1)]
-            for row in range(first.row, last.row + 1)
-        ]
-
-    def _values_at(
-        self,
-        sheet: str,
-        xml: str,
-        located: Mapping[tuple[int, int], tuple[int, int]],
-        cells: Mapping[str, CellRef],
-        wanted: Sequence[str],
-    ) -> dict[str, object]:
-        """The values of the cells ``wanted``: from the sheet's XML where ``xlsx_values`` reads
-        them with certainty, else all with python-calamine; corrected by the cells' markup."""
-        from workbook.xlsx.values import UNREADABLE
-
-        values: dict[str, object] = {}
-        if "<sheetData" not in xml:  # cells written with a namespace prefix
-            values = self._read_with_calamine(sheet, cells, wanted)
-        else:
-            for name in wanted:
-                ref = cells[name]
-                span = located.get((ref.row, ref.col))
-                value = self._values.value(xml[span[0] : span[1]] if span else None)
-                if value is UNREADABLE:
-                    values = self._read_with_calamine(sheet, cells, wanted)
-                    break
-                values[name] = value
-        markup = special_cells(xml, [(cells[name].row, cells[name].col) for name in wanted])
-        return {
-            name: apply_markup(value, markup.get((cells[name].row, cells[name].col)))
-            for name, value in values.items()
-        }
-
-    def _sheet_xml(self, part: str, sheet: str) -> _SheetXml:
-        """The sheet's cells with explicit references (``normalise_sheet_data``; a duplicated
-        cell is refused)."""
-        from workbook.xlsx.package import normalise_sheet_data
-
-        before, cells, after = self.package.text_between(part, "<sheetData", "</sheetData>")
-        cells = normalise_sheet_data(cells, self.path.name, sheet)
-        return _SheetXml(self.package.version(part), before, cells, after)
-
-    def _read_with_calamine(
-        self, sheet: str, cells: Mapping[str, CellRef], wanted: Sequence[str]
-    ) -> dict[str, object]:
-        import python_calamine
-
-        from workbook.inputs.reader import sheet_rows_openpyxl, unsupported_error_value
-
-        self.package.calamine_check()
-        try:
-            if self._calamine is None:
-                self._calamine = python_calamine.CalamineWorkbook.from_path(str(self.path))
-            rows = self._calamine.get_sheet_by_name(sheet).to_python(  # type: ignore[attr-defined]
-                skip_empty_area=False
-            )
-        except Exception as error:  # calamine raises plain errors for corrupt sheets
-            if not unsupported_error_value(error):
-                raise WorkbookReadError(
-                    f"{self.path.name} 的工作表“{sheet}”无法读取：{error}"
-                ) from None
-            rows = sheet_rows_openpyxl(self.path, sheet)
-        # Values are normalised where they are picked (``cells.normalise``), not here.
-        return values_in_block(rows, CellRef(sheet, 0, 0), cells, wanted)
-
-    def write_sheet(self, update: SheetUpdate) -> None:
-        from workbook.xlsx.notes import write_notes
-        from workbook.xlsx.package import CellEdit, edit_cells
-
-        part = self._sheets[update.sheet].part
-        sheet_xml, located = self._read.pop(update.sheet, (None, None))
-        if sheet_xml is None or sheet_xml.version != self.package.version(part):
-            sheet_xml, located = self._sheet_xml(part, update.sheet), None
-        edits: dict[tuple[int, int], CellEdit] = {
-            (ref.row, ref.col): CellEdit(value, set_value=True)
-            for ref, value in update.outputs.values()
-        }
-        self._restore_formulas(update, sheet_xml.cells, located, edits)
-        if self._styles is not None:
-            for ref in update.marks:
-                edits[(ref.row, ref.col)] = CellEdit(restyle=self._styles.marked)
-            if self._styles.had_marks:
-                for ref in update.unmarks:
-                    edits[(ref.row, ref.col)] = CellEdit(restyle=self._styles.original)
-        cells = edit_cells(sheet_xml.cells, edits, located)
-        if cells != sheet_xml.cells:
-            self.package.parts[part] = sheet_xml.before + cells.encode("utf-8") + sheet_xml.after
-        entry = self._sheets[update.sheet]
-        write_notes(self.package, part, entry.index + 1, update.marks)
-
-    def _restore_formulas(
-        self,
-        update: SheetUpdate,
-        xml: str,
-        located: CellSpans | None,
-        edits: dict[tuple[int, int], CellEdit],
-    ) -> None:
-        """Give a computed cell that holds a constant (its formula typed over) its formula
-        back; the cell gets its cached value like every computed cell. Only for a workbook
-        whose formula mode is known (``kp_formulas``)."""
-        from workbook.xlsx.package import CellEdit, locate_cells
-
-        mode = self._properties.get(names.PROP_FORMULAS, "")
-        cells = {n: r for n, r in self._names.get(update.sheet, {}).items() if r is not None}
-        try:
-            wanted = computed_formulas(self._standard(), mode, cells)
-        except KeyError:  # a name the formulas need is missing: nothing to restore safely
-            return
-        if not wanted:
-            return
-        spots = [(ref.row, ref.col) for ref, _ in update.outputs.values()]
-        if located is None or any(spot not in located for spot in spots):
-            located = {**locate_cells(xml, spots), **(located or {})}
-        for name, (ref, value) in update.outputs.items():
-            formula = wanted.get(name)
-            span = located.get((ref.row, ref.col))
-            if formula is None:
-                continue
-            if span is not None and "<f" in xml[span[0] : span[1]]:
-                written = _written_formula(xml[span[0] : span[1]])
-                if written is None or same_formula(written, formula):
-                    continue
-            edits[(ref.row, ref.col)] = CellEdit(value, set_value=True, formula=formula[1:])
-            self.restored.append(ref.label)
-
-    def _standard(self) -> Standard:
-        return load_standard(TemplateIdentity.of(self._properties).standard or DEFAULT_STANDARD_ID)
-
-    def write_overview(self, overview: Overview) -> None:
-        from workbook.xlsx.package import (
-            add_defined_name,
-            add_worksheet,
-            plain_worksheet,
-            quote_sheet_name,
-            table_formats,
-        )
-        from workbook.xlsx.text import fit_cell, without_control
-
-        rows: list[list[CellValue]] = [list(overview.header)]
-        for row in overview.rows:
-            fitted: list[CellValue] = []
-            for value in row:
-                if isinstance(value, str):
-                    value, cut = fit_cell(value)
-                    self.truncated += cut
-                fitted.append(value)
-            rows.append(fitted)
-        formats = table_formats(self._styles) if self._styles is not None else None
-        xml = plain_worksheet(rows, overview.widths, 1, formats, overview.wrapped)
-        existing = self._own_overview()
-        if existing is not None:
-            self.package.set_text(existing.part, xml)
-            self.overview_title = existing.name
-            return
-        title = free_sheet_title(OVERVIEW_SHEET, self._sheets)
-        entry = add_worksheet(self.package, title, xml, list(self._sheets.values()))
-        self._sheets[title] = entry
-        quoted = quote_sheet_name(without_control(title))
-        add_defined_name(self.package, names.OVERVIEW_MARKER, entry.index, f"{quoted}!$A$1")
-        add_defined_name(self.package, "_xlnm.Print_Titles", entry.index, f"{quoted}!$1:$1")
-        self.overview_title = title
-
-    def _own_overview(self) -> SheetEntry | None:
-        """The 总览 sheet this tool wrote before: the sheet that carries OVERVIEW_MARKER (its
-        title may have changed); never a sheet that is only called 总览. A copy of 总览 (移动或
-        复制) carries the marker too: of several, the one called 总览 counts, else the first in
-        tab order; the others are never written."""
-        marked = [
-            self._sheets[sheet]
-            for sheet, local in self._names.items()
-            if names.OVERVIEW_MARKER in local
-            and names.BRANCH_NAME not in local
-            and sheet in self._sheets
-        ]
-        marked.sort(key=lambda entry: (entry.name != OVERVIEW_SHEET, entry.index))
-        return marked[0] if marked else None
-
-    def save(self, path: str | Path) -> None:
-        """Write the edited package to ``path`` (use ``atomic_output`` around it)."""
-        if self._styles is not None:
-            styles = self._styles.render()
-            if styles != self._styles.xml:
-                self.package.set_text("xl/styles.xml", styles)
-        self.package.save(path)
-        self.close()
-
-    def close(self) -> None:
-        """Release the calamine reader and the package's source file."""
-        if self._calamine is not None:
-            self._calamine.close()  # type: ignore[attr-defined]
-            self._calamine = None
-        self.package.close()
-
-
-def recalc_file(path: str | Path, output: str | Path | None = None) -> RecalcReport:
-    """Recalculate a workbook file; write to ``output`` (default: replace ``path``) atomically.
-
-    The file is written even when inputs are invalid: valid branches are updated and invalid
-    ones show 待修正. The caller reports ``report.problems``.
-    """
-    from workbook.atomic import atomic_output
-
-    book = XlsxFileBook(path)
-    try:
-        report = recalculate(book)
-        with atomic_output(output or path) as temp:
-            book.save(temp)
-    finally:
-        book.close()
-    notices = list(report.notices)
-    if book.overview_title != OVERVIEW_SHEET:
-        notices.append(
-            f"工作簿中已有名为“{OVERVIEW_SHEET}”的工作表（不是本工具生成的），未改动它；"
-            f"总览写入了工作表“{book.overview_title}”"
-        )
-    if book.restored:
-        shown = "、".join(book.restored[:20]) + ("等" if len(book.restored) > 20 else "")
-        notices.append(
-            f"有 {len(book.restored)} 个计算单元格的公式被改成了固定值或其他公式，"
-            f"已恢复公式：{shown}"
-            "（这些单元格只显示计算结果，请不要在其中输入）"
-        )
-    if book.truncated:
-        notices.append(
-            f"总览中有 {book.truncated} 个单元格的文字超过 Excel 单元格上限 32767 个字符，"
-            "已截断（以“…（已截断）”结尾）"
-        )
-    return dataclasses.replace(report, notices=tuple(notices))

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 RECTIFICATION_SHEET = "整改清单"
 PROP_RECTIFICATION = "kp_rectification"
-KIND_TEXT = {"deduction": "扣分", "checklist": "自查未达标"}
+KIND_TEXT = {"deduction": "扣分", "veto": "否决情形", "checklist": "自查未达标"}
 NOTHING_TO_RECTIFY = "无扣分项、无未达标的自查项目"
 PENDING_TEXT = "输入有误，待修正（见“待修正项”），整改内容待定"
 EMPTY_COLUMNS = ("整改措施", "责任人", "完成时限")

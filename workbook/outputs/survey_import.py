@@ -31,7 +31,7 @@ from workbook.xlsx.properties import TemplateIdentity
 
 if TYPE_CHECKING:
     from workbook.core.standard_sections import SurveyAnswer
-    from workbook.xlsx.package import SheetEntry
+    from workbook.xlsx.parts import SheetEntry
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ def import_responses(
         WorkbookReadError, TemplateMismatchError: the workbook cannot take the tallies.
     """
     from workbook.atomic import atomic_output
-    from workbook.xlsx.package import CellEdit, Package, edit_cells, normalise_sheet_data
+    from workbook.xlsx.cell_edit import CellEdit, edit_cells, normalise_sheet_data
+    from workbook.xlsx.package import Package
 
     book = read_branch_workbook(workbook)
     identity = TemplateIdentity.of(book.info.properties)
@@ -145,7 +146,7 @@ def import_responses(
 
 
 def _sheets(package: object) -> list[SheetEntry]:
-    from workbook.xlsx.package import workbook_sheets
+    from workbook.xlsx.parts import workbook_sheets
 
     return workbook_sheets(package)  # type: ignore[arg-type]
 

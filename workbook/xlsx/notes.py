@@ -17,16 +17,10 @@ from collections.abc import Mapping
 
 from defusedxml import ElementTree
 
+from workbook.core.cells import CellRef
 from workbook.core.names import NOTE_MARKER
-from workbook.inputs.reader import CellRef
-from workbook.xlsx.package import (
-    NS_MAIN,
-    NS_PKG_REL,
-    NS_REL,
-    Package,
-    insert_before_close,
-    parse_part,
-)
+from workbook.xlsx.package import NS_MAIN, Package, insert_before_close, parse_part
+from workbook.xlsx.relationships import NS_PKG_REL, NS_REL, relationships, rels_part, resolve_target
 from workbook.xlsx.text import fit_cell, ooxml_escape
 
 NOTE_AUTHOR = "考评定级"
@@ -42,23 +36,11 @@ _AFTER_LEGACY = re.compile(
 )
 
 
-def _rels_name(part: str) -> str:
-    folder, base = posixpath.split(part)
-    return posixpath.join(folder, "_rels", base + ".rels")
-
-
 def _relationships(package: Package, part: str) -> list[dict[str, str]]:
-    name = _rels_name(part)
+    name = rels_part(part)
     if not package.parts.get(name):
         return []
-    root = parse_part(package, name)
-    return [dict(rel.attrib) for rel in root.iter(f"{{{NS_PKG_REL}}}Relationship")]
-
-
-def _target(part: str, relative: str) -> str:
-    if relative.startswith("/"):
-        return relative.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(part), relative))
+    return relationships(parse_part(package, name))
 
 
 def all_notes_ours(xml: bytes) -> bool:
@@ -170,7 +152,7 @@ def write_notes(
     comments_rel = next((r for r in rels if r.get("Type") == COMMENTS_REL), None)
     vml_rel = next((r for r in rels if r.get("Type") == VML_REL), None)
     if comments_rel is not None:
-        comments_part = _target(sheet_part, comments_rel.get("Target", ""))
+        comments_part = resolve_target(sheet_part, comments_rel.get("Target", ""))
         data = package.parts.get(comments_part, b"")
         try:
             ours = bool(data) and all_notes_ours(data)
@@ -184,8 +166,8 @@ def write_notes(
         return True
 
     if comments_rel is not None and vml_rel is not None:
-        comments_part = _target(sheet_part, comments_rel.get("Target", ""))
-        vml_part = _target(sheet_part, vml_rel.get("Target", ""))
+        comments_part = resolve_target(sheet_part, comments_rel.get("Target", ""))
+        vml_part = resolve_target(sheet_part, vml_rel.get("Target", ""))
         if notes:
             package.set_text(comments_part, comments_xml(notes))
             package.set_text(vml_part, vml_xml(notes, drawing_number))
@@ -197,7 +179,7 @@ def write_notes(
     vml_part = _free_name(package, "xl/drawings/vmlDrawing{}.vml")
     package.set_text(comments_part, comments_xml(notes))
     package.set_text(vml_part, vml_xml(notes, drawing_number))
-    rels_name = _rels_name(sheet_part)
+    rels_name = rels_part(sheet_part)
     existing = (
         package.text(rels_name)
         if rels_name in package.parts
@@ -236,7 +218,7 @@ def _remove_notes(
     """Remove our notes: both parts, their relationships, <legacyDrawing> and the override."""
     package.parts.pop(comments_part, None)
     package.parts.pop(vml_part, None)
-    rels_name = _rels_name(sheet_part)
+    rels_name = rels_part(sheet_part)
     rels = package.text(rels_name)
     for rel in (comments_rel, vml_rel):
         rels = re.sub(rf'<Relationship\b[^>]*\bId="{re.escape(rel["Id"])}"[^>]*/>', "", rels)

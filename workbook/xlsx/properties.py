@@ -125,6 +125,7 @@ class TemplateIdentity(NamedTuple):
     standard: str | None
     version: str | None
     year: str | None
+    standard_hash: str | None = None  # absent in workbooks made before the hash was written
 
     @classmethod
     def of(cls, properties: Mapping[str, object]) -> TemplateIdentity:
@@ -133,10 +134,15 @@ class TemplateIdentity(NamedTuple):
             property_text(properties.get(names.PROP_STANDARD)),
             property_text(properties.get(names.PROP_TEMPLATE_VERSION)),
             property_text(properties.get(names.PROP_YEAR)),
+            property_text(properties.get(names.PROP_STANDARD_HASH)),
         )
 
-    def mismatch(self, standard_id: str) -> str | None:
-        """Why a workbook of this identity cannot be read against ``standard_id`` (or None)."""
+    def mismatch(self, standard_id: str, standard_hash: str = "") -> str | None:
+        """Why a workbook of this identity cannot be read against ``standard_id`` (or None).
+
+        A workbook that records its standard's content hash must match ``standard_hash`` too
+        (the same id with other content is another standard); one without (older) is accepted by
+        its id."""
         if self.standard is None or self.version is None:
             return (
                 "不是用本工具生成的考评定级表（缺少模板标识）；"
@@ -148,6 +154,13 @@ class TemplateIdentity(NamedTuple):
                 f"本工具要求标准“{standard_id}”、模板版本 "
                 f"{' 或 '.join(names.READABLE_TEMPLATE_VERSIONS)}；"
                 "请把数据转填到当前模板后重新计算或汇总"
+            )
+        if self.standard_hash and standard_hash and self.standard_hash != standard_hash:
+            return (
+                f"标准内容不符：该文件按标准“{self.standard}”生成（内容摘要 {self.standard_hash[:12]}），"
+                f"但所用的标准“{standard_id}”内容不同（内容摘要 {standard_hash[:12]}），"
+                "可能是标准文件被修改过；请用生成该模板时的标准文件（--standard-file），"
+                "或用当前标准重新生成模板后转填"
             )
         return None
 

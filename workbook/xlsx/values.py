@@ -20,14 +20,15 @@ import enum
 import re
 from xml.sax.saxutils import unescape
 
-from workbook.xlsx.cells import ERROR_CODES, CellError
-from workbook.xlsx.package import NS_PKG_REL, NS_REL, Package, parse_part, resolve_target
+from workbook.core.cells import ERROR_CODES, CellError
+from workbook.xlsx.package import Package, parse_part
+from workbook.xlsx.relationships import NS_REL, relationships, rels_part, resolve_target
 
 SHARED_STRINGS_REL = NS_REL + "/sharedStrings"
 # python-calamine reads these two parts by these names, whatever the relationships say.
 SHARED_STRINGS_PART = "xl/sharedStrings.xml"
 STYLES_PART = "xl/styles.xml"
-WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+WORKBOOK_RELS = rels_part("xl/workbook.xml")
 
 
 class Unreadable(enum.Enum):
@@ -197,7 +198,7 @@ class CellValueReader:
         rels = parse_part(self._package, WORKBOOK_RELS, b"<Relationships/>")
         targets = [
             resolve_target("xl/workbook.xml", rel.get("Target", ""))
-            for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship")
+            for rel in relationships(rels)
             if rel.get("Type") == SHARED_STRINGS_REL
         ]
         if targets != [SHARED_STRINGS_PART]:

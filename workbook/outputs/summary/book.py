@@ -96,6 +96,7 @@ def write_summary(
         )
         book.set_custom_property(names.PROP_SUMMARY, "1")
         book.set_custom_property(names.PROP_STANDARD, standard.id)
+        book.set_custom_property(names.PROP_STANDARD_HASH, standard.content_hash)
         book.set_custom_property(names.PROP_YEAR, str(consolidation.year or ""))
         book.set_custom_property("kp_draft", "1" if draft else "0")
         formats = Formats(book)

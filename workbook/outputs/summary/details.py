@@ -69,7 +69,7 @@ def _detail_rows(c: Consolidation) -> Iterator[list[Any]]:
                     entry.branch,
                     item.item.heading,
                     "注（1）",
-                    f"每个项目分值扣完为止：本项扣分合计 {fmt(item.deducted)} 分，"
+                    f"扣分以该项目分值为限：本项扣分合计 {fmt(item.deducted)} 分，"
                     f"超过分值 {fmt(item.item.points)} 分，按 {fmt(item.item.points)} 分计",
                     -cut,
                     f"封顶核减 {fmt(cut)} 分，本项得 0 分",

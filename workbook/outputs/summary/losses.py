@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from workbook.core.layout import lines_needed
 from workbook.outputs.summary.writer import (
+    AVERAGE_DIGITS,
     BODY_FONT,
     LINE_HEIGHT,
     LOSS_SHEET,
@@ -58,7 +59,7 @@ def write_loss_sheet(w: SheetWriter) -> None:
     row += 1
     note = (
         "说明：失分率 = 各支部在该项目失分之和 ÷（该项目分值 × 支部数），失分率越高说明该项目越薄弱；"
-        f"统计 {len(scored)} 个支部，平均分保留两位小数。"
+        f"统计 {len(scored)} 个支部，平均分保留 {AVERAGE_DIGITS} 位小数。"
     )
     sheet.merge_range(row, 0, row, len(columns) - 1, note, f.note)
     sheet.set_row(row, 28)

@@ -9,6 +9,7 @@ from workbook.core.standard import fmt
 from workbook.core.year_over_year import YearComparison
 from workbook.inputs.consolidate import BranchEntry
 from workbook.outputs.summary.writer import (
+    AVERAGE_DIGITS,
     LINE_HEIGHT,
     MAX_MAIN_DEDUCTIONS,
     SUMMARY_SHEET,
@@ -33,7 +34,10 @@ def main_deductions(entry: BranchEntry) -> str:
         parts.append(f"等 {len(ordered)} 条")
     for item in result.items:
         if item.capped:
-            parts.append(f"第{item.item.number}项扣分合计{fmt(item.deducted)}分，扣完为止")
+            parts.append(
+                f"第{item.item.number}项扣分合计{fmt(item.deducted)}分，"
+                f"以该项分值{fmt(item.item.points)}分为限"
+            )
     if result.vetoes:
         parts.append("有否决情形，直接定为“" + result.standard.veto_grade + "”")
     return "；".join(parts) if parts else "无扣分"
@@ -45,6 +49,9 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
     standard = c.standard
     columns: list[tuple[str, float]] = [("序号", 5), ("支部名称", 18)]
     columns += [(item.heading, 9) for item in standard.items]
+    bonus = standard.bonus
+    if bonus is not None:  # the counted 加分 as one more score column
+        columns += [(f"{bonus.name}（最多{fmt(bonus.cap)}分）", 9)]
     columns += [
         (f"总分（{fmt(standard.total_points)}分）", 8),
         ("否决情形", 8),
@@ -57,12 +64,17 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
     columns += [("主要扣分", 58)]
     widths = [width for _, width in columns]
     sheet, row = w.start(SUMMARY_SHEET, "", columns)
-    col_total = 2 + len(standard.items)
+    score_columns = len(standard.items) + (bonus is not None)
+    col_total = 2 + score_columns
     for number, entry in enumerate(c.branches, start=1):
         main = main_deductions(entry)
         sheet.write_number(row, 0, number, f.center)
         sheet.write_string(row, 1, entry.branch, f.text)
-        scores = entry.result.item_scores if entry.result else entry.assessment.item_scores
+        scores: list[Decimal | None] = list(
+            entry.result.item_scores if entry.result else entry.assessment.item_scores
+        )
+        if bonus is not None:
+            scores.append(entry.result.bonus if entry.result else entry.assessment.bonus)
         for offset, score in enumerate(scores):
             if score is None:
                 sheet.write_string(row, 2 + offset, "输入有误", f.pending)
@@ -100,8 +112,8 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
         ("平均", average, f.footer_number),
     ):
         sheet.merge_range(row, 0, row, 1, f"{label}（{len(scored)}个支部）", f.footer_label)
-        for offset in range(len(standard.items)):
-            value = pick([e.result.item_scores[offset] for e in scored])  # type: ignore[union-attr]
+        for offset in range(score_columns):
+            value = pick([_scores(e)[offset] for e in scored])
             number_cell(sheet, row, 2 + offset, value, number_format)
         number_cell(sheet, row, col_total, pick([e.result.total for e in scored]), number_format)  # type: ignore[union-attr]
         sheet.merge_range(row, col_total + 1, row, len(columns) - 1, "", f.footer_label)
@@ -113,10 +125,11 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
         f"{standard.note_1}",
         "2. 定级："
         + "，".join(g.wording for g in standard.grades)
-        + "（89.5 分为“较好”，59.5 分为“较差”）；"
+        + (f"（{standard.band_examples}）" if standard.band_examples else "")
+        + "；"
         + standard.note_2,
         "3. 排名：按总分从高到低，总分相同名次相同（如 1、2、2、4）；有否决情形的支部不论得分多少排在其他支部之后，"
-        "相互之间按否决前得分排列。平均分保留两位小数（四舍五入）。",
+        f"相互之间按否决前得分排列。平均分保留 {AVERAGE_DIGITS} 位小数（四舍五入）。",
     ]
     total_width = sum(widths)
     for note in notes:
@@ -124,3 +137,10 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
         sheet.set_row(row, lines_needed(note, total_width) * 12 + 4)
         row += 1
     sheet.print_area(0, 0, row - 1, len(columns) - 1)
+
+
+def _scores(entry: BranchEntry) -> list[Decimal]:
+    """A scored branch's item scores, then its counted bonus when the standard has one."""
+    assert entry.result is not None
+    bonus = [entry.result.bonus] if entry.result.standard.bonus is not None else []
+    return entry.result.item_scores + bonus

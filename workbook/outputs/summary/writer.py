@@ -31,7 +31,8 @@ VETO_SHEET = "否决情形"
 SOURCES_SHEET = "来源"
 PROBLEMS_SHEET = "待修正项"
 MAX_MAIN_DEDUCTIONS = 2  # 主要扣分 lists the largest deductions, then “等 N 条”
-AVERAGE_PLACES = Decimal("0.01")
+AVERAGE_DIGITS = 2
+AVERAGE_PLACES = Decimal(1).scaleb(-AVERAGE_DIGITS)
 
 TITLE_FONT = "黑体"
 BODY_FONT = "仿宋"
@@ -39,9 +40,8 @@ LINE_HEIGHT = 14.0
 
 
 def summary_title(standard: Standard, year: int | None, draft: bool = False) -> str:
-    """The workbook's title, e.g. ``2026年度安吉县个体民营企业协会党委支部…考评定级汇总表``."""
-    year_text = f"{year}年度" if year else ""
-    title = f"{year_text}{standard.association}党委支部（党员服务中心）规范化建设考评定级汇总表"
+    """The workbook's title, e.g. ``2026年度…考评定级汇总表`` (the standard's ``summary_title``)."""
+    title = standard.summary_title_for(year)
     return f"{DRAFT_MARK}　{title}" if draft else title
 
 

@@ -11,7 +11,7 @@ from workbook.atomic import atomic_output
 from workbook.core import names
 from workbook.core.standard import load_standard
 from workbook.inputs.branches import check_branch_names, legal_sheet_names
-from workbook.outputs.template.branch_sheet import sheet_title, write_branch_sheet
+from workbook.outputs.template.branch_sheet import write_branch_sheet
 from workbook.outputs.template.formats import Formats, FormulaCachingWorksheet
 from workbook.outputs.template.instructions import INSTRUCTIONS_SHEET, write_instructions_sheet
 from workbook.outputs.template.options import TemplateOptions
@@ -35,7 +35,7 @@ def write_template(path: str | Path, options: TemplateOptions) -> Path:
         created = _dt.datetime(options.year, 1, 1, tzinfo=_dt.UTC)
         book.set_properties(
             {
-                "title": sheet_title(standard, options.year),
+                "title": standard.sheet_title_for(options.year),
                 "subject": standard.title,
                 "author": standard.issuer,
                 "company": standard.association,
@@ -44,6 +44,7 @@ def write_template(path: str | Path, options: TemplateOptions) -> Path:
             }
         )
         book.set_custom_property(names.PROP_STANDARD, standard.id)
+        book.set_custom_property(names.PROP_STANDARD_HASH, standard.content_hash)
         book.set_custom_property(names.PROP_TEMPLATE_VERSION, names.TEMPLATE_VERSION)
         book.set_custom_property(names.PROP_YEAR, str(options.year))
         book.set_custom_property(names.PROP_FORMULAS, options.formulas)

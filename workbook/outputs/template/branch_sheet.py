@@ -19,11 +19,14 @@ from xlsxwriter.worksheet import Worksheet
 from workbook.core import names
 from workbook.core.formulas import (
     FormulaMode,
+    bonus_check_formula,
+    bonus_score_formula,
     check_formula,
     grade_formula,
     item_score_formula,
     native_rule_valid,
     total_formula,
+    total_with_bonus_formula,
     veto_check_formula,
 )
 from workbook.core.layout import (
@@ -47,7 +50,7 @@ from workbook.core.layout import (
     LINE_HEIGHT,
     lines_needed,
 )
-from workbook.core.scoring import Assessment, RawBranchInputs, assess_branch
+from workbook.core.scoring import INVALID, Assessment, RawBranchInputs, assess_branch
 from workbook.core.self_sheet import (
     VersionTwoSheet,
     read_version_two,
@@ -148,6 +151,8 @@ class BranchSheet:
         checklist = self.standard.checklist
         return names.hint_rule_ids(checklist) if checklist is not None else []
 
+    bonus_cell: str | None = None  # the counted 加分, when the standard has a bonus section
+
     @property
     def mode(self) -> FormulaMode:
         return self.options.formulas
@@ -212,11 +217,6 @@ def deduction_validation(standard: Standard, rule: Rule, cell_: str) -> dict[str
     }
 
 
-def sheet_title(standard: Standard, year: int) -> str:
-    """The title of a branch sheet and of the workbook."""
-    return f"{year}年度支部（党员服务中心）规范化建设考评定级表"
-
-
 def self_deduction_validation(standard: Standard, rule: Rule, cell_: str) -> dict[str, Any]:
     """The validation of a 自评扣分 cell: the rule's allowed values, as for the committee."""
     validation = deduction_validation(standard, rule, cell_)
@@ -231,7 +231,7 @@ def write_title(ctx: BranchSheet, row: int) -> int:
     for col, width in enumerate(ctx.widths):
         sheet.set_column(col, col, width)
     sheet.merge_range(
-        row, 0, row, LAST_COL, sheet_title(ctx.standard, ctx.options.year), formats.title
+        row, 0, row, LAST_COL, ctx.standard.sheet_title_for(ctx.options.year), formats.title
     )
     sheet.set_row(row, 27)
     sheet.write(row + 1, COL_ITEM, "支部名称", formats.label)
@@ -356,19 +356,95 @@ def write_items(ctx: BranchSheet, row: int) -> int:
     return row
 
 
+def write_bonus(ctx: BranchSheet, row: int) -> int:
+    """加分项 (only when the standard has a bonus section): one row per bonus rule with its 加分
+    and 加分说明 inputs and 检查, and the counted bonus (capped) in the 项目得分 column."""
+    bonus = ctx.standard.bonus
+    if bonus is None:
+        return row
+    sheet, formats, standard = ctx.sheet, ctx.formats, ctx.standard
+    first = row
+    cells: list[str] = []
+    problems = {names.problem_name(p): p.short for p in ctx.assessment.problems}
+    heights: list[float] = []
+    for rule in bonus.rules:
+        award_cell = cell(row, COL_DED)
+        cells.append(award_cell)
+        sheet.write(row, COL_RULE, rule.wording, formats.text)
+        sheet.write(row, COL_RANGE, rule.range_label, formats.center)
+        value = ctx.raw.awards.get(rule.id)
+        if isinstance(value, str) and value:
+            sheet.write_string(row, COL_DED, value, formats.deduction)
+        elif value is None or value == "" or isinstance(value, bool):
+            ctx.write_input(row, COL_DED, value)
+        else:
+            sheet.write_number(row, COL_DED, float(value), formats.deduction)  # type: ignore[arg-type]
+        note = ctx.raw.award_notes.get(rule.id)
+        if note:
+            sheet.write_string(row, COL_NOTE, str(note), formats.note)
+        else:
+            sheet.write_blank(row, COL_NOTE, None, formats.note)
+        ctx.define(names.bonus_name(rule), row, COL_DED)
+        ctx.define(names.bonus_note_name(rule), row, COL_NOTE)
+        ctx.define(names.bonus_check_name(rule), row, COL_CHECK)
+        sheet.write_formula(
+            row,
+            COL_CHECK,
+            bonus_check_formula(standard, rule, award_cell),
+            formats.check,
+            problems.get(names.bonus_name(rule), ""),
+        )
+        validation = deduction_validation(standard, rule, award_cell)
+        validation["input_title"] = f"加分规则 {rule.id}"[:32]
+        validation["error_title"] = "加分输入有误"
+        validation["error_message"] = validation["error_message"].replace("规则", "加分规则", 1)
+        sheet.data_validation(row, COL_DED, row, COL_DED, validation)
+        heights.append(lines_needed(rule.wording, COLUMNS[COL_RULE][1]) * LINE_HEIGHT)
+        row += 1
+    last = row - 1
+    heading = f"{bonus.name}（最多{fmt(bonus.cap)}分）"
+    needed = (
+        max(
+            lines_needed(heading, COLUMNS[COL_ITEM][1]),
+            lines_needed(bonus.wording, COLUMNS[COL_INDICATORS][1]),
+        )
+        * LINE_HEIGHT
+    )
+    extra = max(0.0, needed - sum(heights)) / len(heights)
+    for offset, height in enumerate(heights):
+        sheet.set_row(first + offset, height + extra + 4)
+    counted = ctx.assessment.bonus
+    value_: float | str = float(counted) if counted is not None else INVALID
+    formula = bonus_score_formula(standard, bonus.rules, cells)
+    if first == last:
+        sheet.write(first, COL_ITEM, heading, formats.item)
+        sheet.write(first, COL_INDICATORS, bonus.wording, formats.text)
+    else:
+        sheet.merge_range(first, COL_ITEM, last, COL_ITEM, heading, formats.item)
+        sheet.merge_range(first, COL_INDICATORS, last, COL_INDICATORS, bonus.wording, formats.text)
+        sheet.merge_range(first, COL_SCORE, last, COL_SCORE, "", formats.score)
+    sheet.write_formula(first, COL_SCORE, formula, formats.score, value_)
+    ctx.define(names.BONUS_SCORE, first, COL_SCORE)
+    ctx.bonus_cell = cell(first, COL_SCORE)
+    return row
+
+
 def write_total(ctx: BranchSheet, row: int) -> int:
     """合计得分: the sum of the item scores."""
     sheet, formats, standard = ctx.sheet, ctx.formats, ctx.standard
     ctx.total_row = row
     label = f"合计得分（满分{fmt(standard.total_points)}分）"
+    if standard.bonus is not None:
+        label = f"合计得分（满分{fmt(standard.total_points)}分，另加{standard.bonus.name}）"
     sheet.merge_range(row, 0, row, COL_NOTE, label, formats.total_label)
     score_block = f"{cell(FIRST_RULE_ROW, COL_SCORE)}:{cell(ctx.last_rule_row, COL_SCORE)}"
+    formula = (
+        total_formula(ctx.mode, standard, score_block, ctx.score_cells)
+        if ctx.bonus_cell is None
+        else total_with_bonus_formula(standard, ctx.score_cells, ctx.bonus_cell)
+    )
     sheet.write_formula(
-        row,
-        COL_SCORE,
-        total_formula(ctx.mode, standard, score_block, ctx.score_cells),
-        formats.score,
-        decimal_or_text(ctx.assessment.total_text),
+        row, COL_SCORE, formula, formats.score, decimal_or_text(ctx.assessment.total_text)
     )
     sheet.merge_range(row, COL_CHECK, row, COL_HINT, "", formats.center)
     ctx.define(names.TOTAL_SCORE, row, COL_SCORE)
@@ -637,6 +713,7 @@ SECTIONS: tuple[Section, ...] = (
     write_title,
     write_table_header,
     write_items,
+    write_bonus,
     write_total,
     write_vetoes,
     write_grade,

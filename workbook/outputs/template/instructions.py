@@ -14,17 +14,38 @@ from workbook.outputs.template.options import TemplateOptions
 INSTRUCTIONS_SHEET = "填表说明"
 
 
+def deduction_help(standard: Standard) -> str:
+    """What each kind of rule takes, with the standard's own rules as examples."""
+    places = standard.max_decimal_places
+    decimals = f"，最多 {places} 位小数" if places else "，只能填整数"
+    fixed = next((r for r in standard.rules if r.kind == "fixed"), None)
+    ranged = next((r for r in standard.rules if r.kind == "range" and r.min > 0), None)
+    open_ranges = [r for r in standard.rules if r.kind == "range" and r.min == 0]
+    parts: list[str] = []
+    if fixed is not None:
+        parts.append(
+            f"固定扣分的规则只能填 0 或规定分值（如规则 {fixed.id} 只能填 {fixed.allowed_text}）"
+        )
+    if ranged is not None:
+        parts.append(
+            f"区间扣分的规则只能填 0 或区间内的数（如规则 {ranged.id} 可填 {ranged.allowed_text}的数{decimals}）"
+        )
+    for rule in open_ranges:
+        parts.append(f"规则 {rule.id}“{rule.wording}”可填 {rule.allowed_text}的数{decimals}")
+    return "；".join(parts) + "；" if parts else ""
+
+
 def write_instructions_sheet(
     sheet: Worksheet, formats: Formats, standard: Standard, options: TemplateOptions
 ) -> None:
     """The 填表说明 sheet: how to fill the template and how it is scored."""
     sheet.set_column(0, 0, 110)
     lines: list[tuple[str, Any]] = [
-        (f"{options.year}年度支部（党员服务中心）规范化建设考评定级表　填表说明", formats.title),
+        (f"{standard.sheet_title_for(options.year)}　填表说明", formats.title),
         (f"依据：{standard.document}附件《{standard.title}》", formats.plain),
         ("一、填写方法", formats.plain_bold),
         (
-            "1. 每个支部（党员服务中心）一张工作表，支部名称已填好，请勿改动表格结构。",
+            f"1. 每个{standard.unit}一张工作表，支部名称已填好，请勿改动表格结构。",
             formats.plain,
         ),
         (
@@ -34,10 +55,7 @@ def write_instructions_sheet(
             "定级以考评组的考评得分为准，自评得分仅作对照。",
             formats.plain,
         ),
-        (
-            "3. 扣分：固定扣分的规则只能填 0 或规定分值（如“扣15分”只能填 0 或 15）；区间扣分的规则只能填 0 或区间内的数（如“扣1-3分”可填 0 或 1～3 之间的数，最多两位小数）；“酌情扣分”可填 0～25；空白视为 0。",
-            formats.plain,
-        ),
+        (f"3. 扣分：{deduction_help(standard)}空白视为 0。", formats.plain),
         ("4. 否决情形：填“是”或“否”，空白视为“否”。", formats.plain),
         (
             "自评栏全部空白时，自评合计得分和自评定级显示“未自评”；自评无扣分的，请至少填一个 0。"
@@ -55,7 +73,9 @@ def write_instructions_sheet(
             formats.plain,
         ),
         (
-            f"2. 定级：{'，'.join(g.wording for g in standard.grades)}。本表按“90分及以上为好，80分及以上不足90分为较好，60分及以上不足80分为一般，不足60分为较差”执行，例如 89.5 分为“较好”，59.5 分为“较差”。",
+            f"2. 定级：{'，'.join(g.wording for g in standard.grades)}。"
+            f"本表按总分定级：{standard.bands_text}"
+            + (f"，例如 {standard.band_examples}。" if standard.band_examples else "。"),
             formats.plain,
         ),
         (
