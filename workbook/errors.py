@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the core imports this module: types only, no import at run time
-    from workbook.core.assessors import AssessorProblem
     from workbook.core.problems import Problem
 
 
@@ -97,7 +96,7 @@ class CalendarFileError(BranchAssessError):
 class AssessorConflictError(BranchAssessError):
     """Several assessors' results of one branch cannot be combined (duplicates, veto disagreement)."""
 
-    def __init__(self, problems: list[AssessorProblem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("；".join(p.message for p in problems))
 

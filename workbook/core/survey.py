@@ -21,9 +21,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
+from workbook.core import names
 from workbook.core.exact import percent, round_to_step
 from workbook.core.problems import Problem
-from workbook.core.scoring import (
+from workbook.core.raw import (
     INVALID,
     RawSurvey,
     display_value,
@@ -394,8 +395,6 @@ def too_few_short(survey: Survey) -> str:
 
 def problem_name(standard: Standard, key: str) -> str:
     """The defined name of the cell a tally problem's key (see the module doc) is about."""
-    from workbook.core import names
-
     survey = standard.survey
     assert survey is not None
     if key == "issued":
@@ -453,8 +452,6 @@ def survey_cells(
     number format shows 92.0%); points and deduction show 输入有误 while a count is invalid
     and stay empty with too few valid ballots.
     """
-    from workbook.core import names
-
     survey = standard.survey
     if survey is None:
         return {}
@@ -480,17 +477,15 @@ def survey_cells(
 
 def raw_survey(standard: Standard, values: Mapping[str, object]) -> RawSurvey | None:
     """The tally cells of a branch sheet keyed as the engine expects (None without a survey)."""
-    from workbook.core import names as _names
-
     survey = standard.survey
     if survey is None:
         return None
     texts = [answer.text for answer in survey.answers]
     return RawSurvey(
-        values.get(_names.SURVEY_ISSUED),
-        values.get(_names.SURVEY_RETURNED),
+        values.get(names.SURVEY_ISSUED),
+        values.get(names.SURVEY_RETURNED),
         [
             {text: values.get(name) for text, name in zip(texts, row, strict=True)}
-            for row in _names.survey_count_names(standard)
+            for row in names.survey_count_names(standard)
         ],
     )

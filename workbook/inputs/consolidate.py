@@ -402,8 +402,8 @@ def combine_entries(
     except AssessorConflictError as conflict:
         by_source = {f"{m.file}，{m.sheet}": m for m in members}
         for problem in conflict.problems:
-            name = names.ASSESSOR if problem.veto is None else names.veto_name(problem.veto)
-            involved = [by_source[s.source] for s in problem.sources]
+            name = names.problem_name(problem) or names.ASSESSOR
+            involved = [by_source[source] for source in problem.sources]
             cells = "、".join(f"{m.file}，{m.sheet}!{m.cells.get(name, name)}" for m in involved)
             where = involved[0]
             errors.append(

@@ -27,7 +27,6 @@ from workbook.core.survey import raw_survey, survey_cells
 from workbook.errors import TemplateMismatchError
 from workbook.inputs.sheet_contract import (
     LOOKALIKE_ROWS,
-    SheetProblem,
     contract_problems,
     formula_warnings,
     input_area,
@@ -510,7 +509,7 @@ def recalculate(
         # The input area lies inside the block of the sheet's named cells, which the Excel
         # adapter has just read: it answers this from that read.
         area = input_area(entry.cells, standard)
-        strays: list[SheetProblem] = []
+        strays: list[Problem] = []
         if area is not None:
             column, first_row, last_row = area
             block = book.read_block(
@@ -546,9 +545,9 @@ def recalculate(
                 sheet_problems.append(
                     _sheet_problem_text(
                         entry.sheet,
-                        SheetProblem(
-                            branch_cell.a1,
+                        Problem(
                             f"支部“{branch}”重复：已在 {first} 出现；同一支部只能汇总一次",
+                            cell=branch_cell.a1,
                         ),
                     )
                 )
@@ -584,10 +583,9 @@ def recalculate(
     return RecalcReport(standard, tuple(outcomes), sheet_problems=tuple(sheet_problems))
 
 
-def _sheet_problem_text(sheet: str, problem: SheetProblem) -> str:
+def _sheet_problem_text(sheet: str, problem: Problem) -> str:
     """``第一支部!E8：message``, or ``工作表“第一支部”：message`` for the whole sheet."""
-    where = f"{sheet}!{problem.cell}" if problem.cell else f"工作表“{sheet}”"
-    return f"{where}：{problem.message}"
+    return problem.at(sheet=sheet).text()
 
 
 _FORMULA_ELEMENT = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
