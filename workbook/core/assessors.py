@@ -28,6 +28,17 @@ from workbook.core.scoring import BranchResult, Deduction
 from workbook.core.standard import Standard, fmt
 from workbook.errors import AssessorConflictError
 
+__all__ = [
+    "DEFAULT_SPREAD_THRESHOLD",
+    "METHODS",
+    "TRIM_MINIMUM",
+    "AssessorResult",
+    "CombinedResult",
+    "Method",
+    "combine_assessors",
+    "spread_text",
+]
+
 Method = Literal["mean", "trimmed"]
 METHODS: tuple[Method, ...] = ("mean", "trimmed")
 TRIM_MINIMUM = 5  # trimmed drops the extremes only from this many assessors up

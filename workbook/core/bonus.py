@@ -20,6 +20,15 @@ from workbook.core.scoring import BranchResult, note_text, parse_award
 from workbook.core.standard import Bonus, Rule, Standard
 from workbook.errors import CellValueError
 
+__all__ = [
+    "BonusAssessment",
+    "BonusAward",
+    "BonusOutcome",
+    "BonusResult",
+    "assess_bonus",
+    "total_with_bonus",
+]
+
 
 @dataclass(frozen=True)
 class BonusAward:

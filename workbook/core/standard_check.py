@@ -28,6 +28,13 @@ from workbook.core.standard_sections import parse_checklist, parse_publication, 
 from workbook.core.tomlvalues import fmt
 from workbook.errors import StandardFileError
 
+__all__ = [
+    "KNOWN_KEYS",
+    "REQUIRED_TEXTS",
+    "check_standard_text",
+    "problem_text",
+]
+
 # Every top-level key a standard file may have (docs/standard.md).
 KNOWN_KEYS = frozenset(
     {

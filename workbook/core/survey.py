@@ -35,6 +35,30 @@ from workbook.core.standard import Standard, fmt
 from workbook.core.standard_sections import GradeCeiling, Survey
 from workbook.errors import CellValueError
 
+__all__ = [
+    "ANSWERED_SHORT",
+    "COUNTS_SHORT",
+    "COUNT_SHORT_MESSAGE",
+    "NOTE_REQUIRED_SHORT",
+    "RETURNED_SHORT",
+    "QuestionTally",
+    "SurveyRuleOutcome",
+    "SurveySource",
+    "SurveyTally",
+    "grade_ceiling",
+    "parse_count",
+    "problem_name",
+    "raw_survey",
+    "resolve_survey_rule",
+    "shown_rate",
+    "survey_cells",
+    "survey_check_text",
+    "survey_problems",
+    "tally_is_blank",
+    "tally_survey",
+    "too_few_short",
+]
+
 COUNT_SHORT_MESSAGE = f"{INVALID}：应为非负整数"
 
 

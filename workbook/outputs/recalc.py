@@ -38,6 +38,29 @@ from workbook.inputs.sheet_contract import (
 )
 from workbook.xlsx.properties import TemplateIdentity
 
+__all__ = [
+    "OVERVIEW_SHEET",
+    "BranchOutcome",
+    "BranchSheetNames",
+    "CellValue",
+    "ContractNames",
+    "Overview",
+    "RecalcBook",
+    "RecalcReport",
+    "SheetUpdate",
+    "block_bounds",
+    "computed_formulas",
+    "free_sheet_title",
+    "overview",
+    "recalculate",
+    "same_formula",
+    "sheet_update",
+    "survey_output_values",
+    "values_in_block",
+    "version_two_inputs",
+    "written_formula",
+]
+
 OVERVIEW_SHEET = "总览"
 
 CellValue = Decimal | str | None

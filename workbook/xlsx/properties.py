@@ -31,6 +31,22 @@ from defusedxml import ElementTree as DefusedElementTree
 from workbook.core import names
 from workbook.errors import WorkbookReadError
 
+__all__ = [
+    "CUSTOM_PROPERTIES_PART",
+    "OLE2_MAGIC",
+    "ZIP_MAGIC",
+    "PartRefusedError",
+    "TemplateIdentity",
+    "check_part",
+    "parse_custom_properties",
+    "parse_xml",
+    "property_text",
+    "read_head",
+    "refusal",
+    "unreadable_reason",
+    "year_number",
+]
+
 _NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 CUSTOM_PROPERTIES_PART = "docProps/custom.xml"
 

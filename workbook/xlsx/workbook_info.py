@@ -28,6 +28,15 @@ from workbook.xlsx.properties import (
 from workbook.xlsx.relationships import relationship_targets, rels_part
 from workbook.xlsx.zip_package import check_package
 
+__all__ = [
+    "PackageInfo",
+    "open_package",
+    "package_info",
+    "parse_workbook_xml",
+    "read_package_info",
+    "unreadable",
+]
+
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _WORKBOOK_RELS = rels_part("xl/workbook.xml")
