@@ -1,6 +1,6 @@
 """Benchmark: COM round trips of the ribbon's recalculation on a 100-sheet workbook.
 
-Counts what ``xlplugin.excel_book`` costs in Excel, through ``tests/recording_excel.py``, which
+Counts what ``xlplugin.excel_book`` costs in Excel, through ``tests/support/recording_excel.py``, which
 charges every xlwings call the COM round trips xlwings 0.37.8 makes for it on Windows (read from
 its source; Excel itself cannot run here). Reports, for a filled ``xlwings`` template with
 ``--branches`` branch sheets (82 defined names each), every 10th branch with a mistake:
@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent / "tests"))  # for tests/support
 
 
 def make_workbook(path: Path, branches: int) -> Path:
@@ -51,7 +51,7 @@ def press(path: Path, saved: bool, copy: bool = True) -> tuple[int, int]:
     """(round trips of the whole press, round trips spent finding the names)."""
     from xlplugin.excel_book import recalc_excel_book
 
-    from recording_excel import RecordingExcel
+    from support.recording_excel import RecordingExcel
 
     excel = RecordingExcel.from_file(path, saved=saved)
     if not copy:
@@ -62,7 +62,7 @@ def press(path: Path, saved: bool, copy: bool = True) -> tuple[int, int]:
 
 
 def old_names_cost(path: Path) -> int:
-    from recording_excel import RecordingExcel
+    from support.recording_excel import RecordingExcel
 
     excel = RecordingExcel.from_file(path)
     for name in excel.book.names:

@@ -41,6 +41,8 @@ venv = Path(sys.prefix).resolve()
 repo = Path(sys.argv[1])
 for path in (workbook.__file__, xlplugin.__file__, DEFAULT_TEMPLATE):
     assert venv in Path(path).resolve().parents, f"{path} is not from the installed wheel"
+for package in (workbook, xlplugin):  # PEP 561: the packages' type hints are for their users
+    assert (Path(package.__file__).parent / "py.typed").is_file(), f"{package.__name__}: no py.typed"
 assert DEFAULT_TEMPLATE.read_bytes() == (repo / "templates" / "assessment_template.xlsx").read_bytes()
 assert available_standards() == sorted(p.stem for p in (repo / "workbook" / "standards").glob("*.toml"))
 for standard_id in available_standards():

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
 command -v ssconvert >/dev/null 2>&1 || missing+=(gnumeric)
-# LibreOffice's Python bridge: tests drive LibreOffice as a user would (tests/lo_driver.py).
+# LibreOffice's Python bridge: tests drive LibreOffice as a user would (tests/support/lo_driver.py).
 /usr/bin/python3 -c "import uno" >/dev/null 2>&1 || missing+=(python3-uno)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)

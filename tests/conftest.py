@@ -1,9 +1,7 @@
-"""Shared fixtures: the standard, LibreOffice, and small workbook helpers."""
+"""Shared fixtures: the standard and the notice's text (helpers live in tests/support)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -24,13 +22,3 @@ def standard() -> Standard:
 @pytest.fixture(scope="session")
 def notice_text() -> str:
     return NOTICE.read_text(encoding="utf-8")
-
-
-def soffice_path() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-requires_libreoffice = pytest.mark.skipif(
-    soffice_path() is None and not os.environ.get("CI"),
-    reason="LibreOffice (soffice) is not installed; scripts/test.sh installs it",
-)

@@ -143,7 +143,8 @@ def test_install_without_excel_says_so_in_chinese(capsys: pytest.CaptureFixture[
     assert main(["addin", "install"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("错误：安装加载项需要 Windows 或 macOS 上的 Microsoft Excel")
-    assert "branch-assess recalc" in err and "Traceback" not in err
+    assert "branch-assess recalc" in err
+    assert "Traceback" not in err
 
 
 def test_help_texts_are_chinese(capsys: pytest.CaptureFixture[str]) -> None:
@@ -155,4 +156,5 @@ def test_help_texts_are_chinese(capsys: pytest.CaptureFixture[str]) -> None:
     ):
         assert main(args) == 0
         out = capsys.readouterr().out
-        assert out.startswith("用法：") and re.search(r"[\u4e00-\u9fff]{4}", out), args
+        assert out.startswith("用法："), args
+        assert re.search(r"[\u4e00-\u9fff]{4}", out), args

@@ -50,7 +50,8 @@ def test_mean_of_three(tmp_path: Path) -> None:
     paths = totals_folder(tmp_path, {"张三": 100, "李四": 95, "王五": 90.5})
     branch = combined(paths, "mean")
     # (100 + 95 + 90.5) / 3 = 95.1666... -> 95.17 (half up to 2 places); item 7: 25 - 4.83
-    assert branch["total"] == 95.17 and branch["grade"] == "好"
+    assert branch["total"] == 95.17
+    assert branch["grade"] == "好"
     assert branch["item_scores"][6] == 20.17
     assert [a["assessor"] for a in branch["assessors"]] == ["张三", "李四", "王五"]
     assert [a["total"] for a in branch["assessors"]] == [100, 95, 90.5]
@@ -72,10 +73,12 @@ def test_trimmed_with_five_and_six(tmp_path: Path) -> None:
     paths = totals_folder(tmp_path, five)
     branch = combined(paths, "trimmed")
     # 100 and 60 dropped: (90 + 85 + 80) / 3 = 85
-    assert branch["total"] == 85 and branch["grade"] == "较好"
+    assert branch["total"] == 85
+    assert branch["grade"] == "较好"
     assert [a["counted"] for a in branch["assessors"]] == [False, True, True, True, False]
     assert branch["combination"]["trimmed"] is True
-    assert branch["combination"]["spread"] == 40 and branch["combination"]["flagged"] is True
+    assert branch["combination"]["spread"] == 40
+    assert branch["combination"]["flagged"] is True
     six = tmp_path / "six"
     six.mkdir()
     paths = totals_folder(six, {**five, "己": 89.75})
@@ -94,9 +97,12 @@ def test_veto_disagreement_names_files_and_cells(tmp_path: Path, capsys) -> None
     )
     err = capsys.readouterr().err
     assert code == 1
-    assert "否决情形（1）" in err and "考评人意见应一致" in err
+    assert "否决情形（1）" in err
+    assert "考评人意见应一致" in err
     assert f"{a}，第一支部!E31" in err or f"{a.name}，第一支部!E" in err
-    assert "张三" in err and "李四" in err and "李四.xlsx，第一支部!E" in err
+    assert "张三" in err
+    assert "李四" in err
+    assert "李四.xlsx，第一支部!E" in err
 
 
 def test_duplicates_and_blank_assessors(tmp_path: Path, capsys) -> None:
@@ -125,7 +131,8 @@ def test_cli_writes_summary_and_json(tmp_path: Path) -> None:
     assert code == 0
     data = json.loads(js.read_text(encoding="utf-8"))
     branch = {b["branch"]: b for b in data["branches"]}[BRANCH]
-    assert branch["total"] == 91 and branch["combination"]["flagged"] is True  # spread 15
+    assert branch["total"] == 91
+    assert branch["combination"]["flagged"] is True
     assert out.exists()
 
 

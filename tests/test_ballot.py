@@ -11,7 +11,7 @@ import openpyxl
 from workbook.cli.main import main
 from workbook.core.standard import load_standard
 
-from libreoffice import convert
+from support.libreoffice import convert
 
 BRANCHES = ["递铺分会第一支部", "孝丰分会[老街]支部", "很长的支部名称" * 6]
 
@@ -38,7 +38,8 @@ def test_ballot_prints_one_a4_page_per_branch(tmp_path: Path, capsys) -> None:
     sizes = page_sizes(pdf)
     assert len(sizes) == len(BRANCHES)
     for width, height in sizes:  # A4 portrait: 595 x 842 points
-        assert abs(width - 595.3) < 1 and abs(height - 841.9) < 1
+        assert abs(width - 595.3) < 1
+        assert abs(height - 841.9) < 1
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -66,9 +67,11 @@ def test_ballot_has_no_name_field_and_a_box_per_answer(tmp_path: Path) -> None:
     texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert texts[0] == "2027年度群众测评票"
     assert not any("姓名" in t or "签字" in t for t in texts)  # anonymous
-    assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "portrait"
+    assert sheet.page_setup.paperSize == 9
+    assert sheet.page_setup.orientation == "portrait"
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert sheet.page_setup.fitToHeight in (None, 1) and sheet.page_setup.fitToWidth in (None, 1)
+    assert sheet.page_setup.fitToHeight in (None, 1)
+    assert sheet.page_setup.fitToWidth in (None, 1)
 
 
 def test_ballot_refuses_bad_arguments(tmp_path: Path, capsys) -> None:

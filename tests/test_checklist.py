@@ -28,7 +28,7 @@ def test_case(path: Path, standard: Standard) -> None:
     answers.update(case["answers"])
     report = check_checklist(checklist, answers, case["scopes"])
     expect = case["expect"]
-    assert [p.field for p in report.problems] == expect["problems"]
+    assert [p.key for p in report.problems] == expect["problems"]
     messages = "\n".join(p.message for p in report.problems)
     for fragment in expect.get("message_contains", []):
         assert fragment in messages

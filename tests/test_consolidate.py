@@ -24,23 +24,7 @@ from workbook.outputs.json_report import json_number, to_json
 from workbook.outputs.summary import DRAFT_MARK
 from workbook.outputs.template import TemplateOptions, write_template
 
-# Worked out by hand from the notice's table for the demo inputs (workbook/outputs/demo.py):
-# branch -> (item scores, total, grade, rank).
-DEMO_EXPECTED: dict[str, tuple[list[float], str, str, int]] = {
-    "递铺分会第一支部": ([15, 10, 10, 10, 10, 20, 23], "98", "好", 1),
-    "上墅分会支部": ([15, 10, 8, 10, 10, 20, 20], "93", "好", 2),
-    "递铺分会第二支部": ([15, 7, 10, 10, 10, 18, 20], "90", "好", 3),
-    "杭垓分会支部": ([15, 10, 10, 10, 10, 20, 15], "90", "好", 3),
-    "孝丰分会支部": ([15, 10, 8, 10, 10, 19.5, 17], "89.5", "较好", 5),
-    "天子湖分会支部": ([15, 10, 10, 10, 8, 20, 13], "86", "较好", 6),
-    "报福分会支部": ([15, 10, 10, 10, 10, 17.5, 13], "85.5", "较好", 7),
-    "天荒坪分会支部": ([13, 10, 10, 7, 8, 20, 12], "80", "较好", 8),
-    "梅溪分会支部": ([15, 8, 7, 10, 10, 18.5, 11], "79.5", "一般", 9),
-    "山川分会支部": ([15, 7, 8, 10, 10, 18, 7.25], "75.25", "一般", 10),
-    "昌硕分会支部": ([0, 7, 10, 10, 10, 20, 3], "60", "一般", 11),
-    "灵峰分会支部": ([15, 10, 9, 0, 6, 14.5, 5], "59.5", "较差", 12),
-    "鄣吴分会支部": ([15, 10, 10, 10, 10, 20, 17], "92", "较差", 13),
-}
+from support.demo_expected import DEMO_EXPECTED
 
 
 def write_filled(path: Path, inputs: dict[str, RawBranchInputs], year: int = DEMO_YEAR) -> Path:
@@ -141,11 +125,17 @@ def test_every_problem_is_reported_at_once_and_no_summary_is_written(
     err = capsys.readouterr().err
     assert "发现 4 个待修正项" in err
     assert f"第一批.xlsx，第一支部!{cells['第一支部', 'ded_1_1']}" in err
-    assert "规则 1.1" in err and "0 或 15" in err and "16" in err
-    assert f"第一支部!{cells['第一支部', 'ded_6_4']}" in err and "0 或 0.5～1 之间" in err
-    assert f"第二支部!{cells['第二支部', 'veto_2']}" in err and "“可能”" in err
-    assert f"第二批.xlsx，第三支部!{cells['第三支部', 'ded_2_1']}" in err and "三分" in err
-    assert "未生成汇总表" in err and "Traceback" not in err
+    assert "规则 1.1" in err
+    assert "0 或 15" in err
+    assert "16" in err
+    assert f"第一支部!{cells['第一支部', 'ded_6_4']}" in err
+    assert "0 或 0.5～1 之间" in err
+    assert f"第二支部!{cells['第二支部', 'veto_2']}" in err
+    assert "“可能”" in err
+    assert f"第二批.xlsx，第三支部!{cells['第三支部', 'ded_2_1']}" in err
+    assert "三分" in err
+    assert "未生成汇总表" in err
+    assert "Traceback" not in err
     assert output.read_bytes() == b"old summary"
     assert not list(tmp_path.glob(".汇总*"))  # no temporary file left behind
     data = json.loads(report.read_text("utf-8"))
@@ -159,7 +149,8 @@ def test_every_problem_is_reported_at_once_and_no_summary_is_written(
     assert all(e["file"].endswith(".xlsx") and e["message"] for e in data["errors"])
     # The branch without problems is still in the JSON; the others are pending.
     by_name = {b["branch"]: b for b in data["branches"]}
-    assert by_name["第一支部"]["grade"] == "待修正" and by_name["第一支部"]["total"] is None
+    assert by_name["第一支部"]["grade"] == "待修正"
+    assert by_name["第一支部"]["total"] is None
 
 
 def test_draft_is_written_with_marks_and_still_exits_1(tmp_path: Path) -> None:
@@ -174,8 +165,11 @@ def test_draft_is_written_with_marks_and_still_exits_1(tmp_path: Path) -> None:
         assert DRAFT_MARK in sheet.oddHeader.center.text
     summary = book["汇总"]
     rows = [[c.value for c in row] for row in summary.iter_rows(min_row=5, max_row=6)]
-    assert rows[0][1] == "第二支部" and rows[0][9] == 100
-    assert rows[1][1] == "第一支部" and rows[1][2] == "输入有误" and rows[1][9] == "待修正"
+    assert rows[0][1] == "第二支部"
+    assert rows[0][9] == 100
+    assert rows[1][1] == "第一支部"
+    assert rows[1][2] == "输入有误"
+    assert rows[1][9] == "待修正"
     assert "待修正项" in book.sheetnames
 
 
@@ -215,10 +209,14 @@ def test_file_level_problems_are_all_reported(tmp_path: Path, capsys) -> None:
     assert code == 1
     err = capsys.readouterr().err
     assert "坏文件.xlsx：不是可读取的 Excel 工作簿" in err
-    assert "旧模板.xlsx：模板不符" in err and "模板版本 0" in err
-    assert "缺名称.xlsx，工作表“第九支部”：缺少" in err and "ded_1_2" in err
+    assert "旧模板.xlsx：模板不符" in err
+    assert "模板版本 0" in err
+    assert "缺名称.xlsx，工作表“第九支部”：缺少" in err
+    assert "ded_1_2" in err
     assert "别的表.xlsx：不是用本工具生成的考评定级表" in err
-    assert "b.xlsx，第一支部!" in err and "支部“第一支部”重复：已在" in err and "a.xlsx" in err
+    assert "b.xlsx，第一支部!" in err
+    assert "支部“第一支部”重复：已在" in err
+    assert "a.xlsx" in err
     assert "不存在：文件或文件夹不存在" in err
     assert "~$a.xlsx：是 Excel/WPS 打开工作簿时留下的临时文件，已跳过" in err
     assert "提示：" in err.split("~$a.xlsx")[0].splitlines()[-1]
@@ -312,15 +310,19 @@ def test_json_numbers_are_exact(demo_workbook: Path, tmp_path: Path) -> None:
     )
     text = report.read_text("utf-8")
     data = json.loads(text)
-    assert data["standard"] == "anji-2012-6" and data["year"] == DEMO_YEAR and data["errors"] == []
+    assert data["standard"] == "anji-2012-6"
+    assert data["year"] == DEMO_YEAR
+    assert data["errors"] == []
     by_name = {b["branch"]: b for b in data["branches"]}
-    assert '"total": 89.5' in text and '"total": 75.25' in text and "89.49" not in text
-    assert by_name["杭垓分会支部"]["total"] == 90 and isinstance(
-        by_name["杭垓分会支部"]["total"], int
-    )
+    assert '"total": 89.5' in text
+    assert '"total": 75.25' in text
+    assert "89.49" not in text
+    assert by_name["杭垓分会支部"]["total"] == 90
+    assert isinstance(by_name["杭垓分会支部"]["total"], int)
     assert by_name["山川分会支部"]["item_scores"][6] == 7.25
     assert by_name["昌硕分会支部"]["capped_items"] == [1]
-    assert by_name["鄣吴分会支部"]["vetoes"] == [1] and by_name["鄣吴分会支部"]["grade"] == "较差"
+    assert by_name["鄣吴分会支部"]["vetoes"] == [1]
+    assert by_name["鄣吴分会支部"]["grade"] == "较差"
     assert by_name["孝丰分会支部"]["deductions"] == [
         {"rule": "3.2", "points": 2, "note": "“三会一课”记录不全"},
         {"rule": "6.4", "points": 0.5, "note": "1件诉求超期回复"},
@@ -350,7 +352,8 @@ def test_json_number_keeps_the_decimal_digits(text: str) -> None:
 def test_to_json_of_a_failed_consolidation_has_the_contract_keys(tmp_path: Path) -> None:
     data = to_json(consolidate([tmp_path / "nothing.xlsx"]))
     assert set(data) >= {"standard", "year", "branches", "errors"}
-    assert data["branches"] == [] and len(data["errors"]) == 2
+    assert data["branches"] == []
+    assert len(data["errors"]) == 2
 
 
 def test_worker_processes_give_the_same_result_in_the_same_order(tmp_path: Path) -> None:

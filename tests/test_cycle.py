@@ -21,7 +21,8 @@ def test_self_higher_than_committee_is_flagged(standard: Standard) -> None:
     comparison = compare_self(own, committee)
     assert comparison.difference == D("8.5")
     assert comparison.item_differences == (0, 0, 0, 2, 0, 0, D("6.5"))
-    assert comparison.too_high and comparison.flag_text == "自评偏高（高 8.5 分）"
+    assert comparison.too_high
+    assert comparison.flag_text == "自评偏高（高 8.5 分）"
     assert comparison.grade == "较好"  # the committee's grade is the grade of record
 
 
@@ -35,7 +36,9 @@ def test_self_threshold_is_strictly_above(standard: Standard, own: str, flagged:
 
 def test_self_lower_is_not_flagged(standard: Standard) -> None:
     comparison = compare_self(score_branch(standard, {"7.1": D(20)}), score_branch(standard, {}))
-    assert comparison.difference == -20 and not comparison.too_high and comparison.flag_text == ""
+    assert comparison.difference == -20
+    assert not comparison.too_high
+    assert comparison.flag_text == ""
 
 
 def test_rectification_content(standard: Standard) -> None:

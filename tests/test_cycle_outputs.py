@@ -27,7 +27,7 @@ from workbook.cli.main import main
 from workbook.core.scoring import RawBranchInputs
 from workbook.outputs.template import TemplateOptions, write_template
 
-from conftest import requires_libreoffice
+from support.libreoffice import requires_libreoffice
 
 BRANCHES = ["丙支部", "甲支部", "乙/丁支部"]
 INPUTS = {
@@ -156,7 +156,8 @@ def test_publication_print_setup(full_run) -> None:
     sheet = book["公示"]
     assert sheet.page_setup.paperSize == 9
     assert sheet.page_setup.orientation == "portrait"
-    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (1, None)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_setup.fitToWidth in (1, None)
     assert sheet.print_title_rows.replace("$", "") == "4:4"  # the table header
 
 
@@ -252,7 +253,8 @@ def test_rectification_never_replaces_an_assessment_workbook(
     args = ["consolidate", str(workbook_file), "-o", str(output), "--rectification", str(folder)]
     assert main(args) == 1
     assert "是一份考评定级表" in capsys.readouterr().err
-    assert victim.read_bytes() == before and not output.exists()
+    assert victim.read_bytes() == before
+    assert not output.exists()
     assert main([*args, "--overwrite"]) == 0
     assert victim.read_bytes() != before
 
@@ -296,11 +298,13 @@ def test_year_sheet_matrix_new_gone_and_flags(full_run) -> None:
         "较差": [1, 0, 0, 0, 1],
     }
     lines = texts(full_run["summary"], "年度对比")
-    assert "新增支部（2026年有、2025年无）：1 个" in lines and "乙/丁支部" in lines
-    assert "撤销或未参加考评的支部（2025年有、2026年无）：1 个" in lines and "戊支部" in lines
+    assert "新增支部（2026年有、2025年无）：1 个" in lines
+    assert "乙/丁支部" in lines
+    assert "撤销或未参加考评的支部（2025年有、2026年无）：1 个" in lines
+    assert "戊支部" in lines
     assert "旧甲支部 → 甲支部" in lines
     book = openpyxl.load_workbook(full_run["summary"])
-    assert len(book["年度对比"]._charts) == 1  # noqa: SLF001 (openpyxl has no public list)
+    assert len(book["年度对比"]._charts) == 1  # openpyxl has no public list of charts
 
 
 def test_json_gains_previous_per_branch(full_run) -> None:
@@ -352,7 +356,8 @@ def test_without_previous_the_json_and_summary_are_unchanged(
         == 0
     )
     data = json.loads(report.read_text("utf-8"))
-    assert "previous_year" not in data and all("previous" not in b for b in data["branches"])
+    assert "previous_year" not in data
+    assert all("previous" not in b for b in data["branches"])
     assert "年度对比" not in openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames
 
 
@@ -411,8 +416,10 @@ def test_bad_previous_json_is_named(
     code = main(["consolidate", str(workbook_file), "-o", str(output), "--previous", str(previous)])
     err = capsys.readouterr().err
     assert code == 1
-    assert f"上年结果文件 {previous}" in err and message in err, err
-    assert "Traceback" not in err and not output.exists()
+    assert f"上年结果文件 {previous}" in err, err
+    assert message in err, err
+    assert "Traceback" not in err
+    assert not output.exists()
 
 
 @pytest.mark.parametrize(
@@ -483,7 +490,8 @@ def test_bad_publication_options(
     output = tmp_path / "s.xlsx"
     assert main(["consolidate", str(workbook_file), "-o", str(output), *extra]) == 1
     err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err, err
+    assert message in err, err
+    assert "Traceback" not in err, err
     assert not output.exists()
 
 
@@ -513,16 +521,18 @@ def _pdf_pages(pdf: Path) -> list[tuple[str, str]]:
 @requires_libreoffice
 @pytest.mark.libreoffice
 def test_new_sheets_print_on_a4(full_run, tmp_path: Path) -> None:
-    from libreoffice import convert
+    from support.libreoffice import convert
 
     if shutil.which("pdfinfo") is None:
         pytest.skip("pdfinfo (poppler-utils) not installed")
     source = tmp_path / "summary.xlsx"
     shutil.copy(full_run["summary"], source)
     pages = _pdf_pages(convert(source, "pdf", tmp_path / "pdf", recalculate=False))
-    assert pages and all("(A4)" in size for size, _ in pages), [s for s, _ in pages]
+    assert pages, pages
+    assert all("(A4)" in size for size, _ in pages), [s for s, _ in pages]
     publication = [text for _, text in pages if "定级结果公示" in text]
-    assert len(publication) == 1 and "portrait" not in publication[0]
+    assert len(publication) == 1
+    assert "portrait" not in publication[0]
     size = next(s for s, t in pages if "定级结果公示" in t)
     assert "595.3" in size.split("x")[0]  # portrait: 595 wide
     listed = [
@@ -533,14 +543,18 @@ def test_new_sheets_print_on_a4(full_run, tmp_path: Path) -> None:
     assert listed == BRANCHES
     assert "公示期：2026年12月30日至2027年1月5日" in publication[0]
     rectification = "\n".join(t for _, t in pages if "整改清单" in t)
-    assert "书记空缺" in rectification and "整改措施" in rectification
+    assert "书记空缺" in rectification
+    assert "整改措施" in rectification
     year = "\n".join(t for _, t in pages if "年度对比" in t)
-    assert "升3级" in year and "两年总分对比" in year
+    assert "升3级" in year
+    assert "两年总分对比" in year
     book = tmp_path / "branch.xlsx"
     shutil.copy(full_run["rectification"] / "2026年度整改清单（丙支部）.xlsx", book)
     branch_pages = _pdf_pages(convert(book, "pdf", tmp_path / "pdf2", recalculate=False))
-    assert len(branch_pages) == 1 and "(A4)" in branch_pages[0][0]
-    assert "支部书记（签字）" in branch_pages[0][1] and "无计划" in branch_pages[0][1]
+    assert len(branch_pages) == 1
+    assert "(A4)" in branch_pages[0][0]
+    assert "支部书记（签字）" in branch_pages[0][1]
+    assert "无计划" in branch_pages[0][1]
 
 
 def test_draft_marks_pending_branches(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -556,12 +570,14 @@ def test_draft_marks_pending_branches(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(args) == 1
     capsys.readouterr()
     publication = rows(output, "公示")
-    assert [1, "丙支部", "待修正"] in publication and [2, "甲支部", "好"] in publication
+    assert [1, "丙支部", "待修正"] in publication
+    assert [2, "甲支部", "好"] in publication
     assert publication[0][0].startswith("草稿（含待修正项）")
     rectification = texts(output, "整改清单")
     assert "输入有误，待修正（见“待修正项”），整改内容待定" in rectification
     year = {row[1]: row for row in rows(output, "年度对比")[HEADER + 1 : HEADER + 4]}
-    assert year["丙支部"][7] == "待修正" and year["丙支部"][10] == "待修正"
+    assert year["丙支部"][7] == "待修正"
+    assert year["丙支部"][10] == "待修正"
     book = rows(tmp_path / "r" / "2026年度整改清单（丙支部）.xlsx", "整改清单")
     assert book[0][0].startswith("草稿（含待修正项）")
 

@@ -67,7 +67,8 @@ def test_json_output_onto_last_years_json_is_refused(
     args = ["--previous", str(previous), "--json", str(previous)]
     assert consolidate(workbook_file, output, *args) == 1
     assert f"JSON 文件 {previous} 就是输入文件" in capsys.readouterr().err
-    assert previous.read_bytes() == before and not output.exists()
+    assert previous.read_bytes() == before
+    assert not output.exists()
 
 
 def test_summary_onto_the_holiday_file_is_refused(
@@ -93,7 +94,8 @@ def test_json_output_onto_the_rename_map_is_refused(
     args = ["--previous", str(previous), "--rename-map", str(renames), "--json", str(renames)]
     assert consolidate(workbook_file, output, *args) == 1
     assert f"JSON 文件 {renames} 就是输入文件" in capsys.readouterr().err
-    assert renames.read_bytes() == before and not output.exists()
+    assert renames.read_bytes() == before
+    assert not output.exists()
 
 
 def test_rerun_keeps_filled_rectification_workbooks(
@@ -117,11 +119,14 @@ def test_rerun_keeps_filled_rectification_workbooks(
     assert consolidate(workbook_file, output, "--rectification", str(folder)) == 1
     err = capsys.readouterr().err
     assert f"整改清单文件夹 {folder} 中已有同名的整改清单" in err
-    assert filled.name in err and mine.name in err and "--overwrite" in err
+    assert filled.name in err
+    assert mine.name in err
+    assert "--overwrite" in err
     assert {path: path.read_bytes() for path in before} == before
     assert not output.exists()
     assert consolidate(workbook_file, output, "--rectification", str(folder), "--overwrite") == 0
-    assert filled.read_bytes() != before[filled] and mine.read_bytes() != before[mine]
+    assert filled.read_bytes() != before[filled]
+    assert mine.read_bytes() != before[mine]
 
 
 def deep_json(path: Path) -> Path:
@@ -173,9 +178,11 @@ def test_consolidate_refuses_bad_previous_and_writes_nothing(
     args = ["--previous", str(previous), "--json", str(report)]
     assert consolidate(workbook_file, output, *args) == 1
     err = capsys.readouterr().err
-    assert f"上年结果文件 {previous}：" in err and message in err
+    assert f"上年结果文件 {previous}：" in err
+    assert message in err
     assert "内部错误" not in err
-    assert not output.exists() and not report.exists()
+    assert not output.exists()
+    assert not report.exists()
 
 
 @pytest.mark.parametrize(("kind", "value", "message"), BAD_PREVIOUS)
@@ -186,12 +193,16 @@ def test_history_and_template_refuse_bad_previous(
     history = tmp_path / "h.xlsx"
     assert main(["history", str(previous), "-o", str(history)]) == 1
     err = capsys.readouterr().err
-    assert message in err and "内部错误" not in err and not history.exists()
+    assert message in err
+    assert "内部错误" not in err
+    assert not history.exists()
     template = tmp_path / "t.xlsx"
     args = ["template", "-o", str(template), "--year", "2026", "--branch", "甲支部"]
     assert main([*args, "--previous", str(previous)]) == 1
     err = capsys.readouterr().err
-    assert message in err and "内部错误" not in err and not template.exists()
+    assert message in err
+    assert "内部错误" not in err
+    assert not template.exists()
 
 
 def edited(change: str) -> dict[str, Any]:
@@ -246,10 +257,12 @@ def test_previous_json_is_checked_against_the_standard(
     args = ["--previous", str(previous), "--json", str(report)]
     assert consolidate(workbook_file, output, *args) == 1
     assert f"上年结果文件 {previous}：{message}" in capsys.readouterr().err
-    assert not output.exists() and not report.exists()
+    assert not output.exists()
+    assert not report.exists()
     history = tmp_path / "h.xlsx"
     assert main(["history", str(previous), "-o", str(history)]) == 1
-    assert message in capsys.readouterr().err and not history.exists()
+    assert message in capsys.readouterr().err
+    assert not history.exists()
 
 
 def test_renaming_a_branch_that_still_exists_is_refused(
@@ -262,11 +275,13 @@ def test_renaming_a_branch_that_still_exists_is_refused(
     args = ["--previous", str(previous), "--rename-map", str(renames)]
     assert consolidate(workbook_file, output, *args) == 1
     message = f"改名表 {renames} 第2行：原名称“甲支部”本年度仍是一个支部，不能再改名为“乙支部”"
-    assert message in capsys.readouterr().err and not output.exists()
+    assert message in capsys.readouterr().err
+    assert not output.exists()
     template = tmp_path / "t.xlsx"
     branches = ["--branch", "甲支部", "--branch", "乙支部"]
     assert main(["template", "-o", str(template), "--year", "2026", *branches, *args]) == 1
-    assert message in capsys.readouterr().err and not template.exists()
+    assert message in capsys.readouterr().err
+    assert not template.exists()
 
 
 def test_excel_workbook_given_as_json_or_rename_map_is_named(
@@ -276,16 +291,19 @@ def test_excel_workbook_given_as_json_or_rename_map_is_named(
     assert consolidate(workbook_file, output, "--previous", str(workbook_file)) == 1
     err = capsys.readouterr().err
     assert f"上年结果文件 {workbook_file} 是一个 Excel 工作簿，不是文本文件" in err
-    assert "应为上一年度 consolidate --json 生成的文件" in err and "UTF-8" not in err
+    assert "应为上一年度 consolidate --json 生成的文件" in err
+    assert "UTF-8" not in err
     assert main(["history", str(workbook_file), "-o", str(output)]) == 1
     err = capsys.readouterr().err
-    assert f"年度结果文件 {workbook_file} 是一个 Excel 工作簿" in err and "UTF-8" not in err
+    assert f"年度结果文件 {workbook_file} 是一个 Excel 工作簿" in err
+    assert "UTF-8" not in err
     previous = write_json(tmp_path / "2025.json", PREVIOUS)
     args = ["--previous", str(previous), "--rename-map", str(workbook_file)]
     assert consolidate(workbook_file, output, *args) == 1
     err = capsys.readouterr().err
     assert f"改名表 {workbook_file} 是一个 Excel 工作簿，不是文本文件" in err
-    assert "另存为“CSV UTF-8（逗号分隔）”" in err and not output.exists()
+    assert "另存为“CSV UTF-8（逗号分隔）”" in err
+    assert not output.exists()
 
 
 def test_full_width_comma_in_the_rename_map_is_named(
@@ -310,7 +328,8 @@ def test_a_date_that_does_not_exist_is_named(
     output = tmp_path / "o.xlsx"
     assert consolidate(workbook_file, output, "--publish-date", "2026-02-30") == 1
     err = capsys.readouterr().err
-    assert "--publish-date 2026-02-30 不是存在的日期" in err and "应写作" not in err
+    assert "--publish-date 2026-02-30 不是存在的日期" in err
+    assert "应写作" not in err
 
 
 def test_summary_onto_a_rectification_workbook_is_named(
@@ -320,7 +339,8 @@ def test_summary_onto_a_rectification_workbook_is_named(
     output = folder / "2026年度整改清单（甲支部）.xlsx"
     assert consolidate(workbook_file, output, "--rectification", str(folder)) == 1
     err = capsys.readouterr().err
-    assert f"整改清单 {output} 与汇总表（-o）是同一个文件" in err and "就是输入文件" not in err
+    assert f"整改清单 {output} 与汇总表（-o）是同一个文件" in err
+    assert "就是输入文件" not in err
     assert not output.exists()
 
 
@@ -332,12 +352,14 @@ def test_history_and_template_messages_fit_the_command(
     assert main(["history", str(previous), "-o", str(tmp_path / "h.xlsx")]) == 1
     err = capsys.readouterr().err
     assert f"年度结果文件 {previous}：standard 为 “other”，与 --standard 指定的标准" in err
-    assert "本次汇总" not in err and "上年" not in err
+    assert "本次汇总" not in err
+    assert "上年" not in err
     previous = write_json(tmp_path / "2025.json", dict(PREVIOUS, year=2026))
     args = ["template", "-o", str(tmp_path / "t.xlsx"), "--year", "2026", "--branch", "甲支部"]
     assert main([*args, "--previous", str(previous)]) == 1
     err = capsys.readouterr().err
-    assert "year 为 2026，应早于模板的 2026 年度" in err and "本次汇总" not in err
+    assert "year 为 2026，应早于模板的 2026 年度" in err
+    assert "本次汇总" not in err
 
 
 def test_a_veto_is_in_the_rectification_list(tmp_path: Path) -> None:
@@ -360,5 +382,6 @@ def test_a_veto_is_in_the_rectification_list(tmp_path: Path) -> None:
         kinds = [row for row in table if "否决情形" in row or "扣分" in row[1:3]]
         veto = [row for row in table if "否决情形" in row]
         assert len(veto) == 1, table
-        assert "否决（2）" in veto[0] and "等级直接定为“较差”" in veto[0]
+        assert "否决（2）" in veto[0]
+        assert "等级直接定为“较差”" in veto[0]
         assert any("7.1" in row for row in kinds)

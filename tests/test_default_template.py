@@ -7,7 +7,7 @@ from pathlib import Path
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import DEFAULT_TEMPLATE, default_template_options, write_template
 
-from xlsx_compare import package_differences
+from support.xlsx_compare import package_differences
 
 
 def test_default_template_has_not_drifted(tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_comparison_names_the_drifted_part(tmp_path: Path) -> None:
     options = default_template_options()
     changed = write_template(
         tmp_path / "changed.xlsx",
-        type(options)(list(options.branches)[:-1] + ["改名支部"], options.year, options.formulas),
+        type(options)([*list(options.branches)[:-1], "改名支部"], options.year, options.formulas),
     )
     differences = package_differences(DEFAULT_TEMPLATE, changed)
     assert any(d.startswith("part xl/workbook.xml differs") for d in differences)

@@ -72,7 +72,8 @@ def test_demo_default_folder_is_demo_output(tmp_path: Path, monkeypatch) -> None
 
 def test_demo_branches_are_named_after_anji_towns() -> None:
     branches = demo_branches()
-    assert 12 <= len(branches) <= 14 and len(set(branches)) == len(branches)
+    assert 12 <= len(branches) <= 14
+    assert len(set(branches)) == len(branches)
     for town in TOWNS:
         assert any(b.startswith(town) for b in branches), town
     assert all(b.endswith("支部") for b in branches)
@@ -99,9 +100,11 @@ def test_filled_template_carries_the_engines_cached_values(tmp_path: Path, stand
         assert sheet.values["total_score"] == float(result.total), sheet.sheet
         assert sheet.values["grade"] == result.grade
     consolidation = consolidate([files.template])
-    assert consolidation.ok and consolidation.warnings == []
+    assert consolidation.ok
+    assert consolidation.warnings == []
     data = json.loads(files.json.read_text("utf-8"))
-    assert data["year"] == DEMO_YEAR and len(data["branches"]) == len(demo_branches())
+    assert data["year"] == DEMO_YEAR
+    assert len(data["branches"]) == len(demo_branches())
 
 
 def test_demo_is_deterministic(tmp_path: Path) -> None:
@@ -128,7 +131,8 @@ def test_shipped_previous_year_is_what_the_engine_gives(standard: Standard) -> N
     from workbook.outputs.demo import demo_data
 
     data = json.loads(demo_data("previous_2025.json"), parse_float=Decimal)
-    assert data["year"] == DEMO_YEAR - 1 and data["final"] is True
+    assert data["year"] == DEMO_YEAR - 1
+    assert data["final"] is True
     for branch in data["branches"]:
         raw = RawBranchInputs(
             deductions={d["rule"]: d["points"] for d in branch["deductions"]},
@@ -156,7 +160,8 @@ def test_demo_shows_the_whole_cycle(tmp_path: Path) -> None:
     previous = {b["branch"]: b["previous"] for b in data["branches"]}
     assert previous["天子湖分会支部"] is None
     assert previous["昌硕分会支部"]["branch"] == "城区分会支部"
-    assert previous["杭垓分会支部"]["levels"] == 3 and previous["杭垓分会支部"]["flagged"]
+    assert previous["杭垓分会支部"]["levels"] == 3
+    assert previous["杭垓分会支部"]["flagged"]
     assert data["previous_year"]["gone"] == ["晓墅分会支部"]
     assert len(list(files.rectification.glob("*.xlsx"))) == len(demo_branches())
     history = openpyxl.load_workbook(files.history, read_only=True)
@@ -171,7 +176,8 @@ def test_demo_shows_a_tally_an_override_and_three_assessors(tmp_path: Path) -> N
     assert len(files.assessors) == 2
     data = {b["branch"]: b for b in json.loads(files.json.read_text("utf-8"))["branches"]}
     tally = data["递铺分会第一支部"]["survey"]
-    assert tally["source"] == "tally" and tally["counted_deduction"] == 2
+    assert tally["source"] == "tally"
+    assert tally["counted_deduction"] == 2
     assert tally["note"] == "按群众测评：满意率 92.0%（有效票 50）"
     assert {"rule": "7.1", "points": 2, "note": tally["note"]} in data["递铺分会第一支部"][
         "deductions"
@@ -184,7 +190,8 @@ def test_demo_shows_a_tally_an_override_and_three_assessors(tmp_path: Path) -> N
     assert [a["assessor"] for a in several["assessors"]] == ["周伟", "钱芳", "孙明"]
     assert [a["total"] for a in several["assessors"]] == [93, 91, 96]
     # (93 + 91 + 96) / 3 = 93.333... -> 93.33
-    assert several["total"] == 93.33 and several["combination"]["method"] == "mean"
+    assert several["total"] == 93.33
+    assert several["combination"]["method"] == "mean"
     import openpyxl
 
     summary = openpyxl.load_workbook(files.summary)

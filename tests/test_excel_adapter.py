@@ -26,7 +26,7 @@ from xlplugin.excel_book import (
     recalc_excel_book,
 )
 
-from recording_excel import RecordingExcel, typed
+from support.recording_excel import RecordingExcel, typed
 
 STANDARD = load_standard()
 VALID = RawBranchInputs(deductions={"1.2": 2, "7.1": 12.5}, notes={"1.2": "程序不全"})
@@ -60,7 +60,8 @@ def test_recalculates_marks_and_reports_once(tmp_path: Path) -> None:
     ded = _cell(excel, "第二支部", "ded_1_2")
     assert excel.color("第二支部", ded) == MARK_COLOR
     note = excel.note("第二支部", ded) or ""
-    assert note.startswith(names.NOTE_MARKER) and "允许的值：0 或 1～3 之间" in note
+    assert note.startswith(names.NOTE_MARKER)
+    assert "允许的值：0 或 1～3 之间" in note
     veto = _cell(excel, "第二支部", "veto_1")
     assert "否决情形应填“是”或“否”" in (excel.note("第二支部", veto) or "")
     # Valid inputs get the input fill back and no note.
@@ -69,7 +70,8 @@ def test_recalculates_marks_and_reports_once(tmp_path: Path) -> None:
     # Formulas are kept (Excel computes them); the sheets are protected again.
     score = _cell(excel, "第一支部", "item_1_score")
     assert "KP_ITEM_SCORE(" in excel.formulas["第一支部"][(int(score[1:]), 8)]
-    assert excel.protected["第一支部"] and excel.protected["第二支部"]
+    assert excel.protected["第一支部"]
+    assert excel.protected["第二支部"]
     assert excel.calculated == 1  # one recalculation of the workbook at the end
     # One 总览 row per branch, written in one call.
     assert excel.value(OVERVIEW_SHEET, "B2") == "第一支部"
@@ -80,7 +82,8 @@ def test_recalculates_marks_and_reports_once(tmp_path: Path) -> None:
     # One message box: how many branches, how many problems, where.
     assert len(excel.alerts) == 1
     prompt = excel.alerts[0]["prompt"]
-    assert "已重新计算 2 个支部" in prompt and "共 3 处输入有误" in prompt
+    assert "已重新计算 2 个支部" in prompt
+    assert "共 3 处输入有误" in prompt
     assert f"第二支部!{ded}：" in prompt
     assert excel.alerts[0]["mode"] == "critical"
     assert excel.screen_updating is True
@@ -158,7 +161,9 @@ def test_unsaved_workbook_names_come_from_a_copy(tmp_path: Path) -> None:
     entries = ExcelBook(excel.book).branch_sheets()
     assert entries[0].cells["ded_1_2"].a1 == "E40"
     kinds = Counter(c[0] for c in excel.calls)
-    assert kinds["SaveCopyAs"] == 1 and kinds["api.Names"] == 0 and kinds["book.names"] == 0
+    assert kinds["SaveCopyAs"] == 1
+    assert kinds["api.Names"] == 0
+    assert kinds["book.names"] == 0
 
 
 def test_names_in_one_pass_when_no_copy_can_be_written(tmp_path: Path) -> None:
@@ -250,7 +255,8 @@ def test_password_protected_sheet_fails_fast_and_stays_protected(tmp_path: Path)
     assert excel.protected["第一支部"]
     assert excel.passwords["第一支部"] == "secret"  # never re-protected without its password
     assert not [c for c in excel.calls_on("第一支部") if c[0] == "Protect"]
-    assert excel.screen_updating is True and excel.status_bar is False
+    assert excel.screen_updating is True
+    assert excel.status_bar is False
 
 
 def test_sheet_without_password_is_protected_again_with_its_options(tmp_path: Path) -> None:
@@ -299,13 +305,14 @@ def test_progress_in_the_status_bar_and_restored(tmp_path: Path) -> None:
 
 
 def test_status_bar_is_restored_when_excel_fails(tmp_path: Path) -> None:
-    from recording_excel import ExcelError
+    from support.recording_excel import ExcelError
 
     excel = RecordingExcel.from_file(_template(tmp_path, {"第一支部": VALID}))
     excel.fail_on.add("app.calculate")
     with pytest.raises(ExcelError):
         recalc_excel_book(excel.book)
-    assert excel.status_bar is False and excel.screen_updating is True
+    assert excel.status_bar is False
+    assert excel.screen_updating is True
 
 
 def test_progress_updates_are_bounded() -> None:
@@ -334,13 +341,18 @@ def test_overview_is_formatted_and_marked(tmp_path: Path) -> None:
     layout = overview(STANDARD, report.branches)  # the one layout both paths use
     assert len(layout.widths) == 14
     assert formats["widths"] == {column_letters(i): width for i, width in enumerate(layout.widths)}
-    assert (1, 1) in formats["bold"] and (1, 14) in formats["bold"]
+    assert (1, 1) in formats["bold"]
+    assert (1, 14) in formats["bold"]
     assert excel.colors[OVERVIEW_SHEET][(1, 1)] == HEADER_COLOR
-    assert (5, 13) in formats["wrap"] and (5, 14) in formats["wrap"]  # 输入检查, 扣分情况
+    assert (5, 13) in formats["wrap"]
+    assert (5, 14) in formats["wrap"]
     assert (5, 2) not in formats["wrap"]
-    assert formats["window.SplitRow"] == 1 and formats["window.FreezePanes"] is True
-    assert formats["page.Orientation"] == 2 and formats["page.PaperSize"] == 9
-    assert formats["page.FitToPagesWide"] == 1 and formats["page.FitToPagesTall"] is False
+    assert formats["window.SplitRow"] == 1
+    assert formats["window.FreezePanes"] is True
+    assert formats["page.Orientation"] == 2
+    assert formats["page.PaperSize"] == 9
+    assert formats["page.FitToPagesWide"] == 1
+    assert formats["page.FitToPagesTall"] is False
     assert formats["page.PrintTitleRows"] == "$1:$1"
 
 
@@ -384,7 +396,8 @@ def test_an_error_value_in_a_computed_cell_is_never_reported_as_success(tmp_path
     with pytest.raises(ComputedCellError, match=f"第一支部!{total}：#NAME\\?"):
         recalc_excel_book(excel.book)
     assert not excel.alerts  # no success message
-    assert excel.screen_updating is True and excel.status_bar is False
+    assert excel.screen_updating is True
+    assert excel.status_bar is False
 
 
 def test_input_cells_with_formulas_and_error_values(tmp_path: Path) -> None:
@@ -401,8 +414,9 @@ def test_input_cells_with_formulas_and_error_values(tmp_path: Path) -> None:
     prompt = excel.alerts[-1]["prompt"]
     assert f"第一支部!{ded}：输入单元格中是公式，按其结果“2.0”计算" in prompt  # a warning
     # An error value in a 扣分说明 is an input error of the engine, as in consolidate and recalc.
-    assert f"第一支部!{note}：规则 1.3" in prompt and "扣分说明：单元格显示错误值 #N/A" in prompt
-    assert [p.label for p in report.problems] == [f"第一支部!{note}", f"第一支部!{veto}"]
+    assert f"第一支部!{note}：规则 1.3" in prompt
+    assert "扣分说明：单元格显示错误值 #N/A" in prompt
+    assert [p.place for p in report.problems] == [f"第一支部!{note}", f"第一支部!{veto}"]
     assert excel.alerts[-1]["mode"] == "critical"
 
 
@@ -452,7 +466,8 @@ def test_where_names_come_from(tmp_path: Path, fullname: str, way: str) -> None:
     excel.fullname = fullname
     assert [e.sheet for e in ExcelBook(excel.book).branch_sheets()] == ["第一支部"]
     kinds = Counter(c[0] for c in excel.calls)
-    assert kinds[way] == 1 and kinds["SaveCopyAs"] + kinds["api.Names"] == 1
+    assert kinds[way] == 1
+    assert kinds["SaveCopyAs"] + kinds["api.Names"] == 1
 
 
 def test_the_tally_counts_in_excel_as_in_recalc(tmp_path: Path) -> None:
@@ -470,7 +485,8 @@ def test_the_tally_counts_in_excel_as_in_recalc(tmp_path: Path) -> None:
     report = recalc_excel_book(excel.book)
     by_sheet = {b.sheet: b for b in report.branches}
     first = by_sheet["第一支部"].assessment
-    assert first.result is not None and first.result.total == Decimal("98.0")
+    assert first.result is not None
+    assert first.result.total == Decimal("98.0")
     (deduction,) = first.result.deductions
     assert deduction.note == "按群众测评：满意率 92.0%（有效票 50）"
     note_cell = _cell(excel, "第二支部", "note_7_1")

@@ -17,8 +17,8 @@ from workbook.core.standard import Standard
 from workbook.outputs.demo import demo_inputs
 from workbook.outputs.template import DEFAULT_TEMPLATE
 
-from gnumeric import recalculate, requires_gnumeric
-from template_cases import (
+from support.gnumeric import recalculate, requires_gnumeric
+from support.template_cases import (
     cached_value,
     case_inputs,
     error_inputs,

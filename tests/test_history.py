@@ -18,7 +18,7 @@ import pytest
 
 from workbook.cli.main import main
 
-from conftest import requires_libreoffice
+from support.libreoffice import requires_libreoffice
 
 FULL = [15, 10, 10, 10, 10, 20, 25]
 
@@ -95,7 +95,7 @@ def test_years_side_by_side(reports: list[Path], tmp_path: Path) -> None:
     assert by_item["7. 群众反映（25分）"] == [25, 5, 5]
     assert by_item["2. 工作思路（10分）"] == [10, 0, 0]
     book = openpyxl.load_workbook(output)
-    assert len(book["历年失分"]._charts) == 7  # noqa: SLF001 (openpyxl has no public list)
+    assert len(book["历年失分"]._charts) == 7  # openpyxl has no public list of charts
 
 
 def test_two_files_of_one_year(reports: list[Path], tmp_path: Path, capsys) -> None:
@@ -116,7 +116,7 @@ def test_bad_json_is_named(reports: list[Path], tmp_path: Path, capsys) -> None:
 @requires_libreoffice
 @pytest.mark.libreoffice
 def test_history_prints_on_a4(reports: list[Path], tmp_path: Path) -> None:
-    from libreoffice import convert
+    from support.libreoffice import convert
 
     output = tmp_path / "h.xlsx"
     assert main(["history", *map(str, reports), "-o", str(output)]) == 0
@@ -125,8 +125,11 @@ def test_history_prints_on_a4(reports: list[Path], tmp_path: Path) -> None:
         ["pdfinfo", "-f", "1", "-l", "99", str(pdf)], capture_output=True, text=True, check=True
     ).stdout
     sizes = [line for line in info.splitlines() if line.startswith("Page") and "size" in line]
-    assert sizes and all("(A4)" in line for line in sizes)
+    assert sizes
+    assert all("(A4)" in line for line in sizes)
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "历年结果" in text and "群众反映" in text and "7.5" in text
+    assert "历年结果" in text
+    assert "群众反映" in text
+    assert "7.5" in text

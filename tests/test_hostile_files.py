@@ -37,7 +37,7 @@ from workbook.xlsx.parts import workbook_sheets
 from workbook.xlsx.workbook_info import read_package_info
 from workbook.xlsx.zip_package import MAX_PART_BYTES, RawZipWriter
 
-from workbook_helpers import fill_by_names
+from support.workbook_helpers import fill_by_names
 
 BRANCHES = ["第一支部", "第二支部"]
 INPUTS = {
@@ -199,7 +199,8 @@ def test_a_symlink_stays_a_symlink_and_its_target_is_updated(book: Path, tmp_pat
     link.symlink_to(book.name)
     before = book.read_bytes()
     assert main(["recalc", str(link)]) == 0
-    assert link.is_symlink() and os.readlink(link) == book.name
+    assert link.is_symlink()
+    assert os.readlink(link) == book.name
     assert book.read_bytes() != before
     assert "总览" in openpyxl.load_workbook(book).sheetnames
 
@@ -282,7 +283,8 @@ def test_a_killed_recalc_leaves_the_workbook_intact_and_the_next_run_cleans_up(
     assert killed.returncode == -9
     assert book.read_bytes() == before
     leftovers = [p for p in tmp_path.iterdir() if p.name.endswith(TEMP_SUFFIX)]
-    assert len(leftovers) == 1 and leftovers[0].name.startswith(f".~{book.name}.")
+    assert len(leftovers) == 1
+    assert leftovers[0].name.startswith(f".~{book.name}.")
     assert main(["recalc", str(book)]) == 0
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(TEMP_SUFFIX)]
 
@@ -298,7 +300,8 @@ def test_an_output_folder_without_write_permission(
     with _attribute(folder, "i"):
         assert main(["consolidate", str(book), "-o", str(folder / "汇总.xlsx")]) == 1
         message = _err(capsys)
-        assert "无法在文件夹" in message and str(folder) in message
+        assert "无法在文件夹" in message
+        assert str(folder) in message
         assert "内部错误" not in message
         assert main(["template", "--branch", "一", "-o", str(folder / "t.xlsx")]) == 1
         assert "无法在文件夹" in _err(capsys)
@@ -329,7 +332,8 @@ def test_a_file_that_cannot_be_replaced_asks_about_excel(
     with _attribute(summary.parent, "a"):
         assert main(["consolidate", str(book), "-o", str(summary)]) == 1
         message = _err(capsys)
-        assert "Excel 或 WPS" in message and str(summary) in message
+        assert "Excel 或 WPS" in message
+        assert str(summary) in message
         assert summary.read_bytes() == before
     for leftover in summary.parent.glob(f"*{TEMP_SUFFIX}"):
         leftover.unlink()
@@ -358,11 +362,13 @@ def test_a_decompression_bomb_is_refused_by_every_command(
     before = bomb.read_bytes()
     assert main(["recalc", str(bomb)]) == 1
     message = _err(capsys)
-    assert "xl/media/bomb.bin" in message and "超过本工具的上限" in message
+    assert "xl/media/bomb.bin" in message
+    assert "超过本工具的上限" in message
     assert bomb.read_bytes() == before
     assert main(["consolidate", str(bomb), "-o", str(tmp_path / "s.xlsx")]) == 1
     message = _err(capsys)
-    assert "xl/media/bomb.bin" in message and "超过本工具的上限" in message
+    assert "xl/media/bomb.bin" in message
+    assert "超过本工具的上限" in message
     with pytest.raises(WorkbookReadError, match="超过本工具的上限"):
         Package(bomb)
 
@@ -452,7 +458,8 @@ def test_a_sheet_called_overview_that_is_not_ours_is_never_overwritten(
     assert main(["recalc", str(path)]) == 0
     assert "总览(2)" in _err(capsys)
     after = openpyxl.load_workbook(path)
-    assert after.sheetnames.count("总览") == 1 and "总览(2)" in after.sheetnames
+    assert after.sheetnames.count("总览") == 1
+    assert "总览(2)" in after.sheetnames
     # The user's sheet keeps every value it had (a branch sheet's computed cells aside).
     kept = _sheet_cells(path, "总览")
     if kind == "user's own sheet":
@@ -476,16 +483,20 @@ def test_the_tools_overview_is_found_by_its_marker_after_a_rename(book: Path) ->
     renamed.save(book)
     assert main(["recalc", str(book)]) == 0
     sheets = openpyxl.load_workbook(book).sheetnames
-    assert "上次总览" in sheets and "总览" not in sheets
+    assert "上次总览" in sheets
+    assert "总览" not in sheets
 
 
 def test_overview_is_formatted_for_print(book: Path, tmp_path: Path) -> None:
     assert main(["recalc", str(book)]) == 0
     sheet = openpyxl.load_workbook(book)["总览"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
-    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert sheet["A1"].font.b and sheet["A1"].fill.fgColor.rgb == "FFF2F2F2"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.paperSize == 9
+    assert sheet.page_setup.fitToWidth == 1
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet["A1"].font.b
+    assert sheet["A1"].fill.fgColor.rgb == "FFF2F2F2"
     last = sheet.cell(2, sheet.max_column)
     assert last.alignment.wrapText
     assert sum(d.width for d in sheet.column_dimensions.values()) < 160
@@ -495,8 +506,7 @@ def test_overview_is_formatted_for_print(book: Path, tmp_path: Path) -> None:
 def test_after_a_libreoffice_save_fixing_an_input_removes_the_note_and_keeps_its_fill(
     tmp_path: Path,
 ) -> None:
-    from conftest import soffice_path
-    from libreoffice import convert
+    from support.libreoffice import convert, soffice_path
 
     if soffice_path() is None:
         pytest.skip("LibreOffice is not installed")
@@ -505,7 +515,8 @@ def test_after_a_libreoffice_save_fixing_an_input_removes_the_note_and_keeps_its
     assert main(["recalc", str(path)]) == 1
     saved = convert(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo", recalculate=False)
     marked = openpyxl.load_workbook(saved)["第二支部"]["E6"]
-    assert marked.comment is not None and marked.comment.author != "考评定级"  # LO rewrote it
+    assert marked.comment is not None
+    assert marked.comment.author != "考评定级"
     book = openpyxl.load_workbook(saved)
     book["第二支部"]["E6"] = 2  # the user fixes the input
     book.save(saved)
@@ -609,8 +620,7 @@ def test_a_file_name_that_is_not_utf8_is_shown_not_fatal(
 
 @pytest.mark.libreoffice
 def test_libreoffice_opens_outputs_with_hostile_text(tmp_path: Path) -> None:
-    from conftest import soffice_path
-    from libreoffice import convert
+    from support.libreoffice import convert, soffice_path
 
     if soffice_path() is None:
         pytest.skip("LibreOffice is not installed")
@@ -638,9 +648,11 @@ def test_text_longer_than_a_cell_is_cut_and_marked(
         cut = next(
             c.value for c in overview[2] if isinstance(c.value, str) and "有 1 处" in c.value
         )
-        assert len(cut) == 32767 and cut.endswith("…（已截断）")
+        assert len(cut) == 32767
+        assert cut.endswith("…（已截断）")
         notes = [c.comment for row in book["第一支部"].iter_rows() for c in row if c.comment]
-        assert notes and all(len(n.text) <= 32767 for n in notes)
+        assert notes
+        assert all(len(n.text) <= 32767 for n in notes)
         summary, json_path = tmp_path / "汇总.xlsx", tmp_path / "汇总.json"
         args = ["consolidate", str(folder), "-o", str(summary), "--json", str(json_path)]
         assert main([*args, "--draft"]) == 1
@@ -664,7 +676,8 @@ def test_summary_and_template_sheets_cut_long_text_and_count_it(tmp_path: Path) 
         book.close()
     assert sheet.truncated == 2
     cells = openpyxl.load_workbook(path)["表"]
-    assert len(cells["A1"].value) == 32767 and cells["A1"].value.endswith("…（已截断）")
+    assert len(cells["A1"].value) == 32767
+    assert cells["A1"].value.endswith("…（已截断）")
     assert cells["A2"].value.endswith("…（已截断）")
     assert cells["A3"].value == "短\ufffd"
 
@@ -711,7 +724,9 @@ def test_an_overwritten_formula_is_restored_with_its_value(
         xml = _cell_xml(path, "第一支部", a1)
         assert _F.search(xml).group(1) == original[name], name  # type: ignore[union-attr]
     values = read_branch_workbook(path).sheets[0].values
-    assert values["total_score"] == 98 and values["grade"] == "好" and values["item_1_score"] == 13
+    assert values["total_score"] == 98
+    assert values["grade"] == "好"
+    assert values["item_1_score"] == 13
     # A second run finds nothing to restore.
     assert main(["recalc", str(path)]) == 0
     assert "已恢复公式" not in _err(capsys)
@@ -737,7 +752,9 @@ def test_a_dtd_in_a_part_recalc_reads_is_refused(
     before = hostile.read_bytes()
     assert main(["recalc", str(hostile)]) == 1
     message = _err(capsys)
-    assert part in message and "DTD" in message and "内部错误" not in message
+    assert part in message
+    assert "DTD" in message
+    assert "内部错误" not in message
     assert hostile.read_bytes() == before
 
 
@@ -765,7 +782,8 @@ def test_demo_into_a_path_that_is_a_file(
     plain.write_text("x", encoding="utf-8")
     assert main(["demo", "-o", str(plain)]) == 1
     message = _err(capsys)
-    assert "同名文件" in message and "内部错误" not in message
+    assert "同名文件" in message
+    assert "内部错误" not in message
     assert plain.read_text(encoding="utf-8") == "x"
 
 
@@ -801,7 +819,8 @@ def test_a_name_too_long_is_refused_in_chinese(
     name = "汇" * 90 + ".xlsx"
     assert main(["template", "-o", str(tmp_path / name), "--branch", "第一支部"]) == 1
     message = _err(capsys)
-    assert "文件名太长" in message and "File name too long" not in message
+    assert "文件名太长" in message
+    assert "File name too long" not in message
 
 
 @pytest.mark.parametrize("command", ["consolidate", "recalc"])
@@ -814,8 +833,10 @@ def test_an_unreadable_input_is_a_problem_not_a_usage_error(
     locked.chmod(0)
     result = _as_nobody([command, "A.xlsx", "-o", "s.xlsx"], tmp_path)
     assert result.returncode == 1, result.stderr
-    assert "A.xlsx" in result.stderr and "没有访问权限" in result.stderr
-    assert "不可读" not in result.stderr and "Traceback" not in result.stderr
+    assert "A.xlsx" in result.stderr
+    assert "没有访问权限" in result.stderr
+    assert "不可读" not in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_recalc_of_a_folder_is_a_problem(
@@ -854,7 +875,8 @@ def test_a_dangling_link_in_an_input_folder_is_listed(
     (folder / "x.xlsx").symlink_to(tmp_path / "nowhere.xlsx")
     assert main(["consolidate", str(folder), "-o", str(tmp_path / "s.xlsx")]) == 1
     message = _err(capsys)
-    assert "x.xlsx" in message and "符号链接" in message
+    assert "x.xlsx" in message
+    assert "符号链接" in message
 
 
 def test_json_output_must_be_named_json(
@@ -864,7 +886,8 @@ def test_json_output_must_be_named_json(
     assert (
         main(["consolidate", str(book), "-o", str(tmp_path / "s.xlsx"), "--json", str(wrong)]) == 1
     )
-    assert ".json" in _err(capsys) and not wrong.exists()
+    assert ".json" in _err(capsys)
+    assert not wrong.exists()
     upper = tmp_path / "X.JSON"
     assert (
         main(["consolidate", str(book), "-o", str(tmp_path / "s.xlsx"), "--json", str(upper)]) == 0
@@ -886,7 +909,8 @@ def test_a_filled_workbook_is_not_replaced_without_overwrite(
     ):
         assert main(args) == 1, args
         message = _err(capsys)
-        assert "考评定级表" in message and "--overwrite" in message, message
+        assert "考评定级表" in message, message
+        assert "--overwrite" in message, message
         assert filled.read_bytes() == before
     encrypted = tmp_path / "加密.xlsx"
     encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)  # an OLE container
@@ -951,7 +975,8 @@ def test_recalc_reads_an_input_cell_in_unusual_xml_as_consolidate_does(
     assert len(re.findall(rf"""<c\b[^>]*\br=["']{ref}["']""", xml, re.I)) == 1
     # consolidate's reader reads the input as 2; recalc's total agrees with it.
     values = read_branch_workbook(book).sheets[0].values
-    assert values["ded_1_2"] == 2 and values["total_score"] == 98
+    assert values["ded_1_2"] == 2
+    assert values["total_score"] == 98
 
 
 def test_a_computed_cell_without_r_is_edited_in_place_not_doubled(
@@ -984,7 +1009,9 @@ def test_a_cell_written_twice_is_refused_naming_it(
     before = book.read_bytes()
     assert main(["recalc", str(book)]) == 1
     message = _err(capsys)
-    assert f"第一支部!{ref}" in message and "两次" in message and "内部错误" not in message
+    assert f"第一支部!{ref}" in message
+    assert "两次" in message
+    assert "内部错误" not in message
     assert book.read_bytes() == before
 
 

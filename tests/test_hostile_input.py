@@ -19,7 +19,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from libreoffice_uno import edit_in_libreoffice, uno_available
 
 from workbook.cli.main import main
 from workbook.core import names
@@ -31,8 +30,9 @@ from workbook.outputs.template import TemplateOptions, write_template
 from workbook.xlsx.workbook_info import read_package_info
 from xlplugin import udfs
 
-from conftest import requires_libreoffice
-from workbook_helpers import fill_by_names, insert_rows_above
+from support.libreoffice import requires_libreoffice
+from support.libreoffice_uno import edit_in_libreoffice, uno_available
+from support.workbook_helpers import fill_by_names, insert_rows_above
 
 STANDARD = load_standard()
 YEAR = 2026
@@ -104,7 +104,8 @@ def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, st
     """The real command line: exit code, stdout, stderr."""
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()
-    assert "Traceback" not in err and "内部错误" not in err, err
+    assert "Traceback" not in err, err
+    assert "内部错误" not in err, err
     return code, out, err
 
 
@@ -136,11 +137,15 @@ def test_formula_without_a_result_is_an_error_in_both_commands(
         tmp_path / "公式.xlsx",
     )
     (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
-    assert code == 1 and rcode == 1
+    assert code == 1
+    assert rcode == 1
     for text in (err, rerr):
-        assert "第一支部!E6" in text and "“=1+1”" in text
-        assert "第一支部!E28" in text and '“="是"”' in text
-        assert "没有保存它的计算结果" in text and "在 Excel 或 WPS 中打开并保存该文件" in text
+        assert "第一支部!E6" in text
+        assert "“=1+1”" in text
+        assert "第一支部!E28" in text
+        assert '“="是"”' in text
+        assert "没有保存它的计算结果" in text
+        assert "在 Excel 或 WPS 中打开并保存该文件" in text
     assert not (tmp_path / "汇总.xlsx").exists()
 
 
@@ -155,14 +160,20 @@ def test_formula_with_a_result_counts_its_result_with_a_warning(
         capsys, "consolidate", path, "-o", tmp_path / "汇总.xlsx", "--json", json_path
     )
     assert code == 0, err
-    assert "提示：" in err and "第一支部!E6" in err and "“=1+1”" in err and "“2”" in err
+    assert "提示：" in err
+    assert "第一支部!E6" in err
+    assert "“=1+1”" in err
+    assert "“2”" in err
     assert "第一支部!E29" in err
     report = json.loads(json_path.read_text(encoding="utf-8"))
     first = next(b for b in report["branches"] if b["branch"] == "第一支部")
-    assert first["total"] == 98 and first["grade"] == "好"
+    assert first["total"] == 98
+    assert first["grade"] == "好"
     assert {w["cell"] for w in report["warnings"]} >= {"E6", "E29"}
-    code, out, err = run(capsys, "recalc", path)
-    assert code == 0 and "第一支部!E6" in err and "“=1+1”" in err
+    code, _out, err = run(capsys, "recalc", path)
+    assert code == 0
+    assert "第一支部!E6" in err
+    assert "“=1+1”" in err
 
 
 # --- error values ----------------------------------------------------------------------------
@@ -188,10 +199,15 @@ def test_error_values_are_input_errors_in_both_commands(
     set_cell(path, "第一支部", "ded_1_2", ' t="e"', "<v>#DIV/0!</v>")
     set_cell(path, "第二支部", "veto_3", ' t="e"', "<f>NA()</f><v>#N/A</v>")
     (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
-    assert code == 1 and rcode == 1
+    assert code == 1
+    assert rcode == 1
     for text in (err, rerr):
-        assert "第一支部!E6" in text and "错误值 #DIV/0!" in text and "允许的值：0 或 1～3" in text
-        assert "第二支部!E30" in text and "错误值 #N/A" in text and "“是”或“否”" in text
+        assert "第一支部!E6" in text
+        assert "错误值 #DIV/0!" in text
+        assert "允许的值：0 或 1～3" in text
+        assert "第二支部!E30" in text
+        assert "错误值 #N/A" in text
+        assert "“是”或“否”" in text
 
 
 def test_udfs_take_error_values_as_invalid_not_blank() -> None:
@@ -232,7 +248,8 @@ def test_both_commands_give_the_same_message_for_the_same_cell(
 
 def test_one_normaliser_for_every_library() -> None:
     assert normalise(dt.date(2026, 1, 5)) == dt.datetime(2026, 1, 5)
-    assert normalise("") is None and normalise(None) is None
+    assert normalise("") is None
+    assert normalise(None) is None
     assert normalise("#N/A") == "#N/A"  # typed text stays text
     assert normalise("#N/A", error_strings=True) == CellError("#N/A")
 
@@ -268,15 +285,19 @@ def test_other_files_in_an_input_folder_are_listed_with_what_to_do(
         "第六支部.xlsx.bak",
     ):
         line = next(line for line in err.splitlines() if name in line)
-        assert "另存为 .xlsx" in line and "提示" not in line, line
+        assert "另存为 .xlsx" in line, line
+        assert "提示" not in line, line
     assert ".隐藏.xlsx" not in err
     lock = next(line for line in err.splitlines() if "~$第一.xlsx" in line)
-    assert lock.startswith("提示：") and "保存并关闭" in lock
+    assert lock.startswith("提示：")
+    assert "保存并关闭" in lock
     report = json.loads(json_path.read_text(encoding="utf-8"))
-    assert report["final"] is False and len(report["branches"]) == 1
+    assert report["final"] is False
+    assert len(report["branches"]) == 1
     # --draft still writes a summary, marked as a draft.
     code, out, _ = run(capsys, "consolidate", inbox, "-o", tmp_path / "草稿.xlsx", "--draft")
-    assert code == 1 and "草稿" in out
+    assert code == 1
+    assert "草稿" in out
 
 
 def test_an_encrypted_workbook_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -290,7 +311,8 @@ def test_an_encrypted_workbook_says_so(tmp_path: Path, capsys: pytest.CaptureFix
     (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
     assert code == rcode == 1
     for text in (err, rerr):
-        assert "设有打开密码（已加密）" in text and "损坏" not in text
+        assert "设有打开密码（已加密）" in text
+        assert "损坏" not in text
 
 
 # --- DTDs and entities ----------------------------------------------------------------------
@@ -326,7 +348,8 @@ def test_a_part_with_a_dtd_is_refused_by_both_commands(
     (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
     assert code == rcode == 1
     for text in (err, rerr):
-        assert f"{part} 含有文档类型定义（DTD）" in text and "拒绝读取" in text
+        assert f"{part} 含有文档类型定义（DTD）" in text
+        assert "拒绝读取" in text
     assert f"{path}：{part} 含有" in err  # not "：的 …"
     assert rerr.startswith("错误：")
 
@@ -374,8 +397,11 @@ def test_a_partial_contract_is_an_error_naming_the_sheet(
     (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
     assert code == rcode == 1
     for text in (err, rerr):
-        assert "第一支部" in text and "没有 branch_name" in text and "移动或复制" in text
-        assert "第二支部" in text and "ded_3_1" in text
+        assert "第一支部" in text
+        assert "没有 branch_name" in text
+        assert "移动或复制" in text
+        assert "第二支部" in text
+        assert "ded_3_1" in text
     assert digest(tmp_path / "recalc-部分.xlsx") == before  # recalc wrote nothing
 
 
@@ -390,7 +416,8 @@ def test_two_names_on_one_cell_is_an_error_naming_both(
     (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
     assert code == rcode == 1
     for text in (err, rerr):
-        assert "ded_1_2 和 ded_1_3" in text and "第一支部!E6" in text
+        assert "ded_1_2 和 ded_1_3" in text
+        assert "第一支部!E6" in text
         assert "不要剪切、粘贴或拖动单元格" in text
     assert digest(tmp_path / "recalc-移动.xlsx") == before
 
@@ -410,7 +437,9 @@ def test_a_name_outside_its_sheet_or_table_is_an_error(
     (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
     assert code == rcode == 1
     for text in (err, rerr):
-        assert "ded_1_1" in text and expected in text and "不要剪切" in text
+        assert "ded_1_1" in text
+        assert expected in text
+        assert "不要剪切" in text
 
 
 def test_a_copied_sheet_without_names_is_reported(
@@ -430,8 +459,10 @@ def test_a_copied_sheet_without_names_is_reported(
     assert code == rcode == 1
     for text in (err, rerr):
         line = next(line for line in text.splitlines() if "第三支部" in line)
-        assert "看起来是支部考评定级表" in line and "没有定义名称" in line
-        assert "移动或复制" in line and "branch-assess template" in line
+        assert "看起来是支部考评定级表" in line
+        assert "没有定义名称" in line
+        assert "移动或复制" in line
+        assert "branch-assess template" in line
 
 
 def test_a_sheet_of_another_year_is_reported(
@@ -445,7 +476,9 @@ def test_a_sheet_of_another_year_is_reported(
     (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
     assert code == rcode == 1
     for text in (err, rerr):
-        assert "第二支部!E2" in text and "2025" in text and "2026" in text
+        assert "第二支部!E2" in text
+        assert "2025" in text
+        assert "2026" in text
 
 
 def test_a_year_typed_as_text_is_reported_as_such(
@@ -467,7 +500,9 @@ def test_a_year_typed_as_text_is_reported_as_such(
     book["第一支部"]["E2"] = "2026年"
     book.save(tmp_path / "表内.xlsx")
     code, _, err = run(capsys, "consolidate", tmp_path / "表内.xlsx", "-o", tmp_path / "s.xlsx")
-    assert code == 1 and "第一支部!E2" in err and "实际为文字“2026年”" in err
+    assert code == 1
+    assert "第一支部!E2" in err
+    assert "实际为文字“2026年”" in err
 
 
 def test_a_number_in_an_inserted_row_is_reported_plainly(
@@ -500,7 +535,8 @@ def test_recalc_checks_the_template_identity_like_consolidate(
     (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
     assert code == rcode == 1
     for text in (err, rerr):
-        assert "模板不符" in text and "模板版本 0" in text
+        assert "模板不符" in text
+        assert "模板版本 0" in text
     assert digest(tmp_path / "recalc-旧版.xlsx") == before
 
 
@@ -551,7 +587,8 @@ def test_workflows_done_in_libreoffice_are_reported(
     for text in (err, rerr):
         assert "第三支部!E8 不在考评表的扣分栏内，未计分" in text
         line = next(line for line in text.splitlines() if "第四支部" in line)
-        assert "没有定义名称" in line and "移动或复制" in line
+        assert "没有定义名称" in line
+        assert "移动或复制" in line
 
 
 # --- the Excel adapter reads a cell the same way -------------------------------------------
@@ -564,7 +601,7 @@ def test_the_excel_adapter_reads_error_values_and_formulas_like_the_file(tmp_pat
     from workbook.outputs.recalc import recalculate
     from xlplugin.excel_book import ExcelBook
 
-    from recording_excel import RecordingExcel
+    from support.recording_excel import RecordingExcel
 
     path = build(tmp_path / "excel.xlsx")
     address = set_cell(path, "第一支部", "ded_1_2", ' t="e"', "<v>#DIV/0!</v>")
@@ -584,7 +621,8 @@ def test_the_excel_adapter_reads_error_values_and_formulas_like_the_file(tmp_pat
     assert f"第一支部!{address}：" in str(in_excel.problems[0])
     assert "错误值 #DIV/0!" in str(in_excel.problems[0])
     (warning,) = adapter.warnings
-    assert warning.startswith(f"第二支部!{formula_cell}：") and "公式" in warning
+    assert warning.startswith(f"第二支部!{formula_cell}：")
+    assert "公式" in warning
     assert in_excel.branches[1].assessment.item_scores[6] == 23
 
 
@@ -654,9 +692,11 @@ def test_an_excel_365_error_value_in_an_input_cell_is_named_in_both_commands(
     set_cell(path, "第一支部", "ded_1_2", ' t="e"', f"<f>SEQUENCE(2)</f><v>{code_text}</v>")
     rewrite_part(path, sheet_part(path, "第一支部"), _spill_outside_the_table)
     (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, path, tmp_path)
-    assert code == 1 and rcode == 1
+    assert code == 1
+    assert rcode == 1
     for text in (err, rerr):
-        assert "第一支部!E6" in text and f"错误值 {code_text}" in text
+        assert "第一支部!E6" in text
+        assert f"错误值 {code_text}" in text
         assert "Unsupported" not in text
 
 
@@ -690,7 +730,8 @@ def test_a_number_typed_as_a_branch_name_is_shown_as_typed(
         set_cell(path, sheet, names.BRANCH_NAME, ' t="n"', "<v>123</v>")
     code, _, err = run(capsys, "consolidate", path, "-o", tmp_path / "汇总.xlsx")
     assert code == 1
-    assert "支部“123”重复" in err and "123.0" not in err
+    assert "支部“123”重复" in err
+    assert "123.0" not in err
 
 
 def test_a_copy_of_a_shared_formula_is_called_so() -> None:
@@ -707,7 +748,9 @@ def test_a_blank_branch_name_is_a_warning_naming_the_cell(
         capsys, "consolidate", path, "-o", tmp_path / "汇总.xlsx", "--json", json_path
     )
     assert code == 0, err
-    assert f"第二支部!{address}" in err and "支部名称单元格为空" in err and "“第二支部”" in err
+    assert f"第二支部!{address}" in err
+    assert "支部名称单元格为空" in err
+    assert "“第二支部”" in err
     report = json.loads(json_path.read_text(encoding="utf-8"))
     assert {b["branch"] for b in report["branches"]} == set(BRANCHES)
 
@@ -737,4 +780,5 @@ def test_a_copied_sheet_is_recognised_by_its_table(
     assert code == rcode == 1
     for text in (err, rerr):
         line = next(line for line in text.splitlines() if "第三支部" in line)
-        assert "看起来是支部考评定级表" in line and "没有定义名称" in line
+        assert "看起来是支部考评定级表" in line
+        assert "没有定义名称" in line

@@ -18,7 +18,7 @@ from workbook.xlsx.package import Package
 from xlplugin import addin, install
 from xlplugin.registry import REG_DWORD, REG_SZ, MemoryRegistry, RegistryValue
 
-from recording_install import NOT_TRUSTED, UDF_PART, ExcelError, RecordingXlwings
+from support.recording_install import NOT_TRUSTED, UDF_PART, ExcelError, RecordingXlwings
 
 CURVER = install.EXCEL_CURVER_KEY
 SECURITY = install.security_key("16.0")
@@ -124,7 +124,8 @@ def test_restore_on_failure(setup: tuple[Path, RecordingXlwings]) -> None:
         install.install_on_windows(built, xw, xw.registry)
     message = str(raised.value)
     assert message.startswith("无法把 Python 函数导入加载项：自动化错误 440。")
-    assert "信任对 VBA 工程对象模型的访问" in message and "branch-assess addin build" in message
+    assert "信任对 VBA 工程对象模型的访问" in message
+    assert "branch-assess addin build" in message
     assert xw.log[-5:] == [
         ("xw.import_udfs", "xlplugin.udfs", "xlplugin.xlam"),
         ("new1.quit",),  # no save
@@ -133,7 +134,8 @@ def test_restore_on_failure(setup: tuple[Path, RecordingXlwings]) -> None:
         ("excel1.books.open", "xlplugin.xlam"),
     ]
     assert xw.registry.get(SECURITY, VBOM) == RegistryValue(0, REG_DWORD)
-    assert xw.running and xw.running[0].label == "excel1"
+    assert xw.running
+    assert xw.running[0].label == "excel1"
     assert _installed_udfs(xw) is None
 
 
@@ -156,10 +158,12 @@ def test_policy_forbids_stops_before_any_change(
         install.install_on_windows(built, xw, xw.registry)
     message = str(raised.value)
     assert message.startswith("本单位的策略禁止“信任对 VBA 工程对象模型的访问”")
-    assert policy_key in message and "本命令没有做任何改动" in message
+    assert policy_key in message
+    assert "本命令没有做任何改动" in message
     # The manual fallback: ask for the option, or install the button without the functions.
     assert "请单位的信息管理员临时允许" in message
-    assert "branch-assess addin build -o" in message and r"Microsoft\Excel\XLSTART" in message
+    assert "branch-assess addin build -o" in message
+    assert r"Microsoft\Excel\XLSTART" in message
     assert not any(call[0] in ("registry.write", "registry.delete", "xw.App") for call in xw.log)
     assert list(xw.startup_path.iterdir()) == []
 
@@ -169,7 +173,8 @@ def test_policy_allows_nothing_to_change(setup: tuple[Path, RecordingXlwings]) -
     xw.registry.values[(POLICY_MACHINE.casefold(), VBOM.casefold())] = RegistryValue(1, REG_DWORD)
     result = install.install_on_windows(built, xw, xw.registry)
     assert xw.log == [*CHECKS, ("xw.apps",), *IMPORT]
-    assert result.udfs_imported and not result.trust_restored
+    assert result.udfs_imported
+    assert not result.trust_restored
     assert _installed_udfs(xw) == "xlplugin.udfs"
 
 
@@ -181,7 +186,8 @@ def test_refused_registry_write_stops_before_excel(setup: tuple[Path, RecordingX
         install.install_on_windows(built, xw, xw.registry)
     message = str(raised.value)
     assert message.startswith("无法在注册表中临时打开“信任对 VBA 工程对象模型的访问”")
-    assert "没有访问权限" in message and "branch-assess addin build -o" in message
+    assert "没有访问权限" in message
+    assert "branch-assess addin build -o" in message
     assert not any(call[0] == "xw.App" for call in xw.log)
     assert xw.registry.get(SECURITY, VBOM) is None
     assert xw.log[-2:] == [("excel1.startup_path",), ("excel1.books.open", "xlplugin.xlam")]
@@ -213,7 +219,8 @@ def test_missing_dll_names_the_files_and_the_folders(tmp_path: Path) -> None:
     dll64, dll32 = install.xlwings_dll_names()
     assert f"1. 找不到 xlwings 的 {dll64}、{dll32}" in message
     assert f"在 {tmp_path / 'venv' / 'Scripts'} 和 {tmp_path / 'venv'} 中查找" in message
-    assert "pip install --user" in message and "虚拟环境" in message
+    assert "pip install --user" in message
+    assert "虚拟环境" in message
     assert "2." not in message
     assert not any(call[0] in ("registry.write", "xw.App") for call in xw.log)
 
@@ -253,7 +260,8 @@ def test_busy_excel_is_told_to_restart(setup: tuple[Path, RecordingXlwings]) -> 
     built, xw = setup
     xw.open_excel(with_addin=False, refuse_open=True)
     result = install.install_on_windows(built, xw, xw.registry)
-    assert result.udfs_imported and not result.reopened
+    assert result.udfs_imported
+    assert not result.reopened
 
 
 @pytest.mark.parametrize(

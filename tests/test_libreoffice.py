@@ -21,9 +21,8 @@ from workbook.core.standard import Standard
 from workbook.outputs.demo import demo_inputs
 from workbook.outputs.template import DEFAULT_TEMPLATE, TemplateOptions, write_template
 
-from conftest import requires_libreoffice
-from libreoffice import convert
-from template_cases import (
+from support.libreoffice import convert, requires_libreoffice
+from support.template_cases import (
     cached_value,
     case_inputs,
     error_inputs,
@@ -181,6 +180,9 @@ def test_template_converts_to_pdf(tmp_path: Path) -> None:
         # The signed page (title to signatures), then the checklist: each has the footer.
         assert len(branch_pages) == 2
         signed, checklist = branch_pages
-        assert "规范化建设考评定级表" in signed and "合计得分" in signed
-        assert "支部书记（自评，签字）" in signed and "考评人（签字）" in signed
-        assert "规范化建设自查表" in checklist and "签字" not in checklist
+        assert "规范化建设考评定级表" in signed
+        assert "合计得分" in signed
+        assert "支部书记（自评，签字）" in signed
+        assert "考评人（签字）" in signed
+        assert "规范化建设自查表" in checklist
+        assert "签字" not in checklist

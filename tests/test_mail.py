@@ -19,7 +19,14 @@ from workbook.outputs.demo import DEMO_YEAR, run_demo
 from workbook.outputs.mail import MailSettings, attachment_headers, build_message, message_bytes
 from workbook.outputs.summary import write_summary
 
-from smtp_server import PASSWORD, USER, free_port, make_certificate, silent_server, smtp_server
+from support.smtp_server import (
+    PASSWORD,
+    USER,
+    free_port,
+    make_certificate,
+    silent_server,
+    smtp_server,
+)
 
 TO = "县委组织部 <zuzhibu@example.org>"
 CC = "jilu@example.org"
@@ -101,11 +108,11 @@ def test_attachment_name_is_readable_in_both_encodings(demo, tmp_path: Path) -> 
     data = message_bytes(message)
     name = demo.summary.name
     disposition = raw_header(data, "Content-Disposition", occurrence=0)
-    content_type = [
+    content_type = next(
         h
         for h in re.findall(r"^Content-Type: (.*?)\r\n(?! )", data.decode(), re.M | re.S)
         if "spreadsheetml" in h
-    ][0]
+    )
     # RFC 2047 (Outlook, Foxmail, QQ Mail): the quoted filename= and name= decode to the name.
     for header, param in ((disposition, "filename"), (content_type, "name")):
         quoted = re.search(rf'(?<![*\w]){param}="([^"]*)"', header, re.S)
@@ -190,7 +197,8 @@ def test_sends_with_starttls_and_login_password_from_environment(
         code = main(send_over_tls(demo, port, certificate, "--starttls"))
     assert code == 0, capsys.readouterr().err
     [received] = handler.messages
-    assert received.tls and received.login == USER
+    assert received.tls
+    assert received.login == USER
     attachment = only_attachment(parse(received.data))
     assert attachment.get_content() == demo.summary.read_bytes()
     assert attachment.get_filename() == demo.summary.name
@@ -203,7 +211,8 @@ def test_sends_over_ssl(demo, certificate, monkeypatch: pytest.MonkeyPatch) -> N
         code = main(send_over_tls(demo, port, certificate, "--ssl"))
     assert code == 0
     [received] = handler.messages
-    assert received.tls and received.login == USER
+    assert received.tls
+    assert received.login == USER
 
 
 def test_refused_login_is_a_clear_chinese_error(
@@ -224,8 +233,19 @@ def test_untrusted_certificate_is_refused(demo, certificate, monkeypatch, capsys
     monkeypatch.setenv("BRANCH_ASSESS_SMTP_PASSWORD", PASSWORD)
     with smtp_server(starttls_cert=certificate) as (port, handler):
         code = main(
-            ["email", str(demo.summary), "--to", TO, "--from", SENDER]
-            + ["--smtp", f"127.0.0.1:{port}", "--starttls", "--user", USER]
+            [
+                "email",
+                str(demo.summary),
+                "--to",
+                TO,
+                "--from",
+                SENDER,
+                "--smtp",
+                f"127.0.0.1:{port}",
+                "--starttls",
+                "--user",
+                USER,
+            ]
         )
     assert code == 1
     assert "加密连接失败" in capsys.readouterr().err
@@ -247,8 +267,18 @@ def test_missing_password_names_the_environment_variable(demo, monkeypatch, caps
     monkeypatch.delenv("BRANCH_ASSESS_SMTP_PASSWORD", raising=False)
     with smtp_server() as (port, handler):
         code = main(
-            ["email", str(demo.summary), "--to", TO, "--from", SENDER]
-            + ["--smtp", f"127.0.0.1:{port}", "--user", USER]
+            [
+                "email",
+                str(demo.summary),
+                "--to",
+                TO,
+                "--from",
+                SENDER,
+                "--smtp",
+                f"127.0.0.1:{port}",
+                "--user",
+                USER,
+            ]
         )
     assert code == 1
     assert "BRANCH_ASSESS_SMTP_PASSWORD" in capsys.readouterr().err
@@ -292,7 +322,9 @@ def test_config_file_from_environment_variable_and_errors(tmp_path: Path) -> Non
     good = tmp_path / "mail.toml"
     good.write_text('[mail]\nto = "a@example.org"\n[smtp]\nport = 465\nsecurity = "ssl"\n', "utf-8")
     config = load_config(env={"BRANCH_ASSESS_CONFIG": str(good)}, cwd=tmp_path)
-    assert config.to == ("a@example.org",) and config.smtp_port == 465 and config.security == "ssl"
+    assert config.to == ("a@example.org",)
+    assert config.smtp_port == 465
+    assert config.security == "ssl"
     bad = tmp_path / "bad.toml"
     bad.write_text('[smtp]\nsecurty = "ssl"\n', "utf-8")
     with pytest.raises(ConfigError, match="未知的设置：securty"):
@@ -341,8 +373,16 @@ def test_a_chinese_local_part_is_sent_only_with_smtputf8(demo, capsys) -> None:
     to = "县委组织部 <张三@example.org>"
     with smtp_server(smtputf8=True) as (port, handler):
         code = main(
-            ["email", str(demo.summary), "--to", to, "--from", SENDER]
-            + ["--smtp", f"127.0.0.1:{port}"]
+            [
+                "email",
+                str(demo.summary),
+                "--to",
+                to,
+                "--from",
+                SENDER,
+                "--smtp",
+                f"127.0.0.1:{port}",
+            ]
         )
     assert code == 0, capsys.readouterr().err
     [received] = handler.messages
@@ -356,21 +396,39 @@ def test_a_chinese_local_part_is_sent_only_with_smtputf8(demo, capsys) -> None:
 def test_a_chinese_local_part_is_refused_clearly_without_smtputf8(demo, capsys) -> None:
     with smtp_server() as (port, handler):
         code = main(
-            ["email", str(demo.summary), "--to", "张三@example.org", "--from", SENDER]
-            + ["--smtp", f"127.0.0.1:{port}"]
+            [
+                "email",
+                str(demo.summary),
+                "--to",
+                "张三@example.org",
+                "--from",
+                SENDER,
+                "--smtp",
+                f"127.0.0.1:{port}",
+            ]
         )
     assert code == 1
     err = capsys.readouterr().err
-    assert "SMTPUTF8" in err and "张三@example.org" in err
-    assert "AUTH" not in err and "登录" not in err
+    assert "SMTPUTF8" in err
+    assert "张三@example.org" in err
+    assert "AUTH" not in err
+    assert "登录" not in err
     assert handler.messages == []
 
 
 def test_an_internationalized_eml_has_utf8_headers(demo, tmp_path: Path) -> None:
     eml = tmp_path / "国际.eml"
     code = main(
-        ["email", str(demo.summary), "--to", "张三@example.org", "--from", SENDER]
-        + ["--eml", str(eml)]
+        [
+            "email",
+            str(demo.summary),
+            "--to",
+            "张三@example.org",
+            "--from",
+            SENDER,
+            "--eml",
+            str(eml),
+        ]
     )
     assert code == 0
     data = eml.read_bytes()
@@ -381,8 +439,16 @@ def test_an_internationalized_eml_has_utf8_headers(demo, tmp_path: Path) -> None
 def test_idn_domains_are_punycoded(demo) -> None:
     with smtp_server() as (port, handler):
         code = main(
-            ["email", str(demo.summary), "--to", "zuzhibu@组织部.中国", "--from", SENDER]
-            + ["--smtp", f"127.0.0.1:{port}"]
+            [
+                "email",
+                str(demo.summary),
+                "--to",
+                "zuzhibu@组织部.中国",
+                "--from",
+                SENDER,
+                "--smtp",
+                f"127.0.0.1:{port}",
+            ]
         )
     assert code == 0
     [received] = handler.messages
@@ -394,12 +460,23 @@ def test_a_subject_with_a_line_break_is_refused(demo, tmp_path: Path, capsys) ->
     eml = tmp_path / "x.eml"
     for subject in ("第一行\r\nBcc: x@example.org", "第一行\n第二行"):
         code = main(
-            ["email", str(demo.summary), "--to", TO, "--from", SENDER]
-            + ["--subject", subject, "--eml", str(eml)]
+            [
+                "email",
+                str(demo.summary),
+                "--to",
+                TO,
+                "--from",
+                SENDER,
+                "--subject",
+                subject,
+                "--eml",
+                str(eml),
+            ]
         )
         assert code == 1
         err = capsys.readouterr().err
-        assert "邮件主题不能包含换行符" in err and "内部错误" not in err
+        assert "邮件主题不能包含换行符" in err
+        assert "内部错误" not in err
         assert not eml.exists()
 
 
@@ -410,8 +487,18 @@ def test_a_server_that_never_answers_ends_with_a_timeout_message(
     config.write_text("[smtp]\ntimeout = 1\n", encoding="utf-8")
     with silent_server() as port:
         code = main(
-            ["email", str(demo.summary), "--to", TO, "--from", SENDER]
-            + ["--smtp", f"127.0.0.1:{port}", "--config", str(config)]
+            [
+                "email",
+                str(demo.summary),
+                "--to",
+                TO,
+                "--from",
+                SENDER,
+                "--smtp",
+                f"127.0.0.1:{port}",
+                "--config",
+                str(config),
+            ]
         )
     assert code == 1
     err = capsys.readouterr().err
@@ -427,12 +514,24 @@ def test_a_subject_with_any_line_break_is_refused_in_chinese(
 ) -> None:
     eml = tmp_path / "m.eml"
     code = main(
-        ["email", str(demo.summary), "--from", SENDER, "--to", CC, "--eml", str(eml)]
-        + ["--subject", f"abc{brk}def"]
+        [
+            "email",
+            str(demo.summary),
+            "--from",
+            SENDER,
+            "--to",
+            CC,
+            "--eml",
+            str(eml),
+            "--subject",
+            f"abc{brk}def",
+        ]
     )
     err = capsys.readouterr().err
     assert code == 1, err
-    assert "邮件主题" in err and "换行" in err and "内部错误" not in err
+    assert "邮件主题" in err
+    assert "换行" in err
+    assert "内部错误" not in err
     assert not eml.exists()
 
 
@@ -447,7 +546,9 @@ def test_an_address_with_a_unicode_line_break_is_refused(
         command += [name, value]
     code = main(command)
     err = capsys.readouterr().err
-    assert code == 1 and "换行或控制字符" in err and "内部错误" not in err
+    assert code == 1
+    assert "换行或控制字符" in err
+    assert "内部错误" not in err
 
 
 def test_a_summary_named_in_gbk_bytes_is_attached_with_replacement_characters(
@@ -461,14 +562,18 @@ def test_a_summary_named_in_gbk_bytes_is_attached_with_replacement_characters(
     captured = capsys.readouterr()
     assert code == 0, captured.err
     filename = only_attachment(parse(eml.read_bytes())).get_filename()
-    assert filename is not None and "\ufffd" in filename and filename.endswith(".xlsx")
+    assert filename is not None
+    assert "\ufffd" in filename
+    assert filename.endswith(".xlsx")
     assert "\\udc" not in captured.out + captured.err
 
 
 def test_eml_must_be_named_eml(demo, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     wrong = tmp_path / "m.txt"
     code = main(["email", str(demo.summary), "--from", SENDER, "--to", CC, "--eml", str(wrong)])
-    assert code == 1 and ".eml" in capsys.readouterr().err and not wrong.exists()
+    assert code == 1
+    assert ".eml" in capsys.readouterr().err
+    assert not wrong.exists()
     upper = tmp_path / "M.EML"
     assert (
         main(["email", str(demo.summary), "--from", SENDER, "--to", CC, "--eml", str(upper)]) == 0

@@ -18,8 +18,7 @@ from workbook.core.scoring import RawBranchInputs
 from workbook.inputs.reader import read_package_info
 from workbook.outputs.template import DEFAULT_TEMPLATE, TemplateOptions, write_template
 
-from conftest import requires_libreoffice
-from libreoffice import convert
+from support.libreoffice import convert, requires_libreoffice
 
 TITLE = "规范化建设考评定级表"
 SIGNATURE = "支部书记（自评，签字）"
@@ -57,7 +56,9 @@ def signed_pages(texts: list[str], branches: list[str]) -> None:
         found = [i for i, t in enumerate(texts) if SIGNATURE in t and branch in t]
         assert len(found) == 1, (branch, found)
         page = texts[found[0]]
-        assert TITLE in page and "合计得分" in page and "定级" in page, branch
+        assert TITLE in page, branch
+        assert "合计得分" in page, branch
+        assert "定级" in page, branch
         assert CHECKLIST in texts[found[0] + 1], branch
         assert SIGNATURE not in texts[found[0] + 1]
 

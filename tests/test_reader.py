@@ -17,7 +17,7 @@ from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
 from workbook.xlsx.workbook_info import read_package_info
 
-from workbook_helpers import fill_by_names, insert_rows_above
+from support.workbook_helpers import fill_by_names, insert_rows_above
 
 ENGINES = ["calamine", "openpyxl"]
 STANDARD = load_standard()
@@ -38,7 +38,7 @@ TYPED = {
 }
 
 
-@pytest.fixture()
+@pytest.fixture
 def filled(tmp_path: Path) -> Path:
     template = write_template(
         tmp_path / "template.xlsx",
@@ -61,7 +61,8 @@ def check_values(path: Path, engine: str) -> None:
         sheet = by_branch[branch]
         for name, value in typed.items():
             got = as_typed(sheet.values[name])
-            assert got == value and type(got) is type(value), (branch, name, got)
+            assert got == value, (branch, name, got)
+            assert type(got) is type(value), (branch, name, got)
         untouched = [
             n for n in names.input_names(STANDARD) if n not in typed and n != "branch_name"
         ]
@@ -86,7 +87,9 @@ def test_reads_by_names_after_rows_inserted_above_the_table(
     moved = insert_rows_above(filled, "第一支部", 2, 3, tmp_path / "moved.xlsx")
     before = read_package_info(filled).local_names["第一支部"]["ded_1_1"]
     after = read_package_info(moved).local_names["第一支部"]["ded_1_1"]
-    assert before is not None and after is not None and after.row == before.row + 3
+    assert before is not None
+    assert after is not None
+    assert after.row == before.row + 3
     check_values(moved, engine)
 
 
@@ -108,7 +111,8 @@ def test_inputs_feed_the_engine(filled: Path, standard: Standard) -> None:
     # 1.1 15 + 1.2 2.5 -> item 1 capped at 0; 6.4 0.5 -> 19.5; 7.1 3.25 -> 21.75; veto 2.
     assert result.item_scores == [0, 10, 10, 10, 10, 19.5, 21.75]
     assert str(result.total) == "81.25"
-    assert result.grade == "较差" and result.vetoes == (2,)
+    assert result.grade == "较差"
+    assert result.vetoes == (2,)
     assert sheet.label("ded_1_2") == "第一支部!E6"
 
 
@@ -132,21 +136,21 @@ def test_reads_the_same_from_bytes_already_read(filled: Path, engine: str) -> No
     assert [(s.sheet, s.cells, s.values) for s in from_bytes.sheets] == [
         (s.sheet, s.cells, s.values) for s in from_file.sheets
     ]
-    with pytest.raises(WorkbookReadError, match="filled.xlsx 不是可读取的 Excel 工作簿"):
+    with pytest.raises(WorkbookReadError, match=r"filled\.xlsx 不是可读取的 Excel 工作簿"):
         read_branch_workbook(filled, data=b"not a zip")
 
 
 def test_not_a_workbook_is_a_clear_error(tmp_path: Path) -> None:
     text = tmp_path / "说明.xlsx"
     text.write_text("这不是工作簿", encoding="utf-8")
-    with pytest.raises(WorkbookReadError, match="说明.xlsx 不是可读取的 Excel 工作簿"):
+    with pytest.raises(WorkbookReadError, match=r"说明\.xlsx 不是可读取的 Excel 工作簿"):
         read_branch_workbook(text)
     with pytest.raises(WorkbookReadError, match="找不到文件"):
         read_branch_workbook(tmp_path / "missing.xlsx")
     broken = tmp_path / "broken.xlsx"
     with zipfile.ZipFile(broken, "w") as package:
         package.writestr("xl/workbook.xml", "<workbook")
-    with pytest.raises(WorkbookReadError, match="broken.xlsx 已损坏"):
+    with pytest.raises(WorkbookReadError, match=r"broken\.xlsx 已损坏"):
         read_branch_workbook(broken)
 
 

@@ -107,7 +107,7 @@ def test_cached_values_match_the_engine(recalculated, engine: str) -> None:
             )
         assert sheet.values[names.TOTAL_SCORE] == _as_cached(expected.total_text), sheet.sheet
         assert sheet.values[names.GRADE] == expected.grade_text, sheet.sheet
-        problems = {p.field: p.short for p in expected.problems}
+        problems = {names.problem_name(p): p.short for p in expected.problems}
         for rule in STANDARD.rules:
             got = sheet.values[names.check_name(rule)]
             assert (got or "") == problems.get(names.deduction_name(rule), ""), rule.id
@@ -121,7 +121,7 @@ def test_expected_grades_are_the_notices(recalculated) -> None:
 
 
 def test_problems_are_listed_by_cell_and_exit_is_1(recalculated) -> None:
-    filled, out, code, stdout, stderr = recalculated
+    filled, _out, code, stdout, stderr = recalculated
     assert code == 1
     info = read_package_info(filled)
     cells = info.local_names["第四支部"]
@@ -133,7 +133,8 @@ def test_problems_are_listed_by_cell_and_exit_is_1(recalculated) -> None:
     ]:
         assert f"{filled}，第四支部!{cells[name].a1}：{subject}" in stderr  # type: ignore[union-attr]
     assert "允许的值：0 或 1～3 之间" in stderr
-    assert "共 4 处输入有误" in stdout and "第四支部" in stdout
+    assert "共 4 处输入有误" in stdout
+    assert "第四支部" in stdout
     assert "Traceback" not in stderr
 
 
@@ -145,12 +146,14 @@ def test_overview_has_one_row_per_branch(recalculated) -> None:
     assert rows[0][:3] == ("序号", "支部名称", "工作表")
     assert [r[1] for r in rows[1:]] == BRANCHES
     first = dict(zip(rows[0], rows[1], strict=True))
-    assert first["合计得分"] == 85.5 and first["定级"] == "较好"
+    assert first["合计得分"] == 85.5
+    assert first["定级"] == "较好"
     assert "1.2 发展党员工作不规范的扣1-3分：扣 2 分（发展党员程序不全）" in first["扣分情况"]
     second = dict(zip(rows[0], rows[2], strict=True))
     assert "扣分以该项目分值为限" in second["扣分情况"]
     fourth = dict(zip(rows[0], rows[4], strict=True))
-    assert fourth["定级"] == "待修正" and fourth["输入检查"].startswith("有 4 处输入有误")
+    assert fourth["定级"] == "待修正"
+    assert fourth["输入检查"].startswith("有 4 处输入有误")
 
 
 def test_invalid_input_cells_are_marked(recalculated) -> None:
@@ -158,7 +161,7 @@ def test_invalid_input_cells_are_marked(recalculated) -> None:
     book = openpyxl.load_workbook(out)
     info = read_package_info(out)
     for sheet, values in INPUTS.items():
-        problems = {p.field for p in _expected(values).problems}
+        problems = {names.problem_name(p) for p in _expected(values).problems}
         for rule in STANDARD.rules:
             name = names.deduction_name(rule)
             ref = info.local_names[sheet][name]
@@ -171,7 +174,7 @@ def test_invalid_input_cells_get_notes_saying_what_is_allowed(recalculated) -> N
     book = openpyxl.load_workbook(out)
     info = read_package_info(out)
     for sheet, values in INPUTS.items():
-        problems = {p.field: p.message for p in _expected(values).problems}
+        problems = {names.problem_name(p): p.message for p in _expected(values).problems}
         for name in [names.deduction_name(r) for r in STANDARD.rules] + [
             "veto_1",
             "veto_2",
@@ -180,10 +183,8 @@ def test_invalid_input_cells_get_notes_saying_what_is_allowed(recalculated) -> N
             ref = info.local_names[sheet][name]
             comment = book[sheet].cell(ref.row + 1, ref.col + 1).comment  # type: ignore[union-attr]
             if name in problems:
-                assert comment is not None and comment.text == names.NOTE_MARKER + problems[name], (
-                    sheet,
-                    name,
-                )
+                assert comment is not None, (sheet, name)
+                assert comment.text == names.NOTE_MARKER + problems[name], (sheet, name)
                 assert comment.author == "考评定级"
             else:
                 assert comment is None, (sheet, name)
@@ -265,7 +266,8 @@ def test_nothing_else_changes_in_the_package(recalculated) -> None:
     for tag in ("fills", "cellXfs"):
         old = re.search(rf"<{tag}\b[^>]*>(.*?)</{tag}>", old_styles, re.S).group(1)  # type: ignore[union-attr]
         new = re.search(rf"<{tag}\b[^>]*>(.*?)</{tag}>", new_styles, re.S).group(1)  # type: ignore[union-attr]
-        assert new.startswith(old) and new != old, tag
+        assert new.startswith(old), tag
+        assert new != old, tag
 
     # Branch sheets: outside sheetData identical; only computed cells and marked inputs differ.
     for part, sheet in branch_parts.items():
@@ -283,7 +285,7 @@ def test_nothing_else_changes_in_the_package(recalculated) -> None:
             or name in ("total_score", "grade", "self_total_score", "self_grade")
             or name in names.survey_output_names(STANDARD)
         }
-        marked = {local[p.field].a1 for p in _expected(INPUTS[sheet]).problems}  # type: ignore[union-attr]
+        marked = {local[names.problem_name(p) or ""].a1 for p in _expected(INPUTS[sheet]).problems}  # type: ignore[union-attr]
         old_cells, new_cells = _cells_by_ref(old_xml), _cells_by_ref(new_xml)
         assert old_cells.keys() == new_cells.keys()
         for ref, old_cell in old_cells.items():
@@ -291,7 +293,9 @@ def test_nothing_else_changes_in_the_package(recalculated) -> None:
             if ref in outputs:
                 for part in (r"<f>.*?</f>", r'\bs="\d+"'):
                     old_part, new_part = re.search(part, old_cell), re.search(part, new_cell)
-                    assert old_part and new_part and old_part.group(0) == new_part.group(0)
+                    assert old_part
+                    assert new_part
+                    assert old_part.group(0) == new_part.group(0)
             elif ref in marked:
                 assert re.sub(r'\bs="\d+"', "", old_cell) == re.sub(r'\bs="\d+"', "", new_cell)
                 assert old_cell != new_cell
@@ -320,7 +324,8 @@ def test_in_place_recalc_of_valid_inputs(
     assert main(["recalc", str(path)]) == 0
 
     out = capsys.readouterr()
-    assert "已重新计算 5 个支部，全部输入有效" in out.out and out.err == ""
+    assert "已重新计算 5 个支部，全部输入有效" in out.out
+    assert out.err == ""
     book = read_branch_workbook(path)
     assert [s.values[names.GRADE] for s in book.sheets] == ["较好", "一般", "较差", "好", "好"]
     assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was moved into place
@@ -349,7 +354,9 @@ def test_marks_are_cleared_when_fixed_and_reruns_change_nothing(tmp_path: Path) 
 
     sheet_xml = Package(path).text("xl/worksheets/sheet5.xml")
     marked_style = re.search(r'<c r="E6" s="(\d+)"', sheet_xml)
-    assert original_style and marked_style and original_style.group(1) != marked_style.group(1)
+    assert original_style
+    assert marked_style
+    assert original_style.group(1) != marked_style.group(1)
 
     assert "xl/comments1.xml" in Package(path).parts
     _set_input(path, "第四支部", "ded_1_2", 2)
@@ -361,7 +368,8 @@ def test_marks_are_cleared_when_fixed_and_reruns_change_nothing(tmp_path: Path) 
     assert "legacyDrawing" not in fixed.text("xl/worksheets/sheet5.xml")
     assert "comments1.xml" not in fixed.text("[Content_Types].xml")
     fixed_style = re.search(r'<c r="E6" s="(\d+)"', Package(path).text("xl/worksheets/sheet5.xml"))
-    assert fixed_style and fixed_style.group(1) == original_style.group(1)
+    assert fixed_style
+    assert fixed_style.group(1) == original_style.group(1)
     assert read_branch_workbook(path).sheets[3].values[names.GRADE] == "好"
 
 
@@ -381,7 +389,8 @@ def test_bad_files_give_chinese_errors_and_stay_untouched(
     before = plain.read_bytes()
     assert main(["recalc", str(plain)]) == 1
     err = capsys.readouterr().err
-    assert "错误：不是用本工具生成的考评定级表（缺少模板标识）" in err and "Traceback" not in err
+    assert "错误：不是用本工具生成的考评定级表（缺少模板标识）" in err
+    assert "Traceback" not in err
     assert plain.read_bytes() == before
 
     # A missing file is a problem naming it (exit 1), not a usage error.
@@ -449,7 +458,8 @@ def test_libreoffice_opens_the_recalculated_file(recalculated, tmp_path: Path) -
     )
     assert result.returncode == 0, result.stderr
     pdf = tmp_path / "out.pdf"
-    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.is_file()
+    assert pdf.read_bytes().startswith(b"%PDF")
 
 
 @pytest.mark.libreoffice
@@ -483,7 +493,8 @@ def test_recalc_of_a_package_libreoffice_wrote(recalculated, tmp_path: Path) -> 
         expected = _expected(INPUTS[sheet.sheet])
         assert sheet.values[names.TOTAL_SCORE] == _as_cached(expected.total_text)
     comment = openpyxl.load_workbook(written)["第四支部"]["E6"].comment
-    assert comment is not None and "允许的值" in comment.text
+    assert comment is not None
+    assert "允许的值" in comment.text
 
 
 # --- reading input cells from the sheet XML -------------------------------------------------
@@ -592,7 +603,8 @@ def test_input_cells_read_from_the_xml_equal_the_readers(
     direct, formulas = unwrap_formulas(
         {name: _normalise(value) for name, value in book.read_cells(entry, wanted).items()}
     )
-    assert direct[wanted[0]] == 2 and direct[wanted[4]] == "是"
+    assert direct[wanted[0]] == 2
+    assert direct[wanted[4]] == "是"
     for engine in ("calamine", "openpyxl"):
         sheet = read_branch_workbook(path, engine=engine).sheets[0]
         expected = {name: reader_normalise(sheet.values[name]) for name in wanted}

@@ -30,7 +30,7 @@ from workbook.outputs.template import TemplateOptions, write_template
 from workbook.xlsx.workbook_info import read_package_info
 from xlplugin.ribbon import Ribbon, summary_folder
 
-from recording_excel import ExcelError, RecordingExcel
+from support.recording_excel import ExcelError, RecordingExcel
 
 VALID = RawBranchInputs(deductions={"1.2": 2, "7.1": 12.5}, notes={"1.2": "程序不全"})
 INVALID = RawBranchInputs(deductions={"1.2": 5})
@@ -132,7 +132,8 @@ def test_nothing_selected_explains_how(tmp_path: Path) -> None:
     _ribbon(excel).press()
     assert len(excel.alerts) == 1
     prompt = excel.alerts[0]["prompt"]
-    assert "选中写有支部名称的单元格" in prompt and "汇总各支部交回的考评定级表" in prompt
+    assert "选中写有支部名称的单元格" in prompt
+    assert "汇总各支部交回的考评定级表" in prompt
     assert not list(tmp_path.iterdir())
 
 
@@ -160,8 +161,10 @@ def test_valid_workbook_to_summary_and_draft_mail(tmp_path: Path) -> None:
     assert attachment.get_filename() == summary.name
     assert attachment.get_content() == summary.read_bytes()
     first, second, last = (a["prompt"] for a in excel.alerts)
-    assert first.startswith("已重新计算 2 个支部，全部输入有效。") and "是否生成" in first
-    assert second.startswith(f"已生成汇总表：{summary}") and "邮件草稿" in second
+    assert first.startswith("已重新计算 2 个支部，全部输入有效。")
+    assert "是否生成" in first
+    assert second.startswith(f"已生成汇总表：{summary}")
+    assert "邮件草稿" in second
     assert last.startswith(f"已生成邮件草稿：{eml}")
 
 
@@ -171,7 +174,8 @@ def test_invalid_workbook_lists_what_to_fix_and_offers_nothing(tmp_path: Path) -
     _ribbon(excel).press()
     assert len(excel.alerts) == 1
     alert = excel.alerts[0]
-    assert alert["buttons"] == "ok" and alert["mode"] == "critical"
+    assert alert["buttons"] == "ok"
+    assert alert["mode"] == "critical"
     assert "第二支部!E6：" in alert["prompt"]
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
@@ -198,7 +202,7 @@ def test_the_draft_mail_needs_the_settings(tmp_path: Path) -> None:
     path = _assessment(tmp_path, {"第一支部": VALID})
     excel = RecordingExcel.from_file(path)
     excel.answers = ["yes", "yes"]
-    with pytest.raises(ConfigError, match="branch-assess.toml"):
+    with pytest.raises(ConfigError, match=r"branch-assess\.toml"):
         _ribbon(excel).press()
     assert (tmp_path / "2026年度考评定级汇总.xlsx").is_file()  # the summary is written
     assert not (tmp_path / "2026年度考评定级汇总.eml").exists()
@@ -257,7 +261,8 @@ def test_a_summary_open_in_excel_is_not_written_over(tmp_path: Path) -> None:
     summary = tmp_path / "2026年度考评定级汇总(2).xlsx"
     assert excel.opened == [str(summary)]
     prompt = excel.alerts[-1]["prompt"]
-    assert f"{target} 已在 Excel 中打开" in prompt and "请先关闭该工作簿" in prompt
+    assert f"{target} 已在 Excel 中打开" in prompt
+    assert "请先关闭该工作簿" in prompt
 
 
 def test_a_workbook_of_the_same_name_open_elsewhere_is_avoided(tmp_path: Path) -> None:
@@ -278,7 +283,8 @@ def test_the_summary_goes_beside_the_folder_or_says_where() -> None:
     assert summary_folder(Path("/考评/交回")) == (Path("/考评"), "")
     assert summary_folder(Path("/交回")) == (Path("/"), "")
     into, note = summary_folder(Path("/"))
-    assert into == Path("/") and "是磁盘根目录，汇总表保存在这个文件夹中" in note
+    assert into == Path("/")
+    assert "是磁盘根目录，汇总表保存在这个文件夹中" in note
 
 
 def test_returned_workbooks_with_problems_give_no_summary(tmp_path: Path) -> None:
@@ -291,7 +297,8 @@ def test_returned_workbooks_with_problems_give_no_summary(tmp_path: Path) -> Non
 
     assert not (tmp_path / "2026年度考评定级汇总.xlsx").exists()
     last = excel.alerts[-1]
-    assert last["mode"] == "critical" and "第二支部!E6" in last["prompt"]
+    assert last["mode"] == "critical"
+    assert "第二支部!E6" in last["prompt"]
 
 
 def test_consolidation_is_offered_without_an_assessment_workbook(tmp_path: Path) -> None:
@@ -301,7 +308,8 @@ def test_consolidation_is_offered_without_an_assessment_workbook(tmp_path: Path)
     excel.answers = ["yes"]
     excel.folders = [None]  # the user cancels the folder dialog
     _ribbon(excel).press()
-    assert len(excel.alerts) == 1 and not excel.opened
+    assert len(excel.alerts) == 1
+    assert not excel.opened
     excel.answers, excel.folders = ["yes"], [str(folder)]
     _ribbon(excel).press()
     assert excel.opened == [str(tmp_path / "2026年度考评定级汇总.xlsx")]
@@ -387,7 +395,8 @@ def test_main_when_excel_fails(
     excel.fail_on.add(call)
     _main_with(monkeypatch, excel)
     line = _one_line(capsys)
-    assert line.startswith("内部错误：ExcelError:") and call in line
+    assert line.startswith("内部错误：ExcelError:")
+    assert call in line
     assert "请把这条信息和所用文件发给维护人员" in line
 
 
@@ -400,7 +409,8 @@ def test_main_reports_the_projects_errors_in_one_line(
     line = _one_line(capsys)
     assert line.startswith("错误：工作表“第一支部”受密码保护")
     assert not excel.alerts
-    assert excel.screen_updating is True and excel.status_bar is False
+    assert excel.screen_updating is True
+    assert excel.status_bar is False
 
 
 def test_main_when_an_alert_in_a_step_fails(
@@ -438,4 +448,5 @@ def test_windows_log_is_written_in_the_ansi_code_page(monkeypatch: pytest.Monkey
 
 def test_failure_line_is_one_line() -> None:
     line = xlplugin.failure_line(ExcelError("first\nsecond"))
-    assert "\n" not in line and "first second" in line
+    assert "\n" not in line
+    assert "first second" in line

@@ -120,7 +120,7 @@ def test_all_problems_reported_at_once(standard: Standard) -> None:
     assessment = assess_branch(
         standard, RawBranchInputs({"1.1": 7, "4.2": "x", "7.1": 30}, vetoes=["可能", None, None])
     )
-    assert [p.field for p in assessment.problems] == ["ded_1_1", "ded_4_2", "ded_7_1", "veto_1"]
+    assert [p.subject for p in assessment.problems] == ["1.1", "4.2", "7.1", "否决1"]
     # Items with valid inputs still get scores; the others do not.
     assert assessment.item_scores == (None, 10, 10, None, 10, 20, None)
     assert assessment.result is None

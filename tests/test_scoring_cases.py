@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from workbook.core.scoring import RawBranchInputs, assess_branch
+from workbook.core.scoring import assess_branch
 from workbook.core.standard import Standard
 
-CASES = sorted((Path(__file__).parent / "cases").glob("*.toml"))
-
-
-def load_case(path: Path) -> dict:
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
-
-
-def raw_inputs(case: dict) -> RawBranchInputs:
-    inputs = case["inputs"]
-    vetoes = [None if v == "" else v for v in inputs.get("vetoes", [])]
-    return RawBranchInputs(deductions=dict(inputs.get("deductions", {})), vetoes=vetoes)
+from support.scoring_cases import CASES, load_case, raw_inputs
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -32,8 +20,8 @@ def test_case(path: Path, standard: Standard) -> None:
     assessment = assess_branch(standard, raw_inputs(case))
     if "problems" in expect:
         assert assessment.result is None
-        assert [p.field for p in assessment.problems] == expect["problems"]
-        deduction_problem = any(p.field.startswith("ded_") for p in assessment.problems)
+        assert [p.subject for p in assessment.problems] == expect["problems"]
+        deduction_problem = any(p.rule and not p.note for p in assessment.problems)
         assert (
             assessment.total_text == "待修正" if deduction_problem else assessment.total_text == 100
         )

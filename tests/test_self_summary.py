@@ -41,14 +41,16 @@ def test_self_beside_committee_in_json_and_sheet(demo_v2: Path, tmp_path: Path) 
         "too_high": True,
     }
     agree = by_branch["报福分会支部"]["self"]
-    assert agree["difference"] == 0 and not agree["too_high"]
+    assert agree["difference"] == 0
+    assert not agree["too_high"]
     assert sum(b["self"]["too_high"] for b in data["branches"]) == 5
     sheet = book["自评与考评"]
     rows = {r[1]: r for r in sheet.iter_rows(min_row=4, values_only=True) if r[1]}
     assert rows["孝丰分会支部"][2:8] == (97.5, "好", 89.5, "较好", 8, "自评偏高（高 8 分）")
     assert rows["报福分会支部"][7] is None or rows["报福分会支部"][7] == ""
     notes = [r[0] for r in sheet.iter_rows(values_only=True) if r[0] and "共 5 个支部" in str(r[0])]
-    assert notes and "5 分以上" in notes[0]
+    assert notes
+    assert "5 分以上" in notes[0]
 
 
 def test_the_threshold_is_configurable(demo_v2: Path, tmp_path: Path) -> None:
@@ -58,7 +60,8 @@ def test_the_threshold_is_configurable(demo_v2: Path, tmp_path: Path) -> None:
         ["梅溪分会支部", "天子湖分会支部", "灵峰分会支部"]
     )  # 14, 12, 20 higher
     rows = {r[1]: r for r in book["自评与考评"].iter_rows(min_row=4, values_only=True) if r[1]}
-    assert rows["杭垓分会支部"][6] == 10 and not rows["杭垓分会支部"][7]  # exactly 10: not above
+    assert rows["杭垓分会支部"][6] == 10
+    assert not rows["杭垓分会支部"][7]
 
 
 def test_checklist_counts_per_branch_and_section(demo_v2: Path, tmp_path: Path) -> None:
@@ -85,7 +88,8 @@ def test_checklist_counts_per_branch_and_section(demo_v2: Path, tmp_path: Path) 
 def test_version_1_workbooks_have_no_self_sheets(tmp_path: Path) -> None:
     fixture = Path(__file__).parent / "data" / "template-v1.xlsx"
     data, book = run(fixture, tmp_path)
-    assert "自评与考评" not in book.sheetnames and "自查情况" not in book.sheetnames
+    assert "自评与考评" not in book.sheetnames
+    assert "自查情况" not in book.sheetnames
     assert all(b["self"] is None and b["checklist"] is None for b in data["branches"])
 
 
@@ -93,7 +97,8 @@ def test_a_bad_threshold_is_refused(demo_v2: Path, tmp_path: Path, capsys) -> No
     code = main(
         ["consolidate", str(demo_v2), "-o", str(tmp_path / "s.xlsx"), "--self-threshold", "多"]
     )
-    assert code == 2 and "--self-threshold" in capsys.readouterr().err
+    assert code == 2
+    assert "--self-threshold" in capsys.readouterr().err
 
 
 def test_hostile_self_and_checklist_cells_are_named_in_both_commands(
@@ -101,7 +106,7 @@ def test_hostile_self_and_checklist_cells_are_named_in_both_commands(
 ) -> None:
     from workbook.outputs.template import TemplateOptions
 
-    from workbook_helpers import fill_by_names
+    from support.workbook_helpers import fill_by_names
 
     template = write_template(tmp_path / "t.xlsx", TemplateOptions(["第一支部"], formulas="native"))
     filled = fill_by_names(
@@ -121,7 +126,8 @@ def test_hostile_self_and_checklist_cells_are_named_in_both_commands(
     before = filled.read_bytes()
     code = main(["consolidate", str(filled), "-o", str(tmp_path / "s.xlsx")])
     err = capsys.readouterr().err
-    assert code == 1 and "发现 6 个待修正项" in err
+    assert code == 1
+    assert "发现 6 个待修正项" in err
     for cell, text in (
         ("F5", "自评：规则 1.1"),
         ("F17", "自评：规则 4.2"),
@@ -129,15 +135,20 @@ def test_hostile_self_and_checklist_cells_are_named_in_both_commands(
         ("F29", "自评：否决情形（2）"),
     ):
         assert f"第一支部!{cell}：{text}" in err, cell
-    assert "“本支部是否为分会支部”应填“是”或“否”" in err and "“一台工作电脑”应填“是”或“否”" in err
+    assert "“本支部是否为分会支部”应填“是”或“否”" in err
+    assert "“一台工作电脑”应填“是”或“否”" in err
     code = main(["recalc", str(filled), "-o", str(tmp_path / "r.xlsx")])
     out, err = capsys.readouterr()
-    assert code == 1 and "共 6 处输入有误" in out
-    assert "第一支部!F5" in err and "Traceback" not in err
+    assert code == 1
+    assert "共 6 处输入有误" in out
+    assert "第一支部!F5" in err
+    assert "Traceback" not in err
     assert filled.read_bytes() == before
     from workbook.inputs.reader import read_branch_workbook
 
     values = read_branch_workbook(tmp_path / "r.xlsx").sheets[0].values
-    assert values["self_total_score"] == "待修正" and values["self_grade"] == "待修正"
+    assert values["self_total_score"] == "待修正"
+    assert values["self_grade"] == "待修正"
     assert values["check_1_1"] == "自评输入有误：应为0或15"
-    assert values["total_score"] == 100 and values["grade"] == "好"  # the committee's untouched
+    assert values["total_score"] == 100
+    assert values["grade"] == "好"

@@ -27,7 +27,7 @@ def squash(text: str) -> str:
     return re.sub(r"[\t\r\n]+", "", text)
 
 
-@pytest.fixture()
+@pytest.fixture
 def data() -> dict:
     resource = resources.files("workbook.standards").joinpath("anji-2012-6.toml")
     with resource.open("rb") as handle:
@@ -170,7 +170,9 @@ def test_another_year_is_a_new_file_not_code(tmp_path: Path, data: dict) -> None
     other = load_standard_file(path)
     assert other.id == "anji-2027"
     result = assess_branch(other, RawBranchInputs({"7.1": 7})).result
-    assert result is not None and result.total == 93 and result.grade == "较好"
+    assert result is not None
+    assert result.total == 93
+    assert result.grade == "较好"
 
 
 def test_checklist_is_verbatim_from_section_3(standard: Standard, notice_text: str) -> None:
@@ -187,8 +189,10 @@ def test_checklist_is_verbatim_from_section_3(standard: Standard, notice_text: s
     systems, wall = checklist.sections[0].entries[:10], checklist.sections[0].entries[10:]
     listed = "、".join(e.text for e in systems[:-1]) + "和" + systems[-1].text + "等"
     assert "即" + listed in notice
-    assert all(e.choice for e in systems) and not any(e.choice for e in wall)
-    assert "悬挂党旗和入党誓词" in notice and [e.text for e in wall] == ["悬挂党旗", "入党誓词"]
+    assert all(e.choice for e in systems)
+    assert not any(e.choice for e in wall)
+    assert "悬挂党旗和入党誓词" in notice
+    assert [e.text for e in wall] == ["悬挂党旗", "入党誓词"]
     room = checklist.sections[2].entries
     assert (
         "按照" + "、".join(e.text for e in room[:-1]) + "和" + room[-1].text + "等硬件要求"
@@ -219,7 +223,8 @@ def test_survey_questions_are_verbatim(standard: Standard, notice_text: str) -> 
 
 def test_publication_texts_are_data(standard: Standard) -> None:
     publication = standard.publication
-    assert publication is not None and publication.working_days == 5
+    assert publication is not None
+    assert publication.working_days == 5
     assert publication.issuer == standard.issuer
     assert standard.bonus is None  # the notice has no 加分项
 

@@ -23,8 +23,8 @@ from workbook.outputs.demo import DEMO_YEAR, demo_branches, filled_demo_options
 from workbook.outputs.summary import write_summary
 from workbook.outputs.template import TemplateOptions, write_template
 
-from conftest import requires_libreoffice
-from test_consolidate import DEMO_EXPECTED
+from support.demo_expected import DEMO_EXPECTED
+from support.libreoffice import requires_libreoffice
 
 HEADER_ROW = 3  # 1-based row of the column headers on every sheet of a final summary
 # The demo's hand-worked expectations (tests/test_consolidate.py), in rank order, with the
@@ -63,7 +63,8 @@ def rows_of(path: Path, sheet: str, engine: str) -> list[list[Any]]:
 
 
 def number(value: object) -> Decimal:
-    assert isinstance(value, int | float) and not isinstance(value, bool), value
+    assert isinstance(value, int | float), value
+    assert not isinstance(value, bool), value
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
@@ -77,7 +78,8 @@ def test_summary_rows_hold_the_recomputed_numbers_in_rank_order(demo, engine: st
         == f"{DEMO_YEAR}年度安吉县个体民营企业协会党委支部（党员服务中心）规范化建设考评定级汇总表"
     )
     header = rows[HEADER_ROW - 1]
-    assert header[:2] == ["序号", "支部名称"] and header[-5:] == [
+    assert header[:2] == ["序号", "支部名称"]
+    assert header[-5:] == [
         "总分（100分）",
         "否决情形",
         "等级",
@@ -98,7 +100,8 @@ def test_summary_rows_hold_the_recomputed_numbers_in_rank_order(demo, engine: st
             rank,
         ]
     total_row, average_row = rows[HEADER_ROW + len(RANKED)], rows[HEADER_ROW + len(RANKED) + 1]
-    assert total_row[0] == "合计（13个支部）" and average_row[0] == "平均（13个支部）"
+    assert total_row[0] == "合计（13个支部）"
+    assert average_row[0] == "平均（13个支部）"
     assert number(total_row[9]) == Decimal("1078.25")
     assert number(average_row[9]) == Decimal("82.94")  # 1078.25 / 13 = 82.942…
     assert number(average_row[8]) == Decimal("13.56")  # item 7: 176.25 / 13 = 13.557…
@@ -124,9 +127,12 @@ def test_grade_distribution_counts_shares_and_chart(demo) -> None:
         charts = sorted(n for n in package.namelist() if n.startswith("xl/charts/chart"))
         assert len(charts) == 3  # 等级分布, 失分分析, 群众测评 (the demo has tallies)
         kinds = [package.read(n).decode() for n in charts]
-    assert "<c:barChart>" in kinds[0] and '<c:barDir val="col"/>' in kinds[0]
-    assert "<c:barChart>" in kinds[1] and '<c:barDir val="bar"/>' in kinds[1]
-    assert "等级分布" in kinds[0] and "失分分析" in kinds[1]
+    assert "<c:barChart>" in kinds[0]
+    assert '<c:barDir val="col"/>' in kinds[0]
+    assert "<c:barChart>" in kinds[1]
+    assert '<c:barDir val="bar"/>' in kinds[1]
+    assert "等级分布" in kinds[0]
+    assert "失分分析" in kinds[1]
 
 
 def test_loss_analysis_shows_where_branches_lose_points(demo, standard: Standard) -> None:
@@ -141,9 +147,11 @@ def test_loss_analysis_shows_where_branches_lose_points(demo, standard: Standard
         Decimal("11.44"),
         Decimal("0.4577"),  # 148.75 / 325
     ]
-    assert item7[5] == 13 and item7[7] == 0
+    assert item7[5] == 13
+    assert item7[7] == 0
     item1 = table[0]
-    assert item1[5] == 2 and item1[7] == 1  # 天荒坪 lost 2; 昌硕 capped at 0
+    assert item1[5] == 2
+    assert item1[7] == 1
     # Item 7 is where branches are weakest.
     assert max(table, key=lambda r: number(r[4]))[0] == item7[0]
 
@@ -176,7 +184,8 @@ def test_veto_sheet_names_the_condition_and_the_score_before(demo, standard: Sta
     _, _, summary = demo
     rows = [r for r in rows_of(summary, "否决情形", "openpyxl")[HEADER_ROW:] if r[0]]
     assert rows[0][:3] == ["鄣吴分会支部", "（1）", standard.vetoes[0]]
-    assert number(rows[0][3]) == 92 and rows[0][4:6] == ["好", "较差"]
+    assert number(rows[0][3]) == 92
+    assert rows[0][4:6] == ["好", "较差"]
     assert rows[1][0].startswith("注（2）")
 
 
@@ -257,7 +266,7 @@ def test_text_from_inputs_stays_text(tmp_path: Path) -> None:
 @requires_libreoffice
 @pytest.mark.libreoffice
 def test_libreoffice_converts_the_summary_to_a_clean_pdf(demo, tmp_path: Path) -> None:
-    from libreoffice import convert
+    from support.libreoffice import convert
 
     _, _, summary = demo
     source = tmp_path / "summary.xlsx"
@@ -275,8 +284,13 @@ def test_libreoffice_converts_the_summary_to_a_clean_pdf(demo, tmp_path: Path) -
     assert "规范化建设考评定级汇总表" in first
     for branch in demo_branches():
         assert branch in first
-    assert "平均（13个支部）" in first and "说明" in first
-    assert "等级分布" in pages[1] and "各等级支部数" in pages[1]
-    assert "失分分析" in pages[2] and "各项目失分率" in pages[2]
+    assert "平均（13个支部）" in first
+    assert "说明" in first
+    assert "等级分布" in pages[1]
+    assert "各等级支部数" in pages[1]
+    assert "失分分析" in pages[2]
+    assert "各项目失分率" in pages[2]
     text = "\n".join(pages)
-    assert "#VALUE" not in text and "Err:" not in text and "#NAME" not in text
+    assert "#VALUE" not in text
+    assert "Err:" not in text
+    assert "#NAME" not in text

@@ -50,7 +50,7 @@ def write_xlsx(path: Path, rows: list[list[object]], header=HEADER) -> Path:
     return path
 
 
-@pytest.fixture()
+@pytest.fixture
 def workbook(tmp_path: Path) -> Path:
     return write_template(tmp_path / "考评.xlsx", TemplateOptions(BRANCHES, year=2026))
 
@@ -96,13 +96,16 @@ def test_import_fills_the_tallies_and_nothing_else(
     out = tmp_path / "out.xlsx"
     assert main(["survey", "import", str(responses), "--into", str(workbook), "-o", str(out)]) == 0
     said = capsys.readouterr().out
-    assert "第一支部（第一支部）：收回 12 张，发放 12 张" in said and "原无计票" in said
-    assert "计票未改动：第三支部" in said and "已导入 15 份答卷" in said
+    assert "第一支部（第一支部）：收回 12 张，发放 12 张" in said
+    assert "原无计票" in said
+    assert "计票未改动：第三支部" in said
+    assert "已导入 15 份答卷" in said
     got = tallies(out)
     for branch, want in EXPECTED.items():
         assert got[branch] == want, branch
     assert got["第三支部"]["returned"] is None
-    assert responses.read_bytes() == source and parts(workbook) == before  # inputs untouched
+    assert responses.read_bytes() == source
+    assert parts(workbook) == before
     after = parts(out)
     assert list(after) == list(before)
     sheet_parts = {"xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"}
@@ -115,7 +118,8 @@ def test_import_fills_the_tallies_and_nothing_else(
         inputs = {sheet.cells[n].a1 for n in names.survey_input_names(load())}
         old, new = cells_of(before[part]), cells_of(after[part])
         changed = {ref for ref in old.keys() | new.keys() if old.get(ref) != new.get(ref)}
-        assert changed and changed <= inputs, (part, changed - inputs)
+        assert changed, part
+        assert changed <= inputs, (part, changed - inputs)
 
 
 def load():
@@ -140,7 +144,8 @@ def test_import_twice_replaces_and_says_what(tmp_path: Path, workbook: Path, cap
     assert first.result is not None
     (deduction,) = [d for d in first.result.deductions if d.rule.id == "7.1"]
     # Q1 8+2 of 11, Q2 12 of 12, Q3 8+2 of 11: 32/34 = 94.1% -> 25 x 32/34 = 23.53 -> 23.5
-    assert deduction.points == 1.5 and "满意率 94.1%（有效票 11）" in deduction.note
+    assert deduction.points == 1.5
+    assert "满意率 94.1%（有效票 11）" in deduction.note
 
 
 def test_every_problem_by_row_and_nothing_written(tmp_path: Path, workbook: Path, capsys) -> None:
@@ -167,7 +172,8 @@ def test_headers_found_or_named_by_options(tmp_path: Path, workbook: Path, capsy
     responses = write_xlsx(tmp_path / "答卷.xlsx", respondents(), header)
     assert main(["survey", "import", str(responses), "--into", str(workbook)]) == 1
     err = capsys.readouterr().err
-    assert "没有表头含“支部”的列" in err and "--branch-column" in err
+    assert "没有表头含“支部”的列" in err
+    assert "--branch-column" in err
     assert "找不到第1题“党组织、党组织书记和服务中心、中心主任在党员中的威信”的列" in err
     assert "“编号”、“单位”、“威信”、“形象”、“满意度”" in err
     code = main(
@@ -214,7 +220,8 @@ def test_hostile_files(
     before = workbook.read_bytes()
     code = main(["survey", "import", str(responses), "--into", str(workbook)])
     err = capsys.readouterr().err
-    assert code == 1 and message in err, err
+    assert code == 1, err
+    assert message in err, err
     assert "Traceback" not in err
     assert workbook.read_bytes() == before
 

@@ -20,10 +20,10 @@ from workbook.outputs.json_report import to_json
 from workbook.outputs.template import TemplateOptions, write_branch_sheet
 from workbook.outputs.template.formats import Formats as _Formats
 
-from gnumeric import recalculate
-from libreoffice import convert
-from template_cases import expected_cells, filled_template, mismatches, shown_values
-from workbook_helpers import cells_for, fill_by_names
+from support.gnumeric import recalculate
+from support.libreoffice import convert
+from support.template_cases import expected_cells, filled_template, mismatches, shown_values
+from support.workbook_helpers import cells_for, fill_by_names
 
 SYNTHETIC = Path(__file__).parent / "data" / "standard-synthetic.toml"
 XLSX = "xlsx:Calc MS Excel 2007 XML"
@@ -75,7 +75,8 @@ def test_the_engine_applies_a_grade_ceiling(synthetic: Standard) -> None:
         "改分": "合格",
     }
     # weighted 63 -> 12 x 0.63 = 7.56, down to a tenth: 7.5 (deduction 4.5 from 50).
-    assert totals["上限合格"] == Decimal("45.5") and totals["改分"] == 49
+    assert totals["上限合格"] == Decimal("45.5")
+    assert totals["改分"] == 49
 
 
 @pytest.mark.libreoffice
@@ -121,7 +122,7 @@ RECALC_BRANCHES = {
 }
 
 
-@pytest.fixture()
+@pytest.fixture
 def filled(tmp_path: Path, standard: Standard) -> Path:
     return filled_template(tmp_path, standard, RECALC_BRANCHES, "xlwings")
 
@@ -134,18 +135,21 @@ def test_recalc_writes_the_tally_and_names_bad_counts(
     err = capsys.readouterr().err
     sheets = {s.branch_name: s for s in read_branch_workbook(out).sheets}
     first = sheets["第一支部"].values
-    assert first[names.SURVEY_POINTS] == 23.5 and first[names.SURVEY_DEDUCTION] == 1.5
+    assert first[names.SURVEY_POINTS] == 23.5
+    assert first[names.SURVEY_DEDUCTION] == 1.5
     assert first[names.item_score_name(7)] == 23.5
     assert first[names.SURVEY_VALID] == 48
     assert sheets["第二支部"].values[names.item_score_name(7)] == 22
     assert sheets["第三支部"].values[names.item_score_name(7)] == "输入有误"
     assert sheets["第三支部"].values[names.SURVEY_CHECK] == "须填写扣分说明"
     note_cell = sheets["第三支部"].label(names.note_name(standard.rule("7.1")))
-    assert f"{note_cell}：规则 7.1" in err and "须在扣分说明中写明理由" in err
+    assert f"{note_cell}：规则 7.1" in err
+    assert "须在扣分说明中写明理由" in err
     fourth = sheets["第四支部"]
     assert f"{fourth.label(names.survey_count_name(1, 1))}：" in err
     assert "不能为负数（-1）" in err
-    assert f"{fourth.label(names.SURVEY_RETURNED)}：" in err and "应为整数" in err
+    assert f"{fourth.label(names.SURVEY_RETURNED)}：" in err
+    assert "应为整数" in err
     fifth = sheets["第五支部"]
     assert f"提示：{filled}，{fifth.label(names.SURVEY_VALID)}：群众测评的有效票不足" in err
     assert fifth.values[names.item_score_name(7)] == 25
@@ -183,7 +187,7 @@ def test_the_tally_is_outside_the_print_area(tmp_path: Path, standard: Standard)
 
     from workbook.outputs.template import write_template
 
-    from workbook_helpers import named_cell
+    from support.workbook_helpers import named_cell
 
     path = write_template(tmp_path / "t.xlsx", TemplateOptions(["第一支部"]))
     book = openpyxl.load_workbook(path)

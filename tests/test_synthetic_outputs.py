@@ -21,9 +21,14 @@ from workbook.core.scoring import RawBranchInputs
 from workbook.core.standard import STANDARD_FILE_ENV, Standard, load_standard, use_standard_file
 from workbook.outputs.template import TemplateOptions, write_template
 
-from conftest import requires_libreoffice
-from libreoffice import convert
-from template_cases import expected_cells, fill_template, mismatches, random_inputs, shown_values
+from support.libreoffice import convert, requires_libreoffice
+from support.template_cases import (
+    expected_cells,
+    fill_template,
+    mismatches,
+    random_inputs,
+    shown_values,
+)
 
 SYNTHETIC = Path(__file__).parent / "data" / "standard-synthetic.toml"
 ANJI_FILE = Path(__file__).parent.parent / "workbook" / "standards" / "anji-2012-6.toml"
@@ -66,7 +71,7 @@ BRANCHES = {
 }
 
 
-@pytest.fixture()
+@pytest.fixture
 def synthetic(monkeypatch: pytest.MonkeyPatch) -> Standard:
     """The synthetic standard, used wherever its id is asked for (as --standard-file does)."""
     monkeypatch.setenv(STANDARD_FILE_ENV, "")
@@ -114,8 +119,10 @@ def test_template_has_no_anji_text_and_its_cached_values_are_the_engines(
         custom = package.read("docProps/custom.xml").decode()
         shared = package.read("xl/sharedStrings.xml").decode()
     assert "2030年度考评定级表" in core  # the default sheet title (the file has none)
-    assert synthetic.content_hash in custom and "synthetic-test" in custom
-    assert "42分及以上为“优秀”" in shared and "最多 1 位小数" in shared
+    assert synthetic.content_hash in custom
+    assert "synthetic-test" in custom
+    assert "42分及以上为“优秀”" in shared
+    assert "最多 1 位小数" in shared
     assert "例如 41.5 分为“合格”，29.5 分为“不合格”" in shared
 
 
@@ -150,7 +157,7 @@ def test_commands_with_a_standard_file(
     monkeypatch.chdir(tmp_path)
     std = ["--standard-file", str(SYNTHETIC)]
     branches = [a for b in BRANCHES for a in ("--branch", b)]
-    code, out, err = run(
+    code, _out, err = run(
         ["template", "-o", "syn.xlsx", "--formulas", "native", *branches, *std], capsys
     )
     assert code == 0, err
@@ -158,8 +165,10 @@ def test_commands_with_a_standard_file(
     filled = fill_template(Path("syn.xlsx"), synthetic, BRANCHES, tmp_path / "filled.xlsx")
 
     # recalc: the workbook names its standard; the file supplies it.
-    code, out, err = run(["recalc", str(filled), "-o", "r.xlsx", *std], capsys)
-    assert code == 1 and "丁支部" in err and "扣分 1.25 的小数超过 1 位" in err
+    code, _out, err = run(["recalc", str(filled), "-o", "r.xlsx", *std], capsys)
+    assert code == 1
+    assert "丁支部" in err
+    assert "扣分 1.25 的小数超过 1 位" in err
     assert "加分规则 B.1“获市级以上表彰的加2分”：加分 1 不符合此规则" in err
     got = shown_values(tmp_path / "r.xlsx")
     assert [got[b][names.TOTAL_SCORE] for b in BRANCHES] == [47.5, 30.0, 40.0, "待修正", 42.0]
@@ -168,7 +177,7 @@ def test_commands_with_a_standard_file(
     assert anji_text_in(tmp_path / "r.xlsx") == []
 
     # consolidate: summary and JSON, as a draft because 丁支部 is wrong.
-    code, out, err = run(
+    code, _out, err = run(
         [
             "consolidate",
             str(tmp_path / "r.xlsx"),
@@ -181,12 +190,16 @@ def test_commands_with_a_standard_file(
         ],
         capsys,
     )
-    assert code == 1 and "丁支部" in err and (tmp_path / "s.xlsx").exists(), err
+    assert code == 1, err
+    assert "丁支部" in err, err
+    assert (tmp_path / "s.xlsx").exists(), err
     assert anji_text_in(tmp_path / "s.xlsx") == []
     assert anji_text_in(tmp_path / "s.json") == []
     report = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     text = json.dumps(report, ensure_ascii=False)
-    assert "synthetic-test" in text and "优秀" in text and "不合格" in text
+    assert "synthetic-test" in text
+    assert "优秀" in text
+    assert "不合格" in text
     by_branch = {b["branch"]: b for b in report["branches"]}
     assert (by_branch["甲支部"]["total"], by_branch["甲支部"]["bonus"]) == (47.5, 3)
     assert by_branch["甲支部"]["awards"] == [
@@ -203,8 +216,10 @@ def test_commands_with_a_standard_file(
 
     # Without the file, the workbook's standard is unknown: a clear message, exit 1.
     monkeypatch.setenv(STANDARD_FILE_ENV, "")
-    code, out, err = run(["recalc", str(filled), "-o", "r2.xlsx"], capsys)
-    assert code == 1 and "找不到标准“synthetic-test”" in err and "--standard-file" in err
+    code, _out, err = run(["recalc", str(filled), "-o", "r2.xlsx"], capsys)
+    assert code == 1
+    assert "找不到标准“synthetic-test”" in err
+    assert "--standard-file" in err
 
 
 def test_standard_and_standard_file_exclude_each_other(
@@ -225,7 +240,8 @@ def test_standard_and_standard_file_exclude_each_other(
         ],
         capsys,
     )
-    assert code == 2 and "--standard 和 --standard-file 只能指定一个" in err
+    assert code == 2
+    assert "--standard 和 --standard-file 只能指定一个" in err
     assert not (tmp_path / "x.xlsx").exists()
 
 
@@ -255,7 +271,8 @@ def test_changed_standard_content_is_refused(
         code, _, err = run([*args, "--standard-file", str(changed)], capsys)
         assert code == 1
         assert "标准内容不符：该文件按标准“synthetic-test”生成" in err, err
-    assert not (tmp_path / "s.xlsx").exists() and not (tmp_path / "r.xlsx").exists()
+    assert not (tmp_path / "s.xlsx").exists()
+    assert not (tmp_path / "r.xlsx").exists()
     # Comments and spacing do not change the content.
     relaid = tmp_path / "relaid.toml"
     relaid.write_text("# 注释\n\n" + SYNTHETIC.read_text(encoding="utf-8"), encoding="utf-8")
@@ -286,7 +303,8 @@ def test_changed_standard_content_is_refused(
 def test_standard_check_accepts_good_files(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["standard", "check", str(path)], capsys)
     assert code == 0, err
-    assert "有效：编号" in out and load_standard_hash(path)[:12] in out
+    assert "有效：编号" in out
+    assert load_standard_hash(path)[:12] in out
 
 
 def load_standard_hash(path: Path) -> str:
@@ -311,7 +329,7 @@ def test_standard_check_names_every_problem_by_line_and_key(
     def line_of(fragment: str) -> int:
         return next(n for n, line in enumerate(lines, start=1) if fragment in line)
 
-    code, out, err = run(["standard", "check", str(bad)], capsys)
+    code, _out, err = run(["standard", "check", str(bad)], capsys)
     assert code == 1
     expected = [
         (line_of("total_points = 55"), "total_points", "各项目分值之和为 50，应等于总分 55"),
@@ -324,7 +342,8 @@ def test_standard_check_names_every_problem_by_line_and_key(
     problem_lines = [line for line in err.splitlines() if line.startswith("  ")]
     assert len(problem_lines) == len(expected), err
     for line, (number, key, message) in zip(problem_lines, expected, strict=True):
-        assert f"第{number}行（键 {key}）：" in line and message in line, line
+        assert f"第{number}行（键 {key}）：" in line, line
+        assert message in line, line
     assert "有 6 处问题" in err
 
 
@@ -334,11 +353,13 @@ def test_standard_check_reports_toml_syntax_with_its_line(
     bad = tmp_path / "syntax.toml"
     bad.write_text('id = "x"\ntitle = \n', encoding="utf-8")
     code, _, err = run(["standard", "check", str(bad)], capsys)
-    assert code == 1 and "syntax.toml 第2行：TOML 格式错误" in err
+    assert code == 1
+    assert "syntax.toml 第2行：TOML 格式错误" in err
 
 
 def test_cached_values_use_decimal_places_of_the_standard(synthetic: Standard) -> None:
-    assert synthetic.max_decimal_places == 1 and synthetic.band_examples.startswith("41.5")
+    assert synthetic.max_decimal_places == 1
+    assert synthetic.band_examples.startswith("41.5")
     assert synthetic.bands_text == (
         "42分及以上为“优秀”，30分及以上不足42分为“合格”，不足30分为“不合格”"
     )

@@ -31,12 +31,14 @@ def score(standard: Standard, vetoes=(), **deductions: object):
 
 
 def test_shape(synthetic: Standard) -> None:
-    assert synthetic.id == "synthetic-test" and synthetic.total_points == 50
+    assert synthetic.id == "synthetic-test"
+    assert synthetic.total_points == 50
     assert [i.points for i in synthetic.items] == [20, 18, 12]
     assert [r.id for r in synthetic.rules] == ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1"]
     assert [g.name for g in synthetic.grades] == ["优秀", "合格", "不合格"]
     assert synthetic.rule("1.2").range_label == "0或0.5～4"
-    assert synthetic.bonus is not None and [r.id for r in synthetic.bonus.rules] == ["B.1", "B.2"]
+    assert synthetic.bonus is not None
+    assert [r.id for r in synthetic.bonus.rules] == ["B.1", "B.2"]
 
 
 @pytest.mark.parametrize(
@@ -61,7 +63,8 @@ def test_scores(synthetic: Standard, deductions: dict, items: list, total: str, 
 
 def test_cap_and_reasons(synthetic: Standard) -> None:
     result = score(synthetic, r1_1=20, r1_2=4, r1_3=6).result
-    assert result is not None and result.items[0].capped
+    assert result is not None
+    assert result.items[0].capped
     assert "1.3 班子不团结的扣2-6分：扣 6 分" in result.reasons()
 
 
@@ -93,9 +96,11 @@ def test_invalid_inputs(synthetic: Standard, field: str, value: object, fragment
 
 def test_bonus_is_capped_and_lifts_the_grade(synthetic: Standard) -> None:
     base = score(synthetic, r2_1=5, r2_2=3, r1_2=0.5).result  # 41.5, 合格
-    assert base is not None and base.grade == "合格"
+    assert base is not None
+    assert base.grade == "合格"
     bonus = assess_bonus(synthetic, {"B.1": 2, "B.2": 1.5}, {"B.1": "市级表彰"})
-    assert bonus.problems == () and bonus.result is not None
+    assert bonus.problems == ()
+    assert bonus.result is not None
     assert (bonus.result.awarded, bonus.result.counted, bonus.result.capped) == (D("3.5"), 3, True)
     assert bonus.result.awards[0].note == "市级表彰"
     outcome = total_with_bonus(base, bonus.result)
@@ -106,7 +111,8 @@ def test_bonus_is_capped_and_lifts_the_grade(synthetic: Standard) -> None:
 def test_bonus_does_not_lift_a_veto(synthetic: Standard) -> None:
     base = score(synthetic, vetoes=["是"]).result
     bonus = assess_bonus(synthetic, {"B.1": 2}).result
-    assert base is not None and bonus is not None
+    assert base is not None
+    assert bonus is not None
     outcome = total_with_bonus(base, bonus)
     assert (outcome.total, outcome.score_grade, outcome.grade) == (52, "优秀", "不合格")
 
@@ -123,7 +129,7 @@ def test_bonus_does_not_lift_a_veto(synthetic: Standard) -> None:
 def test_bonus_inputs_validated(synthetic: Standard, value: object, fragment: str) -> None:
     bonus = assess_bonus(synthetic, {"B.1": value})
     assert bonus.result is None
-    assert [p.field for p in bonus.problems] == ["B.1"]
+    assert [p.rule for p in bonus.problems] == ["B.1"]
     assert fragment in bonus.problems[0].message
     assert bonus.problems[0].message.startswith("加分规则 B.1“获市级以上表彰的加2分”")
 
@@ -141,7 +147,8 @@ def test_survey_feeds_its_rule_and_caps_the_grade(synthetic: Standard) -> None:
     tally = tally_survey(synthetic.survey, 10, 10, [counts, counts])
     assert tally.deduction == D("4.5")
     result = score(synthetic, r3_1=tally.deduction).result
-    assert result is not None and (result.total, result.grade) == (D("45.5"), "优秀")
+    assert result is not None
+    assert (result.total, result.grade) == (D("45.5"), "优秀")
     assert grade_ceiling(synthetic, result.grade, tally.rate) == (
         "合格",
         synthetic.survey.ceilings[0],

@@ -20,7 +20,7 @@ from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
 from workbook.xlsx.workbook_info import read_package_info
 
-from workbook_helpers import named_cell
+from support.workbook_helpers import named_cell
 
 BRANCHES = ["递铺分会第一支部", "孝丰分会[老街]支部", "x" * 40]
 
@@ -121,7 +121,7 @@ def test_only_input_cells_are_unlocked(template: Path, standard: Standard) -> No
     assert unlocked == inputs
     outputs = names.output_names(standard) + names.self_output_names(standard)
     outputs += [n for n in names.version_names(standard, "2") if n.startswith("hint_")]
-    for name in outputs + [names.BRANCH_NAME]:
+    for name in [*outputs, names.BRANCH_NAME]:
         assert named_cell(book, sheet_name, name).protection.locked is True
 
 
@@ -136,7 +136,8 @@ def test_inputs_carry_validation_with_chinese_messages(template: Path, standard:
         assert validation.type == "custom"
         assert rule.allowed_text in validation.prompt
         assert validation.error.startswith(f"规则 {rule.id}：可填 {rule.allowed_text}")
-        assert validation.showErrorMessage and validation.errorStyle in (None, "stop")
+        assert validation.showErrorMessage
+        assert validation.errorStyle in (None, "stop")
     for number in range(1, 4):
         cell = named_cell(book, sheet_name, names.veto_name(number)).coordinate
         assert by_cell[cell].type == "list"
@@ -238,7 +239,8 @@ def test_instructions_sheet_explains_the_rules(template: Path) -> None:
     rows = CalamineWorkbook.from_path(str(template)).get_sheet_by_name("填表说明").to_python()
     text = "\n".join(str(cell) for row in rows for cell in row)
     assert "每个项目分值扣完为止" in text
-    assert "89.5 分为“较好”" in text and "59.5 分为“较差”" in text
+    assert "89.5 分为“较好”" in text
+    assert "59.5 分为“较差”" in text
     assert "近一年来没有开展党组织活动的" in text
 
 
@@ -330,7 +332,9 @@ def test_cli_errors_leave_the_old_file_alone(tmp_path: Path, capsys) -> None:
 def test_cli_help_is_chinese(capsys) -> None:
     assert main(["template", "--help"]) == 0
     out = capsys.readouterr().out
-    assert "用法：" in out and "生成考评定级表模板" in out and "Usage" not in out
+    assert "用法：" in out
+    assert "生成考评定级表模板" in out
+    assert "Usage" not in out
 
 
 def test_package_parts_are_complete(template: Path) -> None:

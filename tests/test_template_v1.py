@@ -86,9 +86,11 @@ def record(fixture: Path, work: Path) -> dict:
         data = json.loads((folder / "s.json").read_text())
         for branch in data["branches"]:
             # Keys version 2 adds to every branch (null for a version-1 sheet).
-            assert branch.pop("self", None) is None and branch.pop("checklist", None) is None
+            assert branch.pop("self", None) is None
+            assert branch.pop("checklist", None) is None
             # Keys issue 9 adds to every branch: no tally on a version-1 sheet, one assessor.
-            assert branch.pop("survey", None) is None and branch.pop("combination", None) is None
+            assert branch.pop("survey", None) is None
+            assert branch.pop("combination", None) is None
             assert len(branch.pop("assessors")) == 1
             branch["file"] = branch["file"].replace(str(work), "<dir>")
         result[case] = {

@@ -183,9 +183,9 @@ def test_total() -> None:
     full: list[object] = [float(item.points) for item in STANDARD.items]
     assert udfs.KP_TOTAL(_score_column(full), SID) == 100.0
     assert udfs.KP_TOTAL(_score_column([13.0, 10.0, 10.0, 10.0, 10.0, 20.0, 12.5]), SID) == 85.5
-    assert udfs.KP_TOTAL(_score_column([INVALID] + full[1:]), SID) == PENDING
-    assert udfs.KP_TOTAL(_score_column([None] + full[1:]), SID) == PENDING  # #NAME? comes as None
-    assert udfs.KP_TOTAL(_score_column([16.0] + full[1:]), SID) == PENDING
+    assert udfs.KP_TOTAL(_score_column([INVALID, *full[1:]]), SID) == PENDING
+    assert udfs.KP_TOTAL(_score_column([None, *full[1:]]), SID) == PENDING  # #NAME? comes as None
+    assert udfs.KP_TOTAL(_score_column([16.0, *full[1:]]), SID) == PENDING
     assert udfs.KP_TOTAL(column(*full), "no-such-standard") == f"{INVALID}：标准编号无效"
 
 
@@ -232,7 +232,7 @@ def test_udf_chain_equals_the_engine(data: st.DataObject) -> None:
     assert total == (float(sum(expected.item_scores)) if items_ok else PENDING)  # type: ignore[arg-type]
     assert udfs.KP_GRADE(total, column(*vetoes), SID) == expected.grade_text
     for rule in STANDARD.rules:
-        problem = next((p for p in expected.problems if p.field == f"ded_{rule.name_suffix}"), None)
+        problem = next((p for p in expected.problems if p.rule == rule.id and not p.note), None)
         assert udfs.KP_CHECK(deductions[rule.id], rule.id, SID) == (
             problem.short if problem else ""
         )
@@ -248,7 +248,7 @@ def test_survey_udfs_equal_the_engine() -> None:
     from workbook.core import names
     from workbook.core.survey import survey_cells
 
-    from template_cases import survey_inputs
+    from support.template_cases import survey_inputs
 
     survey = STANDARD.survey
     assert survey is not None

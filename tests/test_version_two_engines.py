@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from version_two_cases import all_cells, filled_version_two, version_two_mismatches
 
 from workbook.core.standard import Standard
 
-from conftest import requires_libreoffice
-from gnumeric import recalculate, requires_gnumeric
-from libreoffice import convert
+from support.gnumeric import recalculate, requires_gnumeric
+from support.libreoffice import convert, requires_libreoffice
+from support.version_two_cases import all_cells, filled_version_two, version_two_mismatches
 
 
 @pytest.mark.libreoffice
@@ -30,7 +29,7 @@ def test_libreoffice_agrees_on_version_two_cells(
 
 def test_the_cases_cover_what_they_should(standard: Standard) -> None:
     """Flagged, exact-threshold, capped, vetoed, not filled and invalid 自评; every hint."""
-    from version_two_cases import expected_version_two
+    from support.version_two_cases import expected_version_two
 
     shown = [expected_version_two(standard, cells) for cells in all_cells(standard).values()]
     grades = {cells["self_grade"] for cells in shown}

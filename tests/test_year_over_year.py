@@ -56,7 +56,8 @@ def test_count_by_grade_names(standard: Standard) -> None:
         {"甲": YearResult(Decimal(85), "较好"), "乙": YearResult(Decimal(86), "较好")},
         {"甲": YearResult(Decimal(95), "好"), "乙": YearResult(Decimal(90), "好")},
     )
-    assert comparison.count("较好", "好") == 2 and comparison.count("好", "较好") == 0
+    assert comparison.count("较好", "好") == 2
+    assert comparison.count("好", "较好") == 0
     assert comparison.flagged == ()
 
 

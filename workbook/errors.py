@@ -3,6 +3,13 @@
 Every message is Simplified Chinese and meant for the user as it stands.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the core imports this module: types only, no import at run time
+    from workbook.core.problems import Problem
+
 
 class BranchAssessError(Exception):
     """Base of every error this project raises on purpose."""
@@ -35,7 +42,7 @@ class TemplateMismatchError(BranchAssessError):
 class InvalidInputError(BranchAssessError):
     """One or more input cells hold values the standard does not allow."""
 
-    def __init__(self, problems: list) -> None:  # list[workbook.core.scoring.InputProblem]
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("；".join(p.message for p in problems))
 
@@ -89,7 +96,7 @@ class CalendarFileError(BranchAssessError):
 class AssessorConflictError(BranchAssessError):
     """Several assessors' results of one branch cannot be combined (duplicates, veto disagreement)."""
 
-    def __init__(self, problems: list) -> None:  # list[workbook.core.assessors.AssessorProblem]
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("；".join(p.message for p in problems))
 

@@ -25,7 +25,7 @@ def main() -> None:
     """
     try:
         _press()
-    except BaseException as error:  # noqa: BLE001 - everything must end in one line
+    except BaseException as error:  # everything must end in one line
         if isinstance(error, SystemExit) and error.code in (None, 0):
             raise
         _fail(failure_line(error))
@@ -38,7 +38,7 @@ def _press() -> None:
     try:
         import xlwings as xw
     except Exception as error:  # ImportError, or a broken xlwings/pywin32 installation
-        raise _Step(
+        raise _StepError(
             "无法载入 xlwings（请运行 pip install branch-assessment[excel]）", error
         ) from None
     from .ribbon import press_button
@@ -46,11 +46,13 @@ def _press() -> None:
     try:
         book = xw.Book.caller()
     except Exception as error:
-        raise _Step("无法连接到 Excel 中的当前工作簿（请在 Excel 中点击按钮）", error) from None
+        raise _StepError(
+            "无法连接到 Excel 中的当前工作簿（请在 Excel 中点击按钮）", error
+        ) from None
     press_button(book)
 
 
-class _Step(Exception):
+class _StepError(Exception):
     """A failure at a named step outside the project's own code (xlwings, Excel)."""
 
     def __init__(self, what: str, cause: BaseException) -> None:
@@ -63,7 +65,7 @@ def failure_line(error: BaseException) -> str:
     """One Chinese line that says what failed."""
     from workbook.errors import BranchAssessError
 
-    if isinstance(error, _Step):
+    if isinstance(error, _StepError):
         detail = f"{type(error.cause).__name__}: {error.cause}"
         return _one_line(f"错误：{error.what}。{detail}")
     if isinstance(error, BranchAssessError):

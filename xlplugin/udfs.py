@@ -126,7 +126,7 @@ def item_score(
     survey = standard.survey
     if survey is not None and survey.rule_id in parsed:
         tally = _cell(survey_deduction)
-        if tally == INVALID or isinstance(tally, str) and tally.startswith("#"):
+        if tally == INVALID or (isinstance(tally, str) and tally.startswith("#")):
             return INVALID
         counted = _number(tally)
         typed = values[[r.id for r in item.rules].index(survey.rule_id)]

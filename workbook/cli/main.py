@@ -18,6 +18,12 @@ from workbook.cli.options import CONTEXT_SETTINGS, EXIT_INTERNAL, EXIT_PROBLEMS
 from workbook.errors import BranchAssessError
 from workbook.xlsx.text import visible_text
 
+__all__ = [
+    "cli",
+    "main",
+    "run",
+]
+
 
 @click.group(
     context_settings=CONTEXT_SETTINGS, options_metavar="[选项]", subcommand_metavar="命令 [参数]..."

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from workbook.cli.options import CONTEXT_SETTINGS, standard_file_option
 from workbook.errors import BranchAssessError, InvalidInputError, WorkbookReadError
 
+if TYPE_CHECKING:
+    from workbook.core.problems import Problem
+
 
 class RecalcInputError(InvalidInputError):
     """Recalculation finished, but some input cells are invalid (each was printed already)."""
 
-    def __init__(self, problems: list, target: Path) -> None:  # list[recalc.LabelledProblem]
-        super().__init__([p.problem for p in problems])
+    def __init__(self, problems: list[Problem], target: Path) -> None:
+        super().__init__(problems)
         self.args = (
             f"共 {len(problems)} 处输入有误（见上方“工作表!单元格”列表），改正后请重新计算；"
             f"其余支部已照常计算并写入 {target}",

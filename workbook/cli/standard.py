@@ -25,7 +25,7 @@ def check_command(file: Path) -> None:
     有问题时以状态码 1 退出。键和写法见 docs/standard.md。
     """
     from workbook.core.standard import load_standard_file
-    from workbook.core.standard_check import check_standard_text
+    from workbook.core.standard_check import check_standard_text, problem_text
 
     try:
         text = file.read_bytes().decode("utf-8-sig")
@@ -36,7 +36,7 @@ def check_command(file: Path) -> None:
     problems = check_standard_text(text)
     if problems:
         for number, problem in enumerate(problems, start=1):
-            click.echo(f"  {number}. {problem.text(str(file))}", err=True)
+            click.echo(f"  {number}. {problem_text(problem, str(file))}", err=True)
         raise ProblemsFound(f"标准文件 {file} 有 {len(problems)} 处问题，请改正后重新检查。")
     standard = load_standard_file(file)
     rules = len(standard.rules)

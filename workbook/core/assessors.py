@@ -21,10 +21,23 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
+from workbook.core import names
 from workbook.core.exact import round_to_step
+from workbook.core.problems import Problem
 from workbook.core.scoring import BranchResult, Deduction
 from workbook.core.standard import Standard, fmt
 from workbook.errors import AssessorConflictError
+
+__all__ = [
+    "DEFAULT_SPREAD_THRESHOLD",
+    "METHODS",
+    "TRIM_MINIMUM",
+    "AssessorResult",
+    "CombinedResult",
+    "Method",
+    "combine_assessors",
+    "spread_text",
+]
 
 Method = Literal["mean", "trimmed"]
 METHODS: tuple[Method, ...] = ("mean", "trimmed")
@@ -39,16 +52,6 @@ class AssessorResult:
     assessor: str
     result: BranchResult
     source: str = ""  # e.g. the file name; named in error messages
-
-
-@dataclass(frozen=True)
-class AssessorProblem:
-    """Why results cannot be combined: ``kind`` is blank, duplicate or veto."""
-
-    kind: Literal["blank", "duplicate", "veto"]
-    message: str
-    sources: tuple[AssessorResult, ...]  # the results involved (the caller adds cells)
-    veto: int | None = None  # the veto number for a veto disagreement
 
 
 @dataclass(frozen=True)
@@ -111,15 +114,18 @@ def combine_assessors(
     if any(r.result.standard != standard for r in results):
         raise ValueError("results of different standards")
 
-    problems: list[AssessorProblem] = []
+    # Why results cannot be combined: a blank or repeated assessor (keyed ``assessor``) or a
+    # veto they disagree on (keyed by its number); ``sources`` names the results involved (the
+    # caller adds cells).
+    problems: list[Problem] = []
     blank = tuple(r for r in results if not r.assessor.strip())
     if blank:
         problems.append(
-            AssessorProblem(
-                "blank",
+            Problem(
                 f"未填写考评人：{'、'.join(r.source or '（未知来源）' for r in blank)}；"
                 "多人考评时每份考评表都要填写考评人",
-                blank,
+                key=names.ASSESSOR,
+                sources=tuple(r.source for r in blank),
             )
         )
     by_name: dict[str, list[AssessorResult]] = {}
@@ -129,11 +135,11 @@ def combine_assessors(
     for name, entries in by_name.items():
         if len(entries) > 1:
             problems.append(
-                AssessorProblem(
-                    "duplicate",
+                Problem(
                     f"考评人“{name}”对同一支部提交了 {len(entries)} 份考评："
                     f"{'、'.join(e.source or '（未知来源）' for e in entries)}",
-                    tuple(entries),
+                    key=names.ASSESSOR,
+                    sources=tuple(e.source for e in entries),
                 )
             )
     for number in range(1, len(standard.vetoes) + 1):
@@ -141,12 +147,11 @@ def combine_assessors(
         if yes and len(yes) != len(results):
             no = tuple(r for r in results if number not in r.result.vetoes)
             problems.append(
-                AssessorProblem(
-                    "veto",
+                Problem(
                     f"否决情形（{number}）“{standard.vetoes[number - 1]}”是事实，考评人意见应一致："
                     f"{'、'.join(_who(r) for r in yes)} 填“是”，{'、'.join(_who(r) for r in no)} 填“否”",
-                    yes + no,
-                    number,
+                    veto=number,
+                    sources=tuple(r.source for r in yes + no),
                 )
             )
     if problems:

@@ -15,9 +15,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from workbook.core.scoring import BranchResult, InputProblem, note_text, parse_award
+from workbook.core.problems import Problem
+from workbook.core.scoring import BranchResult, note_text, parse_award
 from workbook.core.standard import Bonus, Rule, Standard
 from workbook.errors import CellValueError
+
+__all__ = [
+    "BonusAssessment",
+    "BonusAward",
+    "BonusOutcome",
+    "BonusResult",
+    "assess_bonus",
+    "total_with_bonus",
+]
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,7 @@ class BonusAssessment:
     """The bonus when every award is valid, else the problems (keyed by rule id, e.g. B.1)."""
 
     result: BonusResult | None
-    problems: tuple[InputProblem, ...]
+    problems: tuple[Problem, ...]
 
 
 def assess_bonus(
@@ -68,13 +78,13 @@ def assess_bonus(
         raise ValueError(f"unknown bonus rules {sorted(set(raw_awards) - known)}")
     notes = notes or {}
     awards: list[BonusAward] = []
-    problems: list[InputProblem] = []
+    problems: list[Problem] = []
     for rule in bonus.rules:
         raw = raw_awards.get(rule.id)
         try:
             points = parse_award(rule, raw, standard.max_decimal_places)
         except CellValueError as error:
-            problems.append(InputProblem(rule.id, str(error), error.short, raw))
+            problems.append(Problem(str(error), rule=rule.id, short=error.short, value=raw))
             continue
         if points:
             awards.append(BonusAward(rule, points, note_text(notes.get(rule.id))))

@@ -20,6 +20,30 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
+__all__ = [
+    "ERROR_CODES",
+    "FILL_NUMBER",
+    "FILL_TEXT",
+    "FILL_YES_NO",
+    "CellError",
+    "CellRef",
+    "FormulaValue",
+    "UncachedFormula",
+    "a1",
+    "column_index",
+    "column_letters",
+    "describe",
+    "error_value_message",
+    "formula_text",
+    "formula_warning",
+    "normalise",
+    "parse_a1",
+    "parse_reference",
+    "uncached_formula_message",
+    "unquote_sheet",
+    "unwrap_formulas",
+]
+
 # Excel's error values (what a cell shows when its formula fails), as OOXML writes them.
 ERROR_CODES = frozenset(
     {

@@ -10,10 +10,11 @@ Problems are keyed by the entry's key (``<section>.<entry>``, e.g. ``3.4``).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workbook.core import names
-from workbook.core.scoring import INVALID, InputProblem, display_value
+from workbook.core.problems import Problem
+from workbook.core.scoring import INVALID, display_value
 from workbook.core.standard_sections import Checklist, ChecklistEntry, ChecklistSection
 
 MET, MISSING, UNANSWERED = "met", "missing", "unanswered"
@@ -44,7 +45,7 @@ class SectionCount:
 class ChecklistReport:
     """A branch's checklist: problems with the answers, counts per section, hints per rule."""
 
-    problems: tuple[InputProblem, ...]
+    problems: tuple[Problem, ...]
     sections: tuple[SectionCount, ...]
     hints: tuple[ChecklistHint, ...]  # in the order of the entries
     missing: tuple[ChecklistEntry, ...]  # every applicable entry answered 否
@@ -99,7 +100,7 @@ def check_checklist(
     if set(scopes) - set(checklist.scopes):
         raise ValueError(f"unknown scopes {sorted(set(scopes) - set(checklist.scopes))}")
 
-    problems: list[InputProblem] = []
+    problems: list[Problem] = []
     counts: list[SectionCount] = []
     hints: list[ChecklistHint] = []
     missing: list[ChecklistEntry] = []
@@ -113,13 +114,13 @@ def check_checklist(
                 states[entry.key] = answer_state(checklist, raw)
             except ValueError:
                 problems.append(
-                    InputProblem(
-                        entry.key,
+                    Problem(
                         f"{checklist.title}第{section.number}部分“{section.name}”第{number}条"
                         f"“{entry.label}”应填“{checklist.yes}”或“{checklist.no}”（空白为未填），"
                         f"实际填写“{display_value(raw)}”",
-                        f"{INVALID}：应为{checklist.yes}或{checklist.no}",
-                        raw,
+                        key=entry.key,
+                        short=f"{INVALID}：应为{checklist.yes}或{checklist.no}",
+                        value=raw,
                     )
                 )
                 states[entry.key] = UNANSWERED
@@ -172,11 +173,11 @@ def _entry_hints(missing: list[ChecklistEntry]) -> list[ChecklistHint]:
 
 def read_scopes(
     checklist: Checklist, values: Mapping[str, object]
-) -> tuple[list[str], list[InputProblem]]:
+) -> tuple[list[str], list[Problem]]:
     """The scopes a branch declared (its ``cl_scope_<n>`` cells answered 是), and problems with
     those cells (anything but 是/否/blank; such a scope counts as not declared)."""
     scopes: list[str] = []
-    problems: list[InputProblem] = []
+    problems: list[Problem] = []
     for number, scope in enumerate(checklist.scopes, start=1):
         name = names.checklist_scope_name(number)
         raw = values.get(name)
@@ -185,12 +186,12 @@ def read_scopes(
                 scopes.append(scope)
         except ValueError:
             problems.append(
-                InputProblem(
-                    name,
+                Problem(
                     f"{checklist.title}“本支部是否为{scope}”应填“{checklist.yes}”或"
                     f"“{checklist.no}”（空白为“{checklist.no}”），实际填写“{display_value(raw)}”",
-                    f"{INVALID}：应为{checklist.yes}或{checklist.no}",
-                    raw,
+                    key=name,
+                    short=f"{INVALID}：应为{checklist.yes}或{checklist.no}",
+                    value=raw,
                 )
             )
     return scopes, problems
@@ -204,7 +205,7 @@ def checklist_from_values(checklist: Checklist, values: Mapping[str, object]) ->
     report = check_checklist(checklist, answers, scopes)
     by_key = {entry.key: names.checklist_name(entry) for entry in checklist.entries}
     problems = tuple(scope_problems) + tuple(
-        InputProblem(by_key[p.field], p.message, p.short, p.value) for p in report.problems
+        replace(p, key=by_key[p.key or ""]) for p in report.problems
     )
     return ChecklistReport(problems, report.sections, report.hints, report.missing)
 

@@ -5,6 +5,7 @@ Readers find every input and output by these names, never by fixed row numbers.
 
 from __future__ import annotations
 
+from workbook.core.problems import Problem
 from workbook.core.standard import Rule, Standard
 from workbook.core.standard_sections import Checklist, ChecklistEntry
 
@@ -56,6 +57,21 @@ def check_name(rule: Rule) -> str:
 def veto_name(number: int) -> str:
     """``veto_<n>``: the 是/否 input of veto condition n (1-based)."""
     return f"veto_{number}"
+
+
+def problem_name(problem: Problem) -> str | None:
+    """The defined name of the input cell a problem is about: the rule's 扣分 or 扣分说明, the
+    veto's cell, or, for another input (自评, checklist), its ``key``."""
+    if problem.veto is not None:
+        return veto_name(problem.veto)
+    if problem.rule is None:
+        return problem.key
+    if problem.rule.startswith("B."):  # a bonus rule (B.<n>): its 加分 or 加分说明
+        number = problem.rule.removeprefix("B.")
+        return f"bonus_note_{number}" if problem.note else f"bonus_{number}"
+    # A rule's id is <item>.<rule>, its names' suffix (Rule.name_suffix) <item>_<rule>.
+    suffix = problem.rule.replace(".", "_")
+    return f"note_{suffix}" if problem.note else f"ded_{suffix}"
 
 
 def veto_check_name(number: int) -> str:

@@ -5,156 +5,66 @@ Nothing here sees a path, a workbook or a cell address; all arithmetic is exact 
 
 from __future__ import annotations
 
-import datetime as _dt
-import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
-from workbook.core.cells import (
-    FILL_NUMBER,
-    FILL_TEXT,
-    FILL_YES_NO,
-    CellError,
-    UncachedFormula,
-    describe,
-    error_value_message,
-    uncached_formula_message,
+from workbook.core.cells import FILL_TEXT
+from workbook.core.problems import Problem
+from workbook.core.raw import (
+    INVALID,
+    NO,
+    VETO_SHORT_MESSAGE,
+    YES,
+    RawBranchInputs,
+    RawSurvey,
+    display_value,
+    note_text,
+    parse_award,
+    parse_deduction,
+    parse_veto,
+    short_message,
+    why_unusable,
 )
-from workbook.core.names import bonus_name, bonus_note_name, deduction_name, note_name, veto_name
 from workbook.core.standard import Item, Rule, Standard, fmt
+from workbook.core.survey import (
+    SurveyRuleOutcome,
+    SurveyTally,
+    grade_ceiling,
+    resolve_survey_rule,
+    survey_problems,
+    tally_is_blank,
+    tally_survey,
+)
 from workbook.errors import CellValueError
 
-if TYPE_CHECKING:  # survey.py imports this module
-    from workbook.core.survey import SurveyRuleOutcome, SurveyTally
+# The parsers and raw inputs live in core.raw (core.survey reads them too); they are part of
+# this module's API as before.
+__all__ = [
+    "INVALID",
+    "NO",
+    "PENDING",
+    "VETO_SHORT_MESSAGE",
+    "YES",
+    "Assessment",
+    "BranchResult",
+    "Deduction",
+    "ItemResult",
+    "RawBranchInputs",
+    "RawSurvey",
+    "assess_branch",
+    "display_value",
+    "note_text",
+    "parse_award",
+    "parse_deduction",
+    "parse_veto",
+    "score_branch",
+    "score_item",
+    "short_message",
+    "tally_counts_ok",
+]
 
 PENDING = "待修正"  # shown instead of a total or grade while inputs are invalid
-INVALID = "输入有误"  # shown instead of an item score while its inputs are invalid
-YES, NO = "是", "否"
-
-
-def short_message(rule: Rule) -> str:
-    """The few words a cell shows for an invalid deduction, e.g. ``输入有误：应为0或15``."""
-    return f"{INVALID}：应为{rule.range_label}"
-
-
-VETO_SHORT_MESSAGE = f"{INVALID}：应为是或否"
-
-
-def display_value(raw: object) -> str:
-    """A raw cell value as the user typed it, for messages (``cells.describe``)."""
-    return describe(raw)
-
-
-def _unusable(raw: object, fill: str = FILL_NUMBER) -> str | None:
-    """Why a cell value that is no input at all (an error value, a formula without a result)
-    cannot be read; None for any other value (``fill``: what to type instead)."""
-    if isinstance(raw, CellError):
-        return error_value_message(raw, fill)
-    if isinstance(raw, UncachedFormula):
-        return uncached_formula_message(raw, fill)
-    return None
-
-
-def parse_deduction(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
-    """Turn one raw 扣分 cell value into an allowed deduction (``_parse_points``)."""
-    return _parse_points(rule, raw, max_places, "扣分", "规则")
-
-
-def parse_award(rule: Rule, raw: object, max_places: int = 2) -> Decimal:
-    """Turn one raw 加分 cell value of a bonus rule into an allowed award (``_parse_points``)."""
-    return _parse_points(rule, raw, max_places, "加分", "加分规则")
-
-
-def _parse_points(rule: Rule, raw: object, max_places: int, word: str, label: str) -> Decimal:
-    """Turn one raw 扣分 (or 加分: ``word``) cell value into a value the rule allows.
-
-    Blank (``None`` or ``""``) means 0. Numbers must fit the rule: fixed rules take 0 or exactly
-    their points, ranged rules 0 or any value in the range, with at most ``max_places`` decimals.
-
-    Raises:
-        CellValueError: text, a boolean, a date, a negative number, a value the rule does not
-            allow, an error value or a formula whose result the file does not hold.
-    """
-    if raw is None or raw == "":
-        return Decimal(0)
-
-    def rejected(problem: str) -> CellValueError:
-        # Messages are built only on failure: valid cells are the hot path of consolidation.
-        return CellValueError(
-            f"{label} {rule.id}“{rule.wording}”：{problem}；"
-            f"允许的值：{rule.allowed_text}（空白视为 0）",
-            short_message(rule),
-        )
-
-    unusable = _unusable(raw)
-    if unusable is not None:
-        raise rejected(unusable)
-    if isinstance(raw, (bool, _dt.date | _dt.time | _dt.timedelta)):
-        raise rejected(f"{word}应为数字，实际为“{display_value(raw)}”")
-    if isinstance(raw, str):
-        raise rejected(f"{word}应为数字，实际填写了文字“{raw}”")
-    if isinstance(raw, float) and not math.isfinite(raw):
-        raise rejected(f"{word}应为数字，实际为“{raw}”")
-    try:
-        value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)  # type: ignore[arg-type]
-    except (InvalidOperation, TypeError, ValueError):
-        raise rejected(f"{word}应为数字，实际为“{display_value(raw)}”") from None
-    if not value.is_finite():
-        raise rejected(f"{word}应为数字，实际为“{display_value(raw)}”")
-    # A number within 1E-9 of one with at most ``max_places`` decimals is that number: what a
-    # sum such as =0.1+0.2 leaves in a cell (0.30000000000000004). The built-in formulas of
-    # the template follow the same rule (workbook/core/formulas.py).
-    try:
-        rounded = value.quantize(_QUANTUM[max_places])
-    except InvalidOperation:  # far too large for any rule: rejected below
-        rounded = value
-    close = abs(value - rounded) < _NOISE
-    if close:
-        value = rounded
-    if value < 0:
-        raise rejected(f"{word}不能为负数（{fmt(value)}）")
-    if not rule.allows(value):
-        raise rejected(f"{word} {fmt(value)} 不符合此规则")
-    if not close:
-        raise rejected(f"{word} {fmt(value)} 的小数超过 {max_places} 位")
-    return value
-
-
-_NOISE = Decimal("1E-9")
-_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 5)}
-
-
-def parse_veto(raw: object) -> bool:
-    """Turn one raw 否决情形 cell value into True (是) or False (否).
-
-    Blank means 否; Excel booleans TRUE/FALSE are accepted.
-
-    Raises:
-        CellValueError: anything else.
-    """
-    if raw is None or raw == "" or raw == NO or raw is False:
-        return False
-    if raw == YES or raw is True:
-        return True
-    unusable = _unusable(raw, FILL_YES_NO)
-    if unusable is not None:
-        raise CellValueError(f"否决情形应填“是”或“否”：{unusable}", VETO_SHORT_MESSAGE)
-    raise CellValueError(
-        f"否决情形应填“是”或“否”（空白视为“否”），实际填写“{display_value(raw)}”",
-        VETO_SHORT_MESSAGE,
-    )
-
-
-@dataclass(frozen=True)
-class InputProblem:
-    """An invalid input: which field (its defined name), what is wrong, and the raw value."""
-
-    field: str
-    message: str
-    short: str
-    value: object
 
 
 @dataclass(frozen=True)
@@ -317,27 +227,6 @@ def _branch_result(
 
 
 @dataclass(frozen=True)
-class RawBranchInputs:
-    """One branch's input cells exactly as read (None or "" for blanks)."""
-
-    deductions: Mapping[str, object]  # rule id -> raw value
-    notes: Mapping[str, object] = field(default_factory=dict)  # rule id -> raw value
-    vetoes: Sequence[object] = ()  # one raw value per veto condition, in order
-    survey: RawSurvey | None = None  # the 群众测评 tally cells, on a standard with a survey
-    awards: Mapping[str, object] = field(default_factory=dict)  # bonus rule id (B.1) -> raw value
-    award_notes: Mapping[str, object] = field(default_factory=dict)  # bonus rule id -> raw value
-
-
-@dataclass(frozen=True)
-class RawSurvey:
-    """A branch's tally cells exactly as read: issued, returned, per question answer -> count."""
-
-    issued: object = None
-    returned: object = None
-    counts: Sequence[Mapping[str, object]] = ()
-
-
-@dataclass(frozen=True)
 class Assessment:
     """The outcome for one branch: a result when every input is valid, else the problems.
 
@@ -346,12 +235,12 @@ class Assessment:
     """
 
     result: BranchResult | None
-    problems: tuple[InputProblem, ...]
+    problems: tuple[Problem, ...]
     item_scores: tuple[Decimal | None, ...]
     # The 群众测评 tally (None without one) and how it met the survey rule's own cells.
     survey: SurveyTally | None = None
     survey_outcome: SurveyRuleOutcome | None = None
-    notices: tuple[InputProblem, ...] = ()  # worth saying, not errors (too few valid ballots)
+    notices: tuple[Problem, ...] = ()  # worth saying, not errors (too few valid ballots)
     # The counted bonus when every award is valid (None otherwise); 0 without a bonus section.
     bonus: Decimal | None = Decimal(0)
 
@@ -380,13 +269,6 @@ class Assessment:
         return self.result.grade if self.result else PENDING
 
 
-def note_text(raw: object) -> str:
-    """A 扣分说明 cell as text (blank is empty)."""
-    if raw is None:
-        return ""
-    return display_value(raw).strip()
-
-
 def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
     """Validate one branch's raw inputs and score it.
 
@@ -394,13 +276,11 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
     scored once, as its inputs are validated: the same result as :func:`score_branch` gives
     for the validated inputs, without checking them a second time.
     """
-    problems: list[InputProblem] = []
-    notices: list[InputProblem] = []
+    problems: list[Problem] = []
+    notices: list[Problem] = []
     items: list[ItemResult | None] = []  # None for an item with an invalid input
     tally = outcome = None
     if standard.survey is not None and raw.survey is not None:
-        from workbook.core.survey import survey_problems, tally_is_blank, tally_survey
-
         survey = standard.survey
         cells = raw.survey
         if not tally_is_blank(cells.issued, cells.returned, cells.counts):
@@ -413,8 +293,6 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
         item_ok = True
         for rule in item.rules:
             if tally is not None and standard.survey and rule.id == standard.survey.rule_id:
-                from workbook.core.survey import resolve_survey_rule
-
                 outcome = resolve_survey_rule(
                     standard, tally, raw.deductions.get(rule.id), raw.notes.get(rule.id)
                 )
@@ -425,18 +303,20 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
                     counted.append(Deduction(rule, outcome.deduction, outcome.note))
                 continue
             note = raw.notes.get(rule.id)
-            unusable = _unusable(note, FILL_TEXT)
+            unusable = why_unusable(note, FILL_TEXT)
             if unusable is not None:
                 message = f"规则 {rule.id}“{rule.wording}”的扣分说明：{unusable}"
                 problems.append(
-                    InputProblem(note_name(rule), message, f"{INVALID}：扣分说明", note)
+                    Problem(
+                        message, rule=rule.id, note=True, short=f"{INVALID}：扣分说明", value=note
+                    )
                 )
             value = raw.deductions.get(rule.id)
             try:
                 points = parse_deduction(rule, value, standard.max_decimal_places)
             except CellValueError as error:
                 item_ok = False
-                problems.append(InputProblem(deduction_name(rule), str(error), error.short, value))
+                problems.append(Problem(str(error), rule=rule.id, short=error.short, value=value))
                 continue
             if points != 0:
                 counted.append(Deduction(rule, points, note_text(note)))
@@ -449,24 +329,26 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
                 vetoes.append(number)
         except CellValueError as error:
             message = f"否决情形（{number}）“{standard.vetoes[number - 1]}”：{error}"
-            problems.append(InputProblem(veto_name(number), message, error.short, value))
+            problems.append(Problem(message, veto=number, short=error.short, value=value))
     awards: list[Deduction] = []
     bonus_ok = True
     if standard.bonus is not None:
         for rule in standard.bonus.rules:
             note = raw.award_notes.get(rule.id)
-            unusable = _unusable(note, FILL_TEXT)
+            unusable = why_unusable(note, FILL_TEXT)
             if unusable is not None:
                 message = f"加分规则 {rule.id}“{rule.wording}”的加分说明：{unusable}"
                 problems.append(
-                    InputProblem(bonus_note_name(rule), message, f"{INVALID}：加分说明", note)
+                    Problem(
+                        message, rule=rule.id, note=True, short=f"{INVALID}：加分说明", value=note
+                    )
                 )
             value = raw.awards.get(rule.id)
             try:
                 points = parse_award(rule, value, standard.max_decimal_places)
             except CellValueError as error:
                 bonus_ok = False
-                problems.append(InputProblem(bonus_name(rule), str(error), error.short, value))
+                problems.append(Problem(str(error), rule=rule.id, short=error.short, value=value))
                 continue
             if points != 0:
                 awards.append(Deduction(rule, points, note_text(note)))
@@ -480,8 +362,6 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
     scored = tuple(result for result in items if result is not None)
     result = _branch_result(standard, scored, tuple(vetoes), tuple(awards))
     if tally is not None and tally.ok and standard.survey and standard.survey.ceilings:
-        from workbook.core.survey import grade_ceiling
-
         capped, _ = grade_ceiling(standard, result.grade, tally.rate)
         if capped != result.grade:
             result = replace(result, grade=capped)
@@ -490,4 +370,4 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
 
 def tally_counts_ok(tally: SurveyTally) -> bool:
     """True when a tally's counts are valid (too few valid ballots is no count error)."""
-    return all(p.field == "valid" for p in tally.problems)
+    return all(p.key == "valid" for p in tally.problems)

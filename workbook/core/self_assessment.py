@@ -80,7 +80,9 @@ def assess_self(standard: Standard, raw: RawBranchInputs) -> SelfAssessment:
     problems = tuple(
         replace(
             p,
-            field=renamed[p.field],
+            rule=None,
+            veto=None,
+            key=renamed[names.problem_name(p) or ""],
             message=f"{SELF_PREFIX}：{p.message}",
             short=SELF_PREFIX + p.short,
         )

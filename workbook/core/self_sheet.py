@@ -17,7 +17,8 @@ from workbook.core import formulas, names
 from workbook.core.cells import CellRef
 from workbook.core.checklist import ChecklistReport, checklist_from_values, hint_text
 from workbook.core.formulas import FormulaMode
-from workbook.core.scoring import Assessment, InputProblem
+from workbook.core.problems import Problem
+from workbook.core.scoring import Assessment
 from workbook.core.self_assessment import (
     SelfAssessment,
     assess_self,
@@ -34,7 +35,7 @@ class VersionTwoSheet:
 
     own: SelfAssessment
     checklist: ChecklistReport | None
-    problems: tuple[InputProblem, ...]  # 自评 problems, then checklist problems
+    problems: tuple[Problem, ...]  # 自评 problems, then checklist problems
 
 
 def read_version_two(standard: Standard, values: Mapping[str, object]) -> VersionTwoSheet:
@@ -62,8 +63,8 @@ def version_two_outputs(
         outputs[names.self_item_score_name(item.number)] = score_text(score)
     outputs[names.SELF_TOTAL_SCORE] = own.total_text
     outputs[names.SELF_GRADE] = own.grade_text
-    committee_short = {p.field: p.short for p in committee.problems}
-    own_short = {p.field: p.short for p in own.assessment.problems}
+    committee_short = {names.problem_name(p): p.short for p in committee.problems}
+    own_short = {names.problem_name(p): p.short for p in own.assessment.problems}
     for rule in standard.rules:
         outputs[names.check_name(rule)] = check_text(
             committee_short.get(names.deduction_name(rule), ""),

@@ -6,6 +6,7 @@ Another year's standard is a new TOML file next to ``anji-2012-6.toml``; no code
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import tomllib
@@ -391,7 +392,7 @@ def _parse_standard(data: dict[str, Any]) -> Standard:
         )
     if not grades:
         raise StandardFileError("标准文件中没有等级（grades）")
-    if any(a.min <= b.min for a, b in zip(grades, grades[1:], strict=False)):
+    if any(a.min <= b.min for a, b in itertools.pairwise(grades)):
         raise StandardFileError("等级应按下限从高到低排列，且下限互不相同")
     if grades[-1].min != 0:
         raise StandardFileError("最低等级的下限应为 0")

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from workbook.core.problems import Problem
 from workbook.core.standard import (
+    Rule,
     _decimal,
     _parse_bonus,
     _parse_rule,
@@ -26,6 +27,13 @@ from workbook.core.standard import (
 from workbook.core.standard_sections import parse_checklist, parse_publication, parse_survey
 from workbook.core.tomlvalues import fmt
 from workbook.errors import StandardFileError
+
+__all__ = [
+    "KNOWN_KEYS",
+    "REQUIRED_TEXTS",
+    "check_standard_text",
+    "problem_text",
+]
 
 # Every top-level key a standard file may have (docs/standard.md).
 KNOWN_KEYS = frozenset(
@@ -66,22 +74,15 @@ _KEY_IN_MESSAGE = re.compile(r"\b([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)+)
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-@dataclass(frozen=True)
-class StandardProblem:
-    """One problem of a standard file: the key (``items[2].rules[1]``), its line, the message."""
-
-    key: str
-    line: int | None
-    message: str
-
-    def text(self, file: str) -> str:
-        """``文件 第N行（键 key）：message``."""
-        where = f"第{self.line}行" if self.line else ""
-        key = f"（键 {self.key}）" if self.key else ""
-        return f"{file} {where}{key}：{self.message}"
+def problem_text(problem: Problem, file: str) -> str:
+    """One problem of a standard file (keyed by ``items[2].rules[1]``, with its line) as
+    ``文件 第N行（键 key）：message``."""
+    where = f"第{problem.line}行" if problem.line else ""
+    key = f"（键 {problem.key}）" if problem.key else ""
+    return f"{file} {where}{key}：{problem.message}"
 
 
-def check_standard_text(text: str) -> list[StandardProblem]:
+def check_standard_text(text: str) -> list[Problem]:
     """Every problem of a standard file's text, in file order; empty when it loads."""
     try:
         data = tomllib.loads(text)
@@ -90,9 +91,9 @@ def check_standard_text(text: str) -> list[StandardProblem]:
         found = _TOML_POSITION.search(message)
         line = int(found.group(1)) if found else None
         reason = _TOML_POSITION.sub("", message).strip()
-        return [StandardProblem("", line, f"TOML 格式错误（{reason}），文件无法读取")]
+        return [Problem(f"TOML 格式错误（{reason}），文件无法读取", key="", line=line)]
     locate = _Locator(text)
-    problems: list[StandardProblem] = []
+    problems: list[Problem] = []
 
     def check(key: str, run: Callable[[], object]) -> object | None:
         try:
@@ -103,30 +104,32 @@ def check_standard_text(text: str) -> list[StandardProblem]:
             where = (
                 named.group(1) if named and named.group(1).startswith(key.split("[")[0]) else key
             )
-            problems.append(StandardProblem(where, locate(where), message))
+            problems.append(Problem(message, key=where, line=locate(where)))
             return None
 
     for key in sorted(set(data) - KNOWN_KEYS):
         problems.append(
-            StandardProblem(
-                key, locate(key), f"未知的键“{key}”（可能拼写有误）；可用的键见 docs/standard.md"
+            Problem(
+                f"未知的键“{key}”（可能拼写有误）；可用的键见 docs/standard.md",
+                key=key,
+                line=locate(key),
             )
         )
     for key in REQUIRED_TEXTS:
         check(key, partial(_text, data, key, ""))
     for key in ("sheet_title", "summary_title", "unit"):
         if key in data and not isinstance(data[key], str):
-            problems.append(StandardProblem(key, locate(key), f"“{key}”应为文字"))
+            problems.append(Problem(f"“{key}”应为文字", key=key, line=locate(key)))
 
     points_sum = Decimal(0)
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
-        problems.append(StandardProblem("items", locate("items"), "没有任何项目（[[items]]）"))
+        problems.append(Problem("没有任何项目（[[items]]）", key="items", line=locate("items")))
         raw_items = []
     for index, raw_item in enumerate(raw_items, start=1):
         key = f"items[{index}]"
         if not isinstance(raw_item, dict):
-            problems.append(StandardProblem(key, locate(key), "项目应为表（[[items]]）"))
+            problems.append(Problem("项目应为表（[[items]]）", key=key, line=locate(key)))
             continue
         for text_key in ("name", "indicators"):
             check(f"{key}.{text_key}", partial(_text, raw_item, text_key, f"第{index}项"))
@@ -136,24 +139,26 @@ def check_standard_text(text: str) -> list[StandardProblem]:
         if isinstance(points, Decimal):
             if points <= 0:
                 problems.append(
-                    StandardProblem(f"{key}.points", locate(f"{key}.points"), "分值应大于 0")
+                    Problem("分值应大于 0", key=f"{key}.points", line=locate(f"{key}.points"))
                 )
             points_sum += points
         raw_rules = raw_item.get("rules")
         if not isinstance(raw_rules, list) or not raw_rules:
             problems.append(
-                StandardProblem(f"{key}.rules", locate(f"{key}.rules"), "没有任何评分办法（rules）")
+                Problem(
+                    "没有任何评分办法（rules）", key=f"{key}.rules", line=locate(f"{key}.rules")
+                )
             )
             continue
         for number, raw_rule in enumerate(raw_rules, start=1):
             rule_key = f"{key}.rules[{number}]"
             rule = check(rule_key, partial(_parse_rule, raw_rule, index, number, "扣分"))
-            if rule is not None and isinstance(points, Decimal) and rule.max > points:  # type: ignore[attr-defined]
+            if isinstance(rule, Rule) and isinstance(points, Decimal) and rule.max > points:
                 problems.append(
-                    StandardProblem(
-                        rule_key,
-                        locate(rule_key),
-                        f"规则 {index}.{number} 的最大扣分 {fmt(rule.max)} 超过该项分值 {fmt(points)}",  # type: ignore[attr-defined]
+                    Problem(
+                        f"规则 {index}.{number} 的最大扣分 {fmt(rule.max)} 超过该项分值 {fmt(points)}",
+                        key=rule_key,
+                        line=locate(rule_key),
                     )
                 )
 
@@ -162,37 +167,37 @@ def check_standard_text(text: str) -> list[StandardProblem]:
     )
     if isinstance(total, Decimal) and raw_items and points_sum != total:
         problems.append(
-            StandardProblem(
-                "total_points",
-                locate("total_points"),
+            Problem(
                 f"各项目分值之和为 {fmt(points_sum)}，应等于总分 {fmt(total)}",
+                key="total_points",
+                line=locate("total_points"),
             )
         )
 
     places = data.get("max_decimal_places", 2)
     if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 4:
         problems.append(
-            StandardProblem(
-                "max_decimal_places",
-                locate("max_decimal_places"),
+            Problem(
                 "max_decimal_places 应为 0 到 4 的整数",
+                key="max_decimal_places",
+                line=locate("max_decimal_places"),
             )
         )
 
     vetoes = data.get("vetoes")
     if not isinstance(vetoes, list) or not all(isinstance(v, str) and v for v in vetoes):
         problems.append(
-            StandardProblem("vetoes", locate("vetoes"), "否决情形（vetoes）应为文字列表")
+            Problem("否决情形（vetoes）应为文字列表", key="vetoes", line=locate("vetoes"))
         )
 
     raw_grades = data.get("grades")
     if not isinstance(raw_grades, list) or not raw_grades:
-        problems.append(StandardProblem("grades", locate("grades"), "没有等级（[[grades]]）"))
+        problems.append(Problem("没有等级（[[grades]]）", key="grades", line=locate("grades")))
         raw_grades = []
     for index, raw_grade in enumerate(raw_grades, start=1):
         key = f"grades[{index}]"
         if not isinstance(raw_grade, dict):
-            problems.append(StandardProblem(key, locate(key), "等级应为表（[[grades]]）"))
+            problems.append(Problem("等级应为表（[[grades]]）", key=key, line=locate(key)))
             continue
         for text_key in ("name", "wording"):
             check(f"{key}.{text_key}", partial(_text, raw_grade, text_key, f"第{index}个等级"))
@@ -209,7 +214,7 @@ def check_standard_text(text: str) -> list[StandardProblem]:
         for name, parse in sections.items():
             if name in data:
                 if not isinstance(data[name], dict):
-                    problems.append(StandardProblem(name, locate(name), f"[{name}] 应为表"))
+                    problems.append(Problem(f"[{name}] 应为表", key=name, line=locate(name)))
                 else:
                     check(name, partial(parse, data[name]))
     if not problems:

@@ -8,6 +8,7 @@ functions after it has read the items, and passes what they must agree with (rul
 
 from __future__ import annotations
 
+import itertools
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -217,11 +218,11 @@ def parse_survey(
     if bands and method != "bands":
         raise problem("survey.bands", f'只用于 method = "bands"，本标准的 method 为 "{method}"')
     if bands:
-        if any(a.min_rate <= b.min_rate for a, b in zip(bands, bands[1:], strict=False)):
+        if any(a.min_rate <= b.min_rate for a, b in itertools.pairwise(bands)):
             raise problem("survey.bands", "应按 min_rate 从高到低排列，且互不相同")
         if bands[-1].min_rate != 0:
             raise problem("survey.bands", "最后一档的 min_rate 应为 0")
-        if any(a.deduction > b.deduction for a, b in zip(bands, bands[1:], strict=False)):
+        if any(a.deduction > b.deduction for a, b in itertools.pairwise(bands)):
             raise problem("survey.bands", "满意率越低，扣分应越多（或相同）")
 
     ceilings: list[GradeCeiling] = []

@@ -21,11 +21,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
+from workbook.core import names
 from workbook.core.exact import percent, round_to_step
-from workbook.core.names import deduction_name, note_name
-from workbook.core.scoring import (
+from workbook.core.problems import Problem
+from workbook.core.raw import (
     INVALID,
-    InputProblem,
     RawSurvey,
     display_value,
     note_text,
@@ -34,6 +34,30 @@ from workbook.core.scoring import (
 from workbook.core.standard import Standard, fmt
 from workbook.core.standard_sections import GradeCeiling, Survey
 from workbook.errors import CellValueError
+
+__all__ = [
+    "ANSWERED_SHORT",
+    "COUNTS_SHORT",
+    "COUNT_SHORT_MESSAGE",
+    "NOTE_REQUIRED_SHORT",
+    "RETURNED_SHORT",
+    "QuestionTally",
+    "SurveyRuleOutcome",
+    "SurveySource",
+    "SurveyTally",
+    "grade_ceiling",
+    "parse_count",
+    "problem_name",
+    "raw_survey",
+    "resolve_survey_rule",
+    "shown_rate",
+    "survey_cells",
+    "survey_check_text",
+    "survey_problems",
+    "tally_is_blank",
+    "tally_survey",
+    "too_few_short",
+]
 
 COUNT_SHORT_MESSAGE = f"{INVALID}：应为非负整数"
 
@@ -96,7 +120,7 @@ class SurveyTally:
     """
 
     survey: Survey
-    problems: tuple[InputProblem, ...]
+    problems: tuple[Problem, ...]
     issued: int | None
     returned: int | None
     questions: tuple[QuestionTally | None, ...]  # None where a count of the question is invalid
@@ -147,24 +171,24 @@ def tally_survey(
     """
     if len(counts) > len(survey.questions):
         raise ValueError(f"{len(counts)} questions given, the survey has {len(survey.questions)}")
-    problems: list[InputProblem] = []
+    problems: list[Problem] = []
 
     def count_cell(key: str, raw: object, what: str, blank: int | None) -> int | None:
         try:
             return parse_count(raw, what, blank=blank)
         except CellValueError as error:
-            problems.append(InputProblem(key, str(error), error.short, raw))
+            problems.append(Problem(str(error), key=key, short=error.short, value=raw))
             return None
 
     issued_n = count_cell("issued", issued, f"{survey.name}的发放票数", None)
     returned_n = count_cell("returned", returned, f"{survey.name}的收回票数", None)
     if issued_n is not None and returned_n is not None and returned_n > issued_n:
         problems.append(
-            InputProblem(
-                "returned",
+            Problem(
                 f"{survey.name}的收回票数 {returned_n} 多于发放票数 {issued_n}",
-                f"{INVALID}：收回多于发放",
-                returned,
+                key="returned",
+                short=f"{INVALID}：收回多于发放",
+                value=returned,
             )
         )
 
@@ -176,12 +200,12 @@ def tally_survey(
         for text in raw_counts:
             if text not in known:
                 problems.append(
-                    InputProblem(
-                        f"q{number}.{text}",
+                    Problem(
                         f"{title}没有答案“{text}”；答案应为："
                         f"{'、'.join(a.text for a in survey.answers)}",
-                        f"{INVALID}：未知答案",
-                        raw_counts[text],
+                        key=f"q{number}.{text}",
+                        short=f"{INVALID}：未知答案",
+                        value=raw_counts[text],
                     )
                 )
         parsed: list[tuple[str, int]] = []
@@ -199,11 +223,11 @@ def tally_survey(
         tally = _question_tally(survey, number, question, tuple(parsed))
         if returned_n is not None and tally.answered > returned_n:
             problems.append(
-                InputProblem(
-                    f"q{number}",
+                Problem(
                     f"{title}的各答案票数合计 {tally.answered}，多于收回票数 {returned_n}",
-                    f"{INVALID}：合计多于收回票数",
-                    tally.answered,
+                    key=f"q{number}",
+                    short=f"{INVALID}：合计多于收回票数",
+                    value=tally.answered,
                 )
             )
         questions.append(tally)
@@ -213,13 +237,13 @@ def tally_survey(
     if valid is not None and valid < survey.min_valid:
         short = [f"第{q.number}题 {q.valid} 张" for q in complete if q.valid < survey.min_valid]
         problems.append(
-            InputProblem(
-                "valid",
+            Problem(
                 f"{survey.name}的有效票不足：{'、'.join(short)}，少于最少 {survey.min_valid} 张"
                 f"（“{'、'.join(a.text for a in survey.answers if a.excluded)}”不计入有效票）；"
                 "测评结果不计分，由考评人酌情扣分",
-                f"有效票不足 {survey.min_valid} 张",
-                valid,
+                key="valid",
+                short=f"有效票不足 {survey.min_valid} 张",
+                value=valid,
             )
         )
 
@@ -342,7 +366,7 @@ class SurveyRuleOutcome:
     source: SurveySource
     overridden: bool  # the assessor typed a value other than the tally's
     tally_deduction: Decimal | None  # the valid tally's deduction, for showing both figures
-    problems: tuple[InputProblem, ...]  # keyed by the rule's 扣分 or 扣分说明 defined name
+    problems: tuple[Problem, ...]  # about the rule's 扣分 or (``note``) 扣分说明
 
 
 def resolve_survey_rule(
@@ -363,17 +387,18 @@ def resolve_survey_rule(
     try:
         value = parse_deduction(rule, raw_deduction, standard.max_decimal_places)
     except CellValueError as error:
-        problem = InputProblem(deduction_name(rule), str(error), error.short, raw_deduction)
+        problem = Problem(str(error), rule=rule.id, short=error.short, value=raw_deduction)
         return SurveyRuleOutcome(None, note, "assessor", False, counted, (problem,))
     overridden = counted is not None and value != counted
     if overridden and not note:
         assert counted is not None
-        problem = InputProblem(
-            note_name(rule),
+        problem = Problem(
             f"规则 {rule.id}“{rule.wording}”：填写的扣分 {fmt(value)} 与{survey.name}得出的 "
             f"{fmt(counted)} 不同，须在扣分说明中写明理由",
-            "须填写扣分说明",
-            raw_note,
+            rule=rule.id,
+            note=True,
+            short="须填写扣分说明",
+            value=raw_note,
         )
         return SurveyRuleOutcome(None, note, "assessor", True, counted, (problem,))
     return SurveyRuleOutcome(value, note, "assessor", overridden, counted, ())
@@ -394,8 +419,6 @@ def too_few_short(survey: Survey) -> str:
 
 def problem_name(standard: Standard, key: str) -> str:
     """The defined name of the cell a tally problem's key (see the module doc) is about."""
-    from workbook.core import names
-
     survey = standard.survey
     assert survey is not None
     if key == "issued":
@@ -410,19 +433,17 @@ def problem_name(standard: Standard, key: str) -> str:
     return names.survey_count_name(int(question), index)
 
 
-def survey_problems(
-    standard: Standard, tally: SurveyTally
-) -> tuple[list[InputProblem], list[InputProblem]]:
+def survey_problems(standard: Standard, tally: SurveyTally) -> tuple[list[Problem], list[Problem]]:
     """(errors, notices) of a tally, keyed by the defined names of their cells.
 
     Invalid counts are errors; too few valid ballots is a notice: the tally then gives no
     points and the assessor's own 扣分 counts.
     """
-    errors: list[InputProblem] = []
-    notices: list[InputProblem] = []
+    errors: list[Problem] = []
+    notices: list[Problem] = []
     for problem in tally.problems:
-        moved = replace(problem, field=problem_name(standard, problem.field))
-        (notices if problem.field == "valid" else errors).append(moved)
+        moved = replace(problem, key=problem_name(standard, problem.key or ""))
+        (notices if problem.key == "valid" else errors).append(moved)
     return errors, notices
 
 
@@ -431,8 +452,8 @@ def survey_check_text(tally: SurveyTally | None, outcome: SurveyRuleOutcome | No
     returned, too few valid ballots, an override without a note; "" when all is well."""
     if tally is None:
         return ""
-    keys = [p.field for p in tally.problems]
-    unparsed = [p for p in tally.problems if p.short == COUNT_SHORT_MESSAGE or "." in p.field]
+    keys = [p.key or "" for p in tally.problems]
+    unparsed = [p for p in tally.problems if p.short == COUNT_SHORT_MESSAGE or "." in (p.key or "")]
     if unparsed:
         return COUNTS_SHORT
     if "returned" in keys:
@@ -455,8 +476,6 @@ def survey_cells(
     number format shows 92.0%); points and deduction show 输入有误 while a count is invalid
     and stay empty with too few valid ballots.
     """
-    from workbook.core import names
-
     survey = standard.survey
     if survey is None:
         return {}
@@ -470,7 +489,7 @@ def survey_cells(
         cells[names.SURVEY_VALID] = tally.valid
     if tally.rate is not None:
         cells[names.SURVEY_RATE] = float(tally.rate)
-    counts_bad = any(p.field != "valid" for p in tally.problems)
+    counts_bad = any(p.key != "valid" for p in tally.problems)
     if counts_bad:
         cells[names.SURVEY_POINTS] = cells[names.SURVEY_DEDUCTION] = INVALID
     elif tally.points is not None and tally.deduction is not None:
@@ -482,17 +501,15 @@ def survey_cells(
 
 def raw_survey(standard: Standard, values: Mapping[str, object]) -> RawSurvey | None:
     """The tally cells of a branch sheet keyed as the engine expects (None without a survey)."""
-    from workbook.core import names as _names
-
     survey = standard.survey
     if survey is None:
         return None
     texts = [answer.text for answer in survey.answers]
     return RawSurvey(
-        values.get(_names.SURVEY_ISSUED),
-        values.get(_names.SURVEY_RETURNED),
+        values.get(names.SURVEY_ISSUED),
+        values.get(names.SURVEY_RETURNED),
         [
             {text: values.get(name) for text, name in zip(texts, row, strict=True)}
-            for row in _names.survey_count_names(standard)
+            for row in names.survey_count_names(standard)
         ],
     )

@@ -28,11 +28,11 @@ from workbook.core.assessors import (
 )
 from workbook.core.cells import CellError, UncachedFormula
 from workbook.core.checklist import ChecklistReport
+from workbook.core.problems import Problem
 from workbook.core.scoring import (
     PENDING,
     Assessment,
     BranchResult,
-    InputProblem,
     ItemResult,
     assess_branch,
 )
@@ -51,7 +51,6 @@ from workbook.errors import (
     describe_os_error,
 )
 from workbook.inputs.files import find_inputs, read_source
-from workbook.inputs.problems import Problem
 from workbook.inputs.reader import BranchSheet, read_branch_workbook
 from workbook.inputs.sheet_contract import (
     contract_problems,
@@ -219,11 +218,11 @@ def stale_cached_values(
         ref = sheet.cells.get(name)
         warnings.append(
             Problem(
-                display,
-                sheet.sheet,
-                ref.a1 if ref else name,
                 f"{what}单元格显示“{shown}”，按输入重新计算应为“{right}”"
                 "（公式可能被改写或未重新计算；汇总以重新计算的结果为准）",
+                file=display,
+                sheet=sheet.sheet,
+                cell=ref.a1 if ref else name,
             )
         )
     return warnings
@@ -236,20 +235,19 @@ def _input_problems(sheet: BranchSheet, assessment: Assessment, display: str) ->
     """
     problems: list[Problem] = []
     for problem in assessment.problems:
-        ref = sheet.cells.get(problem.field)
-        cell = ref.a1 if ref else problem.field
-        problems.append(Problem(display, sheet.sheet, cell, problem.message))
+        name = names.problem_name(problem) or ""
+        ref = sheet.cells.get(name)
+        problems.append(problem.at(file=display, sheet=sheet.sheet, cell=ref.a1 if ref else name))
     return problems
 
 
-def _located(sheet: BranchSheet, problems: Sequence[InputProblem], display: str) -> list[Problem]:
+def _located(sheet: BranchSheet, problems: Sequence[Problem], display: str) -> list[Problem]:
     """Problems of named input cells located in the file and sheet."""
     located = []
     for problem in problems:
-        ref = sheet.cells.get(problem.field)
-        located.append(
-            Problem(display, sheet.sheet, ref.a1 if ref else problem.field, problem.message)
-        )
+        name = names.problem_name(problem) or ""
+        ref = sheet.cells.get(name)
+        located.append(problem.at(file=display, sheet=sheet.sheet, cell=ref.a1 if ref else name))
     return located
 
 
@@ -368,7 +366,7 @@ def consolidate(
     if not entries:
         where = "、".join(str(p) for p in inputs) or "（未指定）"
         what = "没有找到任何工作簿" if not files else "没有找到任何可汇总的支部工作表"
-        errors.append(Problem(where, None, None, f"{what}（.xlsx 或 .xlsm，且含支部工作表）"))
+        errors.append(Problem(f"{what}（.xlsx 或 .xlsm，且含支部工作表）", file=where))
     return Consolidation(
         standard=standard,
         year=year,
@@ -404,16 +402,16 @@ def combine_entries(
     except AssessorConflictError as conflict:
         by_source = {f"{m.file}，{m.sheet}": m for m in members}
         for problem in conflict.problems:
-            name = names.ASSESSOR if problem.veto is None else names.veto_name(problem.veto)
-            involved = [by_source[s.source] for s in problem.sources]
+            name = names.problem_name(problem) or names.ASSESSOR
+            involved = [by_source[source] for source in problem.sources]
             cells = "、".join(f"{m.file}，{m.sheet}!{m.cells.get(name, name)}" for m in involved)
             where = involved[0]
             errors.append(
                 Problem(
-                    where.file,
-                    where.sheet,
-                    where.cells.get(name),
                     f"{problem.message}（单元格：{cells}）",
+                    file=where.file,
+                    sheet=where.sheet,
+                    cell=where.cells.get(name),
                 )
             )
         return replace(first, members=members)
@@ -450,10 +448,10 @@ class _FoundBranch:
 
     def duplicate(self, first: str) -> Problem:
         return Problem(
-            self.entry.file,
-            self.entry.sheet,
-            self.cell,
             f"支部“{self.entry.branch}”重复：已在 {first} 出现；同一支部只能汇总一次",
+            file=self.entry.file,
+            sheet=self.entry.sheet,
+            cell=self.cell,
         )
 
 
@@ -476,46 +474,44 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
     try:
         data, sha, size, modified = read_source(path)
     except OSError as error:
-        report.errors.append(Problem(display, None, None, f"无法读取：{describe_os_error(error)}"))
+        report.errors.append(Problem(f"无法读取：{describe_os_error(error)}", file=display))
         return report
     try:
         # One pass over the package: identity (custom properties) and branch sheets together.
         book = read_branch_workbook(path, data=data, standard=standard)
     except PackageTooLargeError as error:
-        report.errors.append(Problem(display, None, None, error.reason))
+        report.errors.append(Problem(error.reason, file=display))
         return report
     except WorkbookReadError as error:
         message = str(error)
         if message.startswith(path.name + " "):  # the file is named in the place already
             message = message[len(path.name) + 1 :].removeprefix("的 ")
-        report.errors.append(Problem(display, None, None, message))
+        report.errors.append(Problem(message, file=display))
         return report
     info = book.info
     if info.properties.get(names.PROP_SUMMARY):
-        report.warnings.append(
-            Problem(display, None, None, "这是汇总表，不是支部考评定级表，已跳过")
-        )
+        report.warnings.append(Problem("这是汇总表，不是支部考评定级表，已跳过", file=display))
         return report
     identity = TemplateIdentity.of(info.properties)
     mismatch = identity.mismatch(standard.id, standard.content_hash)
     if mismatch is not None:
-        report.errors.append(Problem(display, None, None, mismatch))
+        report.errors.append(Problem(mismatch, file=display))
         return report
     year_text_problem = identity.year_problem()
     if year_text_problem is not None:
-        report.errors.append(Problem(display, None, None, year_text_problem))
+        report.errors.append(Problem(year_text_problem, file=display))
         return report
     for sheet_name in book.lookalikes:
-        report.errors.append(Problem(display, sheet_name, None, lookalike_problem().message))
+        report.errors.append(Problem(lookalike_problem().message, file=display, sheet=sheet_name))
     if not book.sheets:
-        report.errors.append(
-            Problem(display, None, None, "没有任何支部工作表（未找到 branch_name 名称）")
-        )
+        report.errors.append(Problem("没有任何支部工作表（未找到 branch_name 名称）", file=display))
     year_values: list[str | None] = [identity.year]
     for sheet in book.sheets:
         broken = contract_problems(sheet.sheet, sheet.names, standard, identity.version)
         if broken:
-            report.errors += [Problem(display, sheet.sheet, p.cell, p.message) for p in broken]
+            report.errors += [
+                Problem(p.message, file=display, sheet=sheet.sheet, cell=p.cell) for p in broken
+            ]
             continue
         sheet_problems = stray_inputs(sheet.sheet, sheet.cells, sheet.filled)
         sheet_problems += unusable_cell_problems(
@@ -552,16 +548,23 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
                 ),
                 place=f"{display}，{sheet.label(names.BRANCH_NAME)}",
                 cell=sheet.cells[names.BRANCH_NAME].a1,
-                problems=[Problem(display, sheet.sheet, p.cell, p.message) for p in sheet_problems]
+                problems=[
+                    Problem(p.message, file=display, sheet=sheet.sheet, cell=p.cell)
+                    for p in sheet_problems
+                ]
                 + _input_problems(sheet, assessment, display)
                 + (_located(sheet, two.problems, display) if two is not None else []),
                 warnings=[
-                    Problem(display, sheet.sheet, w.cell, w.message)
+                    Problem(w.message, file=display, sheet=sheet.sheet, cell=w.cell)
                     for w in formula_warnings(sheet.cells, sheet.formulas, sheet.values)
                 ]
                 + _blank_branch_name(sheet, display)
                 + [
-                    Problem(display, sheet.sheet, sheet.label(n.field).partition("!")[2], n.message)
+                    n.at(
+                        file=display,
+                        sheet=sheet.sheet,
+                        cell=sheet.label(names.problem_name(n) or "").partition("!")[2],
+                    )
                     for n in assessment.notices
                 ]
                 + (
@@ -600,10 +603,10 @@ def _blank_branch_name(sheet: BranchSheet, display: str) -> list[Problem]:
         return []
     return [
         Problem(
-            display,
-            sheet.sheet,
-            sheet.cells[names.BRANCH_NAME].a1,
             f"支部名称单元格为空，已按工作表名称“{sheet.sheet}”汇总；建议填写支部全称",
+            file=display,
+            sheet=sheet.sheet,
+            cell=sheet.cells[names.BRANCH_NAME].a1,
         )
     ]
 
@@ -619,10 +622,8 @@ def _common_year(years: dict[str, str | None], errors: list[Problem]) -> int | N
         if value != year_text:
             errors.append(
                 Problem(
-                    display,
-                    None,
-                    None,
                     f"考评年度为 {value}，与其他文件的 {year_text} 年度不同；一次只能汇总同一年度",
+                    file=display,
                 )
             )
     try:

@@ -13,8 +13,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from workbook.core.problems import Problem
 from workbook.errors import describe_os_error
-from workbook.inputs.problems import Problem
 from workbook.inputs.reader import WORKBOOK_SUFFIXES
 from workbook.xlsx.properties import OLE2_MAGIC, ZIP_MAGIC
 
@@ -71,15 +71,13 @@ def find_inputs(
                 if isinstance(where, bytes):
                     where = os.fsdecode(where)
                 errors.append(
-                    Problem(str(where), None, None, f"无法读取文件夹：{describe_os_error(error)}")
+                    Problem(f"无法读取文件夹：{describe_os_error(error)}", file=str(where))
                 )
             for candidate in candidates:
                 if candidate.is_symlink() and not candidate.exists():
                     if resolved(candidate) not in excluded:
                         errors.append(
-                            Problem(
-                                str(candidate), None, None, "符号链接指向的文件不存在，无法读取"
-                            )
+                            Problem("符号链接指向的文件不存在，无法读取", file=str(candidate))
                         )
                     continue
                 if candidate.suffix.lower() in WORKBOOK_SUFFIXES and not candidate.name.startswith(
@@ -96,7 +94,7 @@ def find_inputs(
             else:
                 other(path, named=True)
         else:
-            errors.append(Problem(str(path), None, None, "文件或文件夹不存在"))
+            errors.append(Problem("文件或文件夹不存在", file=str(path)))
     return found, errors, warnings
 
 
@@ -142,11 +140,9 @@ def skipped_file_problem(path: Path) -> tuple[Problem, bool]:
     if name.startswith(LOCK_FILE_PREFIX):
         return (
             Problem(
-                str(path),
-                None,
-                None,
                 "是 Excel/WPS 打开工作簿时留下的临时文件，已跳过；若对应的工作簿仍在 Excel 或 WPS 中打开，"
                 "请先保存并关闭，再重新汇总",
+                file=str(path),
             ),
             False,
         )
@@ -156,15 +152,12 @@ def skipped_file_problem(path: Path) -> tuple[Problem, bool]:
     if kind is not None:
         return (
             Problem(
-                str(path),
-                None,
-                None,
-                f"是{kind}，本工具只读取 .xlsx 和 .xlsm，未汇总；{SAVE_AS_XLSX}",
+                f"是{kind}，本工具只读取 .xlsx 和 .xlsm，未汇总；{SAVE_AS_XLSX}", file=str(path)
             ),
             True,
         )
     return (
-        Problem(str(path), None, None, "不是 Excel 工作簿（应为 .xlsx 或 .xlsm 文件），未汇总"),
+        Problem("不是 Excel 工作簿（应为 .xlsx 或 .xlsm 文件），未汇总", file=str(path)),
         False,
     )
 

@@ -223,7 +223,7 @@ def read_branch_workbook(
 
     Raises:
         WorkbookReadError: the file is not a readable workbook, or a part read has a DTD or an
-            undefined entity (``PartRefused``).
+            undefined entity (``PartRefusedError``).
     """
     path = Path(path)
     sheets: list[BranchSheet] = []

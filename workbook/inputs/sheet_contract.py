@@ -26,6 +26,7 @@ from workbook.core.cells import (
     uncached_formula_message,
 )
 from workbook.core.layout import TABLE_HEADERS
+from workbook.core.problems import Problem
 from workbook.core.standard import Standard
 from workbook.xlsx.properties import year_number
 
@@ -41,13 +42,6 @@ ADD_BRANCH_PROPERLY = (
 TITLE_MARK = "考评定级表"
 # A copied branch sheet has its table headers within these rows (pasted a few rows down, too).
 LOOKALIKE_ROWS = 40
-
-
-class SheetProblem(NamedTuple):
-    """A problem of one sheet: the cell it is in (A1, or None for the sheet) and the message."""
-
-    cell: str | None
-    message: str
 
 
 def is_contract_name(name: str) -> bool:
@@ -155,7 +149,7 @@ def contract_problems(
     local: Mapping[str, CellRef | None],
     standard: Standard,
     version: str | None = None,
-) -> list[SheetProblem]:
+) -> list[Problem]:
     """Where a sheet's names break the contract of ``standard`` (empty when they keep it).
 
     ``local`` holds every name scoped to the sheet: a cell of the sheet, a cell of another
@@ -185,8 +179,8 @@ _clean_layouts: set[tuple[object, ...]] = set()
 
 def _contract_problems(
     sheet: str, local: Mapping[str, CellRef | None], standard: Standard, version: str | None
-) -> list[SheetProblem]:
-    problems: list[SheetProblem] = []
+) -> list[Problem]:
+    problems: list[Problem] = []
     required = _names_of(standard).required + tuple(names.version_names(standard, version))
     if version in (None, "1"):
         # The 群众测评 tally came with template version 2: a version-1 sheet has none and is
@@ -197,10 +191,9 @@ def _contract_problems(
     if names.BRANCH_NAME not in local and contract:
         shown = "、".join(contract[:5]) + ("等" if len(contract) > 5 else "")
         problems.append(
-            SheetProblem(
-                None,
+            Problem(
                 f"工作表带有考评定级表的部分名称（{shown}，共 {len(contract)} 个），"
-                f"但没有 {names.BRANCH_NAME}，不是完整的支部工作表，未计分；{ADD_BRANCH_PROPERLY}",
+                f"但没有 {names.BRANCH_NAME}，不是完整的支部工作表，未计分；{ADD_BRANCH_PROPERLY}"
             )
         )
         return problems
@@ -208,25 +201,22 @@ def _contract_problems(
     if missing:
         shown = "、".join(missing[:8]) + ("等" if len(missing) > 8 else "")
         problems.append(
-            SheetProblem(
-                None,
-                f"缺少 {len(missing)} 个定义名称（{shown}），工作表结构可能被改动；请用模板重新填写",
+            Problem(
+                f"缺少 {len(missing)} 个定义名称（{shown}），工作表结构可能被改动；请用模板重新填写"
             )
         )
     for name in contract:
         ref = local[name]
         if ref is None:
             problems.append(
-                SheetProblem(
-                    None,
-                    f"名称 {name} 不指向单个单元格（引用已失效，如“#REF!”）；{TYPE_DO_NOT_MOVE}",
+                Problem(
+                    f"名称 {name} 不指向单个单元格（引用已失效，如“#REF!”）；{TYPE_DO_NOT_MOVE}"
                 )
             )
         elif ref.sheet != sheet:
             problems.append(
-                SheetProblem(
-                    None,
-                    f"名称 {name} 指向另一工作表的单元格 {ref.label}，不在本工作表内；{TYPE_DO_NOT_MOVE}",
+                Problem(
+                    f"名称 {name} 指向另一工作表的单元格 {ref.label}，不在本工作表内；{TYPE_DO_NOT_MOVE}"
                 )
             )
     own = {n: ref for n, ref in local.items() if ref is not None and ref.sheet == sheet}
@@ -238,27 +228,27 @@ def _contract_problems(
     return problems
 
 
-def _shared_cells(own: Mapping[str, CellRef]) -> list[SheetProblem]:
+def _shared_cells(own: Mapping[str, CellRef]) -> list[Problem]:
     by_cell: dict[CellRef, list[str]] = {}
     for name, ref in own.items():
         if is_contract_name(name):
             by_cell.setdefault(ref, []).append(name)
     return [
-        SheetProblem(
-            ref.a1,
+        Problem(
             f"名称 {' 和 '.join(shared)} 指向同一个单元格 {ref.label}（单元格很可能被剪切后粘贴到这里，"
             f"同一个值会被计算两次）；{TYPE_DO_NOT_MOVE}",
+            cell=ref.a1,
         )
         for ref, shared in by_cell.items()
         if len(shared) > 1
     ]
 
 
-def _outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[SheetProblem]:
+def _outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[Problem]:
     """Input names that left their column, their row order or their rule's row."""
     contract = _names_of(standard)
     deductions, notes, vetoes = contract.deductions, contract.notes, contract.vetoes
-    problems: list[SheetProblem] = []
+    problems: list[Problem] = []
     flagged: set[str] = set()
 
     def column_of(group: Sequence[str]) -> int | None:
@@ -276,9 +266,9 @@ def _outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[Sheet
             if ref is not None and column is not None and ref.col != column:
                 flagged.add(name)
                 problems.append(
-                    SheetProblem(
-                        ref.a1,
+                    Problem(
                         f"名称 {name} 指向 {ref.label}，不在考评表的“{what}”栏内；{TYPE_DO_NOT_MOVE}",
+                        cell=ref.a1,
                     )
                 )
     # Rows: deductions in rule order, the vetoes after them in order; a note on its rule's row.
@@ -290,10 +280,10 @@ def _outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[Sheet
         if previous is not None and ref.row <= previous[1].row:
             flagged.add(name)
             problems.append(
-                SheetProblem(
-                    ref.a1,
+                Problem(
                     f"名称 {name} 指向 {ref.label}，在 {previous[0]}（{previous[1].label}）之上或同一行，"
                     f"不在考评表中它应在的行；{TYPE_DO_NOT_MOVE}",
+                    cell=ref.a1,
                 )
             )
             continue
@@ -304,10 +294,10 @@ def _outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[Sheet
             continue
         if ded_ref.row != note_ref.row:
             problems.append(
-                SheetProblem(
-                    note_ref.a1,
+                Problem(
                     f"名称 {note} 指向 {note_ref.label}，与扣分单元格 {ded_ref.label} 不在同一行，"
                     f"不在考评表中它应在的位置；{TYPE_DO_NOT_MOVE}",
+                    cell=note_ref.a1,
                 )
             )
     return problems
@@ -328,15 +318,15 @@ def stray_inputs(
     sheet: str,
     cells: Mapping[str, CellRef],
     filled: Iterable[tuple[int, int]],
-) -> list[SheetProblem]:
+) -> list[Problem]:
     """Filled cells of the input area that no name reads (a row inserted inside an item)."""
     named = {(ref.row, ref.col) for ref in cells.values()}
     return [
-        SheetProblem(
-            CellRef(sheet, row, col).a1,
+        Problem(
             f"{CellRef(sheet, row, col).label} 不在考评表的扣分栏内，未计分（可能是在项目中插入了行）；"
             "扣分只能填在考评表原有的扣分单元格中：请把它移到对应评分办法的“扣分”单元格"
             "（直接输入，不要剪切粘贴），并删除插入的行",
+            cell=CellRef(sheet, row, col).a1,
         )
         for row, col in sorted(filled)
         if (row, col) not in named
@@ -359,11 +349,10 @@ def looks_like_branch_sheet(rows: Sequence[Sequence[object]]) -> bool:
     return False
 
 
-def lookalike_problem() -> SheetProblem:
+def lookalike_problem() -> Problem:
     """The problem of a sheet that looks like a branch sheet but carries no names."""
-    return SheetProblem(
-        None,
-        f"工作表看起来是支部考评定级表（有考评定级表的表头），但没有定义名称，未计分；{ADD_BRANCH_PROPERLY}",
+    return Problem(
+        f"工作表看起来是支部考评定级表（有考评定级表的表头），但没有定义名称，未计分；{ADD_BRANCH_PROPERLY}"
     )
 
 
@@ -372,25 +361,25 @@ def year_problem(
     cell: CellRef | None,
     value: object,
     workbook_year: str | None,
-) -> SheetProblem | None:
+) -> Problem | None:
     """A sheet's own 考评年度 that is no year, or differs from the workbook's ``kp_year``."""
     where = cell.a1 if cell else None
     if value is None:
         return None
     if isinstance(value, CellError | UncachedFormula):
-        return SheetProblem(where, f"考评年度：{_unusable(value)}")
+        return Problem(f"考评年度：{_unusable(value)}", cell=where)
     number = year_number(value)
     if number is None:
         kind = "文字" if isinstance(value, str) else "值"
-        return SheetProblem(
-            where, f"考评年度应为年份数字（如 2026），实际为{kind}“{describe(value)}”"
+        return Problem(
+            f"考评年度应为年份数字（如 2026），实际为{kind}“{describe(value)}”", cell=where
         )
     expected = year_number(workbook_year) if workbook_year is not None else None
     if expected is not None and number != expected:
-        return SheetProblem(
-            where,
+        return Problem(
             f"本工作表的考评年度为 {number}，与工作簿的考评年度 {expected}（文档属性 {names.PROP_YEAR}）"
             "不同（可能是从其他年度的考评定级表复制来的），未计分；请把数据转填到本年度模板的支部工作表中",
+            cell=where,
         )
     return None
 
@@ -403,7 +392,7 @@ def _unusable(value: CellError | UncachedFormula, fill: str = FILL_NUMBER) -> st
 
 def unusable_cell_problems(
     cells: Mapping[str, CellRef], values: Mapping[str, object], wanted: Iterable[str]
-) -> list[SheetProblem]:
+) -> list[Problem]:
     """Error values and formulas without a result in cells the engine does not check
     (branch_name, assessor)."""
     problems = []
@@ -411,18 +400,18 @@ def unusable_cell_problems(
         value = values.get(name)
         if isinstance(value, CellError | UncachedFormula) and name in cells:
             problems.append(
-                SheetProblem(cells[name].a1, f"名称 {name}：{_unusable(value, FILL_TEXT)}")
+                Problem(f"名称 {name}：{_unusable(value, FILL_TEXT)}", cell=cells[name].a1)
             )
     return problems
 
 
 def formula_warnings(
     cells: Mapping[str, CellRef], formulas: Mapping[str, str], values: Mapping[str, object]
-) -> list[SheetProblem]:
+) -> list[Problem]:
     """One warning per input cell whose formula's result was used."""
     return [
-        SheetProblem(
-            cells[name].a1 if name in cells else None, formula_warning(f, values.get(name))
+        Problem(
+            formula_warning(f, values.get(name)), cell=cells[name].a1 if name in cells else None
         )
         for name, f in formulas.items()
         if not is_output_name(name) and name != names.YEAR

@@ -67,6 +67,11 @@ from workbook.xlsx.styles import MarkStyles
 from workbook.xlsx.text import fit_cell, without_control
 from workbook.xlsx.values import UNREADABLE, CellValueReader
 
+__all__ = [
+    "XlsxFileBook",
+    "recalc_file",
+]
+
 
 class _SheetXml(NamedTuple):
     """A worksheet part as read: its ``<sheetData>`` element as text (the cells, read and

@@ -14,6 +14,18 @@ from typing import Any
 from workbook.core.scoring import PENDING, BranchResult
 from workbook.inputs.consolidate import BranchEntry, Consolidation
 
+__all__ = [
+    "JSON_FORMAT_VERSION",
+    "assessor_json",
+    "branch_json",
+    "json_number",
+    "json_text",
+    "report_text",
+    "survey_json",
+    "to_json",
+    "version_two_json",
+]
+
 JSON_FORMAT_VERSION = 1
 
 

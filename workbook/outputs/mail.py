@@ -30,6 +30,27 @@ from workbook.inputs.config import Security
 from workbook.xlsx.text import visible_text
 from workbook.xlsx.workbook_info import read_package_info
 
+__all__ = [
+    "DEFAULT_BODY",
+    "DEFAULT_SUBJECT",
+    "MAIL_POLICY",
+    "XLSX_TYPE",
+    "MailSettings",
+    "SummaryInfo",
+    "attachment_headers",
+    "build_message",
+    "default_port",
+    "draft_bytes",
+    "encoded_words",
+    "message_bytes",
+    "needs_smtputf8",
+    "parse_server",
+    "read_summary_info",
+    "recipients",
+    "rfc2231_sections",
+    "send_message",
+]
+
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 DEFAULT_SUBJECT = "{summary_title}"
 DEFAULT_BODY = """县委组织部：
@@ -57,7 +78,8 @@ class _MailPolicy(EmailPolicy):
     def fold(self, name: str, value: str) -> str:
         if isinstance(value, _Prefolded):
             return name + ": " + self.linesep.join(value.splitlines()) + self.linesep
-        return super().fold(name, value)
+        folded: str = super().fold(name, value)
+        return folded
 
     def fold_binary(self, name: str, value: str) -> bytes:
         if isinstance(value, _Prefolded):

@@ -20,14 +20,14 @@ from typing import Protocol
 
 from workbook.core import names
 from workbook.core.cells import CellRef, normalise, unwrap_formulas
-from workbook.core.scoring import INVALID, Assessment, InputProblem, RawBranchInputs, assess_branch
+from workbook.core.problems import Problem
+from workbook.core.scoring import INVALID, Assessment, RawBranchInputs, assess_branch
 from workbook.core.self_sheet import read_version_two, version_two_formulas, version_two_outputs
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
 from workbook.core.survey import raw_survey, survey_cells
 from workbook.errors import TemplateMismatchError
 from workbook.inputs.sheet_contract import (
     LOOKALIKE_ROWS,
-    SheetProblem,
     contract_problems,
     formula_warnings,
     input_area,
@@ -38,6 +38,29 @@ from workbook.inputs.sheet_contract import (
     year_problem,
 )
 from workbook.xlsx.properties import TemplateIdentity
+
+__all__ = [
+    "OVERVIEW_SHEET",
+    "BranchOutcome",
+    "BranchSheetNames",
+    "CellValue",
+    "ContractNames",
+    "Overview",
+    "RecalcBook",
+    "RecalcReport",
+    "SheetUpdate",
+    "block_bounds",
+    "computed_formulas",
+    "free_sheet_title",
+    "overview",
+    "recalculate",
+    "same_formula",
+    "sheet_update",
+    "survey_output_values",
+    "values_in_block",
+    "version_two_inputs",
+    "written_formula",
+]
 
 OVERVIEW_SHEET = "总览"
 
@@ -128,24 +151,13 @@ class RecalcBook(Protocol):
 
 
 @dataclass(frozen=True)
-class LabelledProblem:
-    """An input problem with the cell it is in, e.g. ``第一支部!E6``."""
-
-    label: str
-    problem: InputProblem
-
-    def __str__(self) -> str:
-        return f"{self.label}：{self.problem.message}"
-
-
-@dataclass(frozen=True)
 class BranchOutcome:
     """The result of recalculating one branch sheet."""
 
     sheet: str
     branch: str
     assessment: Assessment
-    problems: tuple[LabelledProblem, ...]
+    problems: tuple[Problem, ...]  # located by sheet and cell (``第一支部!E6：…``)
     warnings: tuple[str, ...] = ()  # ``sheet!cell：message`` of input cells read from formulas
 
 
@@ -169,7 +181,7 @@ class RecalcReport:
         return [w for outcome in self.branches for w in outcome.warnings]
 
     @property
-    def problems(self) -> list[LabelledProblem]:
+    def problems(self) -> list[Problem]:
         """Every input problem of every branch, in sheet order."""
         return [p for outcome in self.branches for p in outcome.problems]
 
@@ -292,12 +304,17 @@ def survey_output_values(contract: ContractNames, assessment: Assessment) -> dic
     }
 
 
+def _at_input_cell(problem: Problem, cells: Mapping[str, CellRef]) -> Problem:
+    """The engine's problem located at the input cell it is about (``第一支部!E6``)."""
+    ref = cells[names.problem_name(problem) or ""]
+    return problem.at(sheet=ref.sheet, cell=ref.a1)
+
+
 def sheet_update(
     contract: ContractNames,
     entry: BranchSheetNames,
     assessment: Assessment,
-    version_two: tuple[Mapping[str, CellValue], Sequence[InputProblem], Sequence[str]]
-    | None = None,
+    version_two: tuple[Mapping[str, CellValue], Sequence[Problem], Sequence[str]] | None = None,
 ) -> SheetUpdate:
     """The cells to write for one assessed branch sheet (a pure function of the assessment).
 
@@ -313,7 +330,7 @@ def sheet_update(
         outputs[names.BONUS_SCORE] = (cells[names.BONUS_SCORE], INVALID if bonus is None else bonus)
     outputs[names.TOTAL_SCORE] = (cells[names.TOTAL_SCORE], assessment.total_text)
     outputs[names.GRADE] = (cells[names.GRADE], assessment.grade_text)
-    by_field = {p.field: p for p in assessment.problems}
+    by_field = {names.problem_name(p): p for p in assessment.problems}
     marks: dict[CellRef, str] = {}
     unmarks: list[CellRef] = []
     for name, value in survey_output_values(contract, assessment).items():
@@ -339,7 +356,7 @@ def sheet_update(
     if version_two is not None:
         extra, problems, inputs = version_two
         outputs.update({n: (cells[n], value) for n, value in extra.items() if n in cells})
-        wrong = {p.field: p for p in problems}
+        wrong = {names.problem_name(p): p for p in problems}
         for name in inputs:
             if name not in cells:
                 continue
@@ -502,7 +519,7 @@ def recalculate(
     ]
     outcomes: list[BranchOutcome] = []
     first_places: dict[str, str] = {}  # branch name -> the 支部名称 cell it was first read in
-    wanted = contract.inputs + (names.YEAR, names.ASSESSOR)
+    wanted = (*contract.inputs, names.YEAR, names.ASSESSOR)
     two_inputs = version_two_inputs(standard)
     for done, entry in enumerate(entries):
         if progress is not None:
@@ -516,7 +533,7 @@ def recalculate(
         # The input area lies inside the block of the sheet's named cells, which the Excel
         # adapter has just read: it answers this from that read.
         area = input_area(entry.cells, standard)
-        strays: list[SheetProblem] = []
+        strays: list[Problem] = []
         if area is not None:
             column, first_row, last_row = area
             block = book.read_block(
@@ -552,13 +569,13 @@ def recalculate(
                 sheet_problems.append(
                     _sheet_problem_text(
                         entry.sheet,
-                        SheetProblem(
-                            branch_cell.a1,
+                        Problem(
                             f"支部“{branch}”重复：已在 {first} 出现；同一支部只能汇总一次",
+                            cell=branch_cell.a1,
                         ),
                     )
                 )
-        update: tuple[Mapping[str, CellValue], Sequence[InputProblem], Sequence[str]] | None
+        update: tuple[Mapping[str, CellValue], Sequence[Problem], Sequence[str]] | None
         input_problems = list(assessment.problems)
         update = None
         if two:
@@ -570,17 +587,17 @@ def recalculate(
                 two_inputs,
             )
         problems = tuple(
-            LabelledProblem(entry.cells[p.field].label, p)
+            _at_input_cell(p, entry.cells)
             for p in input_problems
-            if p.field in entry.cells
+            if names.problem_name(p) in entry.cells
         )
         warnings = tuple(
             _sheet_problem_text(entry.sheet, w)
             for w in formula_warnings(entry.cells, formulas, values)
         ) + tuple(
-            f"{entry.cells[n.field].label}：{n.message}"
+            str(_at_input_cell(n, entry.cells))
             for n in assessment.notices
-            if n.field in entry.cells
+            if names.problem_name(n) in entry.cells
         )
         book.write_sheet(sheet_update(contract, entry, assessment, update))
         outcomes.append(
@@ -590,10 +607,9 @@ def recalculate(
     return RecalcReport(standard, tuple(outcomes), sheet_problems=tuple(sheet_problems))
 
 
-def _sheet_problem_text(sheet: str, problem: SheetProblem) -> str:
+def _sheet_problem_text(sheet: str, problem: Problem) -> str:
     """``第一支部!E8：message``, or ``工作表“第一支部”：message`` for the whole sheet."""
-    where = f"{sheet}!{problem.cell}" if problem.cell else f"工作表“{sheet}”"
-    return f"{where}：{problem.message}"
+    return problem.at(sheet=sheet).text()
 
 
 _FORMULA_ELEMENT = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)

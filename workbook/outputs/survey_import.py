@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbook.core import names
 from workbook.core.standard import load_standard
@@ -27,6 +28,10 @@ from workbook.inputs.responses import (
     tally_rows,
 )
 from workbook.xlsx.properties import TemplateIdentity
+
+if TYPE_CHECKING:
+    from workbook.core.standard_sections import SurveyAnswer
+    from workbook.xlsx.parts import SheetEntry
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ def import_responses(
     return ImportReport(tuple(lines), untouched, sum(t.returned for t in tallies.values()))
 
 
-def _sheets(package: object) -> list:  # list[SheetEntry]
+def _sheets(package: object) -> list[SheetEntry]:
     from workbook.xlsx.parts import workbook_sheets
 
     return workbook_sheets(package)  # type: ignore[arg-type]
@@ -155,7 +160,7 @@ def _line(
     old_issued: object,
     old_returned: object,
     old_counts: list[dict[str, object]],
-    answers: tuple,
+    answers: tuple[SurveyAnswer, ...],
 ) -> str:
     issued_text = (
         f"发放 {issued} 张（保留原值）"

@@ -19,6 +19,17 @@ from workbook.core.standard import fmt
 from workbook.errors import WorkbookReadError
 from workbook.xlsx.text import ooxml_escape
 
+__all__ = [
+    "CellEdit",
+    "CellSpans",
+    "CellValue",
+    "attrs_of",
+    "edit_cells",
+    "locate_cells",
+    "normalise_sheet_data",
+    "start_tag",
+]
+
 _ROW = re.compile(r"<row\b[^>]*?/>|<row\b[^>]*>.*?</row>", re.S)
 _CELL = re.compile(r"<c\b[^>]*?/>|<c\b[^>]*>.*?</c>", re.S)
 _FORMULA = re.compile(r"<f\b[^>]*?/>|<f\b[^>]*>.*?</f>", re.S)

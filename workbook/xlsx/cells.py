@@ -155,13 +155,13 @@ def _xml_text(raw: str) -> str | None:
     """The text of a ``<v>`` element's content as an XML parser reads it (None if malformed).
 
     The package's parts are checked for DTDs and undefined entities before this is reached
-    (``xlsx_parts.check_part``), so only character references and CDATA are left to decode.
+    (``workbook.xlsx.properties.check_part``), so only character references and CDATA are left to decode.
     """
-    import xml.etree.ElementTree as ElementTree
+    from defusedxml import ElementTree
 
     try:
-        return ElementTree.fromstring(f"<v>{raw}</v>").text or ""
-    except ElementTree.ParseError:
+        return ElementTree.fromstring(f"<v>{raw}</v>", forbid_dtd=True).text or ""
+    except (ElementTree.ParseError, ValueError):  # ValueError: defusedxml's refusals
         return None
 
 

@@ -22,6 +22,7 @@ from defusedxml import ElementTree
 
 from workbook.errors import WorkbookReadError, describe_os_error
 from workbook.xlsx.properties import (
+    parse_xml,
     read_head,
     unreadable_reason,
 )
@@ -336,18 +337,13 @@ def parse_part(package: Package, name: str, default: bytes | None = None) -> Any
     """A package part parsed as XML (``default`` if the part is missing).
 
     Raises:
-        WorkbookReadError: the part has a DTD or an entity declaration (OOXML parts never do;
-            such a part is refused rather than read), or it is not well-formed XML.
+        WorkbookReadError: the part has a DTD or an undefined entity (OOXML parts never do;
+            such a part is refused rather than read: ``parse_xml``), or it is not well-formed.
     """
     data = package.parts.get(name, default)
     if data is None:
         raise WorkbookReadError(f"{package.path.name} 已损坏：缺少 {name}")
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise WorkbookReadError(
-            f"{package.path.name} 中的 {name} 含有 DTD 或实体声明（Excel 不会写出这样的内容），"
-            "文件可能被篡改，未读取"
-        )
     try:
-        return ElementTree.fromstring(data)
+        return parse_xml(package.path.name, name, data)
     except (ElementTree.ParseError, ValueError):
         raise WorkbookReadError(f"{package.path.name} 已损坏：{name} 无法解析") from None

@@ -25,6 +25,19 @@ from workbook.xlsx.relationships import (
 )
 from workbook.xlsx.workbook_info import parse_workbook_xml
 
+__all__ = [
+    "WORKSHEET_CONTENT_TYPE",
+    "WORKSHEET_REL",
+    "SheetEntry",
+    "add_defined_name",
+    "add_worksheet",
+    "custom_properties",
+    "iter_parts_differing",
+    "quote_sheet_name",
+    "sheet_scoped_names",
+    "workbook_sheets",
+]
+
 WORKSHEET_REL = NS_REL + "/worksheet"
 WORKSHEET_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 

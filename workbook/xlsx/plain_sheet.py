@@ -15,6 +15,14 @@ from workbook.xlsx.relationships import NS_REL
 from workbook.xlsx.styles import MarkStyles
 from workbook.xlsx.text import ooxml_escape
 
+__all__ = [
+    "MAX_ROW_LINES",
+    "SheetFormats",
+    "plain_worksheet",
+    "table_formats",
+    "text_lines",
+]
+
 # --- a plain worksheet -----------------------------------------------------------------------
 
 

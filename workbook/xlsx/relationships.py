@@ -9,6 +9,15 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+__all__ = [
+    "NS_PKG_REL",
+    "NS_REL",
+    "relationship_targets",
+    "relationships",
+    "rels_part",
+    "resolve_target",
+]
+
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _RELATIONSHIP = f"{{{NS_PKG_REL}}}Relationship"

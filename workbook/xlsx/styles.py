@@ -9,6 +9,12 @@ import re
 from workbook.errors import WorkbookReadError
 from workbook.xlsx.cell_edit import start_tag
 
+__all__ = [
+    "MARK_FILL",
+    "MARK_RGB",
+    "MarkStyles",
+]
+
 # The fill of a marked (invalid) input cell. An unusual colour, so a fill the user chose is
 # never mistaken for a mark.
 MARK_RGB = "FFF4B6B6"

@@ -29,6 +29,15 @@ from workbook.xlsx.properties import (
 from workbook.xlsx.relationships import relationship_targets, rels_part
 from workbook.xlsx.zip_package import check_package
 
+__all__ = [
+    "PackageInfo",
+    "open_package",
+    "package_info",
+    "parse_workbook_xml",
+    "read_package_info",
+    "unreadable",
+]
+
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _WORKBOOK_RELS = rels_part("xl/workbook.xml")
@@ -68,7 +77,7 @@ def read_package_info(path: str | Path, *, data: bytes | None = None) -> Package
 
     Raises:
         WorkbookReadError: the file is missing, not a zip package or not a workbook, or a part
-            read has a DTD or an undefined entity (``PartRefused``).
+            read has a DTD or an undefined entity (``PartRefusedError``).
     """
     path = Path(path)
     try:
@@ -155,7 +164,7 @@ def parse_workbook_xml(
     parsed in full. Both ways give the same result (tests/test_reader.py).
 
     Raises:
-        PartRefused: the document has a DTD or an undefined entity.
+        PartRefusedError: the document has a DTD or an undefined entity.
         xml.etree.ElementTree.ParseError: the document is not well-formed.
     """
     sheet_names, local_names, _ = _parse_workbook(data, file_name)

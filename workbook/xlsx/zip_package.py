@@ -24,6 +24,16 @@ from typing import BinaryIO
 
 from workbook.errors import PackageTooLargeError, WorkbookReadError
 
+__all__ = [
+    "DEFAULT_DATE",
+    "MAX_PART_BYTES",
+    "MAX_TOTAL_BYTES",
+    "Member",
+    "RawZipWriter",
+    "check_package",
+    "read_part",
+]
+
 MAX_PART_BYTES = 100 << 20  # 100 MiB uncompressed, any one part
 MAX_TOTAL_BYTES = 500 << 20  # 500 MiB uncompressed, all parts of one package together
 _DEFLATE_MAX_RATIO = 1032  # deflate cannot expand data by more than this

@@ -37,9 +37,10 @@ def write_checklist_sheet(w: SheetWriter) -> None:
             applicable[index] += count.applicable
             counts.append(f"{count.met}/{count.applicable}")
         rows.append(
-            [entry.rank, entry.branch]
-            + counts
-            + [
+            [
+                entry.rank,
+                entry.branch,
+                *counts,
                 f"{report.met}/{report.applicable}",
                 "、".join(e.label for e in report.missing),
                 "\n".join(h.text for h in report.hints),

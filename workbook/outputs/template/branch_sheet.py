@@ -168,7 +168,9 @@ class BranchSheet:
 
     def problem_short(self, field_name: str) -> str:
         """The short text of the engine's problem with ``field_name``, or ``""``."""
-        problem = next((p for p in self.assessment.problems if p.field == field_name), None)
+        problem = next(
+            (p for p in self.assessment.problems if names.problem_name(p) == field_name), None
+        )
         return problem.short if problem else ""
 
     def write_input(self, row: int, col: int, value: object) -> None:
@@ -363,7 +365,7 @@ def write_bonus(ctx: BranchSheet, row: int) -> int:
     sheet, formats, standard = ctx.sheet, ctx.formats, ctx.standard
     first = row
     cells: list[str] = []
-    problems = {p.field: p.short for p in ctx.assessment.problems}
+    problems = {names.problem_name(p): p.short for p in ctx.assessment.problems}
     heights: list[float] = []
     for rule in bonus.rules:
         award_cell = cell(row, COL_DED)

@@ -21,7 +21,7 @@ from workbook.xlsx.safe_text import SafeTextWorksheet
 
 def cell(row: int, col: int, absolute: bool = False) -> str:
     """The A1 address of a zero-based (row, col), optionally absolute (``$A$1``)."""
-    return xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute)
+    return str(xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute))
 
 
 def decimal_or_text(value: Decimal | str) -> float | str:

@@ -364,7 +364,7 @@ def _quote(sheet: str) -> str:
 
 class _Property:
     def __init__(self, value: str) -> None:
-        self.Value = value  # noqa: N815 (COM name)
+        self.Value = value
 
 
 class _NameApi:
@@ -438,8 +438,8 @@ class _Window:
 class _Dialog:
     def __init__(self, excel: RecordingExcel) -> None:
         self._excel = excel
-        self.Title = ""  # noqa: N815 (COM name)
-        self.InitialFileName = ""  # noqa: N815 (COM name)
+        self.Title = ""
+        self.InitialFileName = ""
         self._picked: str | None = None
 
     def Show(self) -> int:  # noqa: N802 (COM name)
@@ -450,7 +450,8 @@ class _Dialog:
 
     def SelectedItems(self, index: int) -> str:  # noqa: N802 (COM name)
         self._excel.record("dialog")
-        assert self._picked is not None and index == 1
+        assert self._picked is not None
+        assert index == 1
         return self._picked
 
 

@@ -203,7 +203,7 @@ class _BookApi:
 
     def __init__(self, book: _Book) -> None:
         self.book = book
-        self.VBProject = self  # noqa: N815 (COM name)
+        self.VBProject = self
 
     @property
     def IsAddin(self) -> bool:  # noqa: N802 (COM name)

@@ -6,10 +6,13 @@ the recalculation setting is under our control.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+import pytest
 
 # /org.openoffice.Office.Calc/Formula/Load: 0 = always recalculate on load, 1 = never, 2 = ask.
 _PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -24,8 +27,18 @@ _PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 HANG_GUARD_SECONDS = 1200
 
 
+def soffice_path() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+requires_libreoffice = pytest.mark.skipif(
+    soffice_path() is None and not os.environ.get("CI"),
+    reason="LibreOffice (soffice) is not installed; scripts/test.sh installs it",
+)
+
+
 def soffice() -> str:
-    path = shutil.which("soffice") or shutil.which("libreoffice")
+    path = soffice_path()
     if path is None:
         raise RuntimeError("LibreOffice (soffice) is not installed")
     return path

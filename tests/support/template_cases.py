@@ -23,8 +23,8 @@ from workbook.core.survey import survey_cells
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
 
-from test_scoring_cases import CASES, load_case, raw_inputs
-from workbook_helpers import cells_for, fill_by_names, named_cell
+from support.scoring_cases import CASES, load_case, raw_inputs
+from support.workbook_helpers import cells_for, fill_by_names, named_cell
 
 # Error values in input cells, as openpyxl writes them: a typed error value (a cell of type
 # "e") or a formula whose result is an error. The value is what Excel hands a UDF for that cell
@@ -44,7 +44,7 @@ def case_inputs() -> dict[str, RawBranchInputs]:
     return inputs | survey_inputs()
 
 
-SURVEY_CASES = sorted((Path(__file__).parent / "survey_cases").glob("*.toml"))
+SURVEY_CASES = sorted((Path(__file__).parent.parent / "survey_cases").glob("*.toml"))
 
 
 def survey_inputs() -> dict[str, RawBranchInputs]:
@@ -167,7 +167,7 @@ def expected_cells(standard: Standard, raw: RawBranchInputs) -> dict[str, object
         )
     cells[names.TOTAL_SCORE] = float(assessment.total) if assessment.total is not None else "待修正"
     cells[names.GRADE] = assessment.grade_text
-    problems = {p.field: p.short for p in assessment.problems}
+    problems = {names.problem_name(p): p.short for p in assessment.problems}
     for rule in standard.rules:
         cells[names.check_name(rule)] = problems.get(names.deduction_name(rule))
     for number in range(1, len(standard.vetoes) + 1):
@@ -262,7 +262,8 @@ def without_fallback(path: Path, sheet: str, name: str, out: Path) -> str:
     book = openpyxl.load_workbook(path)
     cell = named_cell(book, sheet, name)
     formula = cell.value
-    assert isinstance(formula, str) and formula.startswith("=IFERROR(KP_"), formula
+    assert isinstance(formula, str), formula
+    assert formula.startswith("=IFERROR(KP_"), formula
     cell.value = "=" + formula[len("=IFERROR(") : formula.index("),") + 1]
     book.save(out)
     return str(cell.coordinate)

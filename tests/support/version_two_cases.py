@@ -19,10 +19,10 @@ from workbook.core.standard import Standard
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
 
-from template_cases import _random_branch
-from workbook_helpers import cells_for, fill_by_names
+from support.template_cases import _random_branch
+from support.workbook_helpers import cells_for, fill_by_names
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).parent.parent
 
 
 def _toml(path: Path) -> dict:
