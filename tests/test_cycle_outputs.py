@@ -606,6 +606,7 @@ def test_rectification_file_names_are_safe_and_unique(standard) -> None:
         "2026年度整改清单（A_B支部（3））.xlsx",
         "2026年度整改清单（隐藏支部）.xlsx",
     ]
-    assert len(got[4].encode("utf-8")) <= 255 and got[4].endswith("）.xlsx")
+    assert len(got[4].encode("utf-8")) <= 255
+    assert got[4].endswith("）.xlsx")
     assert got[5] == "2026年度整改清单（x_________y）.xlsx"
     assert [f.branch for f in files] == names

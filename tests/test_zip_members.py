@@ -114,5 +114,6 @@ def test_a_part_found_clean_does_not_hide_a_dtd_in_another_file(tmp_path: Path) 
     assert [entry.branch for entry in result.branches] == ["第一支部"]
     assert len(result.errors) == 1
     text = result.errors[0].text()
-    assert "第二支部.xlsx" in text and "xl/theme/theme1.xml" in text
+    assert "第二支部.xlsx" in text
+    assert "xl/theme/theme1.xml" in text
     assert "文档类型定义（DTD）" in text

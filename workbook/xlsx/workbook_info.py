@@ -149,7 +149,7 @@ _UTF8_DECLARATION = re.compile(rb"""^<\?xml[^>]*encoding=["'](?!utf-?8["'])""", 
 DefinedName = tuple[str | None, str, str]  # (localSheetId, name, reference text)
 
 
-class _NotCanonical(Exception):
+class _NotCanonicalError(Exception):
     """The definedNames block is not all canonical names after all (see ``_canonical_names``)."""
 
 
@@ -183,7 +183,7 @@ def _parse_workbook(
         sheet_names, rel_ids = _sheets_of(root)
         try:
             return sheet_names, _sheet_scoped_names(sheet_names, entries), rel_ids
-        except _NotCanonical:
+        except _NotCanonicalError:
             pass  # parsed in full below
     root = parse_xml(file_name, "xl/workbook.xml", data)
     block = root.find(f"{_NS_MAIN}definedNames")
@@ -209,7 +209,7 @@ def _canonical_defined_names(data: bytes) -> tuple[bytes, Iterator[DefinedName]]
     The names are read as they are iterated, straight from ``data``: a workbook with a
     thousand branch sheets has some 200,000, and neither the block as text nor a list of them
     is ever made. Counting tags here makes a block that is not canonical rare to find out only
-    while iterating; the iterator raises ``_NotCanonical`` if it does.
+    while iterating; the iterator raises ``_NotCanonicalError`` if it does.
     """
     if b"<!--" in data or b"<![CDATA[" in data or _UTF8_DECLARATION.match(data):
         return None
@@ -235,14 +235,14 @@ def _canonical_defined_names(data: bytes) -> tuple[bytes, Iterator[DefinedName]]
 
 
 def _canonical_names(data: bytes, start: int, end: int, count: int) -> Iterator[DefinedName]:
-    """The names of ``data[start:end]``, all canonical (else ``_NotCanonical``), decoded once
+    """The names of ``data[start:end]``, all canonical (else ``_NotCanonicalError``), decoded once
     each: a branch sheet's ninety-odd names come back on every sheet."""
     decoded: dict[bytes, str] = {}
     position = start
     found = 0
     for match in _CANONICAL_NAME.finditer(data, start, end):
         if match.start() != position and data[position : match.start()].strip():
-            raise _NotCanonical
+            raise _NotCanonicalError
         position = match.end()
         found += 1
         name_bytes, local_bytes, text_bytes = match.groups()
@@ -255,10 +255,10 @@ def _canonical_names(data: bytes, start: int, end: int, count: int) -> Iterator[
             )
             text = text_bytes.decode("utf-8")
         except UnicodeDecodeError:
-            raise _NotCanonical from None
+            raise _NotCanonicalError from None
         yield local, name, text
     if found != count or data[position:end].strip():
-        raise _NotCanonical
+        raise _NotCanonicalError
 
 
 def _sheet_scoped_names(
