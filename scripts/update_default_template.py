@@ -5,7 +5,8 @@
 tests/test_default_template.py fails while the committed file differs from what the code writes.
 """
 
-from workbook.outputs.template import DEFAULT_TEMPLATE, default_template_options, write_template
+from workbook.outputs.demo import default_template_options
+from workbook.outputs.template import DEFAULT_TEMPLATE, write_template
 
 if __name__ == "__main__":
     print(write_template(DEFAULT_TEMPLATE, default_template_options()))

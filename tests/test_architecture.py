@@ -56,28 +56,10 @@ KNOWN_XLPLUGIN_IMPORTS: dict[tuple[str, str], str] = {
     ),
 }
 
-# Imports that close a cycle (module -> module), each justified. None in core/, xlsx/, inputs/
-# or cli/. The outputs' cycles below go through the demo, which fills the template and every
-# other output with the demo data, while the template's ``--demo`` option and the year sheet
-# ask the demo and the template for their defaults (issue 11 §1: the default-template options
-# belong in a small module both sides import). They are lazy imports inside functions today.
-KNOWN_CYCLE_IMPORTS: dict[tuple[str, str], str] = {
-    ("workbook.outputs.demo", "workbook.outputs.previous_items"): "the demo's previous year",
-    ("workbook.outputs.demo", "workbook.outputs.rectification"): "the demo's 整改清单",
-    ("workbook.outputs.demo", "workbook.outputs.summary"): "the demo's summary",
-    ("workbook.outputs.demo", "workbook.outputs.template"): "the demo's filled template",
-    ("workbook.outputs.demo", "workbook.outputs.year_sheet"): "the demo's year-over-year sheet",
-    ("workbook.outputs.template.book", "workbook.outputs.demo"): "``template --demo`` fills it",
-    ("workbook.outputs.template.branch_sheet", "workbook.outputs.previous_items"): (
-        "a branch sheet shows last year's items"
-    ),
-    ("workbook.outputs.template.options", "workbook.outputs.previous_items"): (
-        "the options carry last year's items"
-    ),
-    ("workbook.outputs.year_sheet", "workbook.outputs.template"): (
-        "``lines_needed`` for the row heights"
-    ),
-}
+# Imports that close a cycle (module -> module), each justified. None today: the demo fills the
+# template and every other output, and nothing imports the demo back (the default template's
+# options live in outputs/demo.py; ``lines_needed`` is core/layout's).
+KNOWN_CYCLE_IMPORTS: dict[tuple[str, str], str] = {}
 
 
 def _modules() -> dict[str, Path]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbook.inputs.reader import read_branch_workbook
-from workbook.outputs.template import DEFAULT_TEMPLATE, default_template_options, write_template
+from workbook.outputs.demo import default_template_options
+from workbook.outputs.template import DEFAULT_TEMPLATE, write_template
 
 from support.xlsx_compare import package_differences
 

@@ -171,6 +171,17 @@ def demo_branches() -> list[str]:
     return [branch.name for branch in _BRANCHES]
 
 
+def default_template_options() -> TemplateOptions:
+    """The options of ``templates/assessment_template.xlsx``: the demo's branches, xlwings mode.
+
+    Here, not in the template package, so the template never imports the demo (the demo fills
+    the template: the import runs one way only).
+    """
+    from workbook.outputs.template import TemplateOptions
+
+    return TemplateOptions(branches=demo_branches(), year=DEMO_YEAR, formulas="xlwings")
+
+
 # One branch assessed by three committee members (consolidate --assessors mean): 周伟's
 # sheet in the demo workbook, and one workbook each of the other two.
 SEVERAL_ASSESSORS_BRANCH = "上墅分会支部"

@@ -15,9 +15,9 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from workbook.core.layout import lines_needed
 from workbook.core.standard import Standard, fmt
 from workbook.inputs.previous_year import PreviousDeduction, PreviousYear
-from workbook.outputs.template import lines_needed
 
 TITLE = "上年整改事项核对（{year}年度考评扣分项）"
 YES, NO = "是", "否"

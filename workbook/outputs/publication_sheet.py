@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from workbook.core.layout import lines_needed
 from workbook.core.workdays import PublicationTexts
 from workbook.inputs.consolidate import BranchEntry, Consolidation
-from workbook.outputs.template import lines_needed
 from workbook.xlsx.safe_text import SafeTextWorksheet
 
 if TYPE_CHECKING:

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbook.core.checklist import ChecklistReport
+from workbook.core.layout import lines_needed
 from workbook.core.rectification import RectificationItem, rectification_items
 from workbook.core.standard import fmt
 from workbook.inputs.consolidate import BranchEntry, Consolidation
 from workbook.outputs.publication_sheet import branches_in_list_order
-from workbook.outputs.template import lines_needed
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from workbook.core.layout import lines_needed
 from workbook.core.standard import fmt
 from workbook.core.year_over_year import (
     BranchMovement,
@@ -181,7 +182,6 @@ def write_year_sheet(w: _SheetWriter, comparison: YearComparison, previous: Prev
         text = "、".join(names) if names else "无"
         sheet.merge_range(row, 0, row, 2, f"{label}：{len(names)} 个", f.header)
         sheet.merge_range(row, 3, row, last_col, text, f.text)
-        from workbook.outputs.template import lines_needed
 
         sheet.set_row(row, max(20.0, lines_needed(text, sum(widths[3:])) * 14 + 4))
         row += 1

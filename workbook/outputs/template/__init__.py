@@ -28,7 +28,6 @@ from workbook.core.layout import (
 )
 from workbook.outputs.template.book import (
     DEFAULT_TEMPLATE,
-    default_template_options,
     write_template,
 )
 from workbook.outputs.template.branch_sheet import SECTIONS, BranchSheet, write_branch_sheet
@@ -63,7 +62,6 @@ __all__ = [
     "BranchSheet",
     "TemplateOptions",
     "decimal_or_text",
-    "default_template_options",
     "lines_needed",
     "text_width",
     "write_branch_sheet",

@@ -69,10 +69,3 @@ DEFAULT_TEMPLATE = (
     if _PACKAGED_TEMPLATE.is_file()
     else _PACKAGE_ROOT.parent / "templates" / "assessment_template.xlsx"
 )
-
-
-def default_template_options() -> TemplateOptions:
-    """The options of ``templates/assessment_template.xlsx``: the demo's branches, xlwings mode."""
-    from workbook.outputs.demo import DEMO_YEAR, demo_branches
-
-    return TemplateOptions(branches=demo_branches(), year=DEMO_YEAR, formulas="xlwings")
