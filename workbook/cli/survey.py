@@ -11,6 +11,7 @@ from workbook.cli.options import (
     branch_names,
     branches_options,
     overwrite_option,
+    standard_file_option,
     standard_option,
     year_option,
 )
@@ -90,6 +91,7 @@ def ballot_command(
     help="第几题所在列的表头，如 2=党员形象；可重复（默认找表头含题目原文或为“第2题”的列）。",
 )
 @overwrite_option
+@standard_file_option()
 def import_command(
     responses: Path,
     workbook: Path,
