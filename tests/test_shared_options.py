@@ -76,7 +76,10 @@ def test_each_shared_option_reads_the_same_in_every_command() -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--branch", "甲支部", "--year", "1999"], "错误：'--year' 的值无效：1999 不在范围 2000<=x<=2100 内。"),
+        (
+            ["--branch", "甲支部", "--year", "1999"],
+            "错误：'--year' 的值无效：1999 不在范围 2000<=x<=2100 内。",
+        ),
         ([], "请用 --branch 或 --branches-file 至少给出一个支部名称。"),
     ],
 )
@@ -112,9 +115,13 @@ def test_a_branches_file_that_is_a_workbook_is_named_in_both_commands(
     for args in BRANCH_COMMANDS:
         assert main([*args, "--branches-file", str(names)]) == 1
         errors.append(capsys.readouterr().err.strip())
-    assert errors[0] == errors[1] == (
-        f"错误：支部名单文件 {names} 是一个 Excel 工作簿（.xlsx），不是 UTF-8 编码的文本文件；"
-        "支部名单文件应为 UTF-8 编码的文本文件，每行一个支部名称，可用记事本新建，"
-        "另存时选“UTF-8”编码"
+    assert (
+        errors[0]
+        == errors[1]
+        == (
+            f"错误：支部名单文件 {names} 是一个 Excel 工作簿（.xlsx），不是 UTF-8 编码的文本文件；"
+            "支部名单文件应为 UTF-8 编码的文本文件，每行一个支部名称，可用记事本新建，"
+            "另存时选“UTF-8”编码"
+        )
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["支部名单.xlsx"]
