@@ -30,6 +30,8 @@ RESULTS_SHEET = "历年结果"
 GRADES_SHEET = "历年等级分布"
 LOSS_SHEET = "历年失分"
 PROP_HISTORY = "kp_history"
+ROWS_PER_CHART = 12  # a 220 px chart in rows of the default 15 pt height
+CHART_ROWS_PER_PAGE = 2  # 2 x 180 pt, under the repeated title rows, on A4 landscape
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ def write_history(
 
     from workbook.atomic import atomic_output
     from workbook.core import names as contract
+    from workbook.core.layout import lines_needed
     from workbook.inputs.consolidate import Consolidation
     from workbook.outputs.summary.writer import (
         BODY_FONT,
@@ -253,9 +256,18 @@ def write_history(
             )
         )
         sheet.merge_range(row, 0, row, len(columns) - 1, note, f.note)
-        sheet.set_row(row, 28)
+        sheet.set_row(row, lines_needed(note, sum(width for _, width in columns)) * 14 + 4)
         row += 2
         per_row = 2
+        # The charts start on a page of their own, CHART_ROWS_PER_PAGE rows of charts a page:
+        # a chart is never cut by a page break (the repeated title rows take the rest).
+        chart_rows = (len(standard.items) + per_row - 1) // per_row
+        sheet.set_h_pagebreaks(
+            [
+                row + page * CHART_ROWS_PER_PAGE * ROWS_PER_CHART
+                for page in range((chart_rows + CHART_ROWS_PER_PAGE - 1) // CHART_ROWS_PER_PAGE)
+            ]
+        )
         chart_width = columns_pixels(columns) // per_row - 10
         for index, item in enumerate(standard.items):
             chart = book.add_chart({"type": "column"})
@@ -278,10 +290,10 @@ def write_history(
             chart.set_x_axis({"num_font": {"name": BODY_FONT, "size": 8}})
             chart.set_y_axis({"min": 0, "num_format": "General"})
             chart.set_size({"width": chart_width, "height": 220})
-            chart_row = row + (index // per_row) * 12
+            chart_row = row + (index // per_row) * ROWS_PER_CHART
             x_offset = 5 + (index % per_row) * (chart_width + 10)
             sheet.insert_chart(chart_row, 0, chart, {"x_offset": x_offset, "y_offset": 5})
-        last_row = row + ((len(standard.items) + per_row - 1) // per_row) * 12
+        last_row = row + chart_rows * ROWS_PER_CHART
         sheet.print_area(0, 0, last_row, len(columns) - 1)
         book.worksheets()[0].activate()
         book.close()

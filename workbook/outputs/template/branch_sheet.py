@@ -703,6 +703,11 @@ def write_print_setup(ctx: BranchSheet, row: int) -> int:
     breaks = [r for r in (ctx.checklist_row, ctx.previous_row) if r]
     if breaks:
         sheet.set_h_pagebreaks(breaks)
+    previous = ctx.options.previous_items.get(ctx.branch)
+    if previous is not None and previous.items:
+        # Last year's items may run to a second page: their title and column headers repeat
+        # there (Excel and LibreOffice repeat print titles from the page they first appear on).
+        sheet.repeat_rows(ctx.previous_row, ctx.previous_row + 1)
     sheet.set_margins(
         left=PAGE_SIDE_MARGIN,
         right=PAGE_SIDE_MARGIN,
