@@ -339,13 +339,13 @@ def test_overview_is_formatted_and_marked(tmp_path: Path) -> None:
     assert marker == f"='{OVERVIEW_SHEET}'!$A$1"
     formats = excel.formats[OVERVIEW_SHEET]
     layout = overview(STANDARD, report.branches)  # the one layout both paths use
-    assert len(layout.widths) == 14
+    assert len(layout.widths) == 16  # with 自评得分 and 自评等级 (a version-2 workbook)
     assert formats["widths"] == {column_letters(i): width for i, width in enumerate(layout.widths)}
     assert (1, 1) in formats["bold"]
-    assert (1, 14) in formats["bold"]
+    assert (1, 16) in formats["bold"]
     assert excel.colors[OVERVIEW_SHEET][(1, 1)] == HEADER_COLOR
-    assert (5, 13) in formats["wrap"]
-    assert (5, 14) in formats["wrap"]
+    assert (5, 15) in formats["wrap"]  # 输入检查
+    assert (5, 16) in formats["wrap"]  # 扣分情况
     assert (5, 2) not in formats["wrap"]
     assert formats["window.SplitRow"] == 1
     assert formats["window.FreezePanes"] is True

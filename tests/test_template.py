@@ -285,7 +285,9 @@ def test_branches_file(tmp_path: Path) -> None:
     with pytest.raises(BranchListError, match="没有任何支部名称"):
         read_branches_file(path)
     path.write_bytes("第一支部\n第二".encode("gbk"))
-    with pytest.raises(BranchListError, match="不是 UTF-8 编码"):
+    with pytest.raises(
+        BranchListError, match="是GBK（GB2312）编码的文本，不是 UTF-8 编码的文本文件（第 1 行附近）"
+    ):
         read_branches_file(path)
 
 

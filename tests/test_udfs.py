@@ -140,7 +140,7 @@ def test_item_score_single_cell_item_and_bad_arguments() -> None:
     assert udfs.KP_ITEM_SCORE(None, 8.0, SID) == INVALID
     assert udfs.KP_ITEM_SCORE(None, 1.5, SID) == INVALID
     assert udfs.KP_ITEM_SCORE(None, "一", SID) == INVALID
-    assert udfs.KP_ITEM_SCORE(None, 7.0, "no-such-standard") == f"{INVALID}：标准编号无效"
+    assert udfs.KP_ITEM_SCORE(None, 7.0, "no such!") == f"{INVALID}：标准编号无效"
 
 
 def test_check_and_veto_check() -> None:
@@ -186,7 +186,7 @@ def test_total() -> None:
     assert udfs.KP_TOTAL(_score_column([INVALID, *full[1:]]), SID) == PENDING
     assert udfs.KP_TOTAL(_score_column([None, *full[1:]]), SID) == PENDING  # #NAME? comes as None
     assert udfs.KP_TOTAL(_score_column([16.0, *full[1:]]), SID) == PENDING
-    assert udfs.KP_TOTAL(column(*full), "no-such-standard") == f"{INVALID}：标准编号无效"
+    assert udfs.KP_TOTAL(column(*full), "no such!") == f"{INVALID}：标准编号无效"
 
 
 def test_grade() -> None:

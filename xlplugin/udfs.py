@@ -29,7 +29,12 @@ from workbook.core.scoring import (
     parse_veto,
     score_item,
 )
-from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
+from workbook.core.standard import (
+    DEFAULT_STANDARD_ID,
+    Standard,
+    installed_standard_file,
+    load_standard,
+)
 from workbook.core.survey import (
     grade_ceiling,
     resolve_survey_rule,
@@ -42,6 +47,14 @@ from workbook.errors import CellValueError, StandardFileError
 F = TypeVar("F", bound=Callable[..., Any])
 
 UNKNOWN_STANDARD = f"{INVALID}：标准编号无效"
+# A workbook made from a custom standard file computes in Excel once that file is installed on
+# the computer (``branch-assess standard install``); until then each function says so.
+NOT_INSTALLED = "{invalid}：本机未安装标准“{id}”，请运行 branch-assess standard install 标准文件"
+BROKEN_INSTALLED = "{invalid}：已安装的标准“{id}”有误，请用 branch-assess standard install 重新安装"
+
+
+class _StandardMissing(Exception):
+    """The workbook names a standard this computer does not have: the cell's text."""
 
 
 def _never_raise(fallback: str) -> Callable[[F], F]:
@@ -52,6 +65,8 @@ def _never_raise(fallback: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return function(*args, **kwargs)
+            except _StandardMissing as missing:
+                return str(missing)
             except StandardFileError:
                 return UNKNOWN_STANDARD
             except Exception:
@@ -63,8 +78,16 @@ def _never_raise(fallback: str) -> Callable[[F], F]:
 
 
 def _standard(standard_id: object) -> Standard:
-    text = standard_id.strip() if isinstance(standard_id, str) else ""
-    return load_standard(text or DEFAULT_STANDARD_ID)
+    text = (standard_id.strip() if isinstance(standard_id, str) else "") or DEFAULT_STANDARD_ID
+    try:
+        return load_standard(text)
+    except StandardFileError:
+        if not all(ch.isalnum() or ch in "-_." for ch in text) or text.startswith("."):
+            raise
+        broken = installed_standard_file(text) is not None
+        raise _StandardMissing(
+            (BROKEN_INSTALLED if broken else NOT_INSTALLED).format(invalid=INVALID, id=text)
+        ) from None
 
 
 def _flatten(values: object) -> list[object]:

@@ -10,7 +10,12 @@ from typing import Any
 import click
 
 from workbook.cli.cycle import CyclePlan, cycle_options
-from workbook.cli.options import CONTEXT_SETTINGS, ProblemsFound, standard_option
+from workbook.cli.options import (
+    CONTEXT_SETTINGS,
+    ProblemsFound,
+    overwrite_option,
+    standard_option,
+)
 
 
 @click.command("consolidate", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
@@ -34,11 +39,7 @@ from workbook.cli.options import CONTEXT_SETTINGS, ProblemsFound, standard_optio
     type=click.Path(readable=False, path_type=Path),
     help="另存一份 JSON 结果（含全部问题，有待修正项时也生成）；格式见 docs/consolidation.md。",
 )
-@click.option(
-    "--overwrite",
-    is_flag=True,
-    help="替换已有的输出文件，即使它不是本命令生成的同类文件（默认拒绝，以免覆盖已填写的考评定级表）。",
-)
+@overwrite_option
 @click.option(
     "--draft",
     is_flag=True,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from workbook.cli.options import rename_map_option
 from workbook.errors import CalendarFileError, ComparisonError, OutputError, PublicationError
 
 if TYPE_CHECKING:
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 _PATH = click.Path(readable=False, path_type=Path)
+HOLIDAY_FILE_EXPECTED = (
+    "节假日文件应为 UTF-8 编码的文本文件，每行一个日期，写作 YYYY-MM-DD（如 2026-10-01），"
+    "可后跟“休”或“班”（调休上班），# 后为注释；可用记事本新建，另存时选“UTF-8”编码"
+)
 
 
 def cycle_options(function: F) -> F:
@@ -66,12 +71,7 @@ def cycle_options(function: F) -> F:
             help="上一年度 consolidate --json 生成的 JSON；汇总表增加上年得分、上年等级、上年排名、"
             "变化和“年度对比”工作表。",
         ),
-        click.option(
-            "--rename-map",
-            type=_PATH,
-            metavar="文件",
-            help="改名表（与 --previous 一起用）：UTF-8 文本，每行“原名称,新名称”（逗号或制表符分隔）。",
-        ),
+        rename_map_option(),
     ]
     for option in reversed(options):
         function = option(function)
@@ -107,18 +107,18 @@ def read_holidays(path: Path) -> Calendar:
     """The holiday file, or a Chinese error naming it."""
     from workbook.core.workdays import parse_calendar
     from workbook.errors import describe_os_error
+    from workbook.inputs.text_file import file_kind
 
     try:
         data = path.read_bytes()
     except OSError as error:
         raise CalendarFileError(f"无法读取节假日文件 {path}：{describe_os_error(error)}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    kind = file_kind(data)
+    if kind is not None:
         raise CalendarFileError(
-            f"节假日文件 {path} 不是 UTF-8 编码的文本；请另存为“UTF-8”编码"
-        ) from None
-    return parse_calendar(text, source=f"节假日文件 {path}")
+            f"节假日文件 {path} 是{kind}，不是 UTF-8 编码的文本文件；{HOLIDAY_FILE_EXPECTED}"
+        )
+    return parse_calendar(data.decode("utf-8-sig"), source=f"节假日文件 {path}")
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from workbook.cli.options import CONTEXT_SETTINGS
+from workbook.cli.options import CONTEXT_SETTINGS, standard_file_option
 from workbook.errors import ConfigError, MailError
 
 
@@ -52,6 +52,7 @@ from workbook.errors import ConfigError, MailError
     type=click.Path(dir_okay=False, readable=False, path_type=Path),
     help="配置文件（TOML）；默认取环境变量 BRANCH_ASSESS_CONFIG 或当前文件夹的 branch-assess.toml。",
 )
+@standard_file_option()
 def email_command(
     summary: Path,
     to: tuple[str, ...],

@@ -1,4 +1,7 @@
-"""What every command shares: click settings, exit codes, the standard option."""
+"""What every command shares: click settings, exit codes, and the options that more than one
+command takes (``--standard``/``--standard-file``, ``--branch``/``--branches-file``, ``--year``,
+``--rename-map``, ``--overwrite``): each is defined once here, with one help text and one
+validation."""
 
 from __future__ import annotations
 
@@ -84,3 +87,69 @@ def standard_file_option() -> Callable[[F], F]:
         metavar="文件",
         help="工作簿按自定义的标准文件（TOML）生成时，给出该文件。",
     )
+
+
+def branches_options(function: F) -> F:
+    """``--branch NAME`` (repeatable) and ``--branches-file FILE``; the command gets ``branches``
+    and ``branches_file`` and turns them into names with :func:`branch_names`."""
+    function = click.option(
+        "--branches-file",
+        type=click.Path(dir_okay=False, readable=False, path_type=Path),
+        metavar="文件",
+        help="支部名单文件（UTF-8 文本，每行一个支部名称，空行忽略）。",
+    )(function)
+    return click.option(
+        "--branch", "branches", multiple=True, metavar="名称", help="支部名称，可重复多次。"
+    )(function)
+
+
+def branch_names(branches: tuple[str, ...], branches_file: Path | None) -> list[str]:
+    """The names of ``--branch`` then those of ``--branches-file``; at least one.
+
+    Raises:
+        click.UsageError: neither option gives a name.
+        BranchListError: the branches file is unreadable, not text, empty or repeats a name.
+    """
+    from workbook.inputs.branches import read_branches_file
+
+    names = list(branches)
+    if branches_file is not None:
+        names += read_branches_file(branches_file)
+    if not names:
+        raise click.UsageError("请用 --branch 或 --branches-file 至少给出一个支部名称。")
+    return names
+
+
+def year_option(function: F) -> F:
+    """``--year YEAR`` (2000-2100, default None: the command takes this year)."""
+    return click.option(
+        "--year",
+        type=click.IntRange(2000, 2100),
+        default=None,
+        metavar="年份",
+        help="考评年度，2000～2100（默认今年）。",
+    )(function)
+
+
+RENAME_MAP_FORMAT = "UTF-8 文本，每行“原名称,新名称”（逗号或制表符分隔）"
+
+
+def rename_map_option(use: str = "与 --previous 一起用") -> Callable[[F], F]:
+    """``--rename-map FILE``: branches renamed since an earlier year (read by
+    ``workbook.inputs.previous_year.read_rename_map``); ``use`` says when it applies."""
+    return click.option(
+        "--rename-map",
+        type=click.Path(readable=False, path_type=Path),
+        metavar="文件",
+        help=f"改名表（{use}）：{RENAME_MAP_FORMAT}。",
+    )
+
+
+def overwrite_option(function: F) -> F:
+    """``--overwrite``: replace an output file that this command did not write."""
+    return click.option(
+        "--overwrite",
+        is_flag=True,
+        help="替换已有的输出文件，即使它不是本命令生成的同类文件"
+        "（默认拒绝，以免覆盖已填写的考评定级表）。",
+    )(function)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workbook.cli.options import CONTEXT_SETTINGS, standard_file_option
+from workbook.cli.options import CONTEXT_SETTINGS, overwrite_option, standard_file_option
 from workbook.errors import BranchAssessError, InvalidInputError, WorkbookReadError
 
 if TYPE_CHECKING:
@@ -39,11 +39,7 @@ class RecalcSheetError(BranchAssessError):
     default=None,
     help="另存为此文件；不给出时直接更新原文件（先写临时文件再替换）。",
 )
-@click.option(
-    "--overwrite",
-    is_flag=True,
-    help="替换已有的输出文件，即使它不是本命令生成的同类文件（默认拒绝，以免覆盖已填写的考评定级表）。",
-)
+@overwrite_option
 @standard_file_option()
 def recalc_command(file: Path, output: Path | None, overwrite: bool) -> None:
     """重新计算考评定级表（无需 Excel）。

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from workbook.cli.options import CONTEXT_SETTINGS, standard_option
+from workbook.cli.options import (
+    CONTEXT_SETTINGS,
+    branch_names,
+    branches_options,
+    overwrite_option,
+    standard_file_option,
+    standard_option,
+    year_option,
+)
 from workbook.inputs.responses import ResponsesError
 
 
@@ -30,20 +38,8 @@ def survey_group() -> None:
     metavar="文件",
     help="输出的测评票文件（.xlsx），每个支部一个工作表，每张 A4 纸一张票。",
 )
-@click.option("--branch", "branches", multiple=True, metavar="名称", help="支部名称，可重复多次。")
-@click.option(
-    "--branches-file",
-    type=click.Path(dir_okay=False, readable=False, path_type=Path),
-    metavar="文件",
-    help="支部名单文件（UTF-8 文本，每行一个支部名称，空行忽略）。",
-)
-@click.option(
-    "--year",
-    type=click.IntRange(2000, 2100),
-    default=None,
-    metavar="年份",
-    help="考评年度，2000～2100（默认今年）。",
-)
+@branches_options
+@year_option
 @standard_option()
 def ballot_command(
     output: Path,
@@ -54,16 +50,11 @@ def ballot_command(
 ) -> None:
     """生成可打印的群众测评票（不记名，A4 纸，每个支部一张）。"""
     from workbook.atomic import check_suffix, resolve_target
-    from workbook.inputs.branches import read_branches_file
     from workbook.outputs.ballot import write_ballots
 
     check_suffix(output, (".xlsx",), "测评票文件")
     resolve_target(output)
-    names = list(branches)
-    if branches_file is not None:
-        names += read_branches_file(branches_file)
-    if not names:
-        raise click.UsageError("请用 --branch 或 --branches-file 至少给出一个支部名称。")
+    names = branch_names(branches, branches_file)
     path = write_ballots(output, names, standard_id, year)
     click.echo(f"已生成测评票：{path}（{len(names)} 个支部，每个支部一张 A4 测评票）")
 
@@ -99,11 +90,8 @@ def ballot_command(
     metavar="题号=表头",
     help="第几题所在列的表头，如 2=党员形象；可重复（默认找表头含题目原文或为“第2题”的列）。",
 )
-@click.option(
-    "--overwrite",
-    is_flag=True,
-    help="替换已有的输出文件，即使它不是本命令生成的同类文件。",
-)
+@overwrite_option
+@standard_file_option()
 def import_command(
     responses: Path,
     workbook: Path,

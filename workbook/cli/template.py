@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workbook.cli.options import CONTEXT_SETTINGS, standard_option
+from workbook.cli.options import (
+    CONTEXT_SETTINGS,
+    branch_names,
+    branches_options,
+    overwrite_option,
+    rename_map_option,
+    standard_option,
+    year_option,
+)
 from workbook.core.formulas import FORMULA_MODES
 
 if TYPE_CHECKING:
@@ -31,25 +39,9 @@ if TYPE_CHECKING:
     help="每个支部生成一个工作簿（含本支部考评定级表、自查表和填表说明），存入此文件夹，"
     "文件名为支部名称；分发给各支部填写，交回后可直接汇总。与 -o 二选一。",
 )
-@click.option(
-    "--overwrite",
-    is_flag=True,
-    help="替换已有的输出文件，即使它不是本命令生成的同类文件（默认拒绝，以免覆盖已填写的考评定级表）。",
-)
-@click.option("--branch", "branches", multiple=True, metavar="名称", help="支部名称，可重复多次。")
-@click.option(
-    "--branches-file",
-    type=click.Path(dir_okay=False, readable=False, path_type=Path),
-    metavar="文件",
-    help="支部名单文件（UTF-8 文本，每行一个支部名称，空行忽略）。",
-)
-@click.option(
-    "--year",
-    type=click.IntRange(2000, 2100),
-    default=None,
-    metavar="年份",
-    help="考评年度，2000～2100（默认今年）。",
-)
+@overwrite_option
+@branches_options
+@year_option
 @click.option(
     "--formulas",
     type=click.Choice(FORMULA_MODES),
@@ -64,12 +56,7 @@ if TYPE_CHECKING:
     help="上一年度 consolidate --json 生成的 JSON：每个支部工作表另起一页列出上年扣分项（整改事项），"
     "附“是否已整改”（是/否）和说明栏。",
 )
-@click.option(
-    "--rename-map",
-    type=click.Path(readable=False, path_type=Path),
-    metavar="文件",
-    help="改名表（与 --previous 一起用）：UTF-8 文本，每行“原名称,新名称”。",
-)
+@rename_map_option()
 @standard_option()
 def template_command(
     output: Path | None,
@@ -90,7 +77,6 @@ def template_command(
     import datetime
 
     from workbook.atomic import check_suffix, refuse_replacing, resolve_target
-    from workbook.inputs.branches import read_branches_file
     from workbook.outputs.template import TemplateOptions, write_template
 
     if (output is None) == (split_folder is None):
@@ -100,11 +86,7 @@ def template_command(
         resolve_target(output)
         if not overwrite:
             refuse_replacing(output, "模板文件")
-    names = list(branches)
-    if branches_file is not None:
-        names += read_branches_file(branches_file)
-    if not names:
-        raise click.UsageError("请用 --branch 或 --branches-file 至少给出一个支部名称。")
+    names = branch_names(branches, branches_file)
     the_year = year or datetime.date.today().year
     options = TemplateOptions(
         branches=names,

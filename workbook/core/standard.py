@@ -488,15 +488,64 @@ def use_standard_file(path: str | Path) -> Standard:
     return standard
 
 
+# Standard files installed for this user (``branch-assess standard install``): found by id by
+# ``load_standard``, so the Excel add-in's functions and ribbon, which only see the id a workbook
+# names, compute a workbook made from a custom standard file.
+STANDARDS_DIR_ENV = "BRANCH_ASSESS_STANDARDS"
+
+
+def installed_standards_folder() -> Path:
+    """Where installed standard files live: ``$BRANCH_ASSESS_STANDARDS``, else
+    ``%APPDATA%\\branch-assess\\standards`` on Windows, else ``~/.config/branch-assess/standards``."""
+    configured = os.environ.get(STANDARDS_DIR_ENV)
+    if configured:
+        return Path(configured)
+    appdata = os.environ.get("APPDATA")
+    base = Path(appdata) if os.name == "nt" and appdata else Path.home() / ".config"
+    return base / "branch-assess" / "standards"
+
+
+def _valid_id(standard_id: str) -> bool:
+    return bool(standard_id) and all(ch.isalnum() or ch in "-_." for ch in standard_id)
+
+
+def installed_standard_file(standard_id: str) -> Path | None:
+    """The installed file of this id, if there is one."""
+    if not _valid_id(standard_id) or standard_id.startswith("."):
+        return None
+    path = installed_standards_folder() / f"{standard_id}.toml"
+    return path if path.is_file() else None
+
+
 def load_standard(standard_id: str = DEFAULT_STANDARD_ID) -> Standard:
     """The standard with this id: the file given with ``use_standard_file`` if it has this id,
-    else the standard shipped in the package (the file name without ``.toml``)."""
+    else the standard shipped in the package (the file name without ``.toml``), else the one
+    installed with ``branch-assess standard install``."""
     custom = os.environ.get(STANDARD_FILE_ENV)
     if custom:
         standard = _cached_file(custom)
         if standard.id == standard_id:
             return standard
-    return _packaged_standard(standard_id)
+    try:
+        return _packaged_standard(standard_id)
+    except StandardFileError:
+        path = installed_standard_file(standard_id)
+        if path is None:
+            raise
+        return _installed(str(path), path.stat().st_mtime_ns)
+
+
+@cache
+def _installed(path: str, mtime_ns: int) -> Standard:
+    """An installed standard file (read again when it is replaced)."""
+    standard = load_standard_file(path)
+    expected = Path(path).stem
+    if standard.id != expected:
+        raise StandardFileError(
+            f"已安装的标准文件 {path} 中的编号为“{standard.id}”，与文件名不符；"
+            "请用 branch-assess standard install 重新安装"
+        )
+    return standard
 
 
 @cache
@@ -506,13 +555,13 @@ def _cached_file(path: str) -> Standard:
 
 @cache
 def _packaged_standard(standard_id: str) -> Standard:
-    if not standard_id or not all(ch.isalnum() or ch in "-_." for ch in standard_id):
+    if not _valid_id(standard_id):
         raise StandardFileError(f"标准编号“{standard_id}”无效")
     resource = resources.files("workbook.standards").joinpath(f"{standard_id}.toml")
     if not resource.is_file():
         raise StandardFileError(
             f"找不到标准“{standard_id}”；可用的标准：{'、'.join(available_standards())}"
-            "（自定义的标准文件请用 --standard-file 指定）"
+            "（自定义的标准文件请用 --standard-file 指定，或用 branch-assess standard install 安装）"
         )
     with resource.open("rb") as handle:
         try:

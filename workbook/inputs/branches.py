@@ -26,14 +26,21 @@ def read_branches_file(path: str | Path) -> list[str]:
     Raises:
         BranchListError: the file cannot be read or decoded, is empty, or repeats a name.
     """
+    from workbook.inputs.text_file import file_kind
+
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except OSError as error:
         raise BranchListError(f"无法读取支部名单文件 {path}：{describe_os_error(error)}") from None
     except UnicodeDecodeError as error:
+        kind = file_kind(data) or ""
+        where = f"（第 {text_line_of(error)} 行附近）" if "编码" in kind else ""
         raise BranchListError(
-            f"支部名单文件 {path} 不是 UTF-8 编码（第 {text_line_of(error)} 行附近）；请另存为 UTF-8 文本"
+            f"支部名单文件 {path} 是{kind}，不是 UTF-8 编码的文本文件{where}；"
+            "支部名单文件应为 UTF-8 编码的文本文件，每行一个支部名称，"
+            "可用记事本新建，另存时选“UTF-8”编码"
         ) from None
     names: list[str] = []
     first_line: dict[str, int] = {}

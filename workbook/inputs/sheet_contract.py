@@ -224,7 +224,12 @@ def _contract_problems(
     problems += shared
     # A name that shares a cell is reported once, there.
     moved = {n for n, ref in own.items() if any(p.cell == ref.a1 for p in shared)}
-    problems += _outside_table({n: r for n, r in own.items() if n not in moved}, standard)
+    left = {n: r for n, r in own.items() if n not in moved}
+    problems += _outside_table(left, standard)
+    if version == "2":
+        problems += _self_outside_table(left, standard)
+        if standard.checklist is not None:
+            problems += _checklist_outside_table(left, standard)
     return problems
 
 
@@ -300,6 +305,88 @@ def _outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[Probl
                     cell=note_ref.a1,
                 )
             )
+    return problems
+
+
+def _moved(name: str, ref: CellRef, where: str) -> SheetProblem:
+    return SheetProblem(ref.a1, f"名称 {name} 指向 {ref.label}，{where}；{TYPE_DO_NOT_MOVE}")
+
+
+def _in_column(
+    own: Mapping[str, CellRef], group: Sequence[str], what: str, flagged: set[str]
+) -> list[SheetProblem]:
+    """The names of ``group`` outside the column most of them are in (named ``what``)."""
+    columns = Counter(own[n].col for n in group if n in own)
+    if not columns:
+        return []
+    column = columns.most_common(1)[0][0]
+    problems = []
+    for name in group:
+        ref = own.get(name)
+        if ref is not None and ref.col != column:
+            flagged.add(name)
+            problems.append(_moved(name, ref, f"不在{what}栏内"))
+    return problems
+
+
+def _on_row_of(
+    own: Mapping[str, CellRef],
+    pairs: Iterable[tuple[str, str]],
+    what: str,
+    flagged: set[str],
+) -> list[SheetProblem]:
+    """Each second name of ``pairs`` on the row of the first (named ``what``)."""
+    problems = []
+    for anchor, name in pairs:
+        anchor_ref, ref = own.get(anchor), own.get(name)
+        if anchor_ref is None or ref is None or {anchor, name} & flagged:
+            continue
+        if ref.row != anchor_ref.row:
+            flagged.add(name)
+            problems.append(
+                _moved(name, ref, f"与{what} {anchor_ref.label} 不在同一行，不在它应在的位置")
+            )
+    return problems
+
+
+def _self_outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[SheetProblem]:
+    """自评 inputs (version 2) that left the 自评扣分 column or their rule's (veto's) row."""
+    contract = _names_of(standard)
+    own_inputs = names.self_input_names(standard)  # rules, then vetoes: as the committee's
+    flagged: set[str] = set()
+    problems = _in_column(own, own_inputs, "考评表的“自评扣分”", flagged)
+    committee = contract.deductions + contract.vetoes
+    problems += _on_row_of(own, zip(committee, own_inputs, strict=True), "考评扣分单元格", flagged)
+    return problems
+
+
+def _checklist_outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[SheetProblem]:
+    """自查表 answers and notes (version 2) that left their column, their order or their
+    entry's row."""
+    checklist = standard.checklist
+    assert checklist is not None
+    answers = [names.checklist_name(e) for e in checklist.entries]
+    notes = [names.checklist_note_name(e) for e in checklist.entries]
+    flagged: set[str] = set()
+    problems = _in_column(own, answers, "自查表的“是/否”", flagged)
+    problems += _in_column(own, notes, "自查表的“说明”", flagged)
+    previous: tuple[str, CellRef] | None = None
+    for name in answers:
+        ref = own.get(name)
+        if ref is None or name in flagged:
+            continue
+        if previous is not None and ref.row <= previous[1].row:
+            flagged.add(name)
+            problems.append(
+                _moved(
+                    name,
+                    ref,
+                    f"在 {previous[0]}（{previous[1].label}）之上或同一行，不在自查表中它应在的行",
+                )
+            )
+            continue
+        previous = (name, ref)
+    problems += _on_row_of(own, zip(answers, notes, strict=True), "自查单元格", flagged)
     return problems
 
 

@@ -8,13 +8,16 @@ Input: the JSON reports of several years (``consolidate --json``), read and chec
 - 历年失分: per item and year the average points lost (the item's points minus the mean item
   score, rounded half-up to 2 places), and one chart per item of its average loss per year.
 
-Branches are matched by name only (a renamed branch shows as two rows).
+Branches are matched by name; with a rename map (``--rename-map``, the reader and the rules of
+``consolidate --previous``) an earlier year's branch is shown under its latest name, following
+chains (甲→乙 one year, 乙→丙 the next); without one a renamed branch shows as two rows.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +30,8 @@ RESULTS_SHEET = "历年结果"
 GRADES_SHEET = "历年等级分布"
 LOSS_SHEET = "历年失分"
 PROP_HISTORY = "kp_history"
+ROWS_PER_CHART = 12  # a 220 px chart in rows of the default 15 pt height
+CHART_ROWS_PER_PAGE = 2  # 2 x 180 pt, under the repeated title rows, on A4 landscape
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,70 @@ def read_years(paths: Sequence[str | Path], standard: Standard) -> list[Previous
     return sorted(years, key=lambda y: y.year)
 
 
+def latest_name(name: str, renames: Mapping[str, str]) -> str:
+    """``name`` after every rename of the map (甲→乙, 乙→丙: 甲 is 丙).
+
+    Raises:
+        ComparisonError: the map renames in a circle (甲→乙, 乙→甲).
+    """
+    chain = [name]
+    while chain[-1] in renames:
+        new = renames[chain[-1]]
+        if new in chain:
+            circle = "→".join(f"“{n}”" for n in [*chain[chain.index(new) :], new])
+            raise ComparisonError(f"改名表中的改名首尾相接成环：{circle}；请删去其中一行")
+        chain.append(new)
+    return chain[-1]
+
+
+def apply_renames(
+    years: Sequence[PreviousYear], renames: Mapping[str, str]
+) -> tuple[list[PreviousYear], list[str]]:
+    """Every year's branches under their latest names, and notices of the map's unused lines.
+
+    The caller has refused a map that renames a branch of the latest year
+    (``refuse_renaming_current``), as ``consolidate --previous`` does.
+
+    Raises:
+        ComparisonError: a circle of renames; a rename onto a name the year already has for
+            another branch (two branches would share one row).
+    """
+    if not renames:
+        return list(years), []
+    renamed: list[PreviousYear] = []
+    problems: list[str] = []
+    for year in years:
+        branches = []
+        owner: dict[str, str] = {}
+        for branch in year.branches:
+            new = latest_name(branch.name, renames)
+            if new in owner:
+                old = branch.name if owner[new] == new else owner[new]
+                problems.append(
+                    f"改名“{old}”→“{new}”：{year.year} 年度已有名为“{new}”的支部（{year.source}）"
+                )
+            owner[new] = branch.name
+            branches.append(dataclasses.replace(branch, name=new))
+        renamed.append(dataclasses.replace(year, branches=tuple(branches)))
+    if problems:
+        raise ComparisonError("；".join(problems))
+    every_name = {branch.name for year in years for branch in year.branches}
+    latest = years[-1]
+    latest_names = {branch.name for branch in latest.branches}
+    notices = [
+        f"改名表中的原名称“{old}”不在任何年度的结果中，该行未使用"
+        for old in renames
+        if old not in every_name
+    ]
+    notices += [
+        f"改名表中的新名称“{latest_name(old, renames)}”不在最新年度（{latest.year} 年）的支部中"
+        f"（原名称“{old}”）"
+        for old in renames
+        if old in every_name and latest_name(old, renames) not in latest_names
+    ]
+    return renamed, notices
+
+
 def item_losses(standard: Standard, years: Sequence[PreviousYear]) -> list[ItemLoss]:
     """The average loss of every item in every year."""
     from workbook.outputs.summary.writer import average
@@ -82,12 +151,28 @@ def branch_names(years: Sequence[PreviousYear]) -> list[str]:
     return names
 
 
-def write_history(path: str | Path, standard: Standard, years: Sequence[PreviousYear]) -> Path:
-    """Write the history workbook atomically (see the module docstring)."""
+def history_title(standard: Standard, first: str, last: str) -> str:
+    """The workbook's title: the standard's summary title (TOML ``summary_title``, default
+    association + 考评定级汇总表) with 历年对比 for 汇总表, after the span of years, e.g.
+    ``2024年至2026年…考评定级历年对比``."""
+    summary = standard.summary_title_for(None)
+    return f"{first}至{last}{summary.removesuffix('汇总表')}历年对比"
+
+
+def write_history(
+    path: str | Path,
+    standard: Standard,
+    years: Sequence[PreviousYear],
+    *,
+    renamed: bool = False,
+) -> Path:
+    """Write the history workbook atomically (see the module docstring); ``renamed``: the years
+    went through a rename map (the 历年失分 sheet's note says so)."""
     import xlsxwriter
 
     from workbook.atomic import atomic_output
     from workbook.core import names as contract
+    from workbook.core.layout import lines_needed
     from workbook.inputs.consolidate import Consolidation
     from workbook.outputs.summary.writer import (
         BODY_FONT,
@@ -99,7 +184,7 @@ def write_history(path: str | Path, standard: Standard, years: Sequence[Previous
 
     path = Path(path)
     labels = [f"{year.year}年" for year in years]
-    title = f"{labels[0]}至{labels[-1]}{standard.association}党委支部（党员服务中心）规范化建设考评定级历年对比"
+    title = history_title(standard, labels[0], labels[-1])
     with atomic_output(path) as temp:
         book = xlsxwriter.Workbook(
             str(temp),
@@ -164,12 +249,25 @@ def write_history(path: str | Path, standard: Standard, years: Sequence[Previous
         row += 1
         note = (
             "说明：平均失分 = 该项目分值 − 当年各支部该项目得分的平均值（四舍五入保留两位小数）；"
-            "按支部名称对应各年度，改名的支部按两个支部计。"
+            + (
+                "按支部名称对应各年度，改名的支部按改名表对应到最新年度的名称。"
+                if renamed
+                else "按支部名称对应各年度，改名的支部按两个支部计。"
+            )
         )
         sheet.merge_range(row, 0, row, len(columns) - 1, note, f.note)
-        sheet.set_row(row, 28)
+        sheet.set_row(row, lines_needed(note, sum(width for _, width in columns)) * 14 + 4)
         row += 2
         per_row = 2
+        # The charts start on a page of their own, CHART_ROWS_PER_PAGE rows of charts a page:
+        # a chart is never cut by a page break (the repeated title rows take the rest).
+        chart_rows = (len(standard.items) + per_row - 1) // per_row
+        sheet.set_h_pagebreaks(
+            [
+                row + page * CHART_ROWS_PER_PAGE * ROWS_PER_CHART
+                for page in range((chart_rows + CHART_ROWS_PER_PAGE - 1) // CHART_ROWS_PER_PAGE)
+            ]
+        )
         chart_width = columns_pixels(columns) // per_row - 10
         for index, item in enumerate(standard.items):
             chart = book.add_chart({"type": "column"})
@@ -192,10 +290,10 @@ def write_history(path: str | Path, standard: Standard, years: Sequence[Previous
             chart.set_x_axis({"num_font": {"name": BODY_FONT, "size": 8}})
             chart.set_y_axis({"min": 0, "num_format": "General"})
             chart.set_size({"width": chart_width, "height": 220})
-            chart_row = row + (index // per_row) * 12
+            chart_row = row + (index // per_row) * ROWS_PER_CHART
             x_offset = 5 + (index % per_row) * (chart_width + 10)
             sheet.insert_chart(chart_row, 0, chart, {"x_offset": x_offset, "y_offset": 5})
-        last_row = row + ((len(standard.items) + per_row - 1) // per_row) * 12
+        last_row = row + chart_rows * ROWS_PER_CHART
         sheet.print_area(0, 0, last_row, len(columns) - 1)
         book.worksheets()[0].activate()
         book.close()

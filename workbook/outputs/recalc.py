@@ -25,6 +25,7 @@ from workbook.core.scoring import INVALID, Assessment, RawBranchInputs, assess_b
 from workbook.core.self_sheet import read_version_two, version_two_formulas, version_two_outputs
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
 from workbook.core.survey import raw_survey, survey_cells
+from workbook.core.tomlvalues import fmt
 from workbook.errors import TemplateMismatchError
 from workbook.inputs.sheet_contract import (
     LOOKALIKE_ROWS,
@@ -159,6 +160,7 @@ class BranchOutcome:
     assessment: Assessment
     problems: tuple[Problem, ...]  # located by sheet and cell (``第一支部!E6：…``)
     warnings: tuple[str, ...] = ()  # ``sheet!cell：message`` of input cells read from formulas
+    own: tuple[CellValue, CellValue] | None = None  # 自评得分, 自评等级 (template version 2)
 
 
 @dataclass(frozen=True)
@@ -368,11 +370,18 @@ def sheet_update(
 
 
 def overview(standard: Standard, outcomes: Sequence[BranchOutcome]) -> Overview:
-    """The 总览 sheet: one row per branch with scores, grade and the reasons."""
+    """The 总览 sheet: one row per branch with scores, grade and the reasons; the counted 加分
+    when the standard has a bonus section, and the 自评 total and grade of version-2 sheets (as
+    in consolidate's summary)."""
+    bonus = standard.bonus
+    with_own = any(outcome.own is not None for outcome in outcomes)
     header = (
         ["序号", "支部名称", "工作表"]
         + [item.heading for item in standard.items]
-        + ["合计得分", "定级", "输入检查", "扣分情况"]
+        + ([f"{bonus.name}（最多{fmt(bonus.cap)}分）"] if bonus is not None else [])
+        + ["合计得分", "定级"]
+        + (["自评得分", "自评等级"] if with_own else [])
+        + ["输入检查", "扣分情况"]
     )
     rows: list[list[CellValue]] = []
     for number, outcome in enumerate(outcomes, start=1):
@@ -389,11 +398,22 @@ def overview(standard: Standard, outcomes: Sequence[BranchOutcome]) -> Overview:
             reasons = "；".join(lines) if lines else "无扣分"
         row: list[CellValue] = [Decimal(number), outcome.branch, outcome.sheet]
         row += scores
-        row += [assessment.total_text, assessment.grade_text, check, reasons]
+        if bonus is not None:
+            row.append(INVALID if assessment.bonus is None else assessment.bonus)
+        row += [assessment.total_text, assessment.grade_text]
+        if with_own:
+            row += list(outcome.own) if outcome.own is not None else [None, None]
+        row += [check, reasons]
         rows.append(row)
     # About 150 characters wide: one A4 landscape page wide at a readable scale (the two
     # text columns wrap).
-    widths = [4.5, 16.0, 12.0] + [7.0] * len(standard.items) + [7.0, 6.0, 18.0, 40.0]
+    widths = (
+        [4.5, 16.0, 12.0]
+        + [7.0] * (len(standard.items) + (bonus is not None))
+        + [7.0, 6.0]
+        + ([7.0, 6.0] if with_own else [])
+        + [18.0, 40.0]
+    )
     return Overview(header, rows, widths)
 
 
@@ -600,8 +620,11 @@ def recalculate(
             if names.problem_name(n) in entry.cells
         )
         book.write_sheet(sheet_update(contract, entry, assessment, update))
+        own = None
+        if update is not None:
+            own = (update[0].get(names.SELF_TOTAL_SCORE), update[0].get(names.SELF_GRADE))
         outcomes.append(
-            BranchOutcome(entry.sheet, branch or entry.sheet, assessment, problems, warnings)
+            BranchOutcome(entry.sheet, branch or entry.sheet, assessment, problems, warnings, own)
         )
     book.write_overview(overview(standard, outcomes))
     return RecalcReport(standard, tuple(outcomes), sheet_problems=tuple(sheet_problems))

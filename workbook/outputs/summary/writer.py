@@ -164,15 +164,10 @@ class SheetWriter:
         sheet.set_row(row, max(30.0, lines_needed(title, total_width / 1.5) * 22 + 6))
         row += 1
         standard = self.c.standard
-        sheet.merge_range(
-            row,
-            0,
-            row,
-            last,
-            f"依据：{standard.document}附件《{standard.title}》",
-            self.formats.subtitle,
-        )
-        sheet.set_row(row, 18)
+        basis = f"依据：{standard.document}附件《{standard.title}》"
+        sheet.merge_range(row, 0, row, last, basis, self.formats.subtitle)
+        # A narrow sheet wraps it: room for every line (one line: 18 pt, as before).
+        sheet.set_row(row, max(18.0, lines_needed(basis, total_width) * LINE_HEIGHT + 4))
         row += 1
         header_row = row
         header_lines = 1

@@ -261,32 +261,56 @@ def write_table_header(ctx: BranchSheet, row: int) -> int:
     return FIRST_RULE_ROW
 
 
+def write_deduction_cell(
+    ctx: BranchSheet,
+    row: int,
+    col: int,
+    value: object,
+    name: str,
+    validation: dict[str, Any],
+) -> None:
+    """A deduction input, the committee's (扣分) or the branch's own (自评扣分): ``value`` as
+    given (text stays text, even one that looks like a formula; numbers as numbers; blank if
+    none), its defined ``name`` and its ``validation``."""
+    if isinstance(value, str) and value:
+        ctx.sheet.write_string(row, col, value, ctx.formats.deduction)
+    elif value is None or value == "" or isinstance(value, bool):
+        ctx.write_input(row, col, value)
+    else:
+        ctx.sheet.write_number(row, col, float(value), ctx.formats.deduction)  # type: ignore[arg-type]
+    ctx.define(name, row, col)
+    ctx.sheet.data_validation(row, col, row, col, validation)
+
+
 def write_rule_row(ctx: BranchSheet, row: int, rule: Rule) -> float:
     """One rule's row: wording, range, the deduction and note inputs, the check. Its height."""
     sheet, formats = ctx.sheet, ctx.formats
     ded_cell = cell(row, COL_DED)
     sheet.write(row, COL_RULE, rule.wording, formats.text)
     sheet.write(row, COL_RANGE, rule.range_label, formats.center)
-    value = ctx.raw.deductions.get(rule.id)
-    if isinstance(value, str) and value:
-        sheet.write_string(row, COL_DED, value, formats.deduction)
-    elif value is None or value == "" or isinstance(value, bool):
-        ctx.write_input(row, COL_DED, value)
-    else:
-        sheet.write_number(row, COL_DED, float(value), formats.deduction)  # type: ignore[arg-type]
     note = ctx.raw.notes.get(rule.id)
     if note:
         sheet.write_string(row, COL_NOTE, str(note), formats.note)
     else:
         sheet.write_blank(row, COL_NOTE, None, formats.note)
-    ctx.define(names.deduction_name(rule), row, COL_DED)
     ctx.define(names.note_name(rule), row, COL_NOTE)
     ctx.define(names.check_name(rule), row, COL_CHECK)
-    ctx.write_input(row, COL_SELF, ctx.values.get(names.self_deduction_name(rule)))
-    ctx.define(names.self_deduction_name(rule), row, COL_SELF)
-    self_cell = cell(row, COL_SELF)
-    sheet.data_validation(
-        row, COL_SELF, row, COL_SELF, self_deduction_validation(ctx.standard, rule, self_cell)
+    write_deduction_cell(
+        ctx,
+        row,
+        COL_SELF,
+        ctx.values.get(names.self_deduction_name(rule)),
+        names.self_deduction_name(rule),
+        self_deduction_validation(ctx.standard, rule, cell(row, COL_SELF)),
+    )
+    # After the 自评 cell, so the validations stay in the sheet's order of version 2.
+    write_deduction_cell(
+        ctx,
+        row,
+        COL_DED,
+        ctx.raw.deductions.get(rule.id),
+        names.deduction_name(rule),
+        deduction_validation(ctx.standard, rule, ded_cell),
     )
     sheet.write_blank(row, COL_HINT, None, formats.hint)
     if rule.id in ctx.hint_rules:
@@ -297,9 +321,6 @@ def write_rule_row(ctx: BranchSheet, row: int, rule: Rule) -> float:
         check_formula(ctx.mode, ctx.standard, rule, ded_cell),
         formats.check,
         ctx.problem_short(names.deduction_name(rule)),
-    )
-    sheet.data_validation(
-        row, COL_DED, row, COL_DED, deduction_validation(ctx.standard, rule, ded_cell)
     )
     return (
         max(
@@ -684,6 +705,11 @@ def write_print_setup(ctx: BranchSheet, row: int) -> int:
     breaks = [r for r in (ctx.checklist_row, ctx.previous_row) if r]
     if breaks:
         sheet.set_h_pagebreaks(breaks)
+    previous = ctx.options.previous_items.get(ctx.branch)
+    if previous is not None and previous.items:
+        # Last year's items may run to a second page: their title and column headers repeat
+        # there (Excel and LibreOffice repeat print titles from the page they first appear on).
+        sheet.repeat_rows(ctx.previous_row, ctx.previous_row + 1)
     sheet.set_margins(
         left=PAGE_SIDE_MARGIN,
         right=PAGE_SIDE_MARGIN,

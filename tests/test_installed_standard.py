@@ -1,0 +1,161 @@
+"""A workbook made from a custom standard file, in Excel: the add-in only sees the standard's id,
+so the file is installed on the computer (``branch-assess standard install``); until then every
+function and the ribbon say in Chinese what is missing and how to fix it."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import sys
+from pathlib import Path
+
+import pytest
+
+import xlplugin
+from workbook.cli.main import main
+from workbook.core import names
+from workbook.core.scoring import RawBranchInputs
+from workbook.core.standard import (
+    STANDARD_FILE_ENV,
+    STANDARDS_DIR_ENV,
+    load_standard,
+    use_standard_file,
+)
+from workbook.errors import StandardFileError
+from workbook.outputs.template import TemplateOptions, write_template
+from xlplugin import udfs
+
+from recording_excel import RecordingExcel
+
+SYNTHETIC = Path(__file__).parent / "data" / "standard-synthetic.toml"
+MISSING = "输入有误：本机未安装标准“synthetic-test”，请运行 branch-assess standard install 标准文件"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty standards folder, and no --standard-file in this process (as in Excel's)."""
+    standards = tmp_path / "standards"
+    monkeypatch.setenv(STANDARDS_DIR_ENV, str(standards))
+    monkeypatch.setenv(STANDARD_FILE_ENV, "")
+    return standards
+
+
+def synthetic_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A two-branch xlwings-mode workbook of the synthetic standard (made with --standard-file)."""
+    standard = use_standard_file(SYNTHETIC)
+    path = tmp_path / "syn.xlsx"
+    inputs = {"甲支部": RawBranchInputs({"1.2": 0.5}), "乙支部": RawBranchInputs({"2.1": 5})}
+    write_template(path, TemplateOptions(list(inputs), 2030, "xlwings", standard.id, inputs=inputs))
+    monkeypatch.setenv(STANDARD_FILE_ENV, "")
+    return path
+
+
+def test_udfs_say_the_standard_is_not_installed_then_compute(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    points = [[v] for v in (20.0, 18.0, 12.0)]  # the synthetic items' full points
+    assert udfs.KP_TOTAL(points, "synthetic-test") == MISSING
+    assert udfs.KP_CHECK(1.0, "1.2", "synthetic-test") == MISSING
+    assert udfs.KP_GRADE(50.0, [["否"], ["否"]], "synthetic-test") == MISSING
+    with pytest.raises(StandardFileError, match="branch-assess standard install"):
+        load_standard("synthetic-test")
+
+    assert main(["standard", "install", str(SYNTHETIC)]) == 0
+    out = capsys.readouterr().out
+    assert "已安装标准 synthetic-test（《某市社区党组织星级评定细则（测试用）》" in out
+    assert (folder / "synthetic-test.toml").read_bytes() == SYNTHETIC.read_bytes()
+
+    assert udfs.KP_TOTAL(points, "synthetic-test") == 50.0
+    assert udfs.KP_CHECK(0.5, "1.2", "synthetic-test") == ""
+    assert udfs.KP_CHECK(0.25, "1.2", "synthetic-test").startswith("输入有误：")
+    assert udfs.KP_GRADE(41.5, [["否"], ["否"]], "synthetic-test") == "合格"
+    assert udfs.KP_GRADE(50.0, [["是"], ["否"]], "synthetic-test") == "不合格"
+    # The packaged standard is untouched, a bad id is still named as such.
+    assert udfs.KP_TOTAL(points, "bad id!") == "输入有误：标准编号无效"
+
+
+def test_a_broken_installed_file_is_named_in_the_cell(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "synthetic-test.toml").write_text('id = "synthetic-test"\n', encoding="utf-8")
+    assert udfs.KP_TOTAL([[1.0]], "synthetic-test") == (
+        "输入有误：已安装的标准“synthetic-test”有误，请用 branch-assess standard install 重新安装"
+    )
+
+
+def test_install_refuses_a_packaged_id_and_a_bad_file(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    anji = Path(__file__).parent.parent / "workbook" / "standards" / "anji-2012-6.toml"
+    assert main(["standard", "install", str(anji)]) == 1
+    assert "与本工具自带的标准相同" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "x"\ntotal_points = "一百"\n', encoding="utf-8")
+    assert main(["standard", "install", str(bad)]) == 1
+    assert "处问题" in capsys.readouterr().err
+    assert not folder.exists()
+
+
+def test_ribbon_recalculates_a_custom_standard_workbook_once_installed(
+    folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = synthetic_workbook(tmp_path, monkeypatch)
+    monkeypatch.delenv(xlplugin.DEBUG_ENV, raising=False)
+
+    def press() -> RecordingExcel:
+        excel = RecordingExcel.from_file(path)
+        excel.answers = ["no"]
+        monkeypatch.setitem(sys.modules, "xlwings", excel.xlwings_module())
+        xlplugin.main()
+        return excel
+
+    with pytest.raises(SystemExit) as stop:
+        press()
+    assert stop.value.code == 1
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("错误：找不到标准“synthetic-test”") and "Traceback" not in line
+    assert "或用 branch-assess standard install 安装" in line
+
+    assert main(["standard", "install", str(SYNTHETIC)]) == 0
+    capsys.readouterr()
+    after = press()
+    assert after.alerts[0]["prompt"].startswith("已重新计算 2 个支部，全部输入有效。")
+    got = {
+        sheet: after.value(sheet, after.names_of(sheet)[names.GRADE].split("!")[1].replace("$", ""))
+        for sheet in ("甲支部", "乙支部")
+    }
+    assert got == {"甲支部": "优秀", "乙支部": "优秀"}
+
+
+def test_email_and_survey_import_take_the_standard_file(
+    folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every command that reads a workbook naming a custom standard takes --standard-file."""
+    path = synthetic_workbook(tmp_path, monkeypatch)
+    std = ["--standard-file", str(SYNTHETIC)]
+    summary, eml = tmp_path / "汇总.xlsx", tmp_path / "汇总.eml"
+    assert main(["consolidate", str(path), "-o", str(summary), *std]) == 0
+    mail = ["email", str(summary), "--to", "a@example.org", "--from", "b@example.org"]
+    monkeypatch.setenv(STANDARD_FILE_ENV, "")
+    capsys.readouterr()
+    assert main([*mail, "--eml", str(eml)]) == 1
+    assert "找不到标准“synthetic-test”" in capsys.readouterr().err
+    assert not eml.exists()
+    assert main([*mail, "--eml", str(eml), *std]) == 0
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "2030年度某市测试协会考评定级汇总表"
+
+    answers = tmp_path / "答卷.csv"
+    rows = ["支部,居民满意情况,居民知晓情况", *["甲支部,满意,满意"] * 4, "甲支部,满意,不满意"]
+    answers.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setenv(STANDARD_FILE_ENV, "")
+    capsys.readouterr()
+    assert main(["survey", "import", str(answers), "--into", str(path)]) == 1
+    assert "找不到标准“synthetic-test”" in capsys.readouterr().err
+    assert main(["survey", "import", str(answers), "--into", str(path), *std]) == 0
+    assert "已导入 5 份答卷（1 个支部）" in capsys.readouterr().out

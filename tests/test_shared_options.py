@@ -1,0 +1,127 @@
+"""Options that several commands take are defined once (workbook/cli/options.py): the same help
+text in every ``--help`` and the same message for the same mistake, whichever command it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from workbook.cli.main import cli, main
+
+SHARED = ("--branch", "--branches-file", "--year", "--overwrite", "--standard", "--standard-file")
+# The commands that list branches and a year.
+BRANCH_COMMANDS = (["template", "-o", "t.xlsx"], ["survey", "ballot", "-o", "b.xlsx"])
+
+
+def every_command(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[str, click.Command]:
+    """Each command and subcommand by its words (``survey ballot``)."""
+    found: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        words = (*prefix, name)
+        if isinstance(command, click.Group):
+            found.update(every_command(command, words))
+        else:
+            found[" ".join(words)] = command
+    return found
+
+
+def help_lines(words: str) -> dict[str, str]:
+    """Option -> its help text, as ``branch-assess WORDS --help`` prints it (unwrapped)."""
+    result = CliRunner().invoke(cli, [*words.split(), "--help"], terminal_width=400)
+    assert result.exit_code == 0, result.output
+    command = every_command(cli)[words]
+    ctx = click.Context(command, info_name=words, max_content_width=400)
+    shown: dict[str, str] = {}
+    for param in command.get_params(ctx):
+        record = param.get_help_record(ctx)
+        if record is not None:
+            for name in param.opts:
+                shown[name] = record[1]
+    return shown
+
+
+def test_each_shared_option_reads_the_same_in_every_command() -> None:
+    from workbook.cli.main import _register_commands
+
+    _register_commands()
+    texts: dict[str, dict[str, str]] = {}
+    for words in every_command(cli):
+        for option, text in help_lines(words).items():
+            if option in SHARED or option == "--rename-map":
+                texts.setdefault(option, {})[words] = text
+    assert set(texts["--branch"]) == set(texts["--branches-file"]) == set(texts["--year"])
+    assert set(texts["--branch"]) == {"template", "survey ballot"}
+    assert len(texts["--overwrite"]) >= 5  # template, recalc, consolidate, history, survey import
+    for option in ("--branch", "--branches-file", "--year", "--overwrite"):
+        assert len(set(texts[option].values())) == 1, (option, texts[option])
+    # --standard says what the standard must match; --standard-file has one text with --standard
+    # and one where the workbook names the standard (recalc, email, survey import).
+    assert all(
+        text.startswith("考评标准编号") and text.endswith("默认 anji-2012-6。")
+        for text in texts["--standard"].values()
+    )
+    assert len(set(texts["--standard-file"].values())) == 2
+    # --rename-map: when it applies differs (with --previous, or in history), its format not.
+    renames = texts["--rename-map"]
+    assert set(renames) == {"template", "consolidate", "history"}
+    assert {text.split("：", 1)[1] for text in renames.values()} == {
+        "UTF-8 文本，每行“原名称,新名称”（逗号或制表符分隔）。"
+    }
+    assert "改名的支部按此对应到最新年度的名称" in renames["history"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--branch", "甲支部", "--year", "1999"],
+            "错误：'--year' 的值无效：1999 不在范围 2000<=x<=2100 内。",
+        ),
+        ([], "请用 --branch 或 --branches-file 至少给出一个支部名称。"),
+    ],
+)
+def test_the_same_mistake_gets_the_same_message(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    errors = []
+    for args in BRANCH_COMMANDS:
+        assert main([*args, *extra]) == 2
+        err = capsys.readouterr().err
+        errors.append(err.splitlines()[-1])
+        assert message in err, err
+    assert errors[0] == errors[1]
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_branches_file_that_is_a_workbook_is_named_in_both_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import xlsxwriter
+
+    monkeypatch.chdir(tmp_path)
+    names = tmp_path / "支部名单.xlsx"
+    book = xlsxwriter.Workbook(str(names))
+    book.add_worksheet().write("A1", "甲支部")
+    book.close()
+    errors = []
+    for args in BRANCH_COMMANDS:
+        assert main([*args, "--branches-file", str(names)]) == 1
+        errors.append(capsys.readouterr().err.strip())
+    assert (
+        errors[0]
+        == errors[1]
+        == (
+            f"错误：支部名单文件 {names} 是一个 Excel 工作簿（.xlsx），不是 UTF-8 编码的文本文件；"
+            "支部名单文件应为 UTF-8 编码的文本文件，每行一个支部名称，可用记事本新建，"
+            "另存时选“UTF-8”编码"
+        )
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["支部名单.xlsx"]
