@@ -25,7 +25,7 @@ from workbook.errors import StandardFileError
 from workbook.outputs.template import TemplateOptions, write_template
 from xlplugin import udfs
 
-from recording_excel import RecordingExcel
+from support.recording_excel import RecordingExcel
 
 SYNTHETIC = Path(__file__).parent / "data" / "standard-synthetic.toml"
 MISSING = "输入有误：本机未安装标准“synthetic-test”，请运行 branch-assess standard install 标准文件"
@@ -115,7 +115,8 @@ def test_ribbon_recalculates_a_custom_standard_workbook_once_installed(
         press()
     assert stop.value.code == 1
     line = capsys.readouterr().err.strip()
-    assert line.startswith("错误：找不到标准“synthetic-test”") and "Traceback" not in line
+    assert line.startswith("错误：找不到标准“synthetic-test”")
+    assert "Traceback" not in line
     assert "或用 branch-assess standard install 安装" in line
 
     assert main(["standard", "install", str(SYNTHETIC)]) == 0

@@ -21,8 +21,7 @@ from workbook.inputs.previous_year import PreviousDeduction
 from workbook.outputs.previous_items import PreviousItems
 from workbook.outputs.template import TemplateOptions, write_template
 
-from conftest import requires_libreoffice
-from libreoffice import convert
+from support.libreoffice import convert, requires_libreoffice
 
 pytestmark = [requires_libreoffice, pytest.mark.libreoffice]
 
@@ -92,7 +91,8 @@ def test_history_charts_are_whole_and_the_basis_line_has_room(tmp_path: Path) ->
     axes = [page.count("2024 年") for page in pages]  # one category axis per chart
     assert sum(titles) == len(standard.items), titles
     assert titles == axes, (titles, axes)  # no title on one page and its axis on the next
-    assert pages[0].count("2024 年") == 0 and "群众反映（25分）" in pages[0]  # the table alone
+    assert pages[0].count("2024 年") == 0
+    assert "群众反映（25分）" in pages[0]
 
 
 def test_last_years_items_repeat_their_headers_on_a_second_page(tmp_path: Path) -> None:
@@ -111,10 +111,12 @@ def test_last_years_items_repeat_their_headers_on_a_second_page(tmp_path: Path) 
     block = branch_pages[2:]
     assert len(block) >= 2, "the test needs last year's items on more than one page"
     for page in block:
-        assert "是否已整改" in page and "整改情况说明" in page
+        assert "是否已整改" in page
+        assert "整改情况说明" in page
     # Only the block's pages: the signed page and the checklist do not get its headers.
     signed = [t for t in texts if "支部书记（自评，签字）" in t]
-    assert len(signed) == 1 and "上年整改事项核对" not in signed[0]
+    assert len(signed) == 1
+    assert "上年整改事项核对" not in signed[0]
     last_rule = standard.rules[-1].id
     assert any(re.search(rf"\s{re.escape(last_rule)}\s", t) for t in block[1:])
 
@@ -127,4 +129,6 @@ def test_year_comparison_repeats_its_header_rows(tmp_path: Path) -> None:
     )
     assert len(pages) >= 2
     for page in pages:
-        assert "上年名称（改名前）" in page and "复核提示" in page and "依据：" in page
+        assert "上年名称（改名前）" in page
+        assert "复核提示" in page
+        assert "依据：" in page

@@ -53,7 +53,8 @@ def test_self_total_and_grade_as_in_the_summary(
     assert main(["consolidate", str(path), "-o", str(summary)]) == 0
     capsys.readouterr()
     compared = {row[1]: row[2:4] for row in sheet_rows(summary, "自评与考评")}
-    assert compared["甲支部"] == [99, "好"] and compared["乙支部"] == [95, "好"]
+    assert compared["甲支部"] == [99, "好"]
+    assert compared["乙支部"] == [95, "好"]
 
 
 def test_bonus_column_with_a_bonus_standard(

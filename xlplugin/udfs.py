@@ -53,7 +53,7 @@ NOT_INSTALLED = "{invalid}：本机未安装标准“{id}”，请运行 branch-
 BROKEN_INSTALLED = "{invalid}：已安装的标准“{id}”有误，请用 branch-assess standard install 重新安装"
 
 
-class _StandardMissing(Exception):
+class _StandardMissingError(Exception):
     """The workbook names a standard this computer does not have: the cell's text."""
 
 
@@ -65,7 +65,7 @@ def _never_raise(fallback: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return function(*args, **kwargs)
-            except _StandardMissing as missing:
+            except _StandardMissingError as missing:
                 return str(missing)
             except StandardFileError:
                 return UNKNOWN_STANDARD
@@ -85,7 +85,7 @@ def _standard(standard_id: object) -> Standard:
         if not all(ch.isalnum() or ch in "-_." for ch in text) or text.startswith("."):
             raise
         broken = installed_standard_file(text) is not None
-        raise _StandardMissing(
+        raise _StandardMissingError(
             (BROKEN_INSTALLED if broken else NOT_INSTALLED).format(invalid=INVALID, id=text)
         ) from None
 

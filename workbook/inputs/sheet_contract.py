@@ -308,13 +308,13 @@ def _outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[Probl
     return problems
 
 
-def _moved(name: str, ref: CellRef, where: str) -> SheetProblem:
-    return SheetProblem(ref.a1, f"名称 {name} 指向 {ref.label}，{where}；{TYPE_DO_NOT_MOVE}")
+def _moved(name: str, ref: CellRef, where: str) -> Problem:
+    return Problem(f"名称 {name} 指向 {ref.label}，{where}；{TYPE_DO_NOT_MOVE}", cell=ref.a1)
 
 
 def _in_column(
     own: Mapping[str, CellRef], group: Sequence[str], what: str, flagged: set[str]
-) -> list[SheetProblem]:
+) -> list[Problem]:
     """The names of ``group`` outside the column most of them are in (named ``what``)."""
     columns = Counter(own[n].col for n in group if n in own)
     if not columns:
@@ -334,7 +334,7 @@ def _on_row_of(
     pairs: Iterable[tuple[str, str]],
     what: str,
     flagged: set[str],
-) -> list[SheetProblem]:
+) -> list[Problem]:
     """Each second name of ``pairs`` on the row of the first (named ``what``)."""
     problems = []
     for anchor, name in pairs:
@@ -349,7 +349,7 @@ def _on_row_of(
     return problems
 
 
-def _self_outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[SheetProblem]:
+def _self_outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[Problem]:
     """自评 inputs (version 2) that left the 自评扣分 column or their rule's (veto's) row."""
     contract = _names_of(standard)
     own_inputs = names.self_input_names(standard)  # rules, then vetoes: as the committee's
@@ -360,7 +360,7 @@ def _self_outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[
     return problems
 
 
-def _checklist_outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[SheetProblem]:
+def _checklist_outside_table(own: Mapping[str, CellRef], standard: Standard) -> list[Problem]:
     """自查表 answers and notes (version 2) that left their column, their order or their
     entry's row."""
     checklist = standard.checklist
