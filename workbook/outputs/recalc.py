@@ -406,13 +406,13 @@ def overview(standard: Standard, outcomes: Sequence[BranchOutcome]) -> Overview:
         row += [check, reasons]
         rows.append(row)
     # About 150 characters wide: one A4 landscape page wide at a readable scale (the two
-    # text columns wrap).
+    # text columns wrap; narrower when the 自评 columns take their room).
     widths = (
         [4.5, 16.0, 12.0]
         + [7.0] * (len(standard.items) + (bonus is not None))
         + [7.0, 6.0]
         + ([7.0, 6.0] if with_own else [])
-        + [18.0, 40.0]
+        + ([16.0, 32.0] if with_own else [18.0, 40.0])
     )
     return Overview(header, rows, widths)
 
