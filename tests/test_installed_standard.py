@@ -95,6 +95,29 @@ def test_install_refuses_a_packaged_id_and_a_bad_file(
     assert not folder.exists()
 
 
+@pytest.mark.parametrize("bad_id", ["../../evil", "..", "a/b", "a\\\\b", ".hidden", "有 空格"])
+def test_install_refuses_an_id_that_is_not_a_plain_file_name(
+    bad_id: str, folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The id becomes the installed file's name: a path in it must not write elsewhere."""
+    text = SYNTHETIC.read_text(encoding="utf-8").replace(
+        'id = "synthetic-test"', f'id = "{bad_id}"', 1
+    )
+    assert f'id = "{bad_id}"' in text
+    work = tmp_path / "work" / "deep"
+    work.mkdir(parents=True)
+    custom = work / "custom.toml"
+    custom.write_text(text, encoding="utf-8")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    for command in ("check", "install"):
+        assert main(["standard", command, str(custom)]) == 1
+        err = capsys.readouterr().err
+        assert "第6行（键 id）" in err
+        assert "只能由字母、数字和 - _ . 组成" in err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert not folder.exists()
+
+
 def test_ribbon_recalculates_a_custom_standard_workbook_once_installed(
     folder: Path,
     tmp_path: Path,

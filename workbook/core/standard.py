@@ -41,6 +41,7 @@ __all__ = [
     "load_standard_file",
     "parse_standard",
     "use_standard_file",
+    "valid_standard_id",
 ]
 
 DEFAULT_STANDARD_ID = "anji-2012-6"
@@ -505,13 +506,19 @@ def installed_standards_folder() -> Path:
     return base / "branch-assess" / "standards"
 
 
-def _valid_id(standard_id: str) -> bool:
-    return bool(standard_id) and all(ch.isalnum() or ch in "-_." for ch in standard_id)
+def valid_standard_id(standard_id: str) -> bool:
+    """Whether ``standard_id`` can name a standard: letters, digits, ``-``, ``_`` and ``.``, not
+    starting with ``.`` (an installed standard's file is ``<id>.toml``: no path in it)."""
+    return (
+        bool(standard_id)
+        and not standard_id.startswith(".")
+        and all(ch.isalnum() or ch in "-_." for ch in standard_id)
+    )
 
 
 def installed_standard_file(standard_id: str) -> Path | None:
     """The installed file of this id, if there is one."""
-    if not _valid_id(standard_id) or standard_id.startswith("."):
+    if not valid_standard_id(standard_id):
         return None
     path = installed_standards_folder() / f"{standard_id}.toml"
     return path if path.is_file() else None
@@ -555,7 +562,7 @@ def _cached_file(path: str) -> Standard:
 
 @cache
 def _packaged_standard(standard_id: str) -> Standard:
-    if not _valid_id(standard_id):
+    if not valid_standard_id(standard_id):
         raise StandardFileError(f"标准编号“{standard_id}”无效")
     resource = resources.files("workbook.standards").joinpath(f"{standard_id}.toml")
     if not resource.is_file():

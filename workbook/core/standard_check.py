@@ -23,6 +23,7 @@ from workbook.core.standard import (
     _parse_rule,
     _text,
     parse_standard,
+    valid_standard_id,
 )
 from workbook.core.standard_sections import parse_checklist, parse_publication, parse_survey
 from workbook.core.tomlvalues import fmt
@@ -117,6 +118,16 @@ def check_standard_text(text: str) -> list[Problem]:
         )
     for key in REQUIRED_TEXTS:
         check(key, partial(_text, data, key, ""))
+    standard_id = data.get("id")
+    if isinstance(standard_id, str) and standard_id.strip() and not valid_standard_id(standard_id):
+        problems.append(
+            Problem(
+                f"编号（id）“{standard_id}”只能由字母、数字和 - _ . 组成，且不能以 . 开头"
+                "（安装后它就是文件名）",
+                key="id",
+                line=locate("id"),
+            )
+        )
     for key in ("sheet_title", "summary_title", "unit"):
         if key in data and not isinstance(data[key], str):
             problems.append(Problem(f"“{key}”应为文字", key=key, line=locate(key)))
