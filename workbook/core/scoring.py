@@ -269,6 +269,32 @@ class Assessment:
         return self.result.grade if self.result else PENDING
 
 
+def _rule_points(
+    standard: Standard,
+    rule: Rule,
+    value: object,
+    note: object,
+    *,
+    award: bool,
+    problems: list[Problem],
+) -> Decimal | None:
+    """One rule's points from its 扣分 (``award``: a bonus rule's 加分) cell, ``None`` while
+    invalid; a problem is added for an invalid value and for an unusable 扣分说明/加分说明."""
+    parse, label = (parse_award, "加分规则") if award else (parse_deduction, "规则")
+    note_label = "加分说明" if award else "扣分说明"
+    unusable = why_unusable(note, FILL_TEXT)
+    if unusable is not None:
+        message = f"{label} {rule.id}“{rule.wording}”的{note_label}：{unusable}"
+        problems.append(
+            Problem(message, rule=rule.id, note=True, short=f"{INVALID}：{note_label}", value=note)
+        )
+    try:
+        return parse(rule, value, standard.max_decimal_places)
+    except CellValueError as error:
+        problems.append(Problem(str(error), rule=rule.id, short=error.short, value=value))
+        return None
+
+
 def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
     """Validate one branch's raw inputs and score it.
 
@@ -303,22 +329,12 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
                     counted.append(Deduction(rule, outcome.deduction, outcome.note))
                 continue
             note = raw.notes.get(rule.id)
-            unusable = why_unusable(note, FILL_TEXT)
-            if unusable is not None:
-                message = f"规则 {rule.id}“{rule.wording}”的扣分说明：{unusable}"
-                problems.append(
-                    Problem(
-                        message, rule=rule.id, note=True, short=f"{INVALID}：扣分说明", value=note
-                    )
-                )
-            value = raw.deductions.get(rule.id)
-            try:
-                points = parse_deduction(rule, value, standard.max_decimal_places)
-            except CellValueError as error:
+            points = _rule_points(
+                standard, rule, raw.deductions.get(rule.id), note, award=False, problems=problems
+            )
+            if points is None:
                 item_ok = False
-                problems.append(Problem(str(error), rule=rule.id, short=error.short, value=value))
-                continue
-            if points != 0:
+            elif points != 0:
                 counted.append(Deduction(rule, points, note_text(note)))
         items.append(_item_result(item, tuple(counted)) if item_ok else None)
     vetoes: list[int] = []
@@ -335,22 +351,12 @@ def assess_branch(standard: Standard, raw: RawBranchInputs) -> Assessment:
     if standard.bonus is not None:
         for rule in standard.bonus.rules:
             note = raw.award_notes.get(rule.id)
-            unusable = why_unusable(note, FILL_TEXT)
-            if unusable is not None:
-                message = f"加分规则 {rule.id}“{rule.wording}”的加分说明：{unusable}"
-                problems.append(
-                    Problem(
-                        message, rule=rule.id, note=True, short=f"{INVALID}：加分说明", value=note
-                    )
-                )
-            value = raw.awards.get(rule.id)
-            try:
-                points = parse_award(rule, value, standard.max_decimal_places)
-            except CellValueError as error:
+            points = _rule_points(
+                standard, rule, raw.awards.get(rule.id), note, award=True, problems=problems
+            )
+            if points is None:
                 bonus_ok = False
-                problems.append(Problem(str(error), rule=rule.id, short=error.short, value=value))
-                continue
-            if points != 0:
+            elif points != 0:
                 awards.append(Deduction(rule, points, note_text(note)))
     bonus: Decimal | None = None
     if bonus_ok:
