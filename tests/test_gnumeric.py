@@ -25,6 +25,7 @@ from support.template_cases import (
     expected_cells,
     fill_template,
     filled_template,
+    formulas_of,
     mismatches,
     noise_inputs,
     random_inputs,
@@ -85,3 +86,26 @@ def test_without_the_fallback_gnumeric_shows_an_error(tmp_path: Path, standard: 
     assert cached_value(recalculated, "一", address) == "#NAME?"
     assert shown_values(recalculated)["一"][names.GRADE] == "待修正"  # it reads the total
     assert shown_values(recalculate(filled, tmp_path / "with.xlsx"))["一"][names.GRADE] == "好"
+
+
+@pytest.mark.parametrize("mode", ["xlwings", "native"])
+def test_recalc_of_a_workbook_gnumeric_saved_restores_no_formula(
+    tmp_path: Path, standard: Standard, mode: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Gnumeric writes formulas back its own way (9.99999999999999999981E-10 for 1E-9, E25
+    for E25:E25): recalc must not take them for formulas a user typed over."""
+    from workbook.cli.main import main
+
+    branches = {"一": RawBranchInputs({"1.2": 2}), "二": RawBranchInputs({"7.1": 10})}
+    filled = filled_template(tmp_path, standard, branches, mode)
+    saved = recalculate(filled, tmp_path / "gnumeric.xlsx")
+    written = tmp_path / "recalculated.xlsx"
+
+    assert main(["recalc", str(saved), "-o", str(written)]) == 0
+    captured = capsys.readouterr()
+    assert "已恢复公式" not in captured.out + captured.err
+
+    assert formulas_of(written) == formulas_of(saved)
+    shown = shown_values(written)
+    assert (shown["一"][names.TOTAL_SCORE], shown["一"][names.GRADE]) == (98, "好")
+    assert (shown["二"][names.TOTAL_SCORE], shown["二"][names.GRADE]) == (90, "好")

@@ -29,6 +29,7 @@ from support.template_cases import (
     expected_cells,
     fill_template,
     filled_template,
+    formulas_of,
     mismatches,
     noise_inputs,
     random_inputs,
@@ -186,3 +187,26 @@ def test_template_converts_to_pdf(tmp_path: Path) -> None:
         assert "考评人（签字）" in signed
         assert "规范化建设自查表" in checklist
         assert "签字" not in checklist
+
+
+@pytest.mark.parametrize("mode", ["xlwings", "native"])
+def test_recalc_of_a_workbook_libreoffice_saved_restores_no_formula(
+    tmp_path: Path, standard: Standard, mode: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LibreOffice writes every formula back its own way (FALSE(), 0.000000001 for 1E-9):
+    recalc must not take them for formulas a user typed over, nor rewrite them."""
+    from workbook.cli.main import main
+
+    branches = {"一": RawBranchInputs({"1.2": 2}), "二": RawBranchInputs({"7.1": 10})}
+    filled = filled_template(tmp_path, standard, branches, mode)
+    saved = convert(filled, XLSX, tmp_path / "lo", recalculate=True)
+    written = tmp_path / "recalculated.xlsx"
+
+    assert main(["recalc", str(saved), "-o", str(written)]) == 0
+    captured = capsys.readouterr()
+    assert "已恢复公式" not in captured.out + captured.err
+    assert "全部输入有效" in captured.out
+    assert formulas_of(written) == formulas_of(saved)
+    shown = shown_values(written)
+    assert (shown["一"][names.TOTAL_SCORE], shown["一"][names.GRADE]) == (98, "好")
+    assert (shown["二"][names.TOTAL_SCORE], shown["二"][names.GRADE]) == (90, "好")

@@ -733,3 +733,15 @@ def test_harmless_differences_in_a_formula_are_no_overwrite() -> None:
     assert not same_formula('IF(G5>1,"好 ","差")', '=IF(G5>1,"好","差")')
     assert not same_formula('"好"', '=IF(G5>1,"好","差")')
     assert not same_formula("100", "=SUM(G5:G9)")
+    # As LibreOffice and Gnumeric write our formulas back.
+    assert same_formula(
+        "IF(ISLOGICAL(E5),FALSE(),E5<0.000000001)", "=IF(ISLOGICAL(E5),FALSE,E5<1E-9)"
+    )
+    assert same_formula("ABS(E5)<9.99999999999999999981E-10", "=ABS(E5)<1E-9")
+    assert same_formula("SUM(E25)+ROUND(E5,2.0)", "=SUM($E$25:$E$25)+ROUND(E5,2)")
+    # Numbers that differ, and digits that are part of a reference, a name or a sheet name.
+    assert not same_formula("ROUND(E5,3)", "=ROUND(E5,2)")
+    assert not same_formula("SUM(E25:E26)", "=SUM(E25)")
+    assert not same_formula("LOG10(E5)", "=LOG(E5)")
+    assert not same_formula("'第1支部'!E5", "='第0001支部'!E5")
+    assert not same_formula('IF(E5,"1E-9","")', '=IF(E5,"0.000000001","")')

@@ -218,6 +218,18 @@ def filled_template(
     return filled
 
 
+def formulas_of(path: Path) -> dict[tuple[str, str], str]:
+    """Every formula of a workbook's sheets as openpyxl reads it, by (sheet, cell)."""
+    book = openpyxl.load_workbook(path)
+    return {
+        (sheet.title, cell.coordinate): cell.value
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.startswith("=")
+    }
+
+
 def shown_values(path: Path) -> dict[str, dict[str, object]]:
     """The computed cells' values a workbook holds, by branch name (an empty text is None)."""
     return {

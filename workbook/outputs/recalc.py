@@ -657,16 +657,42 @@ def _formula_key(formula: str) -> str:
     """A formula without what ``same_formula`` ignores (cached, like ``written_formula``)."""
     pieces = _STRING_LITERAL.split(formula.strip().removeprefix("="))
     return "".join(
-        piece
-        if index % 2
-        else _BLANKS.sub("", piece).replace("$", "").upper().replace("_XLFN.", "")
+        piece if index % 2 else _plain_key(_BLANKS.sub("", piece).replace("$", "").upper())
         for index, piece in enumerate(pieces)
     )
 
 
+# How LibreOffice and Gnumeric write back what Excel and our templates write: TRUE() and
+# FALSE() for TRUE and FALSE, E25 for the range E25:E25, and number literals in another form
+# (0.000000001 or 9.99999999999999999981E-10 for 1E-9). A number here is not part of a name or a cell
+# reference (E5, LOG10), nor of a quoted sheet name ('第0001支部'!A1).
+_LOGICAL_CALL = re.compile(r"\b(TRUE|FALSE)\(\)")
+_SHEET_NAME = re.compile(r"('(?:[^']|'')*')")
+_ONE_CELL_RANGE = re.compile(r"(?<![A-Z0-9_.])([A-Z]{1,3}[0-9]+):\1(?![A-Z0-9_.(])")
+_NUMBER = re.compile(r"(?<![A-Z0-9_.])(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?(?![A-Z0-9_.(])")
+
+
+def _plain_key(text: str) -> str:
+    """``_formula_key`` of formula text outside string literals (upper case, no blanks)."""
+    text = _LOGICAL_CALL.sub(r"\1", text.replace("_XLFN.", ""))
+    text = _ONE_CELL_RANGE.sub(r"\1", text)
+    pieces = _SHEET_NAME.split(text)
+    return "".join(
+        piece if index % 2 else _NUMBER.sub(_number_key, piece)
+        for index, piece in enumerate(pieces)
+    )
+
+
+def _number_key(match: re.Match[str]) -> str:
+    """A number literal as the double a spreadsheet keeps of it."""
+    return repr(float(match[0]))
+
+
 def same_formula(written: str, expected: str) -> bool:
     """True if two formulas differ at most harmlessly: a leading "=", the case of names,
-    "$" signs, blanks and Excel's "_xlfn." prefixes (text in quotes is compared as is)."""
+    "$" signs, blanks, Excel's "_xlfn." prefixes, TRUE() for TRUE and the way a number is
+    written (1E-9, 0.000000001), as LibreOffice and Gnumeric write formulas back (text in
+    quotes is compared as is)."""
     return written == expected or _formula_key(written) == _formula_key(expected)
 
 
