@@ -158,3 +158,21 @@ def test_help_texts_are_chinese(capsys: pytest.CaptureFixture[str]) -> None:
         out = capsys.readouterr().out
         assert out.startswith("用法："), args
         assert re.search(r"[\u4e00-\u9fff]{4}", out), args
+
+
+def test_a_file_name_for_the_output_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-o 考评定级.xlam`` would make a folder of that name with xlplugin.xlam in it: the name
+    is fixed (the button runs the module named after the file), so the message says what to
+    give instead, and nothing is written."""
+    assert main(["addin", "build", "-o", str(tmp_path / "考评定级.xlam")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("错误：-o 应为输出文件夹，不是文件名：加载项的文件名必须是 xlplugin.xlam")
+    assert f"请改为 -o {tmp_path}" in err
+    assert list(tmp_path.iterdir()) == []
+    # A folder whose name ends so is still a folder.
+    folder = tmp_path / "加载项.xlam"
+    folder.mkdir()
+    assert main(["addin", "build", "-o", str(folder)]) == 0
+    assert (folder / "xlplugin.xlam").is_file()

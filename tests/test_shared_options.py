@@ -3,12 +3,15 @@ text in every ``--help`` and the same message for the same mistake, whichever co
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
+from workbook.cli import i18n as cli_i18n
 from workbook.cli.main import cli, main
 
 SHARED = ("--branch", "--branches-file", "--year", "--overwrite", "--standard", "--standard-file")
@@ -30,6 +33,7 @@ def every_command(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[str,
 
 def help_lines(words: str) -> dict[str, str]:
     """Option -> its help text, as ``branch-assess WORDS --help`` prints it (unwrapped)."""
+    cli_i18n.install()  # as main() does: click keeps the help option it made first
     result = CliRunner().invoke(cli, [*words.split(), "--help"], terminal_width=400)
     assert result.exit_code == 0, result.output
     command = every_command(cli)[words]
@@ -125,3 +129,37 @@ def test_a_branches_file_that_is_a_workbook_is_named_in_both_commands(
         )
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["支部名单.xlsx"]
+
+
+def every_group(group: click.Group, prefix: tuple[str, ...] = ()) -> list[str]:
+    """The words of the command group and of each group under it (``""``, ``survey``, ...)."""
+    found = [" ".join(prefix)]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += every_group(command, (*prefix, name))
+    return found
+
+
+ENGLISH_IN_HELP = ("Usage", "Options", "Commands", "COMMAND", "ARGS", "OPTIONS", "Show this")
+
+
+@pytest.mark.parametrize("words", every_group(cli) + sorted(every_command(cli)))
+def test_every_help_is_chinese(words: str) -> None:
+    """Every ``--help``, of a group as of a command, is in Chinese, placeholders included (in a
+    fresh process, as a user runs it)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from workbook.cli.main import run; run()",
+            *words.split(),
+            "--help",
+        ],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("用法： branch-assess"), result.stdout[:80]
+    assert [word for word in ENGLISH_IN_HELP if word in result.stdout] == [], result.stdout

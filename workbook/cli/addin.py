@@ -19,6 +19,9 @@ def addin_group() -> None:
     """Excel 加载项（xlplugin.xlam）：生成和安装“考评定级”选项卡。"""
 
 
+_WORKBOOK_SUFFIXES = {".xlam", ".xla", ".xlsm", ".xlsx", ".xls"}
+
+
 @addin_group.command("build", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
 @click.option(
     "-o",
@@ -38,8 +41,16 @@ def addin_group() -> None:
 )
 def addin_build_command(output_dir: Path, interpreter: str | None) -> None:
     """由 xlwings 自带的功能区加载项生成 xlplugin.xlam（含“考评定级”选项卡）。"""
-    from xlplugin.addin import build_addin
+    from workbook.errors import AddinError
+    from xlplugin.addin import ADDIN_FILE, build_addin
 
+    if output_dir.suffix.lower() in _WORKBOOK_SUFFIXES and not output_dir.is_dir():
+        # A file name given where the folder goes: it would become a folder of that name.
+        raise AddinError(
+            f"-o 应为输出文件夹，不是文件名：加载项的文件名必须是 {ADDIN_FILE}"
+            f"（功能区按钮按文件名调用 xlplugin），请改为 -o {output_dir.parent}，"
+            f"将生成 {output_dir.parent / ADDIN_FILE}"
+        )
     path = build_addin(output_dir, interpreter=interpreter)
     click.echo(f"已生成加载项：{path}")
 

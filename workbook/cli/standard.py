@@ -15,7 +15,12 @@ if TYPE_CHECKING:
     from workbook.core.standard import Standard
 
 
-@click.group("standard", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
+@click.group(
+    "standard",
+    context_settings=CONTEXT_SETTINGS,
+    options_metavar="[选项]",
+    subcommand_metavar="命令 [参数]...",
+)
 def standard_group() -> None:
     """考评标准文件（TOML）：检查、安装自定义的标准文件。"""
 
