@@ -3,6 +3,7 @@ text in every ``--help`` and the same message for the same mistake, whichever co
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -163,3 +164,36 @@ def test_every_help_is_chinese(words: str) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("用法： branch-assess"), result.stdout[:80]
     assert [word for word in ENGLISH_IN_HELP if word in result.stdout] == [], result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["standard", "check", "{folder}"], "“{folder}”是文件夹，这里应为文件。"),
+        (["addin", "install", "--file", "{folder}"], "“{folder}”是文件夹，这里应为文件。"),
+        (["addin", "build", "-o", "{file}"], "“{file}”是文件，这里应为文件夹。"),
+    ],
+)
+def test_a_folder_for_a_file_is_said_in_chinese(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    """click names the kind of path when a command is defined, before the Chinese messages are
+    installed: the message must not carry its English "File" or "Directory"."""
+    file = tmp_path / "名单.txt"
+    file.write_text("一支部\n", encoding="utf-8")
+    values = {"folder": str(tmp_path), "file": str(file)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from workbook.cli.main import run; run()",
+            *(arg.format(**values) for arg in args),
+        ],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert result.returncode == 2
+    assert message.format(**values) in result.stderr
+    assert not {"File", "Directory", "Path"} & set(re.findall(r"[A-Za-z]+", result.stderr))
