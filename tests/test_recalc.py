@@ -331,6 +331,30 @@ def test_in_place_recalc_of_valid_inputs(
     assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was moved into place
 
 
+@pytest.mark.parametrize("lock_name", ["~${name}", ".~lock.{name}#"])
+def test_a_workbook_open_in_another_program_is_recalculated_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lock_name: str
+) -> None:
+    """Excel/WPS (``~$``) or LibreOffice (``.~lock.``) has the file open: the results are
+    written, and the user is told that saving in that window would overwrite them."""
+    path = _template(tmp_path, inputs=None)
+    lock = tmp_path / lock_name.format(name=path.name)
+    lock.write_bytes(b"\x00" * 162)
+
+    assert main(["recalc", str(path)]) == 0
+
+    err = capsys.readouterr().err
+    assert (
+        f"提示：{path} 似乎正在 Excel、WPS 或 LibreOffice 中打开（有它的临时文件 {lock.name}）"
+        in err
+    )
+    assert "在那个窗口中保存会覆盖这次的计算结果" in err
+    assert lock.read_bytes() == b"\x00" * 162
+    lock.unlink()
+    assert main(["recalc", str(path)]) == 0
+    assert "似乎正在" not in capsys.readouterr().err
+
+
 def _set_input(path: Path, sheet: str, name: str, value: object) -> None:
     """Change one input in the package directly (no spreadsheet library)."""
     package = Package(path)

@@ -25,6 +25,19 @@ class RecalcInputError(InvalidInputError):
         )
 
 
+def open_elsewhere(path: Path) -> Path | None:
+    """The lock file a spreadsheet program keeps next to ``path`` while it has it open: Excel's
+    and WPS's ``~$name`` and LibreOffice's ``.~lock.name#``; None if there is none. (Excel
+    shortens the lock file's name of a long file name; that form is not looked for, as it
+    could be another file's.)"""
+    name = path.name
+    for candidate in (f"~${name}", f".~lock.{name}#"):
+        lock = path.parent / candidate
+        if lock.is_file():
+            return lock
+    return None
+
+
 class RecalcSheetError(BranchAssessError):
     """Recalculation finished, but something in the sheets was not counted (printed already)."""
 
@@ -75,6 +88,13 @@ def recalc_command(file: Path, output: Path | None, overwrite: bool) -> None:
     for text in report.sheet_problems:
         click.echo(f"{file}，{text}", err=True)
     click.echo(f"{report.summary()}结果已写入 {target}。")
+    lock = open_elsewhere(target)
+    if lock is not None:
+        click.echo(
+            f"提示：{target} 似乎正在 Excel、WPS 或 LibreOffice 中打开（有它的临时文件 {lock.name}）："
+            "请关闭那个窗口，再重新打开文件查看计算结果；在那个窗口中保存会覆盖这次的计算结果",
+            err=True,
+        )
     if report.problems:
         raise RecalcInputError(report.problems, target)
     if report.sheet_problems:
