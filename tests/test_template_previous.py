@@ -83,3 +83,27 @@ def test_previous_of_a_later_year_is_refused(tmp_path: Path, capsys) -> None:
     assert main([*args, "--previous", str(previous)]) == 1
     assert "year 为 2025，应早于模板的 2025 年度" in capsys.readouterr().err
     assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_branches_missing_from_last_year_are_named(tmp_path: Path, capsys) -> None:
+    """A branch not in last year's results (new, renamed or mistyped) gets a 提示 naming it; when
+    none is there, the file is probably the wrong one, and that is said too."""
+    previous = tmp_path / "2025.json"
+    previous.write_bytes(demo_data("previous_2025.json"))
+    args = ["template", "--year", "2026", "--previous", str(previous)]
+    for branch in BRANCHES:  # without the rename map, 昌硕分会支部 is not found either
+        args += ["--branch", branch]
+    assert main([*args, "-o", str(tmp_path / "a.xlsx")]) == 0
+    err = capsys.readouterr().err
+    assert "提示：支部 昌硕分会支部、天子湖分会支部 不在上年结果 2025.json 中" in err
+    assert "请用 --rename-map" in err
+    assert "递铺分会第一支部" not in err
+
+    assert (
+        main([*args[:5], "--branch", "甲", "--branch", "乙", "-o", str(tmp_path / "b.xlsx")]) == 0
+    )
+    assert "提示：所有支部都不在上年结果 2025.json 中" in capsys.readouterr().err
+
+
+def test_no_missing_branch_no_notice(template: Path, capsys) -> None:
+    assert "不在上年结果" not in capsys.readouterr().err

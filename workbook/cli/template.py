@@ -88,13 +88,23 @@ def template_command(
             refuse_replacing(output, "模板文件")
     names = branch_names(branches, branches_file)
     the_year = year or datetime.date.today().year
+    previous_items = read_previous_items(standard_id, names, the_year, previous, rename_map)
     options = TemplateOptions(
         branches=names,
         year=the_year,
         formulas=formulas,  # type: ignore[arg-type]
         standard_id=standard_id,
-        previous_items=read_previous_items(standard_id, names, the_year, previous, rename_map),
+        previous_items=previous_items,
     )
+    missing = [n for n, items in previous_items.items() if items.previous_name is None]
+    if previous is not None and missing:
+        shown = "、".join(missing[:20]) + (f"等 {len(missing)} 个" if len(missing) > 20 else "")
+        scope = "所有支部都" if len(missing) == len(names) else f"支部 {shown} "
+        click.echo(
+            f"提示：{scope}不在上年结果 {previous.name} 中，其工作表写明“上年无此支部的考评结果”；"
+            "如是改了名的支部，请用 --rename-map 给出“原名称,新名称”",
+            err=True,
+        )
     if split_folder is not None:
         from workbook.outputs.split import write_split
 
