@@ -19,6 +19,7 @@ from workbook.core.standard import (
     STANDARD_FILE_ENV,
     STANDARDS_DIR_ENV,
     load_standard,
+    load_standard_file,
     use_standard_file,
 )
 from workbook.errors import StandardFileError
@@ -183,3 +184,60 @@ def test_email_and_survey_import_take_the_standard_file(
     assert "找不到标准“synthetic-test”" in capsys.readouterr().err
     assert main(["survey", "import", str(answers), "--into", str(path), *std]) == 0
     assert "已导入 5 份答卷（1 个支部）" in capsys.readouterr().out
+
+
+def test_another_version_of_the_file_installed_is_named_not_computed(
+    folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The functions see only what a formula passes: a custom standard's formulas name it with
+    its content hash, so a workbook is not computed in Excel with another version of the file
+    installed under the same id (here its document number changed)."""
+    import re
+
+    import openpyxl
+
+    path = synthetic_workbook(tmp_path, monkeypatch)
+    original = load_standard_file(SYNTHETIC)
+    formulas = [
+        cell.value
+        for row in openpyxl.load_workbook(path)["甲支部"].iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and "KP_" in cell.value
+    ]
+    keys = {key for f in formulas for key in re.findall(r'"(synthetic-test[^"]*)"', f)}
+    assert keys == {f"synthetic-test@{original.content_hash[:12]}"}
+    key = keys.pop()
+    points = [[v] for v in (20.0, 18.0, 12.0)]
+
+    changed = tmp_path / "changed" / "standard-synthetic.toml"
+    changed.parent.mkdir()
+    text = SYNTHETIC.read_text(encoding="utf-8")
+    changed.write_text(text.replace("测试〔2030〕1号", "测试〔2030〕2号", 1), encoding="utf-8")
+    assert load_standard_file(changed).content_hash != original.content_hash
+    assert main(["standard", "install", str(changed)]) == 0
+    capsys.readouterr()
+    said = udfs.KP_TOTAL(points, key)
+    assert said == (
+        f"输入有误：本机的标准“synthetic-test”（内容摘要 "
+        f"{load_standard_file(changed).content_hash[:12]}）与制作本表时所用的（内容摘要 "
+        f"{original.content_hash[:12]}）不同，请用 branch-assess standard install "
+        "安装制作本表时所用的标准文件"
+    )
+    assert udfs.KP_GRADE(50.0, [["否"], ["否"]], key) == said
+    # The id alone (a workbook made before keys carried the hash) still computes.
+    assert udfs.KP_TOTAL(points, "synthetic-test") == 50.0
+
+    assert main(["standard", "install", str(SYNTHETIC)]) == 0
+    assert udfs.KP_TOTAL(points, key) == 50.0
+    assert udfs.KP_GRADE(41.5, [["否"], ["否"]], key) == "合格"
+
+
+def test_a_packaged_standard_is_named_by_its_id_alone() -> None:
+    """The default template's formulas are as before: the shipped standard needs no hash."""
+    from workbook.core.standard import formula_key
+
+    standard = load_standard()
+    assert formula_key(standard) == standard.id == "anji-2012-6"

@@ -31,9 +31,12 @@ from workbook.core.scoring import (
 )
 from workbook.core.standard import (
     DEFAULT_STANDARD_ID,
+    KEY_SEPARATOR,
     Standard,
+    StandardMismatchError,
     installed_standard_file,
-    load_standard,
+    standard_for_key,
+    valid_standard_id,
 )
 from workbook.core.survey import (
     grade_ceiling,
@@ -51,6 +54,8 @@ UNKNOWN_STANDARD = f"{INVALID}：标准编号无效"
 # the computer (``branch-assess standard install``); until then each function says so.
 NOT_INSTALLED = "{invalid}：本机未安装标准“{id}”，请运行 branch-assess standard install 标准文件"
 BROKEN_INSTALLED = "{invalid}：已安装的标准“{id}”有误，请用 branch-assess standard install 重新安装"
+# Installed under the same id, but another version of the file than the workbook was made from.
+MISMATCHED = "{invalid}：{reason}，请用 branch-assess standard install 安装制作本表时所用的标准文件"
 
 
 class _StandardMissingError(Exception):
@@ -78,15 +83,20 @@ def _never_raise(fallback: str) -> Callable[[F], F]:
 
 
 def _standard(standard_id: object) -> Standard:
+    """The standard a formula names: an id, or ``id@hash`` for a custom standard file
+    (``formula_key``)."""
     text = (standard_id.strip() if isinstance(standard_id, str) else "") or DEFAULT_STANDARD_ID
     try:
-        return load_standard(text)
+        return standard_for_key(text)
+    except StandardMismatchError as mismatch:
+        raise _StandardMissingError(MISMATCHED.format(invalid=INVALID, reason=mismatch)) from None
     except StandardFileError:
-        if not all(ch.isalnum() or ch in "-_." for ch in text) or text.startswith("."):
+        plain_id = text.partition(KEY_SEPARATOR)[0]
+        if not valid_standard_id(plain_id):
             raise
-        broken = installed_standard_file(text) is not None
+        broken = installed_standard_file(plain_id) is not None
         raise _StandardMissingError(
-            (BROKEN_INSTALLED if broken else NOT_INSTALLED).format(invalid=INVALID, id=text)
+            (BROKEN_INSTALLED if broken else NOT_INSTALLED).format(invalid=INVALID, id=plain_id)
         ) from None
 
 

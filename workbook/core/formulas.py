@@ -11,6 +11,10 @@ The UDF names and argument orders are fixed here and are part of the workbook co
 - ``KP_VETO_CHECK(value)``: "" or a short message for one 否决情形 cell.
 - ``KP_TOTAL(item_scores, standard_id)``: the total, or 待修正 while an item is invalid.
 - ``KP_GRADE(total, vetoes, standard_id)``: the grade, or 待修正.
+
+``standard_id`` is ``standard.formula_key``: the id of a standard shipped in the package, or
+``id@<content hash prefix>`` for a custom standard file, so that the functions refuse another
+version of that file installed under the same id.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from workbook.core.scoring import INVALID, PENDING, VETO_SHORT_MESSAGE, short_message
-from workbook.core.standard import Item, Rule, Standard, fmt
+from workbook.core.standard import Item, Rule, Standard, fmt, formula_key
 from workbook.core.standard_sections import Checklist, ChecklistEntry
 
 FormulaMode = Literal["xlwings", "native"]
@@ -98,7 +102,7 @@ def item_score_formula(
     native = (
         f"IF(AND({checks}),MAX(0,ROUND({fmt(item.points)}-SUM({block}),{places})),{_text(INVALID)})"
     )
-    udf = f"{UDF_ITEM_SCORE}({block},{item.number},{_text(standard.id)})"
+    udf = f"{UDF_ITEM_SCORE}({block},{item.number},{_text(formula_key(standard))})"
     return _formula(mode, udf, native)
 
 
@@ -106,7 +110,7 @@ def check_formula(mode: FormulaMode, standard: Standard, rule: Rule, cell: str) 
     """Formula of a rule's 检查 cell: empty when valid, a short message otherwise."""
     valid = native_rule_valid(rule, cell, standard.max_decimal_places)
     native = f'IF({valid},"",{_text(short_message(rule))})'
-    udf = f"{UDF_CHECK}({cell},{_text(rule.id)},{_text(standard.id)})"
+    udf = f"{UDF_CHECK}({cell},{_text(rule.id)},{_text(formula_key(standard))})"
     return _formula(mode, udf, native)
 
 
@@ -123,7 +127,7 @@ def total_formula(
     cells = ",".join(score_cells)
     places = standard.max_decimal_places
     native = f"IF(COUNT({cells})={len(score_cells)},ROUND(SUM({cells}),{places}),{_text(PENDING)})"
-    return _formula(mode, f"{UDF_TOTAL}({score_block},{_text(standard.id)})", native)
+    return _formula(mode, f"{UDF_TOTAL}({score_block},{_text(formula_key(standard))})", native)
 
 
 def grade_formula(
@@ -139,7 +143,7 @@ def grade_formula(
         f"IF(AND(ISNUMBER({total_cell}),{valid}),"
         f"IF(OR({vetoed}),{_text(standard.veto_grade)},{by_score}),{_text(PENDING)})"
     )
-    udf = f"{UDF_GRADE}({total_cell},{veto_block},{_text(standard.id)})"
+    udf = f"{UDF_GRADE}({total_cell},{veto_block},{_text(formula_key(standard))})"
     return _formula(mode, udf, native)
 
 
@@ -157,11 +161,11 @@ def combined_check_formula(
     valid = native_rule_valid(rule, cell, standard.max_decimal_places)
     committee = _expression(
         mode,
-        f"{UDF_CHECK}({cell},{_text(rule.id)},{_text(standard.id)})",
+        f"{UDF_CHECK}({cell},{_text(rule.id)},{_text(formula_key(standard))})",
         f'IF({valid},"",{_text(short_message(rule))})',
     )
     own_valid = native_rule_valid(rule, self_cell, standard.max_decimal_places)
-    udf = f"{UDF_CHECK}({self_cell},{_text(rule.id)},{_text(standard.id)})"
+    udf = f"{UDF_CHECK}({self_cell},{_text(rule.id)},{_text(formula_key(standard))})"
     own = _expression(
         mode,
         f'IF({udf}="","",{_text(SELF_PREFIX)}&{udf})',
@@ -410,7 +414,7 @@ class _SurveyParts:
 def _survey_udf(standard: Standard, cells: SurveyCells, what: str, extra: str = "") -> str:
     return (
         f"{UDF_SURVEY}({cells.issued},{cells.returned},{cells.block},{_text(what)},"
-        f"{_text(standard.id)}{extra})"
+        f"{_text(formula_key(standard))}{extra})"
     )
 
 
@@ -492,7 +496,7 @@ def survey_item_score_formula(
         f"{_text(INVALID)})"
     )
     udf = (
-        f"{UDF_ITEM_SCORE}({block},{item.number},{_text(standard.id)},"
+        f"{UDF_ITEM_SCORE}({block},{item.number},{_text(formula_key(standard))},"
         f"{tally},{survey_cells.rule_note})"
     )
     return _formula(mode, udf, native)
@@ -527,7 +531,7 @@ def ceiling_grade_formula(
         f"IF(OR({vetoed}),{_text(standard.veto_grade)},{choose}),{_text(PENDING)})"
     )
     rate = f'IF(ISNUMBER({survey_cells.points}),{survey_cells.rate},"")'
-    udf = f"{UDF_GRADE}({total_cell},{veto_block},{_text(standard.id)},{rate})"
+    udf = f"{UDF_GRADE}({total_cell},{veto_block},{_text(formula_key(standard))},{rate})"
     return _formula(mode, udf, native)
 
 

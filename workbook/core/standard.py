@@ -583,6 +583,48 @@ def _packaged_standard(standard_id: str) -> Standard:
     return standard
 
 
+# How a workbook's formulas name their standard for the add-in's functions (``formula_key``).
+KEY_SEPARATOR = "@"
+HASH_SHOWN = 12  # hex digits of a content hash shown to users (内容摘要) and put in a key
+
+
+class StandardMismatchError(StandardFileError):
+    """The standard of this id on this computer is not the one a workbook was made from."""
+
+
+def formula_key(standard: Standard) -> str:
+    """How a workbook's formulas name ``standard`` for the add-in's functions.
+
+    A standard shipped in the package is named by its id. Any other (a custom standard file) is
+    named ``id@<the first HASH_SHOWN digits of its content hash>``: the functions only see what
+    a formula passes them, and a workbook made from one version of a custom file must not be
+    computed in Excel with another version installed under the same id (``standard_for_key``).
+    """
+    try:
+        if _packaged_standard(standard.id).content_hash == standard.content_hash:
+            return standard.id
+    except StandardFileError:
+        pass
+    return f"{standard.id}{KEY_SEPARATOR}{standard.content_hash[:HASH_SHOWN]}"
+
+
+def standard_for_key(key: str) -> Standard:
+    """The standard a formula names (``formula_key``), as ``load_standard`` finds its id.
+
+    Raises:
+        StandardMismatchError: the standard found has other content than the key says.
+        StandardFileError: there is no standard of that id (see ``load_standard``).
+    """
+    standard_id, separator, digest = key.partition(KEY_SEPARATOR)
+    standard = load_standard(standard_id)
+    if separator and not (digest and standard.content_hash.startswith(digest.lower())):
+        raise StandardMismatchError(
+            f"本机的标准“{standard_id}”（内容摘要 {standard.content_hash[:HASH_SHOWN]}）"
+            f"与制作本表时所用的（内容摘要 {digest}）不同"
+        )
+    return standard
+
+
 def available_standards() -> list[str]:
     """Ids of the standards shipped in the package."""
     folder = resources.files("workbook.standards")
