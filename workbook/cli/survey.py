@@ -40,20 +40,25 @@ def survey_group() -> None:
 )
 @branches_options
 @year_option
+@overwrite_option
 @standard_option()
 def ballot_command(
     output: Path,
     branches: tuple[str, ...],
     branches_file: Path | None,
     year: int | None,
+    overwrite: bool,
     standard_id: str,
 ) -> None:
     """生成可打印的群众测评票（不记名，A4 纸，每个支部一张）。"""
-    from workbook.atomic import check_suffix, resolve_target
+    from workbook.atomic import check_suffix, refuse_replacing, resolve_target
     from workbook.outputs.ballot import write_ballots
 
     check_suffix(output, (".xlsx",), "测评票文件")
     resolve_target(output)
+    if not overwrite:
+        # A mistyped -o must not replace a filled assessment workbook (as template -o).
+        refuse_replacing(output, "测评票文件")
     names = branch_names(branches, branches_file)
     path = write_ballots(output, names, standard_id, year)
     click.echo(f"已生成测评票：{path}（{len(names)} 个支部，每个支部一张 A4 测评票）")
