@@ -7,6 +7,12 @@ message checked.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,3 +55,89 @@ def test_ballot_replaces_an_earlier_ballot(tmp_path: Path) -> None:
     target = tmp_path / "测评票.xlsx"
     assert main(["survey", "ballot", "-o", str(target), "--branch", "第一支部"]) == 0
     assert main(["survey", "ballot", "-o", str(target), "--branch", "第二支部"]) == 0
+
+
+# --- consolidate: nothing written when an output cannot be ---------------------------------
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder every user may enter (tmp_path's parents are private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="review-"))
+    folder.chmod(0o777)
+    yield folder
+    for path in folder.rglob("*"):
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    shutil.rmtree(folder)
+
+
+def as_nobody(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``branch-assess`` as user nobody (permission bits mean nothing to root)."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv to run a command as an unprivileged user")
+    command = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable]
+    command += ["-c", "import sys; from workbook.cli.main import main; sys.exit(main())"]
+    env = {**os.environ, "HOME": str(cwd), "PYTHONPATH": str(Path(__file__).parent.parent)}
+    return subprocess.run(command + args, cwd=cwd, capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        ["-o", "汇总.xlsx", "--json", "汇总.json", "--rectification", "只读/整改清单"],
+        ["-o", "只读/汇总.xlsx", "--json", "汇总.json"],
+        ["-o", "汇总.xlsx", "--json", "只读/汇总.json", "--rectification", "整改清单"],
+    ],
+)
+def test_a_folder_that_cannot_be_written_fails_before_any_output(
+    filled_workbook: Path, open_folder: Path, outputs: list[str]
+) -> None:
+    # Before: the JSON (and the summary) were written, then the run failed on the next output.
+    shutil.copy(filled_workbook, open_folder / "表.xlsx")
+    (open_folder / "表.xlsx").chmod(0o644)
+    (open_folder / "只读").mkdir(mode=0o555)
+    (open_folder / "只读").chmod(0o555)
+    result = as_nobody(["consolidate", "表.xlsx", *outputs], open_folder)
+    assert result.returncode == 1, result.stderr
+    assert "只读 中写入文件：没有访问权限" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in open_folder.iterdir()) == ["只读", "表.xlsx"]
+    assert list((open_folder / "只读").iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["汇总.xlsx", "汇总.xlsx/整改清单", "汇总.json"])
+def test_rectification_folder_on_an_output_fails_before_any_output(
+    filled_workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    # Before: the summary was written to 汇总.xlsx, then the folder of the same name failed.
+    code = main(
+        [
+            "consolidate",
+            str(filled_workbook),
+            "-o",
+            str(tmp_path / "汇总.xlsx"),
+            "--json",
+            str(tmp_path / "汇总.json"),
+            "--rectification",
+            str(tmp_path / where),
+        ]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"--rectification {tmp_path / where} 是" in err
+    assert "请换一个文件夹名" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rectification_folder_under_a_file_fails_before_any_output(
+    filled_workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "说明.txt").write_text("x", encoding="utf-8")
+    rectification = tmp_path / "说明.txt" / "整改清单"
+    summary, report = tmp_path / "汇总.xlsx", tmp_path / "汇总.json"
+    args = ["consolidate", str(filled_workbook), "-o", str(summary), "--json", str(report)]
+    assert main([*args, "--rectification", str(rectification)]) == 1
+    assert "路径中已有同名文件" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["说明.txt"]

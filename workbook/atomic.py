@@ -144,6 +144,25 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
         raise
 
 
+def check_folder_writable(folder: str | Path) -> None:
+    """Raise ``OutputError`` when files cannot be written into ``folder``: it, or the nearest
+    folder above it that exists (where it would be created), is a file or is not writable.
+
+    A command that writes several outputs checks every folder with this before it writes the
+    first one, so a folder it cannot write fails the run before anything is written.
+    """
+    given = Path(os.path.abspath(folder))
+    probe = given
+    while not probe.exists():
+        if probe.parent == probe:
+            return
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"无法创建文件夹 {folder}：路径中已有同名文件；请换一个输出位置")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise _folder_error(probe, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
+
+
 def ensure_folder(folder: str | Path) -> Path:
     """Create an output folder (and its parents) if needed.
 

@@ -98,7 +98,7 @@ def consolidate_command(
         for key in ("previous", "holidays", "rename_map")
         if (path := cycle.get(key)) is not None
     ]
-    check_outputs(inputs, output, json_path, side_inputs)
+    check_outputs(inputs, output, json_path, side_inputs, cycle.get("rectification"))
     if not overwrite:
         refuse_replacing(output, "汇总表")
     plan = CyclePlan.from_options(standard_id, inputs, output, **cycle)
@@ -156,17 +156,26 @@ def check_outputs(
     output: Path,
     json_path: Path | None,
     side_inputs: list[Path] | None = None,
+    rectification: Path | None = None,
 ) -> None:
     """Refuse outputs that would overwrite an input, before any input is read.
 
     ``side_inputs`` are the other files the command reads (last year's JSON, the holiday file,
-    the rename map): no output may be one of them either.
+    the rename map): no output may be one of them either. Every folder an output goes to (the
+    summary's, the JSON's, ``rectification``) must be writable, so a run that would fail on
+    its second output does not leave its first one behind.
 
     An input named on the command line, or a workbook found in an input folder, is never an
     output; an earlier summary of this tool found in a folder is fine (it is skipped as input
     and replaced).
     """
-    from workbook.atomic import check_suffix, refuse_inputs, resolve_target, same_file
+    from workbook.atomic import (
+        check_folder_writable,
+        check_suffix,
+        refuse_inputs,
+        resolve_target,
+        same_file,
+    )
     from workbook.core.names import PROP_SUMMARY
     from workbook.errors import OutputError, WorkbookReadError
     from workbook.inputs.files import find_workbooks
@@ -183,6 +192,20 @@ def check_outputs(
             raise OutputError(f"--json 和 -o 是同一个文件 {output}；请给 JSON 另取一个文件名")
         resolve_target(json_path)
         refuse_inputs(json_path, named, "JSON 文件")
+    if rectification is not None:
+        folder = rectification.absolute()
+        for out, what in ((output, "汇总表（-o）"), (json_path, "JSON 文件（--json）")):
+            if out is None:
+                continue
+            if out.absolute() in (folder, *folder.parents) or same_file(out, rectification):
+                raise OutputError(
+                    f"--rectification {rectification} 是{what}的文件名或在其下；"
+                    "整改清单放在一个文件夹中，请换一个文件夹名"
+                )
+        check_folder_writable(rectification)
+    for out in (output, json_path):
+        if out is not None:
+            check_folder_writable(resolve_target(out).parent)
     found = [path for path, _ in find_workbooks([p for p in inputs if p.is_dir()])[0]]
     for out, what in ((output, "汇总表"), (json_path, "JSON 文件")):
         if out is None or not out.exists():
