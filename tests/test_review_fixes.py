@@ -141,3 +141,38 @@ def test_rectification_folder_under_a_file_fails_before_any_output(
     assert main([*args, "--rectification", str(rectification)]) == 1
     assert "路径中已有同名文件" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["说明.txt"]
+
+
+def test_rectification_never_replaces_a_workbook_of_an_input_folder(
+    filled_workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A branch's workbook that happens to carry a rectification file's name, in the folder
+    # read: --overwrite replaced it with its own 整改清单 while it was being consolidated.
+    folder = tmp_path / "收回"
+    folder.mkdir()
+    victim = folder / "2026年度整改清单（第一支部）.xlsx"
+    shutil.copy(filled_workbook, victim)
+    before = digest(victim)
+    summary = tmp_path / "汇总.xlsx"
+    args = ["consolidate", str(folder), "-o", str(summary), "--rectification", str(folder)]
+    assert main([*args, "--overwrite"]) == 1
+    err = capsys.readouterr().err
+    assert f"整改清单 {victim} 是输入文件夹中的工作簿" in err
+    assert digest(victim) == before
+    assert not summary.exists()
+    assert [p.name for p in folder.iterdir()] == [victim.name]
+
+
+def test_rectification_in_the_input_folder_is_replaced_on_the_next_run(
+    filled_workbook: Path, tmp_path: Path
+) -> None:
+    # Its own earlier 整改清单 in an input folder stay replaceable with --overwrite.
+    folder = tmp_path / "收回"
+    folder.mkdir()
+    shutil.copy(filled_workbook, folder / "表.xlsx")
+    args = ["consolidate", str(folder), "-o", str(folder / "汇总.xlsx")]
+    args += ["--rectification", str(folder)]
+    assert main(args) == 0
+    assert main(args) == 1  # kept without --overwrite
+    assert main([*args, "--overwrite"]) == 0
+    assert len(list(folder.glob("2026年度整改清单（*）.xlsx"))) == 2

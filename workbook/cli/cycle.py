@@ -177,6 +177,7 @@ class CyclePlan:
     named_inputs: list[Path]
     rename_map: Path | None = None
     output: Path | None = None
+    input_folders: list[Path] = field(default_factory=list)
 
     @classmethod
     def from_options(
@@ -227,6 +228,7 @@ class CyclePlan:
             named_inputs=[path for path in inputs if not path.is_dir()]
             + [output]
             + [path for path in (previous, holidays, rename_map) if path is not None],
+            input_folders=[path for path in inputs if path.is_dir()],
         )
 
     def prepare(self, consolidation: Consolidation, *, overwrite: bool) -> CycleExtras:
@@ -305,6 +307,7 @@ class CyclePlan:
                 refuse_replacing(file.path, "整改清单")
                 if file.path.exists() or file.path.is_symlink():
                     existing.append(file.path.name)
+        self._refuse_found_inputs(files)
         if existing:
             # A branch may have filled in its 整改措施 in one of them: never replace silently.
             shown = "、".join(existing[:5]) + (
@@ -316,3 +319,22 @@ class CyclePlan:
             )
         extras.rectification = files
         extras.rectification_dir = folder
+
+    def _refuse_found_inputs(self, files: list[RectificationFile]) -> None:
+        """No rectification workbook may replace a workbook found in an input folder (even with
+        --overwrite), except an earlier summary or rectification workbook of this tool."""
+        from workbook.atomic import existing_kind, same_file
+        from workbook.inputs.files import find_workbooks
+
+        present = [file.path for file in files if file.path.exists()]
+        if not present or not self.input_folders:
+            return
+        found = [path for path, _ in find_workbooks(self.input_folders)[0]]
+        for path in present:
+            if existing_kind(path) == "summary":
+                continue
+            if any(same_file(path, source) for source in found):
+                raise OutputError(
+                    f"整改清单 {path} 是输入文件夹中的工作簿，写入会覆盖它；"
+                    "请换一个整改清单文件夹（输入文件保持不变）"
+                )
