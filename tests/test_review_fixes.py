@@ -176,3 +176,32 @@ def test_rectification_in_the_input_folder_is_replaced_on_the_next_run(
     assert main(args) == 1  # kept without --overwrite
     assert main([*args, "--overwrite"]) == 0
     assert len(list(folder.glob("2026年度整改清单（*）.xlsx"))) == 2
+
+
+# --- email: what the summary path is --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [".", "收件"])
+def test_email_of_a_folder_says_it_is_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    # Before: "错误： 是空文件（0 字节），不是 Excel 工作簿" (no name, and not an empty file).
+    (tmp_path / "收件").mkdir()
+    monkeypatch.chdir(tmp_path)
+    args = ["email", name, "--to", "zuzhibu@example.org", "--from", "dangwei@example.org"]
+    assert main([*args, "--eml", "汇总.eml"]) == 1
+    err = capsys.readouterr().err
+    assert f"无法读取 {name}：这是一个文件夹" in err
+    assert "空文件" not in err
+    assert not (tmp_path / "汇总.eml").exists()
+
+
+def test_email_of_an_unreadable_summary_says_so(filled_workbook: Path, open_folder: Path) -> None:
+    summary = open_folder / "汇总.xlsx"
+    assert main(["consolidate", str(filled_workbook), "-o", str(summary)]) == 0
+    summary.chmod(0o600)
+    args = ["email", "汇总.xlsx", "--to", "zuzhibu@example.org", "--from", "dangwei@example.org"]
+    result = as_nobody([*args, "--eml", "汇总.eml"], open_folder)
+    assert result.returncode == 1, result.stderr
+    assert "无法读取 汇总.xlsx：没有访问权限" in result.stderr
+    assert "空文件" not in result.stderr

@@ -123,6 +123,16 @@ def read_summary_info(path: str | Path) -> SummaryInfo:
         MailError: the file is missing, unreadable or not a summary workbook.
     """
     path = Path(path)
+    if path.is_dir():
+        raise MailError(f"无法读取 {path}：这是一个文件夹，请给出汇总表文件（.xlsx）")
+    try:
+        with path.open("rb"):
+            pass
+    except FileNotFoundError:
+        pass  # named by read_package_info
+    except OSError as error:
+        # Not "an empty file": the workbook reader cannot tell why it read nothing.
+        raise MailError(f"无法读取 {path}：{describe_os_error(error)}") from None
     try:
         info = read_package_info(path)
     except WorkbookReadError as error:
