@@ -7,6 +7,7 @@ message checked.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -205,3 +206,78 @@ def test_email_of_an_unreadable_summary_says_so(filled_workbook: Path, open_fold
     assert result.returncode == 1, result.stderr
     assert "无法读取 汇总.xlsx：没有访问权限" in result.stderr
     assert "空文件" not in result.stderr
+
+
+# --- the rename map: the wrong file given ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_years(filled_workbook: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Two years of consolidate --json results (the second made with the first as --previous)."""
+    folder = tmp_path_factory.mktemp("years")
+    last = folder / "2025.json"
+    data = {
+        "format": 1,
+        "standard": "anji-2012-6",
+        "year": 2025,
+        "final": True,
+        "branches": [
+            {
+                "branch": name,
+                "item_scores": [15, 10, 10, 10, 10, 20, 25],
+                "total": 100,
+                "grade": "好",
+                "rank": 1,
+                "deductions": [],
+            }
+            for name in ("第一支部", "第二支部")
+        ],
+        "errors": [],
+        "warnings": [],
+    }
+    last.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    this = folder / "2026.json"
+    summary = folder / "汇总.xlsx"
+    assert main(["consolidate", str(filled_workbook), "-o", str(summary), "--json", str(this)]) == 0
+    return [last, this]
+
+
+def test_history_with_last_years_json_as_rename_map_says_so_in_one_line(
+    two_years: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: one "第N行：原名称和新名称都要填写" for each of the JSON's lines (hundreds).
+    output = tmp_path / "历年.xlsx"
+    args = ["history", *map(str, two_years), "-o", str(output), "--rename-map", str(two_years[0])]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert f"改名表 {two_years[0]} 是一个 JSON 文件" in err
+    assert "第2行" not in err
+    assert not output.exists()
+
+
+def test_consolidate_with_a_branch_list_as_rename_map_names_ten_lines_and_the_count(
+    filled_workbook: Path,
+    two_years: list[Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    names = tmp_path / "支部名单.txt"
+    names.write_text("".join(f"第{n}支部\n" for n in range(1, 31)), encoding="utf-8")
+    output = tmp_path / "汇总.xlsx"
+    args = ["consolidate", str(filled_workbook), "-o", str(output)]
+    assert main([*args, "--previous", str(two_years[0]), "--rename-map", str(names)]) == 1
+    err = capsys.readouterr().err
+    assert "第10行：原名称和新名称都要填写" in err
+    assert "第11行" not in err
+    assert "共有 30 行有问题，只列出前 10 行" in err
+    assert not output.exists()
+
+
+def test_a_rename_map_line_that_starts_with_a_bracket_is_not_taken_for_json(
+    two_years: list[Path], tmp_path: Path
+) -> None:
+    renames = tmp_path / "改名.csv"
+    renames.write_text("[旧]第一支部,第一支部\n", encoding="utf-8")
+    output = tmp_path / "历年.xlsx"
+    args = ["history", *map(str, two_years), "-o", str(output), "--rename-map", str(renames)]
+    assert main(args) == 0

@@ -67,6 +67,9 @@ class YearComparison:
         return tuple(m for m in self.movements if m.flagged)
 
 
+MAX_RENAME_PROBLEMS = 10  # lines of a rename map named in one message
+
+
 def parse_rename_rows(rows: Iterable[Sequence[object]], source: str = "改名表") -> dict[str, str]:
     """A rename map from two-column rows (old name, new name), first row already skipped if it
     is a header. Blank rows are ignored.
@@ -105,7 +108,14 @@ def parse_rename_rows(rows: Iterable[Sequence[object]], source: str = "改名表
             renames[old] = new
             new_rows[new] = number
     if problems:
-        raise ComparisonError("；".join(problems))
+        shown = problems[:MAX_RENAME_PROBLEMS]
+        if len(problems) > len(shown):
+            # A wrong file (a branch list, a JSON) would fill the screen with one line each.
+            shown.append(
+                f"{source} 共有 {len(problems)} 行有问题，只列出前 {len(shown)} 行；"
+                "请确认给出的是改名表（每行“原名称,新名称”）"
+            )
+        raise ComparisonError("；".join(shown))
     return renames
 
 

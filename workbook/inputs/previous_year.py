@@ -368,12 +368,27 @@ def _rename_rows(path: Path) -> list[list[str]]:
     what = "改名表"
     expected = "应为 UTF-8 文本（每行“原名称,新名称”）；在 Excel 中可另存为“CSV UTF-8（逗号分隔）”"
     text = _decode(_read_bytes(path, what), path, what, expected)
+    if _is_json(text):
+        raise ComparisonError(
+            f"{what} {path} 是一个 JSON 文件（可能是 consolidate --json 生成的汇总结果），"
+            f"不是改名表；{expected}"
+        )
     lines = text.splitlines()
     delimiter = "\t" if any("\t" in line for line in lines) else ","
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if rows and rows[0] and rows[0][0].strip().lower() in _RENAME_HEADERS:
         rows[0] = []  # the header: blank, so line numbers stay those of the file
     return rows
+
+
+def _is_json(text: str) -> bool:
+    """Whether a text is a JSON object or array (last year's results given as the rename map)."""
+    if not text.lstrip().startswith(("{", "[")):
+        return False
+    try:
+        return isinstance(json.loads(text), dict | list)
+    except (ValueError, RecursionError):
+        return False
 
 
 def refuse_renaming_current(
