@@ -281,3 +281,33 @@ def test_a_rename_map_line_that_starts_with_a_bracket_is_not_taken_for_json(
     output = tmp_path / "历年.xlsx"
     args = ["history", *map(str, two_years), "-o", str(output), "--rename-map", str(renames)]
     assert main(args) == 0
+
+
+# --- consolidate --publish-date -------------------------------------------------------------
+
+
+WIDE_2026 = "\uff12\uff10\uff12\uff16"  # 2026 in full-width digits, as a Chinese IME types it
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (f"{WIDE_2026}-12-28", f"（如 2026-12-21，用半角数字），实际为“{WIDE_2026}-12-28”"),
+        ("2026年12月28日", "应写作 YYYY-MM-DD（如 2026-12-21），实际为“2026年12月28日”"),
+        ("2026-02-30", "--publish-date 2026-02-30 不是存在的日期"),
+    ],
+)
+def test_publish_date_in_full_width_digits_is_not_called_a_date_that_does_not_exist(
+    filled_workbook: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    given: str,
+    expected: str,
+) -> None:
+    # Before: a full-width year was "不是存在的日期（请核对月份和日）" (\d matched its digits).
+    output = tmp_path / "汇总.xlsx"
+    assert (
+        main(["consolidate", str(filled_workbook), "-o", str(output), "--publish-date", given]) == 1
+    )
+    assert expected in capsys.readouterr().err
+    assert not output.exists()

@@ -85,12 +85,15 @@ def parse_publish_date(text: str) -> _dt.date:
             raise ValueError
         return _dt.date.fromisoformat(text)
     except ValueError:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        # [0-9], not \d: a year in full-width digits is not a date that does not exist.
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             raise PublicationError(
                 f"--publish-date {text} 不是存在的日期（请核对月份和日）"
             ) from None
+        wide = any(ch.isdigit() and not ch.isascii() for ch in text)
+        digits = "，用半角数字" if wide else ""
         raise PublicationError(
-            f"--publish-date 应写作 YYYY-MM-DD（如 2026-12-21），实际为“{text}”"
+            f"--publish-date 应写作 YYYY-MM-DD（如 2026-12-21{digits}），实际为“{text}”"
         ) from None
 
 
