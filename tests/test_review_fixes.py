@@ -311,3 +311,36 @@ def test_publish_date_in_full_width_digits_is_not_called_a_date_that_does_not_ex
     )
     assert expected in capsys.readouterr().err
     assert not output.exists()
+
+
+# --- survey import: the responses file ------------------------------------------------------
+
+
+def responses_csv(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text("".join(",".join(row) + "\n" for row in rows), encoding="utf-8-sig")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--question-column", "1=第2题"], "第1题和第2题都取自第 1 行表头为“第2题”的同一列"),
+        (["--question-column", "3=支部"], "支部名称和第3题都取自第 1 行表头为“支部”的同一列"),
+    ],
+)
+def test_survey_import_refuses_one_column_for_two_questions(
+    filled_workbook: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    expected: str,
+) -> None:
+    # Before: 1=第2题 counted the 第2题 column twice and the 第1题 column not at all, exit 0.
+    rows = [["支部", "第1题", "第2题", "第3题"]] + [["第一支部", "不满意", "满意", "满意"]] * 10
+    answers = responses_csv(tmp_path / "答卷.csv", rows)
+    workbook = tmp_path / "表.xlsx"
+    shutil.copy(filled_workbook, workbook)
+    before = digest(workbook)
+    assert main(["survey", "import", str(answers), "--into", str(workbook), *options]) == 1
+    assert expected in capsys.readouterr().err
+    assert digest(workbook) == before

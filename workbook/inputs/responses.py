@@ -168,10 +168,30 @@ def find_columns(
                 )
         if found is not None:
             questions.append(found)
+    if not problems:
+        problems += _shared_columns(branch, questions, rows[header_index], header_index)
     if problems:
         raise ResponsesError(problems, path)
     assert branch is not None
     return Columns(branch, questions, header_index)
+
+
+def _shared_columns(
+    branch: int | None, questions: list[int], header: Sequence[object], header_index: int
+) -> list[str]:
+    """One column read for two purposes (two --question-column options naming one header, or
+    a question given the branch column) would count one answer twice: a problem each."""
+    users: dict[int, list[str]] = {}
+    if branch is not None:
+        users.setdefault(branch, []).append("支部名称")
+    for number, index in enumerate(questions, start=1):
+        users.setdefault(index, []).append(f"第{number}题")
+    return [
+        f"{'和'.join(what)}都取自第 {header_index + 1} 行表头为“{describe(header[index])}”的同一列；"
+        "每一项应是单独的一列，请用 --branch-column、--question-column 题号=表头 分别指定"
+        for index, what in users.items()
+        if len(what) > 1
+    ]
 
 
 @dataclass
