@@ -344,3 +344,19 @@ def test_survey_import_refuses_one_column_for_two_questions(
     assert main(["survey", "import", str(answers), "--into", str(workbook), *options]) == 1
     assert expected in capsys.readouterr().err
     assert digest(workbook) == before
+
+
+def test_survey_import_of_a_damaged_xlsx_says_so_in_chinese(
+    filled_workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: "答卷.xlsx 无法读取：Cannot detect file format" (python-calamine's English).
+    answers = tmp_path / "答卷.xlsx"
+    answers.write_bytes(b"PK\x03\x04 not a workbook")
+    workbook = tmp_path / "表.xlsx"
+    shutil.copy(filled_workbook, workbook)
+    before = digest(workbook)
+    assert main(["survey", "import", str(answers), "--into", str(workbook)]) == 1
+    err = capsys.readouterr().err
+    assert "答卷.xlsx 不是可读取的 Excel 工作簿" in err
+    assert "Cannot" not in err
+    assert digest(workbook) == before

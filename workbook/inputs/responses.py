@@ -19,6 +19,7 @@ from pathlib import Path
 from workbook.core.standard_sections import Survey
 from workbook.errors import BranchAssessError, WorkbookReadError, describe_os_error
 from workbook.xlsx.cells import describe
+from workbook.xlsx.properties import read_head, unreadable_reason
 
 BRANCH_HEADERS = ("支部", "支部名称", "所在支部", "测评对象", "被测评支部", "支部（党员服务中心）")
 
@@ -88,8 +89,10 @@ def _xlsx_rows(path: Path, data: bytes) -> list[list[object]]:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
-    except Exception as error:  # calamine raises plain errors for files it cannot read
-        raise WorkbookReadError(f"{path.name} 无法读取：{error}") from None
+    except Exception:  # calamine raises plain errors for files it cannot read
+        # Its English text ("Cannot detect file format") tells a user nothing: say what it is.
+        reason = unreadable_reason(path, read_head(path, data))
+        raise WorkbookReadError(f"{path.name} {reason}") from None
     return [list(row) for row in rows]
 
 
