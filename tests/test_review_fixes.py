@@ -6,13 +6,16 @@ message checked.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -360,3 +363,44 @@ def test_survey_import_of_a_damaged_xlsx_says_so_in_chinese(
     assert "答卷.xlsx 不是可读取的 Excel 工作簿" in err
     assert "Cannot" not in err
     assert digest(workbook) == before
+
+
+# --- email: a wrong port --------------------------------------------------------------------
+
+
+@pytest.fixture
+def ssh_like_server() -> Iterator[int]:
+    """A real TCP server on 127.0.0.1 that greets like SSH (port 22 given as the mail port)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def greet() -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = listener.accept()
+            with connection:
+                connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+                connection.settimeout(5)
+                connection.recv(1024)
+
+    thread = threading.Thread(target=greet, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    listener.close()
+    thread.join(10)
+
+
+def test_email_to_a_port_that_is_no_mail_server_says_so(
+    tmp_path: Path,
+    filled_workbook: Path,
+    ssh_like_server: int,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Before: "邮件服务器 127.0.0.1:N 返回错误：-1 2.0-OpenSSH_9.6" (smtplib's -1, a cut reply).
+    summary = tmp_path / "汇总.xlsx"
+    assert main(["consolidate", str(filled_workbook), "-o", str(summary)]) == 0
+    capsys.readouterr()
+    args = ["email", str(summary), "--to", "zuzhibu@example.org", "--from", "dangwei@example.org"]
+    assert main([*args, "--smtp", f"127.0.0.1:{ssh_like_server}"]) == 1
+    err = capsys.readouterr().err
+    assert f"127.0.0.1:{ssh_like_server} 的应答不是邮件服务器（SMTP）的应答" in err
+    assert "-1" not in err

@@ -413,6 +413,11 @@ def send_message(
             f"邮件服务器 {where} 拒绝了发件人 {error.sender}：{_reply(error)}"
         ) from None
     except smtplib.SMTPResponseException as error:
+        if error.smtp_code == -1:  # smtplib's code for a reply that is not "NNN text"
+            raise MailError(
+                f"{where} 的应答不是邮件服务器（SMTP）的应答，可能端口不对；"
+                "请检查端口（常用 465、587、25）和加密方式（--ssl/--starttls）"
+            ) from None
         raise MailError(f"邮件服务器 {where} 返回错误：{_reply(error)}") from None
     except ssl.SSLError as error:
         raise MailError(
