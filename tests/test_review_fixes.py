@@ -7,6 +7,8 @@ message checked.
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import hashlib
 import json
 import os
@@ -23,6 +25,8 @@ import pytest
 
 from workbook.cli.main import main
 from workbook.outputs.template import TemplateOptions, write_template
+
+from support.smtp_server import smtp_server
 
 
 def digest(path: Path) -> str:
@@ -404,3 +408,59 @@ def test_email_to_a_port_that_is_no_mail_server_says_so(
     err = capsys.readouterr().err
     assert f"127.0.0.1:{ssh_like_server} 的应答不是邮件服务器（SMTP）的应答" in err
     assert "-1" not in err
+
+
+# --- email: addresses copied with a full stop or typed with a blank -------------------------
+
+
+@pytest.fixture(scope="module")
+def summary_file(filled_workbook: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    summary = tmp_path_factory.mktemp("summary") / "汇总.xlsx"
+    assert main(["consolidate", str(filled_workbook), "-o", str(summary)]) == 0
+    return summary
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("zuzhibu@example.org。", "末尾多了“。”"),  # copied out of a Chinese sentence
+        ("zuzhibu@example.org.", "末尾多了“.”"),
+        ("县委组织部 <zuzhibu@example.org。>", "末尾多了“。”"),
+        ("zu zhibu@example.org", "中有空格"),
+        ("zuzhibu@exam ple.org", "中有空格"),  # was sent to zuzhibu@example.org
+    ],
+)
+def test_email_refuses_an_address_with_a_full_stop_or_a_blank(
+    summary_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    address: str,
+    expected: str,
+) -> None:
+    # Before: the .eml was written with no valid recipient ("收件人：<>"), and over SMTP the
+    # run ended in "拒绝了全部收件人：" naming nobody.
+    eml = tmp_path / "汇总.eml"
+    args = ["email", str(summary_file), "--to", address, "--from", "dangwei@example.org"]
+    assert main([*args, "--eml", str(eml)]) == 1
+    err = capsys.readouterr().err
+    assert f"收件人“{address}”{expected}" in err
+    assert not eml.exists()
+
+
+def test_email_with_a_full_stop_sends_nothing(
+    summary_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with smtp_server() as (port, handler):
+        args = ["email", str(summary_file), "--from", "dangwei@example.org"]
+        args += ["--to", "zuzhibu@example.org。", "--smtp", f"127.0.0.1:{port}"]
+        assert main(args) == 1
+    assert "末尾多了“。”" in capsys.readouterr().err
+    assert handler.messages == []
+
+
+def test_email_still_takes_a_display_name_with_blanks(summary_file: Path, tmp_path: Path) -> None:
+    eml = tmp_path / "汇总.eml"
+    args = ["email", str(summary_file), "--to", "县委 组织部 <zuzhibu@example.org>"]
+    assert main([*args, "--from", "dangwei@example.org", "--eml", str(eml)]) == 0
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert message["To"].addresses[0].addr_spec == "zuzhibu@example.org"

@@ -226,10 +226,29 @@ def _check_address(address: str, what: str) -> str:
     local, _, domain = addr.rpartition("@")
     if not local:
         raise MailError(f"{what}“{address}”不是有效的邮件地址（例如 zuzhibu@example.org）")
+    # The parser drops a blank inside the domain (a@exa mple.org becomes a@example.org) and
+    # keeps one in the local part unquoted: both are typing mistakes, not addresses.
+    typed = address.strip()
+    if typed.endswith(">") and "<" in typed:
+        typed = typed[typed.rindex("<") + 1 : -1]
+    typed_local, _, typed_domain = typed.strip().rpartition("@")
+    if any(ch.isspace() for ch in typed_domain) or (
+        any(ch.isspace() for ch in typed_local) and not typed_local.startswith('"')
+    ):
+        raise MailError(
+            f"{what}“{address}”中有空格，不是有效的邮件地址（例如 zuzhibu@example.org）"
+        )
     try:
         ascii_domain = domain.encode("idna").decode("ascii")
     except UnicodeError:
         raise MailError(f"{what}“{address}”的域名“{domain}”不是有效的域名") from None
+    if ascii_domain.endswith("."):
+        # Copied with the sentence's full stop (。 is a dot to IDNA): the message would have
+        # no valid recipient ("收件人：<>").
+        raise MailError(
+            f"{what}“{address}”末尾多了“{domain[-1]}”，不是有效的邮件地址；请删去"
+            "（例如 zuzhibu@example.org）"
+        )
     addr = f"{local}@{ascii_domain}"
     if not local.isascii():  # Address() refuses it; written as RFC 6532 allows
         quoted = display.replace("\\", "\\\\").replace('"', '\\"')
