@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from workbook.cli.main import main
@@ -464,3 +465,56 @@ def test_email_still_takes_a_display_name_with_blanks(summary_file: Path, tmp_pa
     assert main([*args, "--from", "dangwei@example.org", "--eml", str(eml)]) == 0
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert message["To"].addresses[0].addr_spec == "zuzhibu@example.org"
+
+
+QUESTIONS = [
+    "1、党组织、党组织书记和服务中心、中心主任在党员中的威信",
+    "2、党员在生产经营中的形象",
+    "3、群众满意度测评情况",
+]
+
+
+def test_survey_import_takes_the_header_below_a_title_row(
+    filled_workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the merged title "2026年群众测评结果" was taken as the header row: 4 problems,
+    # none of which an option could fix.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["2026年群众测评结果"])
+    sheet.merge_cells("A1:E1")
+    sheet.append([])
+    sheet.append(["序号", "所在支部", *QUESTIONS])
+    for number in range(1, 13):
+        sheet.append([number, "第一支部", "满意", "基本满意", "不满意" if number == 12 else "满意"])
+    sheet.append([13, "第二支部", "满意", "很好", "满意"])
+    answers = tmp_path / "答卷.xlsx"
+    book.save(answers)
+    workbook = tmp_path / "表.xlsx"
+    shutil.copy(filled_workbook, workbook)
+    assert main(["survey", "import", str(answers), "--into", str(workbook)]) == 1
+    err = capsys.readouterr().err
+    assert "第 16 行第2题：答案“很好”无效" in err  # the file's own row number
+    assert "找不到" not in err
+    sheet.delete_rows(16)
+    book.save(answers)
+    assert main(["survey", "import", str(answers), "--into", str(workbook)]) == 0
+    tally = openpyxl.load_workbook(workbook)["第一支部"]
+    assert tally["D68"].value == 12  # survey_returned
+    assert [tally[f"{c}72"].value for c in "DEF"] == [11, 0, 1]  # question 3: 满意, 不满意
+
+
+def test_survey_import_finds_the_separator_below_a_title_line(
+    filled_workbook: Path, tmp_path: Path
+) -> None:
+    text = "2026年群众测评结果\n" + "\t".join(["支部", "第1题", "第2题", "第3题"]) + "\n"
+    text += "第二支部\t满意\t满意\t不了解\n"
+    answers = tmp_path / "答卷.csv"
+    answers.write_text(text, encoding="utf-8")
+    workbook = tmp_path / "表.xlsx"
+    shutil.copy(filled_workbook, workbook)
+    assert main(["survey", "import", str(answers), "--into", str(workbook)]) == 0
+    tally = openpyxl.load_workbook(workbook)["第二支部"]
+    assert tally["D68"].value == 1
+    assert tally["G72"].value == 1  # question 3: 不了解

@@ -60,7 +60,9 @@ def read_rows(path: Path) -> list[list[object]]:
     if not text.strip():
         raise WorkbookReadError(f"{path.name} 是空文件，没有任何测评数据")
     sample = text[:4096]
-    first_line = sample.splitlines()[0] if sample.splitlines() else ""
+    # The first line with a separator: a title line above the header has none.
+    lines = sample.splitlines()
+    first_line = next((line for line in lines if any(d in line for d in ",\t;")), "")
     delimiter = max((",", "\t", ";"), key=first_line.count)
     return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
@@ -96,6 +98,28 @@ def _xlsx_rows(path: Path, data: bytes) -> list[list[object]]:
     return [list(row) for row in rows]
 
 
+HEADER_SEARCH_ROWS = 10  # rows that are not empty, searched for the header row
+
+
+def _looks_like_header(
+    row: Sequence[object],
+    survey: Survey,
+    branch_header: str | None,
+    question_headers: Mapping[int, str],
+) -> bool:
+    """Whether ``row`` holds the branch column's header or a question's (as ``find_columns``
+    would find them)."""
+    cells = {normal(v) for v in row} - {""}
+    branch = {normal(branch_header)} if branch_header else {normal(b) for b in BRANCH_HEADERS}
+    if cells & branch or cells & {normal(h) for h in question_headers.values()}:
+        return True
+    for number, question in enumerate(survey.questions, start=1):
+        target = normal(question)
+        if any(target in cell for cell in cells) or f"第{number}题" in cells:
+            return True
+    return False
+
+
 @dataclass
 class Columns:
     """Which column holds what: the branch, and each question (0-based indexes)."""
@@ -112,15 +136,27 @@ def find_columns(
     branch_header: str | None = None,
     question_headers: Mapping[int, str] | None = None,
 ) -> Columns:
-    """The header row (the first that is not empty) and the columns, by header text.
+    """The header row and the columns, by header text.
+
+    The header row is the first row (of the first ``HEADER_SEARCH_ROWS`` that are not empty)
+    holding a header the defaults or the options name; rows above it are a title (a merged
+    “2026年群众测评结果” line). Without such a row it is the first row that is not empty.
 
     Raises:
         ResponsesError: no header, a column not found or found twice.
     """
     question_headers = dict(question_headers or {})
-    header_index = next((i for i, row in enumerate(rows) if any(normal(v) for v in row)), None)
-    if header_index is None:
+    filled = [i for i, row in enumerate(rows) if any(normal(v) for v in row)]
+    if not filled:
         raise WorkbookReadError(f"{path.name} 没有任何内容（连表头也没有）")
+    header_index = next(
+        (
+            i
+            for i in filled[:HEADER_SEARCH_ROWS]
+            if _looks_like_header(rows[i], survey, branch_header, question_headers)
+        ),
+        filled[0],
+    )
     header = [normal(v) for v in rows[header_index]]
     shown = "、".join(f"“{describe(v)}”" for v in rows[header_index] if normal(v)) or "（空）"
     problems: list[str] = []
