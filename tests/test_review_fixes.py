@@ -27,6 +27,7 @@ import pytest
 from workbook.cli.main import main
 from workbook.outputs.template import TemplateOptions, write_template
 
+from support.libreoffice import convert, requires_libreoffice
 from support.smtp_server import smtp_server
 
 
@@ -518,3 +519,34 @@ def test_survey_import_finds_the_separator_below_a_title_line(
     tally = openpyxl.load_workbook(workbook)["第二支部"]
     assert tally["D68"].value == 1
     assert tally["G72"].value == 1  # question 3: 不了解
+
+
+# --- a formula typed in an input cell, saved by a program that calculates -------------------
+
+
+@requires_libreoffice
+def test_formula_warning_says_what_to_type_for_the_cell(
+    filled_workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: every such 提示 ended "建议直接填写数值", also for a 扣分说明 or a 是/否 cell.
+    book = openpyxl.load_workbook(filled_workbook)
+    sheet = book["第一支部"]
+    sheet["E6"] = "=1+1"  # ded_1_2
+    sheet["G6"] = '="三会一课"&"记录不全"'  # note_1_2
+    sheet["E28"] = '="否"'  # veto_1
+    typed = tmp_path / "typed" / "表.xlsx"
+    typed.parent.mkdir()
+    book.save(typed)
+    saved = convert(typed, "xlsx:Calc MS Excel 2007 XML", tmp_path / "saved", recalculate=True)
+    assert main(["consolidate", str(saved), "-o", str(tmp_path / "汇总.xlsx")]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "第一支部!E6：输入单元格是公式“=1+1”，已按文件中保存的计算结果“2”读取；建议直接填写数值"
+        in err
+    )
+    assert "第一支部!G6：" in err
+    assert "“三会一课记录不全”读取；建议直接填写文字" in err
+    assert (
+        '第一支部!E28：输入单元格是公式“="否"”，已按文件中保存的计算结果“否”读取；建议直接填写“是”或“否”'
+        in err
+    )

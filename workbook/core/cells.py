@@ -267,10 +267,11 @@ def error_value_message(value: CellError, fill: str = FILL_NUMBER) -> str:
     return f"单元格显示错误值 {value.code}（公式出错或引用无效），不能作为输入；请直接填写{fill}"
 
 
-def formula_warning(formula: str, value: object) -> str:
-    """The warning for an input cell holding a formula whose result is used."""
+def formula_warning(formula: str, value: object, fill: str = FILL_NUMBER) -> str:
+    """The warning for an input cell holding a formula whose result is used (``fill``: what
+    to type instead)."""
     shown = "空白" if value is None else f"“{describe(value)}”"
     return (
         f"输入单元格是公式“{formula_text(formula)}”，已按文件中保存的计算结果{shown}读取；"
-        "建议直接填写数值"
+        f"建议直接填写{fill}"
     )

@@ -9,6 +9,7 @@ holds a number no name reads, last year's sheet is copied into this year's workb
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
@@ -17,6 +18,7 @@ from workbook.core import names
 from workbook.core.cells import (
     FILL_NUMBER,
     FILL_TEXT,
+    FILL_YES_NO,
     CellError,
     CellRef,
     UncachedFormula,
@@ -492,13 +494,27 @@ def unusable_cell_problems(
     return problems
 
 
+_YES_NO_NAMES = re.compile(r"(self_)?veto_\d+|cl_(scope_)?\d+(_\d+)?")
+_TEXT_NAMES = re.compile(r"(cl_|bonus_)?note_[\d_]+|branch_name|assessor|assess_date")
+
+
+def _fill_for(name: str) -> str:
+    """What a user should type in the input cell ``name`` instead of a formula."""
+    if _YES_NO_NAMES.fullmatch(name):
+        return FILL_YES_NO
+    if _TEXT_NAMES.fullmatch(name):
+        return FILL_TEXT
+    return FILL_NUMBER
+
+
 def formula_warnings(
     cells: Mapping[str, CellRef], formulas: Mapping[str, str], values: Mapping[str, object]
 ) -> list[Problem]:
     """One warning per input cell whose formula's result was used."""
     return [
         Problem(
-            formula_warning(f, values.get(name)), cell=cells[name].a1 if name in cells else None
+            formula_warning(f, values.get(name), _fill_for(name)),
+            cell=cells[name].a1 if name in cells else None,
         )
         for name, f in formulas.items()
         if not is_output_name(name) and name != names.YEAR
