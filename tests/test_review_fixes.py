@@ -550,3 +550,40 @@ def test_formula_warning_says_what_to_type_for_the_cell(
         '第一支部!E28：输入单元格是公式“="否"”，已按文件中保存的计算结果“否”读取；建议直接填写“是”或“否”'
         in err
     )
+
+
+# --- email: the configuration file as Notepad saves it --------------------------------------
+
+CONFIG_TEXT = '[mail]\nfrom = "dangwei@example.org"\nto = ["zuzhibu@example.org"]\nbody = "县委组织部：请审阅。"\n'
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("gbk", "是GBK（GB2312）编码的文本"), ("utf-16", "是UTF-16 编码的文本")],
+)
+def test_email_config_in_another_encoding_is_named(
+    summary_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    encoding: str,
+    expected: str,
+) -> None:
+    # Before: "内部错误：UnicodeDecodeError: 'utf-8' codec can't decode byte …", exit 2.
+    config = tmp_path / "branch-assess.toml"
+    config.write_bytes(CONFIG_TEXT.encode(encoding))
+    eml = tmp_path / "汇总.eml"
+    assert main(["email", str(summary_file), "--config", str(config), "--eml", str(eml)]) == 1
+    err = capsys.readouterr().err
+    assert f"配置文件 {config} {expected}" in err
+    assert "不是 UTF-8 编码的文本；请用记事本打开，另存时选“UTF-8”编码" in err
+    assert "内部错误" not in err
+    assert not eml.exists()
+
+
+def test_email_config_with_a_bom_is_read(summary_file: Path, tmp_path: Path) -> None:
+    config = tmp_path / "branch-assess.toml"
+    config.write_bytes(CONFIG_TEXT.encode("utf-8-sig"))
+    eml = tmp_path / "汇总.eml"
+    assert main(["email", str(summary_file), "--config", str(config), "--eml", str(eml)]) == 0
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert message["To"].addresses[0].addr_spec == "zuzhibu@example.org"

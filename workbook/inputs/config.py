@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from workbook.errors import ConfigError, describe_os_error
+from workbook.inputs.text_file import file_kind
 
 CONFIG_ENV = "BRANCH_ASSESS_CONFIG"
 CONFIG_FILE_NAME = "branch-assess.toml"
@@ -91,10 +92,18 @@ def load_config(
     if path is None:
         return Config()
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        raw = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"无法读取配置文件 {path}：{describe_os_error(error)}") from None
+    kind = file_kind(raw)
+    if kind is not None:
+        # Notepad's ANSI (GBK) or "Unicode" (UTF-16): tomllib would raise UnicodeDecodeError.
+        raise ConfigError(
+            f"配置文件 {path} 是{kind}，不是 UTF-8 编码的文本；请用记事本打开，另存时选“UTF-8”编码"
+        )
+    try:
+        # A BOM (older Notepad's UTF-8) is not TOML, but nothing else is meant by it.
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"配置文件 {path} 格式错误：{error}") from None
     return parse_config(data, path)
