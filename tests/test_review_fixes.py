@@ -587,3 +587,31 @@ def test_email_config_with_a_bom_is_read(summary_file: Path, tmp_path: Path) -> 
     assert main(["email", str(summary_file), "--config", str(config), "--eml", str(eml)]) == 0
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert message["To"].addresses[0].addr_spec == "zuzhibu@example.org"
+
+
+# --- consolidate: the thresholds ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--self-threshold", "--spread-threshold"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "100.5", "0x10"])
+def test_threshold_that_is_not_a_score_is_a_usage_error(
+    filled_workbook: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+) -> None:
+    # Before: --self-threshold nan ended in "内部错误：InvalidOperation", and
+    # --spread-threshold nan was taken (a spread is never above nan: nothing flagged).
+    output = tmp_path / "汇总.xlsx"
+    assert main(["consolidate", str(filled_workbook), "-o", str(output), option, value]) == 2
+    err = capsys.readouterr().err
+    assert f"'{option}' 的值无效：应为 0～100 之间的分数，实际为“{value}”" in err
+    assert "内部错误" not in err
+    assert not output.exists()
+
+
+def test_threshold_takes_a_decimal_score(filled_workbook: Path, tmp_path: Path) -> None:
+    output, report = tmp_path / "汇总.xlsx", tmp_path / "汇总.json"
+    args = ["consolidate", str(filled_workbook), "-o", str(output), "--json", str(report)]
+    assert main([*args, "--self-threshold", "7.5", "--spread-threshold", "100"]) == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,18 @@ from workbook.cli.options import (
     overwrite_option,
     standard_option,
 )
+
+
+def _points(ctx: click.Context, param: click.Parameter, value: object) -> Decimal:
+    """A number of points from 0 to 100, exact (``Decimal``): ``nan`` and ``inf`` are not one
+    (click's FloatRange let ``nan`` through, to an internal error or a check never made)."""
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite() or not 0 <= number <= 100:
+        raise click.BadParameter(f"应为 0～100 之间的分数，实际为“{value}”", ctx, param)
+    return number.normalize()
 
 
 @click.command("consolidate", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
@@ -47,11 +59,12 @@ from workbook.cli.options import (
 )
 @click.option(
     "--self-threshold",
-    type=click.FloatRange(0, 100),
-    default=5,
+    type=click.STRING,
+    callback=_points,
+    default="5",
     show_default=True,
     metavar="分数",
-    help="自评总分高于考评总分超过此分数的，在“自评与考评”表中标“自评偏高”。",
+    help="自评总分高于考评总分超过此分数（0～100）的，在“自评与考评”表中标“自评偏高”。",
 )
 @click.option(
     "--assessors",
@@ -63,11 +76,12 @@ from workbook.cli.options import (
 )
 @click.option(
     "--spread-threshold",
-    type=click.FloatRange(0, 100),
-    default=10.0,
+    type=click.STRING,
+    callback=_points,
+    default="10",
     show_default=True,
     metavar="分",
-    help="多人考评时，各考评人合计最高与最低相差超过此分数即在汇总表中标出，请复核。",
+    help="多人考评时，各考评人合计最高与最低相差超过此分数（0～100）即在汇总表中标出，请复核。",
 )
 @standard_option("考评标准编号（各工作簿须按此标准的模板填写）。")
 @cycle_options
@@ -77,9 +91,9 @@ def consolidate_command(
     json_path: Path | None,
     overwrite: bool,
     draft: bool,
-    self_threshold: float,
+    self_threshold: Decimal,
     assessors: str | None,
-    spread_threshold: float,
+    spread_threshold: Decimal,
     standard_id: str,
     **cycle: Any,
 ) -> None:
@@ -109,9 +123,9 @@ def consolidate_command(
             standard_id=standard_id,
             exclude=exclude,
             progress=progress,
-            self_threshold=Decimal(str(self_threshold)).normalize(),
+            self_threshold=self_threshold,
             assessors=assessors,  # type: ignore[arg-type]
-            spread_threshold=Decimal(repr(spread_threshold)).normalize(),
+            spread_threshold=spread_threshold,
         )
     extras = plan.prepare(result, overwrite=overwrite)
     for warning in result.warnings:
