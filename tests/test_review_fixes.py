@@ -615,3 +615,26 @@ def test_threshold_takes_a_decimal_score(filled_workbook: Path, tmp_path: Path) 
     output, report = tmp_path / "汇总.xlsx", tmp_path / "汇总.json"
     args = ["consolidate", str(filled_workbook), "-o", str(output), "--json", str(report)]
     assert main([*args, "--self-threshold", "7.5", "--spread-threshold", "100"]) == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["consolidate", "表.xlsx", "-o", "汇总.xlsx", "--publish-days", "abc"],
+        ["survey", "ballot", "-o", "测评票.xlsx", "--branch", "第一支部", "--year", "二〇二六"],
+        ["template", "-o", "模板.xlsx", "--branch", "第一支部", "--year", "2026.5"],
+    ],
+)
+def test_a_number_option_that_is_not_a_number_is_named_in_chinese(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+) -> None:
+    # Before: "'abc' 不是有效的integer range。" (click's type name in English).
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"'{args[-1]}' 不是有效的整数。" in err
+    assert "range" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -89,8 +89,23 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translate(singular if n == 1 else plural)
 
 
+# click names a number type in "'abc' is not a valid {number_type}." by its class's ``name``,
+# which no gettext lookup passes through.
+TYPE_NAMES = {
+    "IntParamType": "整数",
+    "IntRange": "整数",
+    "FloatParamType": "数",
+    "FloatRange": "数",
+}
+
+
 def install() -> None:
-    """Point click's message lookups at the catalogue."""
+    """Point click's message lookups at the catalogue, and name click's number types in
+    Chinese."""
+    types = importlib.import_module("click.types")
+    for class_name, chinese in TYPE_NAMES.items():
+        if hasattr(types, class_name):
+            getattr(types, class_name).name = chinese
     for module_name in (
         "click.core",
         "click.exceptions",
