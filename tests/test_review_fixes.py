@@ -28,7 +28,7 @@ from workbook.cli.main import main
 from workbook.outputs.template import TemplateOptions, write_template
 
 from support.libreoffice import convert, requires_libreoffice
-from support.smtp_server import smtp_server
+from support.smtp_server import make_certificate, smtp_server
 
 
 def digest(path: Path) -> str:
@@ -638,3 +638,20 @@ def test_a_number_option_that_is_not_a_number_is_named_in_chinese(
     assert f"'{args[-1]}' 不是有效的整数。" in err
     assert "range" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_email_without_user_to_a_server_that_requires_login_says_to_give_one(
+    summary_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: "邮件服务器 … 拒绝了发件人 dangwei@example.org：530 5.7.0 Authentication required"
+    # (the sender looked wrong; what was missing was --user).
+    cert, key = make_certificate(tmp_path)
+    with smtp_server(ssl_cert=(cert, key)) as (port, handler):
+        args = ["email", str(summary_file), "--to", "zuzhibu@example.org"]
+        args += ["--from", "dangwei@example.org", "--smtp", f"127.0.0.1:{port}", "--ssl"]
+        assert main([*args, "--cafile", str(cert)]) == 1
+    err = capsys.readouterr().err
+    assert f"邮件服务器 127.0.0.1:{port} 要求先登录才能发信（服务器回复：530" in err
+    assert "请用 --user 给出登录用户名" in err
+    assert "拒绝了发件人" not in err
+    assert handler.messages == []

@@ -425,13 +425,20 @@ def send_message(
             f"邮件服务器 {where} 不支持{'STARTTLS 加密' if security == 'starttls' else '登录（AUTH）'}；请检查 --starttls/--ssl 选项"
         ) from None
     except smtplib.SMTPRecipientsRefused as error:
+        replies = list(error.recipients.values())
+        if not user and replies and all(_login_required(*reply) for reply in replies):
+            raise MailError(_login_message(where, _reply(replies[0]))) from None
         refused_list = "、".join(f"{a}（{_reply(r)}）" for a, r in error.recipients.items())
         raise MailError(f"邮件服务器 {where} 拒绝了全部收件人：{refused_list}") from None
     except smtplib.SMTPSenderRefused as error:
+        if not user and _login_required(error.smtp_code, error.smtp_error):
+            raise MailError(_login_message(where, _reply(error))) from None
         raise MailError(
             f"邮件服务器 {where} 拒绝了发件人 {error.sender}：{_reply(error)}"
         ) from None
     except smtplib.SMTPResponseException as error:
+        if not user and _login_required(error.smtp_code, error.smtp_error):
+            raise MailError(_login_message(where, _reply(error))) from None
         if error.smtp_code == -1:  # smtplib's code for a reply that is not "NNN text"
             raise MailError(
                 f"{where} 的应答不是邮件服务器（SMTP）的应答，可能端口不对；"
@@ -476,6 +483,21 @@ def _timeout_message(where: str, timeout: float) -> str:
 def _international(message: EmailMessage) -> list[str]:
     values = [str(message.get(header, "")) for header in ("From", "To", "Cc")]
     return [addr for _, addr in getaddresses([v for v in values if v]) if not addr.isascii()]
+
+
+def _login_required(code: int, text: bytes | str) -> bool:
+    """Whether a refusal means "log in first" (RFC 4954's 530 5.7.0; 163 Mail says 553
+    "authentication is required", QQ Mail 530 "need EHLO and AUTH first")."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return code == 530 or (500 <= code < 600 and "auth" in text.lower())
+
+
+def _login_message(where: str, reply: str) -> str:
+    return (
+        f"邮件服务器 {where} 要求先登录才能发信（服务器回复：{reply}）；请用 --user 给出登录用户名"
+        "（或在配置文件 [smtp] user 中设置），密码（授权码）取自环境变量，见 branch-assess email --help"
+    )
 
 
 def _reply(error: object) -> str:
