@@ -655,3 +655,14 @@ def test_email_without_user_to_a_server_that_requires_login_says_to_give_one(
     assert "请用 --user 给出登录用户名" in err
     assert "拒绝了发件人" not in err
     assert handler.messages == []
+
+
+def test_summary_below_a_dangling_link_fails_before_the_json(
+    filled_workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "汇总").symlink_to(tmp_path / "不存在的文件夹")
+    summary, report = tmp_path / "汇总" / "汇总.xlsx", tmp_path / "汇总.json"
+    args = ["consolidate", str(filled_workbook), "-o", str(summary), "--json", str(report)]
+    assert main(args) == 1
+    assert "路径中已有同名文件" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["汇总"]

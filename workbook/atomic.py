@@ -153,11 +153,11 @@ def check_folder_writable(folder: str | Path) -> None:
     """
     given = Path(os.path.abspath(folder))
     probe = given
-    while not probe.exists():
+    while not os.path.lexists(probe):
         if probe.parent == probe:
             return
         probe = probe.parent
-    if not probe.is_dir():
+    if not probe.is_dir():  # a file, or a symbolic link to nowhere
         raise OutputError(f"无法创建文件夹 {folder}：路径中已有同名文件；请换一个输出位置")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise _folder_error(probe, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
