@@ -151,12 +151,19 @@ def check_folder_writable(folder: str | Path) -> None:
     A command that writes several outputs checks every folder with this before it writes the
     first one, so a folder it cannot write fails the run before anything is written.
     """
-    given = Path(os.path.abspath(folder))
-    probe = given
-    while not os.path.lexists(probe):
-        if probe.parent == probe:
-            return
-        probe = probe.parent
+    # The path as given, not made absolute: the current folder may be writable while a folder
+    # above it cannot even be searched.
+    probe = Path(folder)
+    while True:
+        try:
+            os.lstat(probe)
+            break
+        except (FileNotFoundError, NotADirectoryError):
+            if probe.parent == probe:
+                return
+            probe = probe.parent
+        except OSError:
+            return  # cannot tell (no search permission): writing will say why
     if not probe.is_dir():  # a file, or a symbolic link to nowhere
         raise OutputError(f"无法创建文件夹 {folder}：路径中已有同名文件；请换一个输出位置")
     if not os.access(probe, os.W_OK | os.X_OK):
