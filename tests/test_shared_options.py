@@ -198,3 +198,21 @@ def test_a_folder_for_a_file_is_said_in_chinese(
     assert result.returncode == 2
     assert message.format(**values) in result.stderr
     assert not {"File", "Directory", "Path"} & set(re.findall(r"[A-Za-z]+", result.stderr))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["consolidate"], "错误：缺少参数“输入文件或文件夹”。"),
+        (["consolidate", "文件夹"], "错误：缺少选项“-o / --output”。"),
+        (["recalc"], "错误：缺少参数“文件”。"),
+        (["standard", "check"], "错误：缺少参数“文件”。"),
+    ],
+)
+def test_a_missing_argument_is_named_in_chinese(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith(message), err
+    assert "用法： branch-assess" in err

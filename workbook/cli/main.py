@@ -85,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except click.exceptions.Exit as exit_:
         return exit_.exit_code
+    except click.MissingParameter as error:
+        # click composes this message itself ("缺少参数 'X'."): said here in Chinese wording.
+        _missing(error).show()
+        return error.exit_code
     except click.ClickException as error:
         error.show()
         return error.exit_code
@@ -105,6 +109,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return result if isinstance(result, int) else 0
+
+
+def _missing(error: click.MissingParameter) -> click.UsageError:
+    """A missing argument or option as ``缺少参数“输入文件或文件夹”。`` (click writes English quotes
+    and a full stop around the Chinese name)."""
+    param = error.param
+    if isinstance(param, click.Option):
+        kind, name = "选项", " / ".join(param.opts)
+    elif param is not None and error.ctx is not None:
+        kind, name = "参数", param.make_metavar(error.ctx).removesuffix("...")
+    else:
+        return click.UsageError(error.format_message(), error.ctx)
+    return click.UsageError(f"缺少{kind}“{name}”。", error.ctx)
 
 
 def run() -> None:
