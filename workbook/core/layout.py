@@ -81,5 +81,20 @@ _NARROW = re.compile("[\x00-\u2e7f]+")
 
 def lines_needed(text: str, column_width: float) -> int:
     """Estimated wrapped line count of ``text`` in a column of ``column_width`` characters."""
-    usable = max(column_width - 1.5, 1)
-    return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
+    key = (text, column_width)
+    found = _lines_memo.get(key)
+    if found is None:
+        usable = max(column_width - 1.5, 1)
+        found = sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
+        if len(text) <= _MEMO_TEXT_CHARS:
+            if len(_lines_memo) >= _MEMO_KEPT:
+                _lines_memo.clear()
+            _lines_memo[key] = found
+    return found
+
+
+# The summary and the template measure the same texts (rule wordings, headings, grades) in the
+# same columns again and again: each short text once per width (bounded).
+_lines_memo: dict[tuple[str, float], int] = {}
+_MEMO_KEPT = 8192
+_MEMO_TEXT_CHARS = 400

@@ -106,6 +106,11 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
         sheet.set_row(row, lines * LINE_HEIGHT + 4)
         row += 1
     scored = c.scored
+    # Each scored branch's score columns, once: 合计 and 平均 of each column below.
+    columns_scores = list(zip(*(_scores(e) for e in scored), strict=True)) or [
+        () for _ in range(score_columns)
+    ]
+    totals = [e.result.total for e in scored]  # type: ignore[union-attr]
     # 合计 and 平均 over the branches with a result.
     for label, pick, number_format in (
         ("合计", sum_or_none, f.footer_general),
@@ -113,9 +118,9 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
     ):
         sheet.merge_range(row, 0, row, 1, f"{label}（{len(scored)}个支部）", f.footer_label)
         for offset in range(score_columns):
-            value = pick([_scores(e)[offset] for e in scored])
+            value = pick(list(columns_scores[offset]))
             number_cell(sheet, row, 2 + offset, value, number_format)
-        number_cell(sheet, row, col_total, pick([e.result.total for e in scored]), number_format)  # type: ignore[union-attr]
+        number_cell(sheet, row, col_total, pick(totals), number_format)
         sheet.merge_range(row, col_total + 1, row, len(columns) - 1, "", f.footer_label)
         sheet.set_row(row, 20)
         row += 1
