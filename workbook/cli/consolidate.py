@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -220,13 +222,13 @@ def check_outputs(
     for out in (output, json_path):
         if out is not None:
             check_folder_writable(resolve_target(out).parent)
-    found = [path for path, _ in find_workbooks([p for p in inputs if p.is_dir()])[0]]
+    found: list[Path] | None = None  # the workbooks in the input folders, found when needed
     for out, what in ((output, "汇总表"), (json_path, "JSON 文件")):
         if out is None or not out.exists():
             continue
-        for path in found:
-            if not same_file(out, path):
-                continue
+        if found is None:
+            found = [path for path, _ in find_workbooks([p for p in inputs if p.is_dir()])[0]]
+        for path in _same_files(out, found):
             try:
                 summary = bool(read_package_info(path).properties.get(PROP_SUMMARY))
             except WorkbookReadError:
@@ -236,3 +238,24 @@ def check_outputs(
                     f"{what} {out} 是输入文件夹中的考评定级表，写入会覆盖它；请换一个文件名"
                     "（输入文件保持不变）"
                 )
+
+
+def _same_files(out: Path, paths: list[Path]) -> Iterator[Path]:
+    """The ``paths`` that are the file ``out`` (``atomic.same_file`` of each, but ``out`` looked
+    up once: two paths of one file have the same device and inode)."""
+    from workbook.atomic import same_file
+
+    try:
+        info = os.stat(out)
+    except (OSError, ValueError):
+        yield from (path for path in paths if same_file(out, path))
+        return
+    for path in paths:
+        try:
+            other = os.stat(path)
+        except (OSError, ValueError):
+            if same_file(out, path):
+                yield path
+            continue
+        if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
+            yield path

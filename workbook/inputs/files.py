@@ -46,15 +46,28 @@ def find_inputs(
     errors: list[Problem] = []
     warnings: list[Problem] = []
 
-    def add(path: Path) -> None:
-        key = resolved(path)
+    folders: dict[Path, Path] = {}  # a folder searched -> its resolved path
+
+    def key_of(path: Path, plain: bool) -> Path:
+        """``resolved(path)``; for a ``plain`` file (found in a folder, no symbolic link) its
+        folder's resolved path and its name: the same path, without resolving every file."""
+        if not plain:
+            return resolved(path)
+        parent = path.parent
+        real = folders.get(parent)
+        if real is None:
+            real = folders[parent] = resolved(parent)
+        return real / path.name
+
+    def add(path: Path, plain: bool = False) -> None:
+        key = key_of(path, plain)
         if key in seen or key in excluded:
             return
         seen.add(key)
         found.append((path, str(path)))
 
-    def other(path: Path, named: bool = False) -> None:
-        if resolved(path) in excluded:
+    def other(path: Path, named: bool = False, plain: bool = False) -> None:
+        if key_of(path, plain) in excluded:
             return
         problem, is_error = skipped_file_problem(path)
         # A file the user named is an input whatever it is (only a lock file is no input).
@@ -74,7 +87,8 @@ def find_inputs(
                     Problem(f"无法读取文件夹：{describe_os_error(error)}", file=str(where))
                 )
             for candidate in candidates:
-                if candidate.is_symlink() and not candidate.exists():
+                link = candidate.is_symlink()
+                if link and not candidate.exists():
                     if resolved(candidate) not in excluded:
                         errors.append(
                             Problem("符号链接指向的文件不存在，无法读取", file=str(candidate))
@@ -83,9 +97,9 @@ def find_inputs(
                 if candidate.suffix.lower() in WORKBOOK_SUFFIXES and not candidate.name.startswith(
                     LOCK_FILE_PREFIX
                 ):
-                    add(candidate)
+                    add(candidate, plain=not link)
                 else:
-                    other(candidate)
+                    other(candidate, plain=not link)
         elif path.is_file():
             if path.suffix.lower() in WORKBOOK_SUFFIXES and not path.name.startswith(
                 LOCK_FILE_PREFIX
