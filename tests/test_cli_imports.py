@@ -115,3 +115,9 @@ def test_each_command_loads_only_the_libraries_it_uses(tmp_path: Path) -> None:
     assert summary.exists()
     assert "python_calamine" in loaded
     assert sorted(loaded & {"openpyxl", "xlwings"}) == []
+    # Nor the network and mail modules (xml.sax.saxutils would load them with urllib.request).
+    assert sorted(loaded & STARTUP_ONLY_WHEN_USED) == []
+
+
+# Standard-library packages that cost tens of milliseconds at start-up; `consolidate` needs none.
+STARTUP_ONLY_WHEN_USED = {"email", "http", "ssl"}

@@ -15,7 +15,6 @@ quote an input) through here:
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape
 
 MAX_CELL_CHARS = 32767  # Excel's limit, counted in UTF-16 code units
 TRUNCATED_MARK = "…（已截断）"
@@ -46,7 +45,13 @@ def ooxml_escape(text: str) -> str:
     text = _SURROGATE.sub(REPLACEMENT, text)
     text = _LITERAL_ESCAPE.sub(r"_x005F\1", text)
     text = _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
-    return escape(text)
+    return _escape(text)
+
+
+def _escape(text: str) -> str:
+    """``& < >`` escaped, as ``xml.sax.saxutils.escape`` does (not imported: it loads
+    ``urllib.request``, and with it ``http``, ``ssl`` and ``email``, into every command)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
 def utf16_length(text: str) -> int:
