@@ -171,6 +171,8 @@ class _SheetReading(NamedTuple):
     """What a branch sheet's XML says beyond its values."""
 
     markup: dict[tuple[int, int], CellMarkup]  # cells with a formula or an error value
+    # ``sheet_contract.input_area`` of the sheet's cells (read with a standard only).
+    area: tuple[int, int, int] | None = None
 
 
 def _check_package(path: Path, parts: PackageParts, info: PackageInfo) -> None:
@@ -187,7 +189,11 @@ def _check_package(path: Path, parts: PackageParts, info: PackageInfo) -> None:
 
 
 def _read_sheet_xml(
-    path: Path, parts: PackageParts, part: str, cells: Iterable[tuple[int, int]]
+    path: Path,
+    parts: PackageParts,
+    part: str,
+    cells: Iterable[tuple[int, int]],
+    area: tuple[int, int, int] | None = None,
 ) -> _SheetReading:
     try:
         data = parts.read(part)
@@ -198,7 +204,7 @@ def _read_sheet_xml(
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise WorkbookReadError(f"{path.name} 已损坏：{part} 不是 UTF-8 文本") from None
-    return _SheetReading(special_cells(text, cells))
+    return _SheetReading(special_cells(text, cells), area)
 
 
 def read_branch_workbook(
@@ -260,7 +266,7 @@ def read_branch_workbook(
                     if area is not None:
                         column, first, last = area
                         positions += [(row, column) for row in range(first, last + 1)]
-                    readings[sheet_name] = _read_sheet_xml(path, parts, part, positions)
+                    readings[sheet_name] = _read_sheet_xml(path, parts, part, positions, area)
     except FileNotFoundError:
         raise WorkbookReadError(f"找不到文件 {path}") from None
     except (zipfile.BadZipFile, KeyError, OSError, EOFError):
@@ -310,7 +316,8 @@ def _fill_sheet(
         sheet.values, sheet.formulas = values, {}
     if standard is None:
         return
-    area = input_area(sheet.cells, standard)
+    # Worked out already when the sheet's XML was read with the same standard.
+    area = reading.area if reading is not None else input_area(sheet.cells, standard)
     if area is None:
         return
     column, first, last = area

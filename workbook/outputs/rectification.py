@@ -97,7 +97,8 @@ def _write_rows(
         else:
             for number, item in enumerate(items, start=1):
                 values = ([entry.branch] if with_branch else []) + _item_values(number, item)
-                w.text_row(sheet, row, values, widths)
+                # The row's height is set below (text_row's lines: those of its texts).
+                lines = w.text_row(sheet, row, values, widths, fit=False)
                 if item.points is not None:
                     sheet.write_string(row, offset + 4, fmt(item.points), w.formats.center)
                 for col in (offset, offset + 1, offset + 2):
@@ -105,21 +106,13 @@ def _write_rows(
                     if isinstance(value, str):
                         sheet.write_string(row, col, value, w.formats.center)
                 # Room to write by hand in the empty columns.
-                sheet.set_row(row, max(36.0, _row_height(values, widths)))
+                sheet.set_row(row, max(36.0, lines * 14 + 4))
                 row += 1
         if with_branch and row - first > 1:
             sheet.merge_range(first, 0, row - 1, 0, entry.branch, w.formats.center)
         elif with_branch:
             sheet.write_string(first, 0, entry.branch, w.formats.center)
     return row
-
-
-def _row_height(values: Sequence[Any], widths: Sequence[float]) -> float:
-    lines = max(
-        (lines_needed(v, widths[c]) for c, v in enumerate(values) if isinstance(v, str)),
-        default=1,
-    )
-    return lines * 14 + 4
 
 
 def write_rectification_sheet(w: _SheetWriter) -> None:

@@ -23,6 +23,7 @@ REPLACEMENT = "\ufffd"
 # Characters XML 1.0 cannot carry, and the literal escapes that must be protected.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_INVISIBLE = re.compile("[\ud800-\udfff\ufffe\uffff]")  # what ``visible_text`` replaces
 _LITERAL_ESCAPE = re.compile("(_x[0-9A-Fa-f]{4}_)")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -30,8 +31,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 def visible_text(text: str) -> str:
     """``text`` with characters no XML or UTF-8 file can hold (U+FFFE, U+FFFF, lone
     surrogates) replaced by U+FFFD; control characters are left to the writer to escape."""
-    text = _SURROGATE.sub(REPLACEMENT, text)
-    return text.replace("\ufffe", REPLACEMENT).replace("\uffff", REPLACEMENT)
+    return _INVISIBLE.sub(REPLACEMENT, text)
 
 
 def without_control(text: str) -> str:

@@ -70,21 +70,22 @@ def write_summary_sheet(w: SheetWriter, comparison: YearComparison | None = None
         main = main_deductions(entry)
         sheet.write_number(row, 0, number, f.center)
         sheet.write_string(row, 1, entry.branch, f.text)
+        result = entry.result
         scores: list[Decimal | None] = list(
-            entry.result.item_scores if entry.result else entry.assessment.item_scores
+            result.item_scores if result else entry.assessment.item_scores
         )
         if bonus is not None:
-            scores.append(entry.result.bonus if entry.result else entry.assessment.bonus)
+            scores.append(result.bonus if result else entry.assessment.bonus)
         for offset, score in enumerate(scores):
             if score is None:
                 sheet.write_string(row, 2 + offset, "输入有误", f.pending)
             else:
                 number_cell(sheet, row, 2 + offset, score, f.number)
-        if entry.result is not None:
-            number_cell(sheet, row, col_total, entry.result.total, f.bold_number)
-            vetoes = "、".join(f"（{n}）" for n in entry.result.vetoes) or "无"
+        if result is not None:
+            number_cell(sheet, row, col_total, result.total, f.bold_number)
+            vetoes = "、".join(f"（{n}）" for n in result.vetoes) or "无"
             sheet.write_string(row, col_total + 1, vetoes, f.center)
-            sheet.write_string(row, col_total + 2, entry.result.grade, f.center)
+            sheet.write_string(row, col_total + 2, result.grade, f.center)
             sheet.write_number(row, col_total + 3, entry.rank or 0, f.center)
         else:
             sheet.write_string(row, col_total, "待修正", f.pending)

@@ -33,6 +33,7 @@ def write_sources_sheet(w: SheetWriter) -> None:
                 source.modified.strftime("%Y-%m-%d %H:%M:%S"),
             ],
             widths,
+            fit=False,
         )
         sheet.write_string(row, 1, source.sha256, w.formats.mono)
         sheet.set_row(

@@ -210,21 +210,31 @@ class SheetWriter:
         return sheet, row
 
     def text_row(
-        self, sheet: Worksheet, row: int, values: Sequence[Any], widths: Sequence[float]
-    ) -> None:
-        """Write a row of strings/numbers with the boxed formats and fit its height."""
+        self,
+        sheet: Worksheet,
+        row: int,
+        values: Sequence[Any],
+        widths: Sequence[float],
+        fit: bool = True,
+    ) -> int:
+        """Write a row of strings/numbers with the boxed formats and fit its height (unless
+        ``fit`` is false: the caller sets it); returns the lines its tallest text needs."""
         lines = 1
+        formats = self.formats
         for col, value in enumerate(values):
             if isinstance(value, Decimal):
-                number_cell(sheet, row, col, value, self.formats.number)
+                number_cell(sheet, row, col, value, formats.number)
             elif isinstance(value, int) and not isinstance(value, bool):
-                sheet.write_number(row, col, value, self.formats.number)
+                sheet.write_number(row, col, value, formats.number)
             elif value is None:
-                sheet.write_blank(row, col, None, self.formats.center)
+                sheet.write_blank(row, col, None, formats.center)
             else:
-                sheet.write_string(row, col, str(value), self.formats.text)
-                lines = max(lines, lines_needed(str(value), widths[col]))
-        sheet.set_row(row, lines * LINE_HEIGHT + 4)
+                text = str(value)
+                sheet.write_string(row, col, text, formats.text)
+                lines = max(lines, lines_needed(text, widths[col]))
+        if fit:
+            sheet.set_row(row, lines * LINE_HEIGHT + 4)
+        return lines
 
 
 def sum_or_none(values: Sequence[Decimal]) -> Decimal | None:
