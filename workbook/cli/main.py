@@ -7,6 +7,7 @@ Chinese message and a non-zero exit code. No traceback ever reaches a user (set
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -126,4 +127,9 @@ def _missing(error: click.MissingParameter) -> click.UsageError:
 
 def run() -> None:
     """Console-script wrapper: exit with ``main``'s code."""
-    sys.exit(main())
+    code = main()
+    # The process ends here, its outputs written and closed: the objects it leaves are the
+    # operating system's to free. Frozen, the cyclic collector does not walk them all once more
+    # on the way out (0.1-0.25 s after consolidating 1,000 files).
+    gc.freeze()
+    sys.exit(code)
