@@ -23,7 +23,7 @@ FileReader = Callable[[Standard, Path, str], T]
 
 # Below this many files, reading in worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 64
-_MIN_CHUNK_FILES = 8
+_MIN_CHUNK_FILES = 16
 _MAX_CHUNK_FILES = 64
 
 
@@ -46,33 +46,24 @@ def read_all(
         for path, display in files:
             yield read(standard, path, display)
         return
-    bounds = chunk_bounds(len(files), workers)
+    size = chunk_size(len(files), workers)
+    starts = range(0, len(files), size)
     # Each worker gets the file list once, when it starts; a task is then just where its
     # chunk starts and ends in that list.
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_start_worker, initargs=(read, standard_id, files)
     ) as pool:
-        starts, stops = [start for start, _ in bounds], [stop for _, stop in bounds]
-        for results in pool.map(_read_chunk, starts, stops):
+        for results in pool.map(_read_chunk, starts, [start + size for start in starts]):
             yield from results
 
 
-def chunk_bounds(files: int, workers: int) -> list[tuple[int, int]]:
-    """(start, stop) of each task, in file order: chunks that shrink as the work left does.
+def chunk_size(files: int, workers: int) -> int:
+    """Files a worker reads per task: about eight tasks a worker, 16 to 64 files each.
 
-    Every task costs the main process a message to send and one to receive (about 2 ms of its
-    time), so tasks should be large; but while the last tasks run the other workers idle, so
-    the last ones are small: each chunk is half a worker's share of the files left, 8 to 64
-    files (1,000 files on 2 workers: 23 tasks, the last ones of 8 files).
+    Every task costs the main process a message to send and one to receive, so tasks should
+    be large; but while the last task runs the other workers idle, so not too large.
     """
-    bounds: list[tuple[int, int]] = []
-    start = 0
-    while start < files:
-        size = math.ceil((files - start) / (workers * 2))
-        stop = min(files, start + max(_MIN_CHUNK_FILES, min(_MAX_CHUNK_FILES, size)))
-        bounds.append((start, stop))
-        start = stop
-    return bounds
+    return max(_MIN_CHUNK_FILES, min(_MAX_CHUNK_FILES, math.ceil(files / (workers * 8))))
 
 
 # What a worker process does: the reader, the standard and every input file (set when it
