@@ -142,6 +142,18 @@ def every_group(group: click.Group, prefix: tuple[str, ...] = ()) -> list[str]:
     return found
 
 
+def branch_assess_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """``branch-assess ARGS`` in a fresh process, as a user runs it (click's Chinese messages
+    installed by ``main()`` before any command is built)."""
+    return subprocess.run(
+        [sys.executable, "-c", "from workbook.cli.main import run; run()", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+
+
 ENGLISH_IN_HELP = ("Usage", "Options", "Commands", "COMMAND", "ARGS", "OPTIONS", "Show this")
 
 
@@ -149,19 +161,7 @@ ENGLISH_IN_HELP = ("Usage", "Options", "Commands", "COMMAND", "ARGS", "OPTIONS",
 def test_every_help_is_chinese(words: str) -> None:
     """Every ``--help``, of a group as of a command, is in Chinese, placeholders included (in a
     fresh process, as a user runs it)."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from workbook.cli.main import run; run()",
-            *words.split(),
-            "--help",
-        ],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+    result = branch_assess_process(*words.split(), "--help")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("用法： branch-assess"), result.stdout[:80]
     assert [word for word in ENGLISH_IN_HELP if word in result.stdout] == [], result.stdout
@@ -183,18 +183,7 @@ def test_a_folder_for_a_file_is_said_in_chinese(
     file = tmp_path / "名单.txt"
     file.write_text("一支部\n", encoding="utf-8")
     values = {"folder": str(tmp_path), "file": str(file)}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from workbook.cli.main import run; run()",
-            *(arg.format(**values) for arg in args),
-        ],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+    result = branch_assess_process(*(arg.format(**values) for arg in args))
     assert result.returncode == 2
     assert message.format(**values) in result.stderr
     assert not {"File", "Directory", "Path"} & set(re.findall(r"[A-Za-z]+", result.stderr))
