@@ -957,16 +957,28 @@ def _unusual_cell(kind: str, element: str, ref: str) -> str:
     return element.replace(f'r="{ref}" ', "", 1).replace(f' r="{ref}"', "", 1)
 
 
+def _wrong_cached_value(element: str) -> str:
+    """A computed cell's element with 0 as its cached value instead of 98."""
+    assert re.search(r"<v>98(\.0)?</v>", element), element
+    return re.sub(r"<v>98(\.0)?</v>", "<v>0</v>", element)
+
+
 @pytest.mark.parametrize("kind", ["single quotes", "lower case", "no r"])
 def test_recalc_reads_an_input_cell_in_unusual_xml_as_consolidate_does(
     book: Path, capsys: pytest.CaptureFixture[str], kind: str
 ) -> None:
-    ref = read_package_info(book).local_names["第一支部"]["ded_1_2"].a1  # type: ignore[union-attr]
+    local = read_package_info(book).local_names["第一支部"]
+    ref = local["ded_1_2"].a1  # type: ignore[union-attr]
     element = _cell_xml(book, "第一支部", ref)
+    # A wrong cached total, so that recalc rewrites the sheet (a sheet whose computed cells
+    # hold their values already is copied as it is).
+    total = _cell_xml(book, "第一支部", local["total_score"].a1)  # type: ignore[union-attr]
     _rewrite_part(
         book,
         _sheet_part(book, "第一支部"),
-        lambda xml: xml.replace(element, _unusual_cell(kind, element, ref), 1),
+        lambda xml: xml.replace(element, _unusual_cell(kind, element, ref), 1).replace(
+            total, _wrong_cached_value(total), 1
+        ),
     )
     assert main(["recalc", str(book)]) == 0
     assert "已恢复公式" not in _err(capsys)
@@ -984,10 +996,13 @@ def test_a_computed_cell_without_r_is_edited_in_place_not_doubled(
 ) -> None:
     ref = read_package_info(book).local_names["第一支部"]["total_score"].a1  # type: ignore[union-attr]
     element = _cell_xml(book, "第一支部", ref)
+    # Its cached value wrong too: recalc must rewrite the cell, and rewrite it in place.
     _rewrite_part(
         book,
         _sheet_part(book, "第一支部"),
-        lambda xml: xml.replace(element, _unusual_cell("no r", element, ref), 1),
+        lambda xml: xml.replace(
+            element, _unusual_cell("no r", _wrong_cached_value(element), ref), 1
+        ),
     )
     assert main(["recalc", str(book)]) == 0
     assert "已恢复公式" not in _err(capsys)

@@ -769,3 +769,72 @@ def test_harmless_differences_in_a_formula_are_no_overwrite() -> None:
     assert not same_formula("LOG10(E5)", "=LOG(E5)")
     assert not same_formula("'第1支部'!E5", "='第0001支部'!E5")
     assert not same_formula('IF(E5,"1E-9","")', '=IF(E5,"0.000000001","")')
+
+
+@pytest.mark.parametrize(
+    ("element", "value", "kept"),
+    [
+        # A number as spreadsheet programs write it: 13, 13.0, 1.3E1 are all 13.
+        ('<c r="A1" s="3"><f>X()</f><v>13.0</v></c>', Decimal(13), True),
+        ('<c r="A1" s="3"><f>X()</f><v>1.3E1</v></c>', Decimal(13), True),
+        ('<c r="A1"><f>X()</f><v>89.5</v></c>', Decimal("89.50"), True),
+        ('<c r="A1"><f>X()</f><v>89.49999999999999</v></c>', Decimal("89.5"), False),
+        ('<c r="A1" t="n"><v>13</v></c>', Decimal(13), True),
+        # Another value, another type, no value, an error: written anew.
+        ('<c r="A1"><f>X()</f><v>12</v></c>', Decimal(13), False),
+        ('<c r="A1" t="str"><f>X()</f><v>13</v></c>', Decimal(13), False),
+        ('<c r="A1" t="e"><f>X()</f><v>#NAME?</v></c>', Decimal(13), False),
+        ('<c r="A1"><f>X()</f></c>', Decimal(13), False),
+        ('<c r="A1"><f>X()</f><v></v></c>', Decimal(0), False),
+        ('<c r="A1"><f>X()</f><v>NaN</v></c>', Decimal(13), False),
+        # Text: the same escaped text with t="str"; an empty text with or without it.
+        ('<c r="A1" t="str"><f>X()</f><v>好</v></c>', "好", True),
+        ('<c r="A1" t="str"><f>X()</f><v>A&amp;B</v></c>', "A&B", True),
+        ('<c r="A1" t="str"><f>X()</f><v>好</v></c>', "较好", False),
+        ('<c r="A1"><f>X()</f><v></v></c>', "", True),
+        ('<c r="A1" t="str"><f>X()</f><v/></c>', "", True),
+        ('<c r="A1"><f>X()</f><v>0</v></c>', "", False),
+        ('<c r="A1" t="b"><f>X()</f><v>0</v></c>', "", False),
+        # A constant text cell (no formula) is always written as recalc writes text.
+        ('<c r="A1" t="inlineStr"><is><t>好</t></is></c>', "好", False),
+    ],
+)
+def test_a_cell_that_holds_its_value_already_is_kept_byte_for_byte(
+    element: str, value: Decimal | str, kept: bool
+) -> None:
+    xml = f'<sheetData><row r="1">{element}</row></sheetData>'
+    edited = edit_cells(xml, {(0, 0): CellEdit(value, set_value=True)})
+    assert (edited == xml) is kept
+    if not kept:  # what it becomes holds the value: a second edit keeps it
+        assert edit_cells(edited, {(0, 0): CellEdit(value, set_value=True)}) == edited
+
+
+def test_sheets_whose_computed_cells_are_right_are_copied_as_they_are(tmp_path: Path) -> None:
+    """A template written with inputs carries its computed values (as XlsxWriter writes them:
+    13.0, empty texts without t="str"); recalc leaves those sheets' parts compressed as they
+    were and rewrites only the sheet whose input changed."""
+    raw = {
+        "第一支部": RawBranchInputs(deductions={"1.2": 2, "7.1": 12.5}),
+        "第三支部": RawBranchInputs(deductions={"7.1": 3}, vetoes=["否", "否", "是"]),
+    }
+    path = _template(tmp_path, inputs=raw)
+    _set_input(path, "第二支部", "ded_1_2", 3)
+    out = tmp_path / "out.xlsx"
+    assert main(["recalc", str(path), "-o", str(out)]) == 0
+    with Package(path) as package:
+        parts = {s.name: s.part for s in workbook_sheets(package)}
+    with zipfile.ZipFile(path) as before, zipfile.ZipFile(out) as after:
+        for sheet in BRANCHES:
+            old, new = before.getinfo(parts[sheet]), after.getinfo(parts[sheet])
+            same = (old.CRC, old.compress_size) == (new.CRC, new.compress_size)
+            assert same is (sheet != "第二支部"), sheet
+    values = {s.sheet: s.values for s in read_branch_workbook(out).sheets}
+    assert values["第一支部"][names.TOTAL_SCORE] == Decimal("85.5")
+    assert values["第二支部"][names.TOTAL_SCORE] == Decimal("97")
+    assert values["第三支部"][names.GRADE] == "较差"
+    # A second run has nothing to change in any branch sheet.
+    again = tmp_path / "again.xlsx"
+    assert main(["recalc", str(out), "-o", str(again)]) == 0
+    with zipfile.ZipFile(out) as first, zipfile.ZipFile(again) as second:
+        for sheet in BRANCHES:
+            assert first.getinfo(parts[sheet]).CRC == second.getinfo(parts[sheet]).CRC

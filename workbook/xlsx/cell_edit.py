@@ -121,8 +121,42 @@ def _edit_cell(element: str | None, ref: str, edit: CellEdit) -> str:
 @functools.lru_cache(maxsize=4096)
 def _cell_with_value(element: str, value: CellValue) -> str:
     """An existing cell with a new value. Branch sheets are copies of one template, so the same
-    computed cell mostly gets the same value on many sheets: the result is cached."""
+    computed cell mostly gets the same value on many sheets: the result is cached.
+
+    A cell that already holds the value, as any spreadsheet program writes it (``13.0``,
+    ``13`` or ``1.3E1`` for 13; an empty text with or without ``t="str"``), is kept byte for
+    byte: a sheet whose computed cells all hold their values is not rewritten, and its part is
+    copied to the output still compressed."""
+    if _holds_value(element, value):
+        return element
     return _edit_cell_uncached(element, "", CellEdit(value=value, set_value=True))
+
+
+# The value of a cell after its formula (if any): <v>…</v>, <v/> or nothing else.
+_CACHED_VALUE = re.compile(r"(?:<f\b[^>]*?/>|<f\b[^>]*>.*?</f>)?(?:<v>([^<]*)</v>|<v/>)?", re.S)
+
+
+def _holds_value(element: str, value: CellValue) -> bool:
+    """Whether the cell element already holds ``value`` (a number or a formula's text)."""
+    if value is None:
+        return False
+    _, _, cell_type, _, inner = _split_cell(element)
+    match = _CACHED_VALUE.fullmatch(inner)
+    if match is None:
+        return False
+    written = match.group(1) or ""
+    if isinstance(value, Decimal):
+        if cell_type not in (None, "n") or not written.strip():
+            return False
+        try:
+            return Decimal(written) == value
+        except ArithmeticError:  # not a number (decimal.InvalidOperation)
+            return False
+    if "<f" not in inner:  # a constant text cell is written inline; keep that as it is done
+        return False
+    if value == "":
+        return cell_type in (None, "str") and written == ""
+    return cell_type == "str" and written == ooxml_escape(value)
 
 
 def _edit_cell_uncached(element: str | None, ref: str, edit: CellEdit) -> str:

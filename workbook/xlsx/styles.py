@@ -68,6 +68,7 @@ class MarkStyles:
         self._new_borders: list[str] = []
         # No mark fill in the file yet means no cell of it can carry a mark.
         self.had_marks = self._mark_fill is not None
+        self._originals: dict[int, int] = {}  # format -> ``original`` of it
 
     @staticmethod
     def _key(xf: str) -> str:
@@ -79,12 +80,16 @@ class MarkStyles:
 
     def is_mark(self, style: int) -> bool:
         """True if format ``style`` is a mark format."""
-        xfs = self._xfs + self._new_xfs
-        return (
-            self._mark_fill is not None
-            and 0 <= style < len(xfs)
-            and self._fill_id(xfs[style]) == self._mark_fill
-        )
+        if self._mark_fill is None or style < 0:
+            return False
+        existing = len(self._xfs)
+        if style < existing:
+            xf = self._xfs[style]
+        elif style - existing < len(self._new_xfs):
+            xf = self._new_xfs[style - existing]
+        else:
+            return False
+        return self._fill_id(xf) == self._mark_fill
 
     def marked(self, style: int) -> int:
         """The mark format for a cell whose format is ``style`` (created if needed)."""
@@ -95,6 +100,7 @@ class MarkStyles:
         if self._mark_fill is None:
             self._mark_fill = len(self._fills) + len(self._new_fills)
             self._new_fills.append(MARK_FILL)
+            self._originals.clear()
         key = self._key(base)
         for index, xf in enumerate(xfs):
             if self._fill_id(xf) == self._mark_fill and self._key(xf) == key:
@@ -111,6 +117,14 @@ class MarkStyles:
 
     def original(self, style: int) -> int:
         """The format a marked cell had before it was marked (``style`` if it is no mark)."""
+        # Formats are only ever appended, so what a format index is stays what it is: each
+        # is looked at once (recalculation asks this for every input cell of every sheet).
+        known = self._originals.get(style)
+        if known is None:
+            known = self._originals[style] = self._original(style)
+        return known
+
+    def _original(self, style: int) -> int:
         if not self.is_mark(style):
             return style
         xfs = self._xfs + self._new_xfs
