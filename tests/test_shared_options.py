@@ -3,9 +3,11 @@ text in every ``--help`` and the same message for the same mistake, whichever co
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
@@ -205,3 +207,56 @@ def test_a_missing_argument_is_named_in_chinese(
     err = capsys.readouterr().err
     assert err.rstrip().endswith(message), err
     assert "用法： branch-assess" in err
+
+
+def columns(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def help_texts(command: click.Command) -> list[str]:
+    """The texts ``command --help`` shows: its help and each option's."""
+    texts = [command.help or ""]
+    texts += [p.help for p in command.params if isinstance(p, click.Option) and p.help]
+    return texts
+
+
+def find_command(words: str) -> click.Command:
+    command: click.Command = cli
+    for word in words.split():
+        assert isinstance(command, click.Group)
+        command = command.commands[word]
+    return command
+
+
+@pytest.mark.parametrize("words", every_group(cli) + sorted(every_command(cli)))
+def test_every_help_fits_an_80_column_console(words: str) -> None:
+    """In an 80-column console (Windows' cmd, a terminal): no line runs over, no line starts
+    with a closing mark, the option descriptions start in one column, and no word of the help
+    is lost or cut ("LibreOffice", "--standard-file")."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from workbook.cli.main import run; run()", *words.split(), "-h"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if columns(line) > 80] == []
+    assert [line for line in lines if line.strip()[:1] in set("，。、；：）”")] == []
+    options = lines[lines.index("选项:") + 1 :]
+    starts = set()
+    for line in options:
+        if line.startswith("  -") and "  " in line.strip():
+            first = re.match(r"  (\S.*?)\s{2,}\S", line)
+            assert first is not None, line
+            starts.add(columns(line[: first.end() - 1]))
+    assert len(starts) <= 1, options
+    shown = re.sub(r"\s", "", result.stdout)
+    for text in help_texts(find_command(words)):
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9_.-]*", text):
+            whole = rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])"
+            assert re.search(whole, result.stdout), word
+        assert re.sub(r"\s|\\b", "", text.split("\n\n")[0]) in shown

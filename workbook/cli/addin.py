@@ -67,11 +67,11 @@ def addin_build_command(output_dir: Path, interpreter: str | None) -> None:
 def addin_install_command(addin_file: Path | None) -> None:
     """安装加载项 xlplugin.xlam（Windows 上一条命令完成全部设置）。
 
-    \b
     Windows：先检查 Python、xlwings 的 DLL 文件和 Excel，然后把加载项放进 Excel 的
     启动文件夹（XLSTART），在后台打开的 Excel 中导入 Python 函数（KP_ITEM_SCORE 等）并保存，
     再在已打开的 Excel 中重新加载。导入期间临时打开“信任对 VBA 工程对象模型的访问”，
     完成后（包括出错时）恢复原来的设置。升级 Python 或本工具后请重新运行。
+
     macOS：复制到启动文件夹（自定义函数只能在 Windows 上用）。
     """
     from xlplugin.install import install_addin

@@ -9,7 +9,12 @@ import click
 from workbook.cli.options import CONTEXT_SETTINGS
 
 
-@click.command("demo", context_settings=CONTEXT_SETTINGS, options_metavar="[选项]")
+@click.command(
+    "demo",
+    context_settings=CONTEXT_SETTINGS,
+    options_metavar="[选项]",
+    short_help="生成示例：用自带的示例数据走一遍全过程（考评定级表、汇总表、邮件等）。",
+)
 @click.option(
     "-o",
     "--output-dir",

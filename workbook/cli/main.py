@@ -14,6 +14,7 @@ import traceback
 
 import click
 
+from workbook.cli import help_format
 from workbook.cli import i18n as cli_i18n
 from workbook.cli.options import CONTEXT_SETTINGS, EXIT_INTERNAL, EXIT_PROBLEMS
 from workbook.errors import BranchAssessError
@@ -70,6 +71,7 @@ def _register_commands() -> None:
         standard_group,
     ):
         cli.add_command(command)
+    help_format.use_for(cli)
 
 
 _register_commands()

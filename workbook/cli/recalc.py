@@ -57,12 +57,10 @@ class RecalcSheetError(BranchAssessError):
 def recalc_command(file: Path, output: Path | None, overwrite: bool) -> None:
     """重新计算考评定级表（无需 Excel）。
 
-    \b
     按《考评定级标准》逐个支部工作表检查扣分和否决情形，写入各项目得分、合计得分和定级；
     输入有误的单元格标成红色底纹并附批注（写明允许的值）；刷新“总览”工作表（每个支部一行，
     含扣分情况）。格式、数据验证、工作表保护、名称和文档属性保持不变。
 
-    \b
     有输入错误时，其余支部照常计算，有误的支部显示“待修正”，
     逐条列出“文件，工作表!单元格：说明”，并以状态码 1 退出。
     """

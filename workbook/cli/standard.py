@@ -30,7 +30,6 @@ def standard_group() -> None:
 def check_command(file: Path) -> None:
     """检查标准文件：逐条列出所有问题（行号和键），没有问题时显示其概要。
 
-    \b
     通过检查的文件可用 --standard-file 文件 代替 --standard 编号（template、consolidate、recalc）。
     有问题时以状态码 1 退出。键和写法见 docs/standard.md。
     """
@@ -74,7 +73,6 @@ def _checked(file: Path) -> Standard:
 def install_command(file: Path) -> None:
     """安装自定义的标准文件：检查后复制到本机的标准文件夹，此后按编号即可找到它。
 
-    \b
     Excel 加载项的函数（KP_…）和“考评定级”选项卡只能看到工作簿记录的标准编号；用自定义标准
     生成的考评定级表要在 Excel 中计算，须先在该电脑上安装此标准文件。安装后各命令也无需再给
     --standard-file。标准文件夹：环境变量 BRANCH_ASSESS_STANDARDS，默认
