@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from workbook.core import names
 from workbook.inputs.consolidate import consolidate
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
+
+from support.libreoffice import convert, requires_libreoffice
 
 BRANCHES = ["第一支部", "第二支部", "第三支部"]
 Q1 = "1. 党组织、党组织书记和服务中心、中心主任在党员中的威信"
@@ -112,14 +115,23 @@ def test_import_fills_the_tallies_and_nothing_else(
     for name in before:
         if name not in sheet_parts:
             assert after[name] == before[name], name
-    # In the two sheets only the tally's input cells changed.
+    # In the two sheets only the tally's input cells changed, and the cached results of
+    # formula cells; no formula changed.
     book = read_branch_workbook(workbook)
     for sheet, part in zip(book.sheets[:2], sorted(sheet_parts), strict=True):
         inputs = {sheet.cells[n].a1 for n in names.survey_input_names(load())}
         old, new = cells_of(before[part]), cells_of(after[part])
         changed = {ref for ref in old.keys() | new.keys() if old.get(ref) != new.get(ref)}
-        assert changed, part
-        assert changed <= inputs, (part, changed - inputs)
+        assert changed & inputs, part
+        for ref in changed - inputs:
+            assert "<f>" in old[ref], (part, ref)
+            assert formula_of(old[ref]) == formula_of(new[ref]), (part, ref)
+
+
+def formula_of(cell: str) -> str:
+    found = re.search(r"<f>(.*?)</f>", cell)
+    assert found is not None, cell
+    return found.group(1)
 
 
 def load():
@@ -231,3 +243,41 @@ def test_other_file_kinds_refused(tmp_path: Path, workbook: Path, capsys) -> Non
     responses.write_bytes(b"PK")
     assert main(["survey", "import", str(responses), "--into", str(workbook)]) == 1
     assert "不支持的文件类型 .ods" in capsys.readouterr().err
+
+
+def test_import_writes_the_results_recalc_gives(tmp_path: Path, workbook: Path, capsys) -> None:
+    """The computed cells' cached results are the new tally's, exactly as ``recalc`` writes
+    them: a program that does not recalculate on opening shows the right scores."""
+    responses = write_csv(tmp_path / "答卷.csv", respondents(), "utf-8")
+    out = tmp_path / "out.xlsx"
+    assert main(["survey", "import", str(responses), "--into", str(workbook), "-o", str(out)]) == 0
+    assert "已按新的计票重新计算" in capsys.readouterr().out
+    again = tmp_path / "recalculated.xlsx"
+    assert main(["recalc", str(out), "-o", str(again)]) == 0
+    imported, recalculated = parts(out), parts(again)
+    for part in ("xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"):
+        assert cells_of(imported[part]) == cells_of(recalculated[part]), part
+    sheet = read_branch_workbook(out).sheets[0]
+    # 第一支部 (不了解 is no valid vote): 满意 + 基本满意 32 of 34 valid answers,
+    # 25 x 32/34 = 23.53, to half points 23.5.
+    assert sheet.values[names.survey_rate_name(1)] == pytest.approx(10 / 11)
+    assert sheet.values[names.item_score_name(7)] == 23.5
+    assert sheet.values[names.TOTAL_SCORE] == 98.5
+    assert sheet.values[names.GRADE] == "好"
+
+
+@requires_libreoffice
+def test_libreoffice_shows_the_imported_scores_without_recalculating(
+    tmp_path: Path, workbook: Path, capsys
+) -> None:
+    """LibreOffice's default for an xlsx file is never to recalculate on opening: what it
+    prints is what the file holds."""
+    responses = write_csv(tmp_path / "答卷.csv", respondents(), "utf-8")
+    out = tmp_path / "导入后.xlsx"
+    assert main(["survey", "import", str(responses), "--into", str(workbook), "-o", str(out)]) == 0
+    pdf = convert(out, "pdf", tmp_path / "pdf", recalculate=False)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    totals = re.findall(r"合计得分（满分100分）\s+(\S+)", text)
+    assert totals[:3] == ["98.5", "100", "100"], totals

@@ -145,5 +145,5 @@ def import_command(
         click.echo(f"答卷中没有的支部，计票未改动：{'、'.join(report.untouched)}")
     click.echo(
         f"已导入 {report.respondents} 份答卷（{len(report.lines)} 个支部），写入 {output or workbook}。"
-        "计算结果在 Excel、WPS 或 LibreOffice 中打开时自动更新，也可运行 branch-assess recalc。"
+        "这些支部的群众测评结果、项目得分、合计得分和定级已按新的计票重新计算。"
     )

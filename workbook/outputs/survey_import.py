@@ -1,10 +1,12 @@
 """``survey import``: respondents' answers into the tallies of an assessment workbook.
 
 Only the tally's input cells of the branches in the responses change (ballots issued and
-returned, every answer's count): the package is patched in place like ``recalc`` does, so every
+returned, every answer's count), and the cached results of those sheets' formula cells (the
+tally's rates and points, item scores, total, grade, 检查 cells), computed as ``recalc`` computes
+them; formulas stay as they are. The package is patched in place like ``recalc`` does, so every
 other part and every other cell stays byte for byte. The tally is replaced, never added to.
-Computed cells keep their cached values until the workbook is recalculated (Excel, WPS and
-LibreOffice do that on opening it; ``branch-assess recalc`` without them).
+The cached results matter: LibreOffice does not recalculate an xlsx file on opening it (its
+default), so without them it would show the scores of the old tally.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from workbook.inputs.responses import (
 from workbook.xlsx.properties import TemplateIdentity
 
 if TYPE_CHECKING:
+    from workbook.core.standard import Standard
     from workbook.core.standard_sections import SurveyAnswer
+    from workbook.outputs.recalc import CellValue
     from workbook.xlsx.parts import SheetEntry
 
 
@@ -58,7 +62,7 @@ def import_responses(
         WorkbookReadError, TemplateMismatchError: the workbook cannot take the tallies.
     """
     from workbook.atomic import atomic_output
-    from workbook.xlsx.cell_edit import CellEdit, edit_cells, normalise_sheet_data
+    from workbook.xlsx.cell_edit import CellEdit, edit_cells, locate_cells, normalise_sheet_data
     from workbook.xlsx.package import Package
 
     book = read_branch_workbook(workbook)
@@ -123,6 +127,13 @@ def import_responses(
             part = parts[sheet.sheet]
             before, cells, after = package.text_between(part, "<sheetData", "</sheetData>")
             cells = normalise_sheet_data(cells, workbook.name, sheet.sheet)
+            new_values = {**values, **{name: Decimal(n) for name, n in numbers.items()}}
+            located = locate_cells(cells, [(r.row, r.col) for r in sheet.cells.values()])
+            for spot, value in computed_values(standard, sheet, new_values).items():
+                span = located.get(spot)
+                # Only a formula's cached result: a computed cell typed over stays as typed.
+                if span is not None and "<f" in cells[span[0] : span[1]]:
+                    edits[spot] = CellEdit(value, set_value=True)
             package.parts[part] = before + edit_cells(cells, edits).encode("utf-8") + after
             lines.append(
                 _line(
@@ -143,6 +154,35 @@ def import_responses(
         package.close()
     untouched = tuple(b for b in sheets if b not in tallies)
     return ImportReport(tuple(lines), untouched, sum(t.returned for t in tallies.values()))
+
+
+def computed_values(
+    standard: Standard, sheet: BranchSheet, values: Mapping[str, object]
+) -> dict[tuple[int, int], CellValue]:
+    """(row, col) -> the value ``recalc`` gives each computed cell of ``sheet`` (item scores,
+    total, grade, the tally's results, 检查 cells, 自评 results) when it holds ``values``."""
+    from workbook.core.scoring import assess_branch
+    from workbook.core.self_sheet import read_version_two, version_two_outputs
+    from workbook.outputs.recalc import (
+        BranchSheetNames,
+        ContractNames,
+        sheet_update,
+        version_two_inputs,
+    )
+
+    contract = ContractNames.of(standard)
+    raw = BranchSheet(sheet.file, sheet.sheet, sheet.cells, dict(values)).raw_inputs(standard)
+    assessment = assess_branch(standard, raw)
+    two = None
+    if names.SELF_TOTAL_SCORE in sheet.cells:  # template version 2
+        own = read_version_two(standard, values)
+        two = (
+            version_two_outputs(standard, assessment, own),
+            own.problems,
+            version_two_inputs(standard),
+        )
+    update = sheet_update(contract, BranchSheetNames(sheet.sheet, sheet.cells), assessment, two)
+    return {(ref.row, ref.col): value for ref, value in update.outputs.values()}
 
 
 def _sheets(package: object) -> list[SheetEntry]:
