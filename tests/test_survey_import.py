@@ -12,6 +12,7 @@ import xlsxwriter
 
 from workbook.cli.main import main
 from workbook.core import names
+from workbook.core.standard import STANDARD_FILE_ENV
 from workbook.inputs.consolidate import consolidate
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
@@ -281,3 +282,33 @@ def test_libreoffice_shows_the_imported_scores_without_recalculating(
     ).stdout
     totals = re.findall(r"合计得分（满分100分）\s+(\S+)", text)
     assert totals[:3] == ["98.5", "100", "100"], totals
+
+
+def test_a_changed_standard_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Like recalc and consolidate: a workbook made from one version of a standard file is not
+    filled by another version's questions and answers."""
+    monkeypatch.setenv(STANDARD_FILE_ENV, "")
+    original = (Path(__file__).parent / "data" / "standard-synthetic.toml").read_text("utf-8")
+    made_with = tmp_path / "标准.toml"
+    made_with.write_text(original, encoding="utf-8")
+    path = tmp_path / "考评.xlsx"
+    assert (
+        main(["template", "-o", str(path), "--branch", "甲支部", "--standard-file", str(made_with)])
+        == 0
+    )
+    changed = tmp_path / "改过的标准.toml"
+    # An answer renamed: the counts of the old answers would be read against the new ones.
+    changed.write_text(original.replace('text = "满意"', 'text = "满意了"'), encoding="utf-8")
+    answers = tmp_path / "答卷.csv"
+    answers.write_text("支部,居民满意情况,居民知晓情况\n甲支部,满意了,不满意\n", encoding="utf-8")
+    before = path.read_bytes()
+    capsys.readouterr()
+    code = main(
+        ["survey", "import", str(answers), "--into", str(path), "--standard-file", str(changed)]
+    )
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "考评.xlsx：标准内容不符" in err
+    assert path.read_bytes() == before

@@ -73,6 +73,11 @@ def import_responses(
             f"{workbook.name} 不是本工具生成的考评定级表（没有文档属性 {names.PROP_STANDARD}）"
         )
     standard = load_standard(standard_id)
+    # As recalc and consolidate: the same id with other content is another standard (its
+    # questions and answers, in another order, would put the counts in the wrong cells).
+    mismatch = identity.mismatch(standard.id, standard.content_hash)
+    if mismatch is not None:
+        raise TemplateMismatchError(f"{workbook.name}：{mismatch}")
     survey = standard.survey
     if survey is None:
         raise TemplateMismatchError(f"考评标准 {standard.id} 没有群众测评（[survey]），无法导入")
