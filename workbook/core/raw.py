@@ -126,12 +126,20 @@ def _parse_points(rule: Rule, raw: object, max_places: int, word: str, label: st
     if close:
         value = rounded
     if value < 0:
-        raise rejected(f"{word}不能为负数（{fmt(value)}）")
+        raise rejected(f"{word}不能为负数（{_shown(value)}）")
     if not rule.allows(value):
-        raise rejected(f"{word} {fmt(value)} 不符合此规则")
+        raise rejected(f"{word} {_shown(value)} 不符合此规则")
     if not close:
-        raise rejected(f"{word} {fmt(value)} 的小数超过 {max_places} 位")
+        raise rejected(f"{word} {_shown(value)} 的小数超过 {max_places} 位")
     return value
+
+
+def _shown(value: Decimal) -> str:
+    """A number for a message: as ``fmt`` writes it, except a huge one, which a spreadsheet
+    shows as 1E+300 and ``fmt`` would write with 300 digits."""
+    if value.is_finite() and value.adjusted() >= 15:
+        return format(value.normalize(), "E")
+    return fmt(value)
 
 
 _NOISE = Decimal("1E-9")
