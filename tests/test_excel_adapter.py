@@ -346,7 +346,9 @@ def test_overview_is_formatted_and_marked(tmp_path: Path) -> None:
     assert excel.colors[OVERVIEW_SHEET][(1, 1)] == HEADER_COLOR
     assert (5, 15) in formats["wrap"]  # 输入检查
     assert (5, 16) in formats["wrap"]  # 扣分情况
-    assert (5, 2) not in formats["wrap"]
+    assert (5, 2) in formats["wrap"]  # 支部名称 (a long name is not cut off)
+    assert (5, 3) in formats["wrap"]  # 工作表
+    assert (5, 4) not in formats["wrap"]
     assert formats["window.SplitRow"] == 1
     assert formats["window.FreezePanes"] is True
     assert formats["page.Orientation"] == 2

@@ -3,6 +3,8 @@ what the user sees in the messages and on disk."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from workbook.cli.main import main
 from workbook.outputs.template import TemplateOptions, write_template
 
+from support.libreoffice import convert, requires_libreoffice
 from support.workbook_helpers import fill_by_names
 
 
@@ -36,3 +39,22 @@ def test_a_huge_number_is_named_as_a_spreadsheet_shows_it(
     assert "第一支部!E7：" in err
     assert "扣分不能为负数（-2.5E+200）" in err
     assert "0000000000" not in err
+
+
+LONG_NAME = "安吉县递铺街道" + "很长的名字" * 8 + "支部"
+
+
+@requires_libreoffice
+def test_a_long_branch_name_prints_whole_in_the_overview(tmp_path: Path) -> None:
+    """总览's 支部名称 and 工作表 columns wrap: a long name printed cut off at the column's edge
+    (安吉县递铺街道很长的名, the rest lost)."""
+    path = write_template(tmp_path / "考评.xlsx", TemplateOptions([LONG_NAME, "短"], year=2026))
+    assert main(["recalc", str(path)]) == 0
+    pdf = convert(path, "pdf", tmp_path / "pdf", recalculate=False)
+    pages = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
+    overview = next(page for page in pages if "输入检查" in page)
+    text = re.sub(r"\s", "", overview)
+    sheet = LONG_NAME[:31]  # a sheet name has at most 31 characters
+    assert LONG_NAME + sheet in text

@@ -107,8 +107,9 @@ class Overview:
 
     @property
     def wrapped(self) -> list[int]:
-        """The 0-based columns of long text, the last two (输入检查, 扣分情况): printed wrapped."""
-        return [len(self.header) - 2, len(self.header) - 1]
+        """The 0-based columns of text that may be long, printed wrapped: 支部名称 and 工作表 (a
+        long branch name was cut off at the column's edge), 输入检查 and 扣分情况 (the last two)."""
+        return [1, 2, len(self.header) - 2, len(self.header) - 1]
 
 
 class RecalcBook(Protocol):
