@@ -58,3 +58,34 @@ def test_a_long_branch_name_prints_whole_in_the_overview(tmp_path: Path) -> None
     text = re.sub(r"\s", "", overview)
     sheet = LONG_NAME[:31]  # a sheet name has at most 31 characters
     assert LONG_NAME + sheet in text
+
+
+def test_two_columns_pasted_into_the_branches_file_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two columns copied from Excel into Notepad (name, tab, contact) made a branch called
+    "第一支部<Tab>张三" and a sheet 第一支部_张三."""
+    branches = tmp_path / "支部名单.txt"
+    branches.write_text("第一支部\t张三\n第二支部\t李四\n", encoding="utf-8")
+    out = tmp_path / "考评.xlsx"
+    assert main(["template", "-o", str(out), "--branches-file", str(branches)]) == 1
+    err = capsys.readouterr().err
+    assert f"支部名单文件 {branches} 第 1 行“第一支部 张三”含有制表符（Tab）" in err
+    assert "每行只写一个支部名称" in err
+    assert not out.exists()
+    # A form feed does not end a line (it cut a name in two before).
+    branches.write_text("第一\f支部\n", encoding="utf-8")
+    assert main(["template", "-o", str(out), "--branches-file", str(branches)]) == 1
+    assert "第 1 行“第一 支部”含有控制字符（U+000C）" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", [["template", "-o"], ["survey", "ballot", "-o"]])
+def test_a_branch_name_with_a_line_break_is_refused(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.xlsx"
+    code = main([*command, str(out), "--branch", "第一支部", "--branch", "第二\n支部"])
+    assert code == 1
+    assert "第 2 个支部名称“第二 支部”含有换行符；支部名称只能是一行文字" in capsys.readouterr().err
+    assert not out.exists()

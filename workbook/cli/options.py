@@ -108,10 +108,12 @@ def branch_names(branches: tuple[str, ...], branches_file: Path | None) -> list[
 
     Raises:
         click.UsageError: neither option gives a name.
-        BranchListError: the branches file is unreadable, not text, empty or repeats a name.
+        BranchListError: the branches file is unreadable, not text, empty or repeats a name;
+            a name holds a tab or a line break.
     """
-    from workbook.inputs.branches import read_branches_file
+    from workbook.inputs.branches import read_branches_file, refuse_control_characters
 
+    refuse_control_characters(branches)
     names = list(branches)
     if branches_file is not None:
         names += read_branches_file(branches_file)

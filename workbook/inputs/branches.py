@@ -24,7 +24,8 @@ def read_branches_file(path: str | Path) -> list[str]:
     Blank lines are ignored; surrounding spaces are dropped.
 
     Raises:
-        BranchListError: the file cannot be read or decoded, is empty, or repeats a name.
+        BranchListError: the file cannot be read or decoded, is empty, repeats a name, or a
+            line holds a tab or another control character (two columns copied from Excel).
     """
     from workbook.inputs.text_file import file_kind
 
@@ -44,10 +45,18 @@ def read_branches_file(path: str | Path) -> list[str]:
         ) from None
     names: list[str] = []
     first_line: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only line breaks end a line: a form feed or a vertical tab is a character of the line
+    # (str.splitlines would cut a name in two there), refused below.
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         name = line.strip()
         if not name:
             continue
+        control = _control_character(name)
+        if control is not None:
+            raise BranchListError(
+                f"支部名单文件 {path} 第 {number} 行“{_shown(name)}”含有{control}；"
+                "每行只写一个支部名称（从 Excel 复制时只复制支部名称这一列）"
+            )
         if name in first_line:
             raise BranchListError(
                 f"支部名单文件 {path} 第 {number} 行的支部“{name}”与第 {first_line[name]} 行重复"
@@ -62,6 +71,44 @@ def read_branches_file(path: str | Path) -> list[str]:
 def text_line_of(error: UnicodeDecodeError) -> int:
     """1-based line number of the byte where decoding failed."""
     return error.object[: error.start].count(b"\n") + 1
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _control_character(name: str) -> str | None:
+    """What the first control character of ``name`` is, in words; None if it has none."""
+    found = _CONTROL.search(name)
+    if found is None:
+        return None
+    char = found.group()
+    if char == "\t":
+        return "制表符（Tab）"
+    if char in "\n\r\u2028\u2029":
+        return "换行符"
+    return f"控制字符（U+{ord(char):04X}）"
+
+
+def _shown(name: str) -> str:
+    """A name for a message, its control characters shown as spaces."""
+    return _CONTROL.sub(" ", name)
+
+
+def refuse_control_characters(names: Sequence[str]) -> None:
+    """Refuse typed names (``--branch``) with a tab or a line break inside: two cells pasted
+    as one name (messages count from 1). The library itself writes any name it is given.
+
+    Raises:
+        BranchListError: the first such name, with what it contains.
+    """
+    for number, raw in enumerate(names, start=1):
+        control = _control_character(raw.strip())
+        if control is not None:
+            raise BranchListError(
+                f"第 {number} 个支部名称“{_shown(raw.strip())}”含有{control}；"
+                "支部名称只能是一行文字"
+            )
 
 
 def check_branch_names(names: Sequence[str]) -> list[str]:
