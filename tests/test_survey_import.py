@@ -312,3 +312,22 @@ def test_a_changed_standard_file_is_refused(
     assert code == 1, err
     assert "考评.xlsx：标准内容不符" in err
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("lock", ["~$考评.xlsx", ".~lock.考评.xlsx#"])
+def test_a_workbook_open_elsewhere_is_written_with_a_warning(
+    tmp_path: Path, workbook: Path, lock: str, capsys
+) -> None:
+    """As recalc warns: saving in the window that has the workbook open would throw the
+    imported tallies away."""
+    (workbook.parent / lock).write_bytes(b"")
+    responses = write_csv(tmp_path / "答卷.csv", respondents(), "utf-8")
+    before = workbook.read_bytes()
+    assert main(["survey", "import", str(responses), "--into", str(workbook)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        f"提示：{workbook} 似乎正在 Excel、WPS 或 LibreOffice 中打开（有它的临时文件 {lock}）"
+        in err
+    )
+    assert "在那个窗口中保存会覆盖这次导入的计票" in err
+    assert workbook.read_bytes() != before
