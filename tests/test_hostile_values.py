@@ -13,6 +13,7 @@ from workbook.cli.main import main
 from workbook.outputs.template import TemplateOptions, write_template
 
 from support.libreoffice import convert, requires_libreoffice
+from support.libreoffice_uno import edit_in_libreoffice, uno_available
 from support.workbook_helpers import fill_by_names
 
 
@@ -44,6 +45,7 @@ def test_a_huge_number_is_named_as_a_spreadsheet_shows_it(
 LONG_NAME = "安吉县递铺街道" + "很长的名字" * 8 + "支部"
 
 
+@pytest.mark.libreoffice
 @requires_libreoffice
 def test_a_long_branch_name_prints_whole_in_the_overview(tmp_path: Path) -> None:
     """总览's 支部名称 and 工作表 columns wrap: a long name printed cut off at the column's edge
@@ -89,3 +91,23 @@ def test_a_branch_name_with_a_line_break_is_refused(
     assert code == 1
     assert "第 2 个支部名称“第二 支部”含有换行符；支部名称只能是一行文字" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(
+    not uno_available(), reason="LibreOffice's Python bridge (python3-uno) is not installed"
+)
+def test_a_renamed_overview_is_said_to_be_ours(
+    tmp_path: Path, template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The user renamed 总览 to 结果一览 in LibreOffice: recalc writes into it and said that a
+    sheet called 总览, not made by this tool, was left alone (there is none)."""
+    assert main(["recalc", str(template)]) == 0
+    renamed = edit_in_libreoffice(
+        template, tmp_path / "改名.xlsx", [["rename", "总览", "结果一览"]]
+    )
+    capsys.readouterr()
+    assert main(["recalc", str(renamed)]) == 0
+    err = capsys.readouterr().err
+    assert "提示：总览写入了工作表“结果一览”（本工具生成的总览，已被改名）" in err
+    assert "不是本工具生成的" not in err

@@ -267,6 +267,7 @@ def test_import_writes_the_results_recalc_gives(tmp_path: Path, workbook: Path, 
     assert sheet.values[names.GRADE] == "好"
 
 
+@pytest.mark.libreoffice
 @requires_libreoffice
 def test_libreoffice_shows_the_imported_scores_without_recalculating(
     tmp_path: Path, workbook: Path, capsys

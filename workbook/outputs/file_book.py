@@ -140,6 +140,7 @@ class XlsxFileBook:
         self.truncated = 0  # 总览 cells whose text was cut to fit
         self.restored: list[str] = []  # computed cells whose formula was put back
         self.overview_title = OVERVIEW_SHEET  # where 总览 was written
+        self.overview_renamed = False  # written into this tool's 总览, renamed by the user
 
     def properties(self) -> Mapping[str, object]:
         return self._properties
@@ -359,6 +360,7 @@ class XlsxFileBook:
         if existing is not None:
             self.package.set_text(existing.part, xml)
             self.overview_title = existing.name
+            self.overview_renamed = existing.name != OVERVIEW_SHEET
             return
         title = free_sheet_title(OVERVIEW_SHEET, self._sheets)
         entry = add_worksheet(self.package, title, xml, list(self._sheets.values()))
@@ -415,7 +417,9 @@ def recalc_file(path: str | Path, output: str | Path | None = None) -> RecalcRep
     finally:
         book.close()
     notices = list(report.notices)
-    if book.overview_title != OVERVIEW_SHEET:
+    if book.overview_renamed:
+        notices.append(f"总览写入了工作表“{book.overview_title}”（本工具生成的总览，已被改名）")
+    elif book.overview_title != OVERVIEW_SHEET:
         notices.append(
             f"工作簿中已有名为“{OVERVIEW_SHEET}”的工作表（不是本工具生成的），未改动它；"
             f"总览写入了工作表“{book.overview_title}”"
