@@ -137,6 +137,10 @@ def test_unknown_standard_is_a_clear_error() -> None:
         (lambda d: d["items"][2]["rules"][0].pop("wording"), "规则 3.1 缺少文字项“wording”"),
         (lambda d: d["grades"].reverse(), "等级应按下限从高到低排列"),
         (lambda d: d["grades"][3].update(min=10), "最低等级的下限应为 0"),
+        (
+            lambda d: d["grades"][0].update(min=900),  # 900 typed for 90: nobody is 好
+            "等级“好”的下限 900 高于可能的最高得分 100，任何支部都评不到这一等级",
+        ),
         (lambda d: d["grades"][1].update(name="好"), "等级名称重复"),
         (lambda d: d.update(veto_grade="很差"), "否决后的等级“很差”不是已定义的等级"),
         (lambda d: d.update(items=[]), "没有任何项目"),
@@ -290,3 +294,15 @@ def test_optional_sections_may_be_left_out(data: dict) -> None:
     bare = parse_standard(data)
     assert (bare.survey, bare.checklist, bare.publication, bare.bonus) == (None,) * 4
     assert bare.items == load_standard("anji-2012-6").items
+
+
+def test_a_band_is_reachable_with_the_bonus() -> None:
+    """With a bonus section the highest total is the total points plus the bonus cap."""
+    synthetic = Path(__file__).parent / "data" / "standard-synthetic.toml"
+    data = tomllib.loads(synthetic.read_text(encoding="utf-8"))
+    assert (data["total_points"], data["bonus"]["cap"]) == (50, 3)
+    data["grades"][0]["min"] = 53
+    assert parse_standard(data).grades[0].min == 53
+    data["grades"][0]["min"] = 53.5
+    with pytest.raises(StandardFileError, match=re.escape("下限 53.5 高于可能的最高得分 53")):
+        parse_standard(data)

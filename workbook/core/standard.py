@@ -432,6 +432,14 @@ def _parse_standard(data: dict[str, Any]) -> Standard:
         else None
     )
     bonus = _parse_bonus(table_at(data, "bonus", "[bonus]")) if "bonus" in data else None
+    # A band above the highest total (900 typed for 90) would silently never be given.
+    highest = total_points + (bonus.cap if bonus is not None else 0)
+    for grade in grades:
+        if grade.min > highest:
+            raise StandardFileError(
+                f"等级“{grade.name}”的下限 {fmt(grade.min)} 高于可能的最高得分 {fmt(highest)}，"
+                "任何支部都评不到这一等级"
+            )
 
     titles = {key: _optional_text(data, key) for key in ("sheet_title", "summary_title", "unit")}
     return Standard(
