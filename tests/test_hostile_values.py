@@ -111,3 +111,22 @@ def test_a_renamed_overview_is_said_to_be_ours(
     err = capsys.readouterr().err
     assert "提示：总览写入了工作表“结果一览”（本工具生成的总览，已被改名）" in err
     assert "不是本工具生成的" not in err
+
+
+def test_a_number_typed_as_text_says_what_to_type(
+    tmp_path: Path, template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A full-width digit, a number with 分 and a padded 是 looked right in the cell, and the
+    message only said "实际填写了文字“<full-width 2>”"."""
+    filled = fill_by_names(
+        template,
+        {"第一支部": {"ded_1_2": "\uff12", "ded_1_3": "1.5 分", "veto_1": "是 "}},
+        tmp_path / "填好.xlsx",
+    )
+    assert main(["recalc", str(filled), "-o", str(tmp_path / "out.xlsx")]) == 1
+    err = capsys.readouterr().err
+    assert "第一支部!E6：" in err
+    assert "实际填写了文字“\uff12”（这是文字形式的数字，用了全角数字；请直接输入数字 2）" in err
+    assert "实际填写了文字“1.5 分”（这是文字形式的数字，带了“分”字；请直接输入数字 1.5）" in err
+    assert "第一支部!E28：" in err
+    assert "实际填写“是 ”（前后多了空格，请删去）" in err

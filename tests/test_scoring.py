@@ -70,7 +70,18 @@ def test_allowed_values(standard: Standard, rule_id: str, raw: object, expected:
         ),
         ("1.2", "三分", "扣分应为数字，实际填写了文字“三分”"),
         ("1.2", " ", "扣分应为数字，实际填写了文字“ ”"),
-        ("1.2", "2", "扣分应为数字，实际填写了文字“2”"),
+        (
+            "1.2",
+            "2",
+            "扣分应为数字，实际填写了文字“2”（这是文字形式的数字，可能是单元格格式为“文本”",
+        ),
+        (
+            "1.2",
+            "\uff12",
+            "实际填写了文字“\uff12”（这是文字形式的数字，用了全角数字；请直接输入数字 2）",
+        ),
+        ("1.3", "1.5 分", "（这是文字形式的数字，带了“分”字；请直接输入数字 1.5）"),
+        ("1.2", " 3 ", "（这是文字形式的数字，前后有空格；请直接输入数字 3）"),
         ("2.1", True, "扣分应为数字，实际为“TRUE”"),
         ("2.1", dt.datetime(2026, 1, 3), "扣分应为数字"),
         ("1.2", 1.234, "扣分 1.234 的小数超过 2 位"),
@@ -133,6 +144,9 @@ def test_veto_problems_name_the_condition(standard: Standard) -> None:
         "否决情形（2）“近两年来党组织书记（中心主任）有重大违法违纪行为的”："
         "否决情形应填“是”或“否”（空白视为“否”），实际填写“有”"
     )
+    # A space the user cannot see is named.
+    (problem,) = assess_branch(standard, RawBranchInputs({}, vetoes=["是 "])).problems
+    assert problem.message.endswith("实际填写“是 ”（前后多了空格，请删去）")
 
 
 def test_notes_are_kept_with_their_deductions(standard: Standard) -> None:

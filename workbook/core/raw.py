@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -106,7 +108,7 @@ def _parse_points(rule: Rule, raw: object, max_places: int, word: str, label: st
     if isinstance(raw, (bool, _dt.date | _dt.time | _dt.timedelta)):
         raise rejected(f"{word}应为数字，实际为“{display_value(raw)}”")
     if isinstance(raw, str):
-        raise rejected(f"{word}应为数字，实际填写了文字“{raw}”")
+        raise rejected(f"{word}应为数字，实际填写了文字“{raw}”{_number_text_hint(raw)}")
     if isinstance(raw, float) and not math.isfinite(raw):
         raise rejected(f"{word}应为数字，实际为“{raw}”")
     try:
@@ -142,6 +144,26 @@ def _shown(value: Decimal) -> str:
     return fmt(value)
 
 
+def _number_text_hint(text: str) -> str:
+    """What is wrong with a text that reads as a number (the cell shows 2, yet holds the text
+    "2"), and what to type instead; "" for any other text."""
+    plain = unicodedata.normalize("NFKC", text).strip()
+    unit = plain.endswith("分")
+    if unit:
+        plain = plain[:-1].strip()
+    if not re.fullmatch(r"\d+(\.\d*)?|\.\d+", plain):
+        return ""  # not a plain non-negative number (a sign, an exponent, a word): no advice
+    if unit:
+        why = "带了“分”字"
+    elif plain != text.strip():
+        why = "用了全角数字"
+    elif plain != text:
+        why = "前后有空格"
+    else:
+        why = "可能是单元格格式为“文本”，或从别处粘贴而来"
+    return f"（这是文字形式的数字，{why}；请直接输入数字 {plain}）"
+
+
 _NOISE = Decimal("1E-9")
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 5)}
 
@@ -161,8 +183,11 @@ def parse_veto(raw: object) -> bool:
     unusable = why_unusable(raw, FILL_YES_NO)
     if unusable is not None:
         raise CellValueError(f"否决情形应填“是”或“否”：{unusable}", VETO_SHORT_MESSAGE)
+    hint = ""
+    if isinstance(raw, str) and unicodedata.normalize("NFKC", raw).strip() in (YES, NO):
+        hint = "（前后多了空格，请删去）"
     raise CellValueError(
-        f"否决情形应填“是”或“否”（空白视为“否”），实际填写“{display_value(raw)}”",
+        f"否决情形应填“是”或“否”（空白视为“否”），实际填写“{display_value(raw)}”{hint}",
         VETO_SHORT_MESSAGE,
     )
 
