@@ -241,3 +241,28 @@ def test_a_packaged_standard_is_named_by_its_id_alone() -> None:
 
     standard = load_standard()
     assert formula_key(standard) == standard.id == "anji-2012-6"
+
+
+def test_installing_another_version_says_what_it_replaces(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Workbooks made from the version installed before no longer compute in Excel: installing
+    another version over it says so (it said only 已更新)."""
+    assert main(["standard", "install", str(SYNTHETIC)]) == 0
+    old_hash = load_standard_file(SYNTHETIC).content_hash
+    changed = tmp_path / "新版.toml"
+    changed.write_text(
+        SYNTHETIC.read_text(encoding="utf-8").replace("居民满意情况", "居民满意程度"),
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["standard", "install", str(changed)]) == 0
+    captured = capsys.readouterr()
+    assert "已更新标准 synthetic-test" in captured.out
+    assert (
+        f"提示：原先安装的标准 synthetic-test 内容不同（内容摘要 {old_hash[:12]}），已被替换"
+        in captured.err
+    )
+    # The same file again: nothing to warn about.
+    assert main(["standard", "install", str(changed)]) == 0
+    assert "提示" not in capsys.readouterr().err

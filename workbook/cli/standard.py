@@ -3,6 +3,7 @@ where the Excel add-in (and every command) finds it by its id."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,11 +88,24 @@ def install_command(file: Path) -> None:
             f"标准文件 {file} 的编号“{standard.id}”与本工具自带的标准相同，安装后也不会被使用；"
             "请在文件中换一个编号（id）"
         )
+    from workbook.core.standard import load_standard_file
+
     target = installed_standards_folder() / f"{standard.id}.toml"
     replaced = target.exists()
+    old_hash = None
+    if replaced:
+        with contextlib.suppress(StandardFileError):  # a broken installed file: just replaced
+            old_hash = load_standard_file(target).content_hash
     with atomic_output(target) as temp:
         temp.write_bytes(file.read_bytes())
     click.echo(
         f"已{'更新' if replaced else '安装'}标准 {standard.id}（《{standard.title}》，内容摘要 "
         f"{standard.content_hash[:12]}）：{target}。在 Excel 中重新计算（Ctrl+Alt+F9）即生效。"
     )
+    if old_hash is not None and old_hash != standard.content_hash:
+        click.echo(
+            f"提示：原先安装的标准 {standard.id} 内容不同（内容摘要 {old_hash[:12]}），已被替换；"
+            "按原先那个版本生成的考评定级表，在本机 Excel 中的函数将显示标准不同、不再计算，"
+            "请用原先的标准文件（--standard-file）计算或汇总它们",
+            err=True,
+        )
