@@ -18,6 +18,7 @@ from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
 
 from support.libreoffice import convert, requires_libreoffice
+from support.libreoffice_uno import edit_in_libreoffice, uno_available
 
 BRANCHES = ["第一支部", "第二支部", "第三支部"]
 Q1 = "1. 党组织、党组织书记和服务中心、中心主任在党员中的威信"
@@ -332,3 +333,69 @@ def test_a_workbook_open_elsewhere_is_written_with_a_warning(
     )
     assert "在那个窗口中保存会覆盖这次导入的计票" in err
     assert workbook.read_bytes() != before
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not uno_available(), reason="LibreOffice's Python bridge is not installed")
+def test_formulas_in_the_tally_are_replaced_by_the_counts(
+    tmp_path: Path, workbook: Path, capsys
+) -> None:
+    """Formulas typed into the tally kept their own results wherever the workbook was
+    recalculated, while the file held the imported counts as their cached values: the tool
+    said 98.5, LibreOffice and Excel something else."""
+    sheet = read_branch_workbook(workbook).sheets[0]
+    typed = {
+        names.SURVEY_ISSUED: "=6+6",
+        names.SURVEY_RETURNED: "=3",
+        names.survey_count_name(1, 1): "=1+1",
+    }
+    steps: list[list[object]] = [
+        ["formula", "第一支部", sheet.cells[name].a1, formula] for name, formula in typed.items()
+    ]
+    edited = edit_in_libreoffice(workbook, tmp_path / "有公式.xlsx", steps)
+    responses = write_csv(tmp_path / "答卷.csv", respondents(), "utf-8")
+    out = tmp_path / "导入后.xlsx"
+    assert main(["survey", "import", str(responses), "--into", str(edited), "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    was = "、".join(f"{sheet.cells[name].a1} {formula}" for name, formula in typed.items())
+    assert f"计票单元格中的公式已改为导入的票数（原公式：{was}）" in said
+    assert "已导入 15 份答卷（2 个支部）" in said
+    cells = cells_of(parts(out)["xl/worksheets/sheet2.xml"])
+    for name in typed:
+        assert "<f" not in cells[sheet.cells[name].a1], name
+    # A program that recalculates everything shows what the tool wrote.
+    pdf = convert(out, "pdf", tmp_path / "pdf", recalculate=True)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    totals = re.findall(r"合计得分（满分100分）\s+(\S+)", text)
+    assert totals[:2] == ["98.5", "100"], totals
+
+
+def test_the_first_cell_of_a_shared_formula_in_the_tally_is_refused(
+    tmp_path: Path, workbook: Path, capsys
+) -> None:
+    """Excel writes a formula filled down as a shared formula: its other cells depend on the
+    first one, so that one is not taken out; the user is told what to do, nothing is written."""
+    cell = read_branch_workbook(workbook).sheets[0].cells[names.survey_count_name(1, 1)].a1
+    with zipfile.ZipFile(workbook) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in members:
+            if info.filename == "xl/worksheets/sheet2.xml":
+                text = data.decode("utf-8")
+                text, count = re.subn(
+                    rf'<c r="{cell}"([^>]*?)/>',
+                    rf'<c r="{cell}"\1><f t="shared" ref="{cell}:{cell}" si="0">1+1</f><v>2</v></c>',
+                    text,
+                )
+                assert count == 1
+                data = text.encode("utf-8")
+            target.writestr(info, data)
+    responses = write_csv(tmp_path / "答卷.csv", respondents(), "utf-8")
+    before = workbook.read_bytes()
+    assert main(["survey", "import", str(responses), "--into", str(workbook)]) == 1
+    err = capsys.readouterr().err
+    assert f"第一支部!{cell}：群众测评计票单元格是共享公式或数组公式的首个单元格" in err
+    assert "请先把计票区的公式改为数值" in err
+    assert workbook.read_bytes() == before

@@ -10,7 +10,8 @@ a target and the steps. Steps (sheet names, A1 addresses):
   end (cells only, as Ctrl+A, Ctrl+C, Ctrl+V give them);
 - ["insert_rows", sheet, row, count]: insert rows above a 1-based row;
 - ["unprotect", sheet]: 审阅 > 撤销工作表保护 (the template protects its sheets without a password);
-- ["rename", sheet, new_name]: rename a sheet (右键 > 重命名工作表).
+- ["rename", sheet, new_name]: rename a sheet (右键 > 重命名工作表);
+- ["formula", sheet, cell, text]: type a formula (``=1+1``, function names in English).
 
 The target is saved as Excel 2007-365 xlsx.
 """
@@ -153,6 +154,8 @@ def run_steps(context: object, document: object, steps: list) -> None:
             sheet.unprotect("")
         elif kind == "rename":
             sheet.setName(step[2])
+        elif kind == "formula":
+            sheet.getCellRangeByName(step[2]).setFormula(step[3])
         elif kind == "insert_rows":
             sheet.getRows().insertByIndex(int(step[2]) - 1, int(step[3]))
         else:

@@ -12,6 +12,8 @@ default), so without them it would show the scores of the old tally.
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 from workbook.core import names
 from workbook.core.standard import load_standard
 from workbook.core.survey import parse_count, tally_is_blank
-from workbook.errors import CellValueError, TemplateMismatchError
+from workbook.errors import CellValueError, InvalidInputError, TemplateMismatchError
 from workbook.inputs.reader import BranchSheet, read_branch_workbook
 from workbook.inputs.responses import (
     ResponsesError,
@@ -32,6 +34,7 @@ from workbook.inputs.responses import (
 from workbook.xlsx.properties import TemplateIdentity
 
 if TYPE_CHECKING:
+    from workbook.core.cells import CellRef
     from workbook.core.standard import Standard
     from workbook.core.standard_sections import SurveyAnswer
     from workbook.outputs.recalc import CellValue
@@ -132,6 +135,9 @@ def import_responses(
             part = parts[sheet.sheet]
             before, cells, after = package.text_between(part, "<sheetData", "</sheetData>")
             cells = normalise_sheet_data(cells, workbook.name, sheet.sheet)
+            cells, formulas = _without_formulas(
+                cells, {name: sheet.cells[name] for name in numbers}, workbook.name
+            )
             new_values = {**values, **{name: Decimal(n) for name, n in numbers.items()}}
             located = locate_cells(cells, [(r.row, r.col) for r in sheet.cells.values()])
             for spot, value in computed_values(standard, sheet, new_values).items():
@@ -140,25 +146,79 @@ def import_responses(
                 if span is not None and "<f" in cells[span[0] : span[1]]:
                     edits[spot] = CellEdit(value, set_value=True)
             package.parts[part] = before + edit_cells(cells, edits).encode("utf-8") + after
-            lines.append(
-                _line(
-                    branch,
-                    sheet.label(names.SURVEY_RETURNED),
-                    tally.returned,
-                    issued,
-                    kept,
-                    old_issued,
-                    old_returned,
-                    old_counts,
-                    survey.answers,
-                )
+            line = _line(
+                branch,
+                sheet.label(names.SURVEY_RETURNED),
+                tally.returned,
+                issued,
+                kept,
+                old_issued,
+                old_returned,
+                old_counts,
+                survey.answers,
             )
+            if formulas:
+                line += (
+                    "；计票单元格中的公式已改为导入的票数（原公式："
+                    + "、".join(f"{ref.a1} {formula}" for ref, formula in formulas)
+                    + "）"
+                )
+            lines.append(line)
         with atomic_output(output or workbook) as temp:
             package.save(temp)
     finally:
         package.close()
     untouched = tuple(b for b in sheets if b not in tallies)
     return ImportReport(tuple(lines), untouched, sum(t.returned for t in tallies.values()))
+
+
+_FORMULA_ELEMENT = re.compile(r"<f\b[^>]*?/>|<f\b[^>]*>.*?</f>", re.S)
+
+
+def _without_formulas(
+    cells_xml: str, tally: Mapping[str, CellRef], file_name: str
+) -> tuple[str, list[tuple[CellRef, str]]]:
+    """``cells_xml`` with the formulas of the ``tally`` cells taken out, and what they were.
+
+    The import replaces the tally with numbers: a formula left in a count cell would keep its
+    own result wherever the workbook is recalculated (Excel, WPS), while the file held the
+    imported count as its cached value; the tool and the spreadsheet would disagree.
+
+    Raises:
+        InvalidInputError: a count cell holds the first cell of a shared or array formula (the
+            other cells of that formula depend on it): the user changes it to numbers first.
+    """
+    from workbook.core.problems import Problem
+    from workbook.xlsx.cell_edit import locate_cells
+
+    refs = {(ref.row, ref.col): ref for ref in tally.values()}
+    located = locate_cells(cells_xml, refs)
+    found: list[tuple[int, int, str, CellRef, str]] = []
+    for spot, (start, end) in located.items():
+        element = cells_xml[start:end]
+        formula = _FORMULA_ELEMENT.search(element)
+        if formula is None:
+            continue
+        ref = refs[spot]
+        if 'ref="' in formula.group(0):
+            raise InvalidInputError(
+                [
+                    Problem(
+                        f"{file_name}，{ref.label}：群众测评计票单元格是共享公式或数组公式的首个单元格，"
+                        "导入会替换计票；请先把计票区的公式改为数值（复制后“选择性粘贴 > 数值”），"
+                        "再重新导入"
+                    )
+                ]
+            )
+        text = html.unescape(re.sub(r"<[^>]*>", "", formula.group(0))).strip()
+        shown = f"={text}" if text else "（共享公式）"
+        found.append((start, end, element.replace(formula.group(0), "", 1), ref, shown))
+    for start, end, element, _, _ in sorted(found, reverse=True):
+        cells_xml = cells_xml[:start] + element + cells_xml[end:]
+    replaced = sorted(
+        ((ref, shown) for *_, ref, shown in found), key=lambda r: (r[0].row, r[0].col)
+    )
+    return cells_xml, replaced
 
 
 def computed_values(
