@@ -156,7 +156,21 @@ def branch_assess_process(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-ENGLISH_IN_HELP = ("Usage", "Options", "Commands", "COMMAND", "ARGS", "OPTIONS", "Show this")
+ENGLISH_IN_HELP = (
+    "Usage",
+    "Options",
+    "Commands",
+    "COMMAND",
+    "ARGS",
+    "OPTIONS",
+    "Show this",
+    # click's metavars of an option without its own (click.Path, str, int)
+    " PATH",
+    " FILE",
+    " DIRECTORY",
+    " TEXT",
+    " INTEGER",
+)
 
 
 @pytest.mark.parametrize("words", every_group(cli) + sorted(every_command(cli)))

@@ -45,12 +45,14 @@ def _points(ctx: click.Context, param: click.Parameter, value: object) -> Decima
     "--output",
     required=True,
     type=click.Path(readable=False, path_type=Path),
+    metavar="文件",
     help="输出的汇总表（.xlsx）。有待修正项时不生成（原有文件保持不变），除非加 --draft。",
 )
 @click.option(
     "--json",
     "json_path",
     type=click.Path(readable=False, path_type=Path),
+    metavar="文件",
     help="另存一份 JSON 结果（含全部问题，有待修正项时也生成）；格式见 docs/consolidation.md。",
 )
 @overwrite_option

@@ -22,6 +22,7 @@ from workbook.cli.options import CONTEXT_SETTINGS
     default="demo-output",
     show_default=True,
     type=click.Path(readable=False, path_type=Path),
+    metavar="文件夹",
     help="示例文件的输出文件夹。",
 )
 def demo_command(output_dir: Path) -> None:

@@ -25,6 +25,7 @@ from workbook.errors import ConfigError, MailError
 @click.option(
     "--eml",
     type=click.Path(readable=False, path_type=Path),
+    metavar="文件",
     help="不发送，只把邮件保存为 .eml 文件（可用 Outlook、Foxmail 打开后发送）。",
 )
 @click.option(
@@ -44,12 +45,14 @@ from workbook.errors import ConfigError, MailError
 @click.option(
     "--cafile",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    metavar="文件",
     help="额外信任的证书文件（PEM），用于自签名证书的内部邮件服务器。",
 )
 @click.option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, readable=False, path_type=Path),
+    metavar="文件",
     help="配置文件（TOML）；默认取环境变量 BRANCH_ASSESS_CONFIG 或当前文件夹的 branch-assess.toml。",
 )
 @standard_file_option()
