@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from workbook.cli.main import main
+from workbook.core.standard import STANDARD_FILE_ENV, STANDARDS_DIR_ENV
 from workbook.outputs.template import TemplateOptions, write_template
 
 from support.libreoffice import convert, requires_libreoffice
@@ -130,3 +131,42 @@ def test_a_number_typed_as_text_says_what_to_type(
     assert "实际填写了文字“1.5 分”（这是文字形式的数字，带了“分”字；请直接输入数字 1.5）" in err
     assert "第一支部!E28：" in err
     assert "实际填写“是 ”（前后多了空格，请删去）" in err
+
+
+DEEP_TOML = "x = " + "[" * 100_000 + "]" * 100_000 + "\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["standard", "check", "{file}"], "TOML 格式错误（数组或表嵌套过深"),
+        (["standard", "install", "{file}"], "TOML 格式错误（数组或表嵌套过深"),
+        (
+            ["template", "-o", "{out}", "--branch", "甲", "--standard-file", "{file}"],
+            "格式错误：数组或表嵌套过深",
+        ),
+        (
+            ["email", "{out}", "--to", "a@example.org", "--eml", "{eml}", "--config", "{file}"],
+            "配置文件 {file} 格式错误：数组或表嵌套过深",
+        ),
+    ],
+)
+def test_a_deeply_nested_toml_file_is_a_format_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    """tomllib parses nesting by recursion: 100,000 brackets gave 内部错误：RecursionError, exit 2."""
+    monkeypatch.setenv(STANDARD_FILE_ENV, "")
+    monkeypatch.setenv(STANDARDS_DIR_ENV, str(tmp_path / "standards"))
+    toml = tmp_path / "深.toml"
+    toml.write_text(DEEP_TOML, encoding="utf-8")
+    out = write_template(tmp_path / "汇总.xlsx", TemplateOptions(["甲"], year=2026))
+    paths = {"file": str(toml), "out": str(out), "eml": str(tmp_path / "x.eml")}
+    code = main([arg.format(**paths) for arg in args])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert message.format(**paths) in err
+    assert "内部错误" not in err

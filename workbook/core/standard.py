@@ -25,7 +25,7 @@ from workbook.core.standard_sections import (
     parse_publication,
     parse_survey,
 )
-from workbook.core.tomlvalues import check_known_keys, fmt, table_at
+from workbook.core.tomlvalues import TOML_TOO_DEEP, check_known_keys, fmt, table_at
 from workbook.errors import StandardFileError, describe_os_error
 
 __all__ = [
@@ -477,6 +477,8 @@ def load_standard_file(path: str | Path) -> Standard:
         raise StandardFileError(f"无法读取标准文件 {path}：{describe_os_error(error)}") from None
     except tomllib.TOMLDecodeError as error:
         raise StandardFileError(f"标准文件 {path} 格式错误：{error}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise StandardFileError(f"标准文件 {path} 格式错误：{TOML_TOO_DEEP}") from None
     return parse_standard(data, source=f"标准文件 {path.name}")
 
 
@@ -583,6 +585,10 @@ def _packaged_standard(standard_id: str) -> Standard:
             data = tomllib.load(handle)
         except tomllib.TOMLDecodeError as error:
             raise StandardFileError(f"标准文件 {standard_id}.toml 格式错误：{error}") from None
+        except RecursionError:
+            raise StandardFileError(
+                f"标准文件 {standard_id}.toml 格式错误：{TOML_TOO_DEEP}"
+            ) from None
     standard = parse_standard(data, source=f"标准文件 {standard_id}.toml")
     if standard.id != standard_id:
         raise StandardFileError(

@@ -26,7 +26,7 @@ from workbook.core.standard import (
     valid_standard_id,
 )
 from workbook.core.standard_sections import parse_checklist, parse_publication, parse_survey
-from workbook.core.tomlvalues import fmt
+from workbook.core.tomlvalues import TOML_TOO_DEEP, fmt
 from workbook.errors import StandardFileError
 
 __all__ = [
@@ -87,6 +87,8 @@ def check_standard_text(text: str) -> list[Problem]:
     """Every problem of a standard file's text, in file order; empty when it loads."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        return [Problem(f"TOML 格式错误（{TOML_TOO_DEEP}），文件无法读取", key="", line=None)]
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = _TOML_POSITION.search(message)

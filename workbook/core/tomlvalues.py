@@ -12,6 +12,9 @@ from typing import Any
 
 from workbook.errors import StandardFileError
 
+# What a TOML file nested past the parser's recursion limit is, for "格式错误：…" messages.
+TOML_TOO_DEEP = "数组或表嵌套过深（文件可能已损坏或被恶意构造）"
+
 
 def fmt(value: Decimal | int) -> str:
     """Format a points value without trailing zeros: 15, 0.5, 89.5, never 89.49999."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from workbook.core.tomlvalues import TOML_TOO_DEEP
 from workbook.errors import ConfigError, describe_os_error
 from workbook.inputs.text_file import file_kind
 
@@ -106,6 +107,8 @@ def load_config(
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"配置文件 {path} 格式错误：{error}") from None
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        raise ConfigError(f"配置文件 {path} 格式错误：{TOML_TOO_DEEP}") from None
     return parse_config(data, path)
 
 
