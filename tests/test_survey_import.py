@@ -224,6 +224,10 @@ def test_headers_found_or_named_by_options(tmp_path: Path, workbook: Path, capsy
         (b"\xef\xbb\xbf", "是空文件"),
         ("\ufeff支部,第1题,第2题,第3题\r\n,,,\r\n".encode(), "只有表头，没有任何答卷"),
         (b"\xff\x00\xfe\x81\x00", "不是 UTF-8 或 GBK 编码的文本"),
+        (  # a cell past the csv module's field limit was 内部错误：Error
+            ("支部,第1题,第2题,第3题\r\n第一支部," + "满" * 200_000 + ",满意,满意\r\n").encode(),
+            "答卷.csv 第 2 行无法按 CSV 读取：有一格的文字超过 131072 个字符",
+        ),
     ],
 )
 def test_hostile_files(

@@ -64,7 +64,19 @@ def read_rows(path: Path) -> list[list[object]]:
     lines = sample.splitlines()
     first_line = next((line for line in lines if any(d in line for d in ",\t;")), "")
     delimiter = max((",", "\t", ";"), key=first_line.count)
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [list(row) for row in reader]
+    except csv.Error as error:
+        reason = str(error)
+        if "field larger than field limit" in reason:
+            reason = f"有一格的文字超过 {csv.field_size_limit()} 个字符"
+        elif "NUL" in reason:
+            reason = "含有空字符（NUL），不是文本"
+        raise WorkbookReadError(
+            f"{path.name} 第 {reader.line_num} 行无法按 CSV 读取：{reason}；"
+            "请确认它是导出的答卷文件（每行一份答卷）"
+        ) from None
 
 
 def _decode(path: Path, data: bytes) -> str:
