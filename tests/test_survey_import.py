@@ -403,3 +403,26 @@ def test_the_first_cell_of_a_shared_formula_in_the_tally_is_refused(
     assert f"第一支部!{cell}：群众测评计票单元格是共享公式或数组公式的首个单元格" in err
     assert "请先把计票区的公式改为数值" in err
     assert workbook.read_bytes() == before
+
+
+def test_a_responses_workbook_past_the_size_limits_is_refused(
+    tmp_path: Path, workbook: Path, capsys
+) -> None:
+    """Every command refuses a part decompressing past 100 MiB; the responses workbook was
+    inflated by python-calamine whatever its size."""
+    responses = write_xlsx(tmp_path / "答卷.xlsx", respondents())
+    with zipfile.ZipFile(responses) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(responses, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in members:
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (101 << 20), 1)
+            target.writestr(info.filename, data)
+    before = workbook.read_bytes()
+    assert main(["survey", "import", str(responses), "--into", str(workbook)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "答卷.xlsx 中的部件 xl/worksheets/sheet1.xml 解压后有 101 MiB，超过本工具的上限 100 MiB"
+        in err
+    )
+    assert workbook.read_bytes() == before

@@ -8,10 +8,12 @@ every problem with the rows is listed at once by row number.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,7 @@ from workbook.core.standard_sections import Survey
 from workbook.errors import BranchAssessError, WorkbookReadError, describe_os_error
 from workbook.xlsx.cells import describe
 from workbook.xlsx.properties import read_head, unreadable_reason
+from workbook.xlsx.zip_package import check_package
 
 BRANCH_HEADERS = ("支部", "支部名称", "所在支部", "测评对象", "被测评支部", "支部（党员服务中心）")
 
@@ -99,6 +102,10 @@ def _xlsx_rows(path: Path, data: bytes) -> list[list[object]]:
 
     if not data:
         raise WorkbookReadError(f"{path.name} 是空文件，没有任何测评数据")
+    # The size limits every command keeps (a crafted file decompressing to gigabytes), checked
+    # before python-calamine inflates anything; a file that is no zip is left to it to name.
+    with contextlib.suppress(zipfile.BadZipFile), zipfile.ZipFile(io.BytesIO(data)) as archive:
+        check_package(archive, path.name, verify=True)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
