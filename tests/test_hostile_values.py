@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,52 @@ def test_a_deeply_nested_toml_file_is_a_format_error(
     assert code == 1, err
     assert message.format(**paths) in err
     assert "内部错误" not in err
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["template", "-o", "{out}", "--branches-file", "/dev/zero"],
+            "支部名单文件 /dev/zero 超过 1 MiB，不像支部名单",
+        ),
+        (["standard", "check", "/dev/zero"], "标准文件 /dev/zero 超过 4 MiB"),
+        (
+            ["template", "-o", "{out}", "--branch", "甲", "--standard-file", "/dev/zero"],
+            "标准文件 /dev/zero 超过 4 MiB",
+        ),
+    ],
+)
+def test_an_endless_file_given_as_a_small_text_input_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    """/dev/zero (or a huge file) given as the branches file was read until the process was
+    killed for memory."""
+    out = tmp_path / "考评.xlsx"
+    assert main([arg.format(out=out) for arg in args]) == 1
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_branches_file_may_be_a_pipe(tmp_path: Path) -> None:
+    out = tmp_path / "考评.xlsx"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from workbook.cli.main import run; run()",
+            "template",
+            "-o",
+            str(out),
+            "--branches-file",
+            "/dev/stdin",
+        ],
+        input="甲支部\n乙支部\n",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2 个支部" in result.stdout

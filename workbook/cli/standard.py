@@ -52,11 +52,17 @@ def check_command(file: Path) -> None:
 
 def _checked(file: Path) -> Standard:
     """The standard of ``file``, every problem listed (exit 1) if it has any."""
-    from workbook.core.standard import load_standard_file
+    from workbook.core.standard import STANDARD_FILE_LIMIT, load_standard_file
     from workbook.core.standard_check import check_standard_text, problem_text
 
     try:
-        text = file.read_bytes().decode("utf-8-sig")
+        with file.open("rb") as handle:
+            data = handle.read(STANDARD_FILE_LIMIT + 1)  # not /dev/zero until memory runs out
+        if len(data) > STANDARD_FILE_LIMIT:
+            raise StandardFileError(
+                f"标准文件 {file} 超过 {STANDARD_FILE_LIMIT >> 20} MiB，不像标准文件（TOML 文本）"
+            )
+        text = data.decode("utf-8-sig")
     except OSError as error:
         raise StandardFileError(f"无法读取标准文件 {file}：{describe_os_error(error)}") from None
     except UnicodeDecodeError:

@@ -467,12 +467,22 @@ def _parse_standard(data: dict[str, Any]) -> Standard:
     )
 
 
+STANDARD_FILE_LIMIT = 4 << 20  # 4 MiB: the Anji standard is 20 KB
+
+
 def load_standard_file(path: str | Path) -> Standard:
     """Load and validate a standard from a TOML file on disk."""
     path = Path(path)
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            raw = handle.read(STANDARD_FILE_LIMIT + 1)  # not /dev/zero until memory runs out
+        if len(raw) > STANDARD_FILE_LIMIT:
+            raise StandardFileError(
+                f"标准文件 {path} 超过 {STANDARD_FILE_LIMIT >> 20} MiB，不像标准文件（TOML 文本）"
+            )
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise StandardFileError(f"标准文件 {path} 不是 UTF-8 编码的文本") from None
     except OSError as error:
         raise StandardFileError(f"无法读取标准文件 {path}：{describe_os_error(error)}") from None
     except tomllib.TOMLDecodeError as error:

@@ -27,11 +27,17 @@ def read_branches_file(path: str | Path) -> list[str]:
         BranchListError: the file cannot be read or decoded, is empty, repeats a name, or a
             line holds a tab or another control character (two columns copied from Excel).
     """
-    from workbook.inputs.text_file import file_kind
+    from workbook.inputs.text_file import SMALL_TEXT_LIMIT, file_kind, read_at_most
 
     path = Path(path)
     try:
-        data = path.read_bytes()
+        read = read_at_most(path)
+        if read is None:
+            raise BranchListError(
+                f"支部名单文件 {path} 超过 {SMALL_TEXT_LIMIT >> 20} MiB，不像支部名单；"
+                "支部名单文件应为 UTF-8 编码的文本文件，每行一个支部名称"
+            )
+        data = read
         text = data.decode("utf-8-sig")
     except OSError as error:
         raise BranchListError(f"无法读取支部名单文件 {path}：{describe_os_error(error)}") from None

@@ -2,13 +2,16 @@
 
 The small text inputs (the branches file, the holiday file, the rename map) are often given as
 the workbook they were typed in, or saved in the Windows default encoding. Saying "不是 UTF-8"
-of an Excel workbook helps nobody: :func:`file_kind` names what the bytes are.
+of an Excel workbook helps nobody: :func:`file_kind` names what the bytes are. They are read
+with :func:`read_at_most`, so a huge file or a device given by mistake (``/dev/zero``) is named,
+not read until memory runs out.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc, .et, .wps before 2007
@@ -52,3 +55,18 @@ def file_kind(data: bytes) -> str | None:
     except UnicodeDecodeError:
         return "一个既不是 UTF-8 也不是 GBK 编码的文件"
     return "GBK（GB2312）编码的文本"
+
+
+SMALL_TEXT_LIMIT = 1 << 20  # 1 MiB: some 50,000 branch names; a branches file is far smaller
+
+
+def read_at_most(path: Path, limit: int = SMALL_TEXT_LIMIT) -> bytes | None:
+    """The bytes of ``path`` if it holds at most ``limit`` of them, else None (only ``limit``
+    + 1 bytes are read: a pipe such as ``/dev/stdin`` works, ``/dev/zero`` ends).
+
+    Raises:
+        OSError: the file cannot be opened or read.
+    """
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    return data if len(data) <= limit else None
