@@ -636,18 +636,18 @@ def test_text_longer_than_a_cell_is_cut_and_marked(
     folder = tmp_path / "收回"
     folder.mkdir()
     path = _filled(folder / "考评.xlsx")
-    # A cell as long as Excel allows, quoted in a message that is longer still.
+    # A cell as long as Excel allows, quoted in a message that is longer still (the cell's
+    # note), and a 扣分说明 as long, quoted in 总览's 扣分情况.
     long_value = "三" * 32700
-    fill_by_names(path, {"第一支部": {"ded_2_1": long_value}})
+    long_note = "说" * 32767  # as long as a cell holds; 扣分情况 adds the rule before it
+    fill_by_names(path, {"第一支部": {"ded_2_1": long_value}, "第二支部": {"note_7_1": long_note}})
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no English library warning either
         assert main(["recalc", str(path)]) == 1
         assert "总览中有 1 个单元格的文字超过" in _err(capsys)
         book = openpyxl.load_workbook(path)
         overview = book["总览"]
-        cut = next(
-            c.value for c in overview[2] if isinstance(c.value, str) and "有 1 处" in c.value
-        )
+        cut = next(c.value for c in overview[3] if isinstance(c.value, str) and "7.1" in c.value)
         assert len(cut) == 32767
         assert cut.endswith("…（已截断）")
         notes = [c.comment for row in book["第一支部"].iter_rows() for c in row if c.comment]

@@ -220,3 +220,32 @@ def test_a_branches_file_may_be_a_pipe(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "2 个支部" in result.stdout
+
+
+@pytest.mark.libreoffice
+@requires_libreoffice
+def test_the_overview_names_every_wrong_cell_in_print(
+    tmp_path: Path, template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """总览's 输入检查 held every whole message: past two or three, the printed cell (at most
+    27 lines high) cut them off, and the later wrong cells were not named at all."""
+    wrong = {f"ded_{item}_{rule}": "错" for item, rule in [(1, 2), (1, 3), (1, 4), (2, 1), (2, 2)]}
+    wrong |= {f"self_ded_{item}_{rule}": -1 for item, rule in [(3, 1), (3, 2), (4, 1), (5, 1)]}
+    wrong |= {"veto_1": "也许", "veto_2": "也许", "veto_3": "也许"}
+    filled = fill_by_names(template, {"第一支部": wrong}, tmp_path / "填好.xlsx")
+    assert main(["recalc", str(filled)]) == 1
+    capsys.readouterr()
+    pdf = convert(filled, "pdf", tmp_path / "pdf", recalculate=False)
+    pages = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
+    # pdftotext puts 扣分情况's 待修正 beside the first line of 输入检查.
+    text = re.sub(r"\s|待修正", "", next(page for page in pages if "输入检查" in page))
+    shorts = ["E6输入有误：应为0或1～3", "E7输入有误：应为0或1～2", "E8输入有误：应为0或1～3"]
+    shorts += ["E9输入有误：应为0或3", "E10输入有误：应为0或2"]
+    shorts += [f"E{row}输入有误：应为是或否" for row in (28, 29, 30)]
+    shorts += [
+        f"{cell}自评输入有误：应为0或{points}"
+        for cell, points in [("F12", 3), ("F13", 2), ("F16", 10), ("F18", 4)]
+    ]
+    assert f"有12处输入有误：{'；'.join(shorts)}（详见各单元格的批注）" in text

@@ -389,8 +389,13 @@ def overview(standard: Standard, outcomes: Sequence[BranchOutcome]) -> Overview:
         assessment = outcome.assessment
         scores: list[CellValue] = [s if s is not None else INVALID for s in assessment.item_scores]
         if outcome.problems:
-            check = f"有 {len(outcome.problems)} 处输入有误：" + "；".join(
-                str(p) for p in outcome.problems
+            # Each problem in the few words of its 检查 cell: the whole messages (rule, value,
+            # allowed values; in the cells' notes and the command's output) did not fit the
+            # column, and a printed 总览 cut them off after two or three.
+            check = (
+                f"有 {len(outcome.problems)} 处输入有误："
+                + "；".join(_short_problem(p) for p in outcome.problems)
+                + "（详见各单元格的批注）"
             )
             reasons = "待修正"
         else:
@@ -416,6 +421,12 @@ def overview(standard: Standard, outcomes: Sequence[BranchOutcome]) -> Overview:
         + ([16.0, 32.0] if with_own else [18.0, 40.0])
     )
     return Overview(header, rows, widths)
+
+
+def _short_problem(problem: Problem) -> str:
+    """``E6 输入有误：应为0或1～3``: the cell and its 检查 text (the message without one)."""
+    text = problem.short or problem.message
+    return f"{problem.cell} {text}" if problem.cell else text
 
 
 def computed_formulas(
