@@ -249,3 +249,36 @@ def test_the_overview_names_every_wrong_cell_in_print(
         for cell, points in [("F12", 3), ("F13", 2), ("F16", 10), ("F18", 4)]
     ]
     assert f"有12处输入有误：{'；'.join(shorts)}（详见各单元格的批注）" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["template", "--branch", "甲", "-o", "{dir}/.xlsx"],
+            "模板文件没有文件名（给出的是“{dir}/.xlsx”）",
+        ),
+        (
+            ["recalc", "{template}", "-o", "{dir}/.XLSX"],
+            "输出文件没有文件名（给出的是“{dir}/.XLSX”）",
+        ),
+        (
+            ["survey", "ballot", "--branch", "甲", "-o", "{dir}/.xlsx"],
+            "没有文件名（给出的是“{dir}/.xlsx”）",
+        ),
+    ],
+)
+def test_an_output_that_is_only_an_extension_is_named_so(
+    tmp_path: Path,
+    template: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    """``-o .xlsx`` said 模板文件 .xlsx 的扩展名应为 .xlsx."""
+    paths = {"dir": str(tmp_path), "template": str(template)}
+    assert main([arg.format(**paths) for arg in args]) == 1
+    err = capsys.readouterr().err
+    assert message.format(**paths) in err
+    assert "扩展名应为" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["考评.xlsx"]

@@ -68,6 +68,12 @@ def check_suffix(path: str | Path, suffixes: Iterable[str], what: str = "输出�
     """Raise ``OutputError`` unless ``path`` ends in one of ``suffixes`` (e.g. ``.xlsx``):
     the content written must match what the name promises (``x.xls`` would hold xlsx data)."""
     allowed = [s.lower() for s in suffixes]
+    name = Path(path).name
+    if not name or name.lower() in allowed:  # "" (the current folder) or ".xlsx" alone
+        raise OutputError(
+            f"{what}没有文件名（给出的是“{path}”）；请在扩展名前写上名称，"
+            f"如“2026年度结果{allowed[0] if allowed else ''}”"
+        )
     if Path(path).suffix.lower() not in allowed:
         raise OutputError(
             f"{what} {path} 的扩展名应为 {' 或 '.join(allowed)}"
