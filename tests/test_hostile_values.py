@@ -282,3 +282,22 @@ def test_an_output_that_is_only_an_extension_is_named_so(
     assert message.format(**paths) in err
     assert "扩展名应为" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["考评.xlsx"]
+
+
+@pytest.mark.libreoffice
+@requires_libreoffice
+def test_recalc_of_an_ods_file_says_what_to_do(
+    tmp_path: Path, template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A workbook saved by LibreOffice in its own format: recalc said 不是 Excel 工作簿：缺少
+    xl/workbook.xml, where survey import and consolidate say what it is and how to save it."""
+    ods = convert(template, "ods", tmp_path / "ods", recalculate=False)
+    renamed = tmp_path / "改了扩展名.xlsx"
+    renamed.write_bytes(ods.read_bytes())
+    for path in (ods, renamed):
+        before = path.read_bytes()
+        assert main(["recalc", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert f"{path.name} 是 OpenDocument 表格（.ods），本工具只读取 .xlsx" in err, err
+        assert "另存为 .xlsx" in err
+        assert path.read_bytes() == before

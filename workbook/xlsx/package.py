@@ -77,7 +77,9 @@ class Package:
         self._names: dict[str, None] = dict.fromkeys(self._info)
         if "xl/workbook.xml" not in self._names:
             self.close()
-            raise WorkbookReadError(f"{display} 不是 Excel 工作簿：缺少 xl/workbook.xml")
+            raise WorkbookReadError(
+                f"{display} {unreadable_reason(self.path, read_head(self.path))}"
+            )
         self._dirty: set[str] = set()
         self._versions: dict[str, int] = {}
         self._cache: OrderedDict[str, bytes] = OrderedDict()
