@@ -606,7 +606,7 @@ def test_threshold_that_is_not_a_score_is_a_usage_error(
     output = tmp_path / "汇总.xlsx"
     assert main(["consolidate", str(filled_workbook), "-o", str(output), option, value]) == 2
     err = capsys.readouterr().err
-    assert f"'{option}' 的值无效：应为 0～100 之间的分数，实际为“{value}”" in err
+    assert f"“{option}”的值无效：应为 0～100 之间的分数，实际为“{value}”" in err
     assert "内部错误" not in err
     assert not output.exists()
 
@@ -635,7 +635,7 @@ def test_a_number_option_that_is_not_a_number_is_named_in_chinese(
     monkeypatch.chdir(tmp_path)
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert f"'{args[-1]}' 不是有效的整数。" in err
+    assert f"“{args[-1]}”不是有效的整数。" in err
     assert "range" not in err
     assert list(tmp_path.iterdir()) == []
 

@@ -86,7 +86,7 @@ def test_each_shared_option_reads_the_same_in_every_command() -> None:
     [
         (
             ["--branch", "甲支部", "--year", "1999"],
-            "错误：'--year' 的值无效：1999 不在范围 2000<=x<=2100 内。",
+            "错误：“--year”的值无效：1999 不在范围 2000<=x<=2100 内。",
         ),
         ([], "请用 --branch 或 --branches-file 至少给出一个支部名称。"),
     ],
@@ -274,3 +274,37 @@ def test_every_help_fits_an_80_column_console(words: str) -> None:
             whole = rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])"
             assert re.search(whole, result.stdout), word
         assert re.sub(r"\s|\\b", "", text.split("\n\n")[0]) in shown
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["template", "-o", "x.xlsx", "--branch", "甲", "--year", "abc"],
+            "错误：“--year”的值无效：“abc”不是有效的整数。",
+        ),
+        (
+            ["template", "-o", "x.xlsx", "--branch", "甲", "--formulas", "foo"],
+            "错误：“--formulas”的值无效：“foo”不是可选值之一：",
+        ),
+        (
+            ["addin", "install", "--file", "不存在.xlam"],
+            "错误：“--file”的值无效：“不存在.xlam”不存在。",
+        ),
+    ],
+)
+def test_a_wrong_option_value_is_quoted_in_chinese(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    """click wrote ``'--year' 的值无效：'abc' 不是有效的整数。`` (English quotes around the option
+    and the value)."""
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "'--" not in err
+    assert list(tmp_path.iterdir()) == []

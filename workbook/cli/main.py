@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         # click composes this message itself ("缺少参数 'X'."): said here in Chinese wording.
         _missing(error).show()
         return error.exit_code
+    except click.BadParameter as error:
+        _bad_parameter(error).show()
+        return error.exit_code
     except click.ClickException as error:
         error.show()
         return error.exit_code
@@ -125,6 +128,23 @@ def _missing(error: click.MissingParameter) -> click.UsageError:
     else:
         return click.UsageError(error.format_message(), error.ctx)
     return click.UsageError(f"缺少{kind}“{name}”。", error.ctx)
+
+
+def _bad_parameter(error: click.BadParameter) -> click.UsageError:
+    """A wrong value as ``“--year”的值无效：…`` (click quotes the option's name in English
+    quotes, ``'--year' 的值无效``)."""
+    param, hint = error.param, error.param_hint
+    if isinstance(hint, str):
+        name = hint.strip("'")
+    elif hint is not None:
+        name = " / ".join(str(h) for h in hint)
+    elif isinstance(param, click.Option):
+        name = " / ".join(param.opts)
+    elif param is not None and error.ctx is not None:
+        name = param.make_metavar(error.ctx).removesuffix("...")
+    else:
+        return click.UsageError(error.format_message(), error.ctx)
+    return click.UsageError(f"“{name}”的值无效：{error.message}", error.ctx)
 
 
 def run() -> None:
