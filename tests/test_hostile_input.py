@@ -22,7 +22,7 @@ import pytest
 
 from workbook.cli.main import main
 from workbook.core import names
-from workbook.core.cells import CellError, UncachedFormula, normalise
+from workbook.core.cells import CellError, CellRef, UncachedFormula, normalise
 from workbook.core.scoring import RawBranchInputs
 from workbook.core.standard import load_standard
 from workbook.inputs.reader import read_branch_workbook
@@ -589,6 +589,64 @@ def test_workflows_done_in_libreoffice_are_reported(
         line = next(line for line in text.splitlines() if "第四支部" in line)
         assert "没有定义名称" in line
         assert "移动或复制" in line
+
+
+@pytest.mark.libreoffice
+@requires_libreoffice
+@requires_uno
+def test_an_input_hidden_under_a_merge_is_an_error_in_both_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LibreOffice merges cells and keeps the hidden ones' contents: the sheet shows 1 across
+    E6:E7 while a 2 in E7 (rule 1.3) would be scored unseen. Both commands name the cell and
+    the range; a merge whose hidden cells are empty is no problem."""
+    source = build(tmp_path / "t.xlsx", branches=("第一支部",))
+    merged = edit_in_libreoffice(
+        source,
+        tmp_path / "合并.xlsx",
+        [
+            ["unprotect", "第一支部"],
+            ["type", "第一支部", "E6", 1],
+            ["type", "第一支部", "E7", 2],
+            ["merge", "第一支部", "E6:E7"],
+            ["merge", "第一支部", "G9:G10"],  # two empty 扣分说明 cells
+        ],
+    )
+    (code, _, err), (rcode, _, rerr) = consolidate_and_recalc(capsys, merged, tmp_path)
+    assert code == rcode == 1
+    for text in (err, rerr):
+        line = next(line for line in text.splitlines() if "合并单元格 E6:E7" in line)
+        assert "第一支部!E7" in line
+        assert "仍有值“2”" in line
+        assert "E6" not in line.partition("E6:E7")[0]  # the cell shown is no problem
+        assert "G9:G10" not in text
+    assert "全部输入有效" not in rerr
+
+
+def test_hidden_by_merge_names_only_hidden_cells_that_hold_a_value() -> None:
+    from workbook.inputs.sheet_contract import hidden_by_merge
+    from workbook.xlsx.cells import merged_ranges
+
+    xml = (
+        '<worksheet><sheetData/><mergeCells count="3"><mergeCell ref="E6:E7"/>'
+        "<mergeCell ref='G9:H10'/><mergeCell ref=\"#REF!\"/></mergeCells></worksheet>"
+    )
+    merges = merged_ranges(xml)
+    assert [m.ref for m in merges] == ["E6:E7", "G9:H10"]
+    cells = {
+        "ded_1_2": CellRef("第一支部", 5, 4),  # E6: the cell shown
+        "ded_1_3": CellRef("第一支部", 6, 4),  # E7: hidden
+        "note_2_1": CellRef("第一支部", 9, 7),  # H10: hidden
+        "note_2_2": CellRef("第一支部", 10, 7),  # H11: no merge
+        "item_score_1": CellRef("第一支部", 6, 4),  # an output is never an input problem
+    }
+    values = {"ded_1_2": 1, "ded_1_3": 2, "note_2_1": "  ", "note_2_2": "x", "item_score_1": 3}
+    problems = hidden_by_merge(cells, values, merges)
+    assert [(p.cell, "合并单元格 E6:E7" in p.message, "“2”" in p.message) for p in problems] == [
+        ("E7", True, True)
+    ]
+    assert hidden_by_merge(cells, {**values, "note_2_1": "说明"}, merges)[1].cell == "H10"
+    assert hidden_by_merge(cells, values, []) == []
 
 
 # --- the Excel adapter reads a cell the same way -------------------------------------------

@@ -53,6 +53,7 @@ from workbook.outputs.recalc import (
     recalculate,
     values_in_block,
 )
+from workbook.xlsx.cells import MergedRange
 from workbook.xlsx.workbook_info import PackageInfo, read_package_info
 
 # Fill of a marked input cell (the file adapter's MARK_RGB) and of a normal input cell (the
@@ -394,6 +395,12 @@ class ExcelBook:
     def sheet_names(self) -> list[str]:
         self._load_names()
         return list(self._order)
+
+    def merged_ranges(self, sheet: str) -> list[MergedRange]:
+        # Excel clears the hidden cells of a range when it merges them; a workbook merged in
+        # LibreOffice keeping them is caught by ``recalc`` and ``consolidate``, which read the
+        # file's mergeCells. Asking Excel cell by cell would cost a COM call per input cell.
+        return []
 
     def read_block(self, sheet: str, first: CellRef, last: CellRef) -> list[list[object]]:
         """A block of cells: from the last read of a branch sheet when it lies inside it (no

@@ -55,6 +55,7 @@ from workbook.inputs.reader import BranchSheet, read_branch_workbook
 from workbook.inputs.sheet_contract import (
     contract_problems,
     formula_warnings,
+    hidden_by_merge,
     lookalike_problem,
     stray_inputs,
     unusable_cell_problems,
@@ -514,6 +515,7 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
             ]
             continue
         sheet_problems = stray_inputs(sheet.sheet, sheet.cells, sheet.filled)
+        sheet_problems += hidden_by_merge(sheet.cells, sheet.values, sheet.merges)
         sheet_problems += unusable_cell_problems(
             sheet.cells, sheet.values, (names.BRANCH_NAME, names.ASSESSOR)
         )

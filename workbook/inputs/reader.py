@@ -33,7 +33,13 @@ from workbook.inputs.sheet_contract import (
     is_output_name,
     looks_like_branch_sheet,
 )
-from workbook.xlsx.cells import CellMarkup, apply_markup, special_cells
+from workbook.xlsx.cells import (
+    CellMarkup,
+    MergedRange,
+    apply_markup,
+    merged_ranges,
+    special_cells,
+)
 from workbook.xlsx.properties import (
     check_part,
 )
@@ -110,6 +116,7 @@ class BranchSheet:
     formulas: dict[str, str] = field(default_factory=dict)  # name -> formula of its cell
     # Filled cells of the input area (see ``sheet_contract.input_area``), named or not.
     filled: list[tuple[int, int]] = field(default_factory=list)
+    merges: tuple[MergedRange, ...] = ()  # the sheet's merged ranges
 
     @property
     def branch_name(self) -> str:
@@ -173,6 +180,7 @@ class _SheetReading(NamedTuple):
     markup: dict[tuple[int, int], CellMarkup]  # cells with a formula or an error value
     # ``sheet_contract.input_area`` of the sheet's cells (read with a standard only).
     area: tuple[int, int, int] | None = None
+    merges: tuple[MergedRange, ...] = ()
 
 
 def _check_package(path: Path, parts: PackageParts, info: PackageInfo) -> None:
@@ -204,7 +212,7 @@ def _read_sheet_xml(
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise WorkbookReadError(f"{path.name} 已损坏：{part} 不是 UTF-8 文本") from None
-    return _SheetReading(special_cells(text, cells), area)
+    return _SheetReading(special_cells(text, cells), area, tuple(merged_ranges(text)))
 
 
 def read_branch_workbook(
@@ -267,6 +275,7 @@ def read_branch_workbook(
                         column, first, last = area
                         positions += [(row, column) for row in range(first, last + 1)]
                     readings[sheet_name] = _read_sheet_xml(path, parts, part, positions, area)
+                    sheets[-1].merges = readings[sheet_name].merges
     except FileNotFoundError:
         raise WorkbookReadError(f"找不到文件 {path}") from None
     except (zipfile.BadZipFile, KeyError, OSError, EOFError):

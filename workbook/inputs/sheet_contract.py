@@ -30,6 +30,7 @@ from workbook.core.cells import (
 from workbook.core.layout import TABLE_HEADERS
 from workbook.core.problems import Problem
 from workbook.core.standard import Standard
+from workbook.xlsx.cells import MergedRange
 from workbook.xlsx.properties import year_number
 
 TYPE_DO_NOT_MOVE = (
@@ -420,6 +421,37 @@ def stray_inputs(
         for row, col in sorted(filled)
         if (row, col) not in named
     ]
+
+
+def hidden_by_merge(
+    cells: Mapping[str, CellRef], values: Mapping[str, object], merges: Sequence[MergedRange]
+) -> list[Problem]:
+    """Input cells that a merged range hides but that still hold a value.
+
+    LibreOffice can merge cells and keep the contents of the hidden ones (Excel and WPS clear
+    them): the sheet then shows one value while another, unseen, is scored. Each such cell is
+    a problem naming it and the range, so the branch is not scored until the user sees it.
+    """
+    if not merges:
+        return []
+    problems = []
+    for name, ref in cells.items():
+        if is_output_name(name):
+            continue
+        value = values.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        merge = next((m for m in merges if m.hides(ref.row, ref.col)), None)
+        if merge is not None:
+            problems.append(
+                Problem(
+                    f"此单元格在合并单元格 {merge.ref} 中被遮住（只显示左上角单元格的内容），"
+                    f"但仍有值“{describe(value)}”，看到的与计分的不一致；"
+                    f"请取消合并单元格 {merge.ref}，核对 {ref.a1} 的值后再计分",
+                    cell=ref.a1,
+                )
+            )
+    return problems
 
 
 def looks_like_branch_sheet(rows: Sequence[Sequence[object]]) -> bool:

@@ -45,7 +45,13 @@ from workbook.xlsx.cell_edit import (
     locate_cells,
     normalise_sheet_data,
 )
-from workbook.xlsx.cells import CellMarkup, apply_markup, special_cells
+from workbook.xlsx.cells import (
+    CellMarkup,
+    MergedRange,
+    apply_markup,
+    merged_ranges,
+    special_cells,
+)
 from workbook.xlsx.notes import write_notes
 from workbook.xlsx.package import Package
 from workbook.xlsx.parts import (
@@ -273,6 +279,17 @@ class XlsxFileBook:
             if data is not None and self.package.version(part) == 0:
                 check_part(self.path.name, part, data)
         self._unchecked.clear()
+
+    def merged_ranges(self, sheet: str) -> list[MergedRange]:
+        held = self._read.get(sheet)
+        if held is None:
+            return []
+        sheet_xml = held[0]
+        if not sheet_xml.after:  # no sheetData found: the whole part is the text
+            return merged_ranges(sheet_xml.cells)
+        if b"mergeCell" not in sheet_xml.after:  # mergeCells come after sheetData
+            return []
+        return merged_ranges(sheet_xml.after.decode("utf-8", errors="replace"))
 
     def write_sheet(self, update: SheetUpdate) -> None:
         part = self._sheets[update.sheet].part

@@ -31,6 +31,7 @@ from workbook.inputs.sheet_contract import (
     LOOKALIKE_ROWS,
     contract_problems,
     formula_warnings,
+    hidden_by_merge,
     input_area,
     lookalike_problem,
     looks_like_branch_sheet,
@@ -38,6 +39,7 @@ from workbook.inputs.sheet_contract import (
     unusable_cell_problems,
     year_problem,
 )
+from workbook.xlsx.cells import MergedRange
 from workbook.xlsx.properties import TemplateIdentity
 
 __all__ = [
@@ -141,6 +143,11 @@ class RecalcBook(Protocol):
         and a formula with one ``FormulaValue``. A book may read more of the sheet in the same
         read (Excel reads the block that holds all the sheet's named cells).
         """
+        ...
+
+    def merged_ranges(self, sheet: str) -> Sequence[MergedRange]:
+        """The merged ranges of a branch sheet whose cells ``read_cells`` has read (empty where
+        the book cannot tell: Excel clears the hidden cells when it merges)."""
         ...
 
     def write_sheet(self, update: SheetUpdate) -> None:
@@ -581,6 +588,7 @@ def recalculate(
             strays = stray_inputs(entry.sheet, entry.cells, filled)
         values, formulas = unwrap_formulas(read)
         problems_here = list(strays)
+        problems_here += hidden_by_merge(entry.cells, values, book.merged_ranges(entry.sheet))
         problems_here += unusable_cell_problems(
             entry.cells, values, (names.BRANCH_NAME, names.ASSESSOR)
         )

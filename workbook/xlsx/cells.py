@@ -33,12 +33,14 @@ __all__ = [
     "CellMarkup",
     "CellRef",
     "FormulaValue",
+    "MergedRange",
     "UncachedFormula",
     "a1",
     "apply_markup",
     "column_index",
     "column_letters",
     "describe",
+    "merged_ranges",
     "normalise",
     "parse_a1",
     "parse_reference",
@@ -55,6 +57,40 @@ _T_ATTR = re.compile(r'\bt="(\w+)"')
 _FORMULA = re.compile(r"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)", re.S)
 _VALUE = re.compile(r"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
 _NUMBER_TEXT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[Ee][-+]?\d+)?")
+
+
+_MERGE_CELL = re.compile(r"""<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']*)["']""")
+
+
+class MergedRange(NamedTuple):
+    """A merged range of a sheet, 0-based and inclusive; ``ref`` as the file writes it."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    ref: str
+
+    def hides(self, row: int, col: int) -> bool:
+        """True for a cell of the range other than its first (top-left) cell, whose content
+        a spreadsheet program does not show."""
+        inside = self.first_row <= row <= self.last_row and self.first_col <= col <= self.last_col
+        return inside and (row, col) != (self.first_row, self.first_col)
+
+
+def merged_ranges(sheet_xml: str) -> list[MergedRange]:
+    """The merged ranges of a worksheet's XML (``<mergeCell ref="E6:E7"/>``); a reference
+    that is no range of cells is passed over."""
+    if "mergeCell" not in sheet_xml:
+        return []
+    found = []
+    for ref in _MERGE_CELL.findall(sheet_xml):
+        first, _, last = ref.strip().upper().partition(":")
+        start, end = parse_a1(first), parse_a1(last or first)
+        if start is not None and end is not None:
+            rows, cols = sorted((start[0], end[0])), sorted((start[1], end[1]))
+            found.append(MergedRange(rows[0], cols[0], rows[1], cols[1], ref.strip()))
+    return found
 
 
 class CellMarkup(NamedTuple):
