@@ -623,6 +623,30 @@ def test_an_input_hidden_under_a_merge_is_an_error_in_both_commands(
     assert "全部输入有效" not in rerr
 
 
+@pytest.mark.libreoffice
+@requires_libreoffice
+@requires_uno
+def test_a_hidden_branch_sheet_counts_with_a_notice_in_both_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A branch sheet hidden in LibreOffice (a dissolved branch, say) still counts: both
+    commands say so, naming the sheet, and score it like any other."""
+    source = build(tmp_path / "t.xlsx", inputs={"第二支部": RawBranchInputs(deductions={"7.1": 3})})
+    hidden = edit_in_libreoffice(source, tmp_path / "隐藏.xlsx", [["hide", "第二支部"]])
+    assert read_package_info(hidden).hidden_sheets == {"第二支部"}
+    (code, out, err), (rcode, rout, rerr) = consolidate_and_recalc(capsys, hidden, tmp_path)
+    assert code == rcode == 0
+    assert "2 个支部" in out  # both counted
+    notice = next(line for line in (out + err).splitlines() if "已隐藏" in line)
+    assert "第二支部" in notice
+    assert "删除此工作表" in notice
+    notice = next(line for line in (rout + rerr).splitlines() if "已隐藏" in line)
+    assert "第二支部" in notice
+    assert "第一支部" not in notice
+    visible = read_package_info(source).hidden_sheets
+    assert visible == frozenset()
+
+
 def test_hidden_by_merge_names_only_hidden_cells_that_hold_a_value() -> None:
     from workbook.inputs.sheet_contract import hidden_by_merge
     from workbook.xlsx.cells import merged_ranges

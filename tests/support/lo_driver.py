@@ -156,6 +156,8 @@ def run_steps(context: object, document: object, steps: list) -> None:
             sheet.setName(step[2])
         elif kind == "formula":
             sheet.getCellRangeByName(step[2]).setFormula(step[3])
+        elif kind == "hide":
+            sheet.IsVisible = False
         elif kind == "merge":
             # As Format > Merge Cells answering "keep the contents of the hidden cells".
             sheet.getCellRangeByName(step[2]).merge(True)

@@ -469,6 +469,13 @@ class _FileReport:
     warnings: list[Problem] = field(default_factory=list)
 
 
+# A branch sheet hidden in the workbook counts like any other; the user may not know it is there.
+HIDDEN_SHEET = (
+    "此支部工作表已隐藏（不在工作表标签中显示），仍计入汇总；"
+    "如该支部已撤销或不参加本年度考评，请删除此工作表后再汇总"
+)
+
+
 def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
     """Read, check and assess one workbook on its own (no cross-file checks)."""
     report = _FileReport(path, display)
@@ -508,6 +515,8 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
         report.errors.append(Problem("没有任何支部工作表（未找到 branch_name 名称）", file=display))
     year_values: list[str | None] = [identity.year]
     for sheet in book.sheets:
+        if sheet.sheet in info.hidden_sheets:
+            report.warnings.append(Problem(HIDDEN_SHEET, file=display, sheet=sheet.sheet))
         broken = contract_problems(sheet.sheet, sheet.names, standard, identity.version)
         if broken:
             report.errors += [

@@ -280,6 +280,11 @@ class XlsxFileBook:
                 check_part(self.path.name, part, data)
         self._unchecked.clear()
 
+    def is_hidden(self, sheet: str) -> bool:
+        """True for a sheet not shown in the sheet tabs (hidden or very hidden)."""
+        entry = self._sheets.get(sheet)
+        return entry is not None and entry.hidden
+
     def merged_ranges(self, sheet: str) -> list[MergedRange]:
         held = self._read.get(sheet)
         if held is None:
@@ -434,6 +439,12 @@ def recalc_file(path: str | Path, output: str | Path | None = None) -> RecalcRep
     finally:
         book.close()
     notices = list(report.notices)
+    hidden = [o.sheet for o in report.branches if book.is_hidden(o.sheet)]
+    if hidden:
+        notices.append(
+            f"支部工作表“{'”“'.join(hidden)}”已隐藏（不在工作表标签中显示），仍已重新计算并列入总览；"
+            "如该支部已撤销或不参加本年度考评，请删除其工作表"
+        )
     if book.overview_renamed:
         notices.append(f"总览写入了工作表“{book.overview_title}”（本工具生成的总览，已被改名）")
     elif book.overview_title != OVERVIEW_SHEET:

@@ -51,6 +51,7 @@ class SheetEntry:
     sheet_id: int
     rel_id: str
     part: str
+    hidden: bool = False  # state="hidden" or "veryHidden": not shown in the sheet tabs
 
 
 _SHEETS = re.compile(r"<sheets\b[^>]*>(.*?)</sheets>", re.S)
@@ -80,6 +81,7 @@ def workbook_sheets(package: Package) -> list[SheetEntry]:
                 sheet_id=int(attrs.get("sheetId", "0")),
                 rel_id=rel_id,
                 part=targets.get(rel_id, ""),
+                hidden=attrs.get("state", "visible") in ("hidden", "veryHidden"),
             )
         )
     return entries

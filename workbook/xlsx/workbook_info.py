@@ -8,6 +8,7 @@ refused (``properties.check_part``).
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import xml.etree.ElementTree as StdElementTree
@@ -55,6 +56,8 @@ class PackageInfo:
     local_names: dict[str, dict[str, CellRef | None]]
     properties: dict[str, str]  # custom document properties
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet -> its worksheet part
+    # Sheets not shown in the tabs (state="hidden" or "veryHidden").
+    hidden_sheets: frozenset[str] = frozenset()
 
 
 def open_package(path: Path, data: bytes | None) -> zipfile.ZipFile:
@@ -118,7 +121,9 @@ def package_info(
         for sheet, rel in zip(sheet_names, rel_ids, strict=True)
         if rel in targets
     }
-    return PackageInfo(sheet_names, local_names, properties, sheet_parts)
+    return PackageInfo(
+        sheet_names, local_names, properties, sheet_parts, _hidden_sheets(workbook_xml)
+    )
 
 
 _targets_seen: dict[bytes, dict[str, str]] = {}
@@ -198,6 +203,25 @@ def _parse_workbook(
 def _sheets_of(root: Any) -> tuple[tuple[str, ...], list[str]]:
     sheets = list(root.iter(f"{_NS_MAIN}sheet"))
     return tuple(s.get("name", "") for s in sheets), [s.get(f"{_NS_REL}id", "") for s in sheets]
+
+
+def _hidden_sheets(workbook_xml: bytes) -> frozenset[str]:
+    """The sheets ``<sheet … state="hidden|veryHidden">`` of ``xl/workbook.xml``."""
+    if b"state=" not in workbook_xml:
+        return frozenset()
+    start = workbook_xml.find(b"<sheets")
+    end = workbook_xml.find(b"</sheets>", start)
+    block = workbook_xml[start:end].decode("utf-8", errors="replace") if start >= 0 else ""
+    hidden = set()
+    for tag in _SHEET_TAG.findall(block):
+        attrs = dict(_TAG_ATTR.findall(tag))
+        if attrs.get("state", "")[1:-1] in ("hidden", "veryHidden"):
+            hidden.add(html.unescape(attrs.get("name", '""')[1:-1]))
+    return frozenset(hidden)
+
+
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
+_TAG_ATTR = re.compile(r"""([\w:]+)\s*=\s*("[^"]*"|'[^']*')""")
 
 
 def _canonical_defined_names(data: bytes) -> tuple[bytes, Iterator[DefinedName]] | None:
