@@ -652,11 +652,15 @@ def test_hidden_by_merge_names_only_hidden_cells_that_hold_a_value() -> None:
     from workbook.xlsx.cells import merged_ranges
 
     xml = (
-        '<worksheet><sheetData/><mergeCells count="3"><mergeCell ref="E6:E7"/>'
-        "<mergeCell ref='G9:H10'/><mergeCell ref=\"#REF!\"/></mergeCells></worksheet>"
+        '<worksheet><sheetData/><mergeCells count="4"><mergeCell ref="E6:E7"/>'
+        '<mergeCell ref=\'G9:H10\'/><mergeCell ref="#REF!"/><mergeCell ref="A200:Z1000"/>'
+        "</mergeCells></worksheet>"
     )
     merges = merged_ranges(xml)
-    assert [m.ref for m in merges] == ["E6:E7", "G9:H10"]
+    assert [m.ref for m in merges] == ["E6:E7", "G9:H10", "A200:Z1000"]
+    # A large range (20,000 cells and more) hides its cells too.
+    far = {"note_7_1": CellRef("第一支部", 299, 5)}
+    assert [p.cell for p in hidden_by_merge(far, {"note_7_1": "x"}, merges)] == ["F300"]
     cells = {
         "ded_1_2": CellRef("第一支部", 5, 4),  # E6: the cell shown
         "ded_1_3": CellRef("第一支部", 6, 4),  # E7: hidden

@@ -30,7 +30,7 @@ from workbook.core.cells import (
 from workbook.core.layout import TABLE_HEADERS
 from workbook.core.problems import Problem
 from workbook.core.standard import Standard
-from workbook.xlsx.cells import MergedRange
+from workbook.xlsx.cells import MergedRange, hidden_cells
 from workbook.xlsx.properties import year_number
 
 TYPE_DO_NOT_MOVE = (
@@ -434,14 +434,18 @@ def hidden_by_merge(
     """
     if not merges:
         return []
+    small, large = hidden_cells(tuple(merges))
     problems = []
     for name, ref in cells.items():
-        if is_output_name(name):
-            continue
         value = values.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        merge = next((m for m in merges if m.hides(ref.row, ref.col)), None)
+        spot = (ref.row, ref.col)
+        if spot not in small and not any(m.hides(*spot) for m in large):
+            continue
+        if is_output_name(name):
+            continue
+        merge = next((m for m in merges if m.hides(*spot)), None)
         if merge is not None:
             problems.append(
                 Problem(

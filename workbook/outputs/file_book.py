@@ -285,15 +285,15 @@ class XlsxFileBook:
         entry = self._sheets.get(sheet)
         return entry is not None and entry.hidden
 
-    def merged_ranges(self, sheet: str) -> list[MergedRange]:
+    def merged_ranges(self, sheet: str) -> tuple[MergedRange, ...]:
         held = self._read.get(sheet)
         if held is None:
-            return []
+            return ()
         sheet_xml = held[0]
         if not sheet_xml.after:  # no sheetData found: the whole part is the text
             return merged_ranges(sheet_xml.cells)
         if b"mergeCell" not in sheet_xml.after:  # mergeCells come after sheetData
-            return []
+            return ()
         return merged_ranges(sheet_xml.after.decode("utf-8", errors="replace"))
 
     def write_sheet(self, update: SheetUpdate) -> None:

@@ -6,6 +6,7 @@ The cell value model (``CellRef``, the A1 parser, ``normalise``, ``CellError`` â
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -40,6 +41,7 @@ __all__ = [
     "column_index",
     "column_letters",
     "describe",
+    "hidden_cells",
     "merged_ranges",
     "normalise",
     "parse_a1",
@@ -78,19 +80,55 @@ class MergedRange(NamedTuple):
         return inside and (row, col) != (self.first_row, self.first_col)
 
 
-def merged_ranges(sheet_xml: str) -> list[MergedRange]:
+def merged_ranges(sheet_xml: str) -> tuple[MergedRange, ...]:
     """The merged ranges of a worksheet's XML (``<mergeCell ref="E6:E7"/>``); a reference
-    that is no range of cells is passed over."""
+    that is no range of cells is passed over.
+
+    Copies of one template carry the same ``<mergeCells>`` element: it is parsed once."""
     if "mergeCell" not in sheet_xml:
-        return []
+        return ()
+    start = sheet_xml.find("<mergeCells")
+    end = sheet_xml.find("</mergeCells>", start)
+    if start < 0 or end < 0:  # written with a namespace prefix: not worth keeping
+        return _parse_merges(sheet_xml)
+    return _parse_merges_kept(sheet_xml[start:end])
+
+
+def _parse_merges(xml: str) -> tuple[MergedRange, ...]:
     found = []
-    for ref in _MERGE_CELL.findall(sheet_xml):
+    for ref in _MERGE_CELL.findall(xml):
         first, _, last = ref.strip().upper().partition(":")
         start, end = parse_a1(first), parse_a1(last or first)
         if start is not None and end is not None:
             rows, cols = sorted((start[0], end[0])), sorted((start[1], end[1]))
             found.append(MergedRange(rows[0], cols[0], rows[1], cols[1], ref.strip()))
-    return found
+    return tuple(found)
+
+
+_parse_merges_kept = functools.lru_cache(maxsize=64)(_parse_merges)
+
+
+@functools.lru_cache(maxsize=64)
+def hidden_cells(
+    merges: tuple[MergedRange, ...],
+) -> tuple[frozenset[tuple[int, int]], tuple[MergedRange, ...]]:
+    """The cells ``merges`` hide, as (the hidden cells of the ranges of up to 10,000 cells,
+    the larger ranges): a cell is looked up in a set rather than tested against each range."""
+    small: set[tuple[int, int]] = set()
+    large = []
+    for merge in merges:
+        rows = merge.last_row - merge.first_row + 1
+        cols = merge.last_col - merge.first_col + 1
+        if rows * cols > 10_000:
+            large.append(merge)
+            continue
+        small.update(
+            (row, col)
+            for row in range(merge.first_row, merge.last_row + 1)
+            for col in range(merge.first_col, merge.last_col + 1)
+        )
+        small.discard((merge.first_row, merge.first_col))
+    return frozenset(small), tuple(large)
 
 
 class CellMarkup(NamedTuple):
