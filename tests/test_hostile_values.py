@@ -18,6 +18,8 @@ from support.libreoffice import convert, requires_libreoffice
 from support.libreoffice_uno import edit_in_libreoffice, uno_available
 from support.workbook_helpers import fill_by_names
 
+PREVIOUS = Path(__file__).parents[1] / "workbook" / "demo_data" / "previous_2025.json"
+
 
 @pytest.fixture
 def template(tmp_path: Path) -> Path:
@@ -301,3 +303,75 @@ def test_recalc_of_an_ods_file_says_what_to_do(
         assert f"{path.name} 是 OpenDocument 表格（.ods），本工具只读取 .xlsx" in err, err
         assert "另存为 .xlsx" in err
         assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            [
+                "consolidate",
+                "{book}",
+                "-o",
+                "{out}",
+                "--publish-date",
+                "2026-12-21",
+                "--holidays",
+                "/dev/zero",
+            ],
+            "节假日文件 /dev/zero 超过 1 MiB，不像节假日文件",
+        ),
+        (["consolidate", "{book}", "-o", "{out}", "--previous", "/dev/zero"], "超过上限 64 MiB"),
+        (
+            [
+                "consolidate",
+                "{book}",
+                "-o",
+                "{out}",
+                "--previous",
+                str(PREVIOUS),
+                "--rename-map",
+                "/dev/zero",
+            ],
+            "超过上限 64 MiB",
+        ),
+        (
+            [
+                "email",
+                "{summary}",
+                "--to",
+                "zzb@example.org",
+                "--eml",
+                "{out}",
+                "--config",
+                "{big}",
+            ],
+            "超过 1 MiB，不像配置文件",  # a device is no file there: a huge file
+        ),
+        (["survey", "import", "/dev/zero", "--into", "{book}", "-o", "{out}"], "zero"),
+    ],
+    ids=["holidays", "previous", "rename-map", "mail-config", "survey-responses"],
+)
+def test_an_endless_file_given_as_any_other_input_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    """The holiday file, last year's JSON, the rename map, the mail configuration and the
+    survey responses are read up to a limit too: /dev/zero given by mistake is named with
+    exit 1, not read until the process is killed for memory; nothing is written."""
+    book = tmp_path / "考评.xlsx"
+    write_template(book, TemplateOptions(branches=["第一支部", "第二支部"], year=2026))
+    summary = tmp_path / "汇总.xlsx"
+    assert main(["consolidate", str(book), "-o", str(summary)]) == 0
+    capsys.readouterr()
+    before = book.read_bytes()
+    out = tmp_path / ("输出.eml" if args[0] == "email" else "输出.xlsx")
+    big = tmp_path / "mail.toml"
+    big.write_bytes(b"#" * (2 << 20))
+    values = {"book": book, "summary": summary, "out": out, "big": big}
+    assert main([arg.format(**values) for arg in args]) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert "内部错误" not in err
+    assert not out.exists()
+    assert book.read_bytes() == before

@@ -110,12 +110,17 @@ def read_holidays(path: Path) -> Calendar:
     """The holiday file, or a Chinese error naming it."""
     from workbook.core.workdays import parse_calendar
     from workbook.errors import describe_os_error
-    from workbook.inputs.text_file import file_kind
+    from workbook.inputs.text_file import SMALL_TEXT_LIMIT, file_kind, read_at_most
 
     try:
-        data = path.read_bytes()
+        read = read_at_most(path)
     except OSError as error:
         raise CalendarFileError(f"无法读取节假日文件 {path}：{describe_os_error(error)}") from None
+    if read is None:
+        raise CalendarFileError(
+            f"节假日文件 {path} 超过 {SMALL_TEXT_LIMIT >> 20} MiB，不像节假日文件；{HOLIDAY_FILE_EXPECTED}"
+        )
+    data = read
     kind = file_kind(data)
     if kind is not None:
         raise CalendarFileError(

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from workbook.core.tomlvalues import TOML_TOO_DEEP
 from workbook.errors import ConfigError, describe_os_error
-from workbook.inputs.text_file import file_kind
+from workbook.inputs.text_file import SMALL_TEXT_LIMIT, file_kind, read_at_most
 
 CONFIG_ENV = "BRANCH_ASSESS_CONFIG"
 CONFIG_FILE_NAME = "branch-assess.toml"
@@ -93,9 +93,15 @@ def load_config(
     if path is None:
         return Config()
     try:
-        raw = path.read_bytes()
+        read = read_at_most(path)
     except OSError as error:
         raise ConfigError(f"无法读取配置文件 {path}：{describe_os_error(error)}") from None
+    if read is None:
+        raise ConfigError(
+            f"配置文件 {path} 超过 {SMALL_TEXT_LIMIT >> 20} MiB，不像配置文件；"
+            "配置文件应为 UTF-8 编码的 TOML 文本，见 docs/email.md"
+        )
+    raw = read
     kind = file_kind(raw)
     if kind is not None:
         # Notepad's ANSI (GBK) or "Unicode" (UTF-16): tomllib would raise UnicodeDecodeError.

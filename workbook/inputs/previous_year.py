@@ -65,13 +65,14 @@ class PreviousYear:
 
 
 def _read_bytes(path: Path, what: str) -> bytes:
+    from workbook.inputs.text_file import read_at_most
+
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ComparisonError(
-                f"{what} {path} 有 {size // (1 << 20)} MiB，超过上限 {MAX_FILE_BYTES >> 20} MiB"
-            )
-        return path.read_bytes()
+        # At most the limit is read: a device such as /dev/zero has no size to check first.
+        data = read_at_most(path, MAX_FILE_BYTES)
+        if data is None:
+            raise ComparisonError(f"{what} {path} 超过上限 {MAX_FILE_BYTES >> 20} MiB")
+        return data
     except IsADirectoryError:
         raise ComparisonError(f"{what} {path} 是一个文件夹，应为文件") from None
     except OSError as error:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from workbook.core.standard_sections import Survey
 from workbook.errors import BranchAssessError, WorkbookReadError, describe_os_error
+from workbook.inputs.text_file import read_at_most
 from workbook.xlsx.cells import describe
 from workbook.xlsx.properties import read_head, unreadable_reason
 from workbook.xlsx.zip_package import check_package
@@ -42,6 +43,10 @@ def normal(text: object) -> str:
     )
 
 
+# The largest responses file read (a workbook's own package limits apply after that).
+RESPONSES_LIMIT = 100 << 20
+
+
 def read_rows(path: Path) -> list[list[object]]:
     """Every row of the responses file (the first sheet of an ``.xlsx``).
 
@@ -50,9 +55,15 @@ def read_rows(path: Path) -> list[list[object]]:
     """
     suffix = path.suffix.lower()
     try:
-        data = path.read_bytes()
+        read = read_at_most(path, RESPONSES_LIMIT)
     except OSError as error:
         raise WorkbookReadError(f"无法读取 {path}：{describe_os_error(error)}") from None
+    if read is None:
+        raise WorkbookReadError(
+            f"{path.name} 超过 {RESPONSES_LIMIT >> 20} MiB，不像测评答卷文件；"
+            "请给出一行一份答卷的 .xlsx 或 .csv 文件"
+        )
+    data = read
     if suffix in (".xlsx", ".xlsm"):
         return _xlsx_rows(path, data)
     if suffix not in (".csv", ".txt"):
