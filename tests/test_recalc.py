@@ -787,6 +787,9 @@ def test_harmless_differences_in_a_formula_are_no_overwrite() -> None:
         ('<c r="A1"><f>X()</f></c>', Decimal(13), False),
         ('<c r="A1"><f>X()</f><v></v></c>', Decimal(0), False),
         ('<c r="A1"><f>X()</f><v>NaN</v></c>', Decimal(13), False),
+        ('<c r="A1"><f>X()</f><v>1_3</v></c>', Decimal(13), False),
+        ('<c r="A1"><f>X()</f><v> 13</v></c>', Decimal(13), False),
+        ('<c r="A1"><f>X()</f><v>-0.5E-0</v></c>', Decimal("-0.5"), True),
         # Text: the same escaped text with t="str"; an empty text with or without it.
         ('<c r="A1" t="str"><f>X()</f><v>好</v></c>', "好", True),
         ('<c r="A1" t="str"><f>X()</f><v>A&amp;B</v></c>', "A&B", True),

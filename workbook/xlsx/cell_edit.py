@@ -132,6 +132,7 @@ def _cell_with_value(element: str, value: CellValue) -> str:
     return _edit_cell_uncached(element, "", CellEdit(value=value, set_value=True))
 
 
+_XML_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[Ee][-+]?\d+)?")
 # The value of a cell after its formula (if any): <v>…</v>, <v/> or nothing else.
 _CACHED_VALUE = re.compile(r"(?:<f\b[^>]*?/>|<f\b[^>]*>.*?</f>)?(?:<v>([^<]*)</v>|<v/>)?", re.S)
 
@@ -146,12 +147,11 @@ def _holds_value(element: str, value: CellValue) -> bool:
         return False
     written = match.group(1) or ""
     if isinstance(value, Decimal):
-        if cell_type not in (None, "n") or not written.strip():
+        # Only a number as spreadsheet programs write one (Decimal alone would also take
+        # " 13", "1_3" or "Infinity").
+        if cell_type not in (None, "n") or not _XML_NUMBER.fullmatch(written):
             return False
-        try:
-            return Decimal(written) == value
-        except ArithmeticError:  # not a number (decimal.InvalidOperation)
-            return False
+        return Decimal(written) == value
     if "<f" not in inner:  # a constant text cell is written inline; keep that as it is done
         return False
     if value == "":
