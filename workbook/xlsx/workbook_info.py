@@ -8,7 +8,6 @@ refused (``properties.check_part``).
 
 from __future__ import annotations
 
-import html
 import io
 import re
 import xml.etree.ElementTree as StdElementTree
@@ -111,7 +110,7 @@ def package_info(
     except KeyError:
         rels_xml = None
     try:
-        sheet_names, local_names, rel_ids = _parse_workbook(workbook_xml, path.name)
+        sheet_names, local_names, rel_ids, hidden = _parse_workbook(workbook_xml, path.name)
         targets = _workbook_targets(path.name, rels_xml) if rels_xml else {}
     except StdElementTree.ParseError:
         raise WorkbookReadError(f"{path.name} 已损坏：xl/workbook.xml 无法解析") from None
@@ -121,9 +120,7 @@ def package_info(
         for sheet, rel in zip(sheet_names, rel_ids, strict=True)
         if rel in targets
     }
-    return PackageInfo(
-        sheet_names, local_names, properties, sheet_parts, _hidden_sheets(workbook_xml)
-    )
+    return PackageInfo(sheet_names, local_names, properties, sheet_parts, hidden)
 
 
 _targets_seen: dict[bytes, dict[str, str]] = {}
@@ -172,22 +169,22 @@ def parse_workbook_xml(
         PartRefusedError: the document has a DTD or an undefined entity.
         xml.etree.ElementTree.ParseError: the document is not well-formed.
     """
-    sheet_names, local_names, _ = _parse_workbook(data, file_name)
+    sheet_names, local_names, _, _ = _parse_workbook(data, file_name)
     return sheet_names, local_names
 
 
 def _parse_workbook(
     data: bytes, file_name: str
-) -> tuple[tuple[str, ...], dict[str, dict[str, CellRef | None]], list[str]]:
-    """``parse_workbook_xml`` and the relationship id of each sheet."""
+) -> tuple[tuple[str, ...], dict[str, dict[str, CellRef | None]], list[str], frozenset[str]]:
+    """``parse_workbook_xml``, the relationship id of each sheet and the hidden sheets."""
     canonical = _canonical_defined_names(data)
     if canonical is not None:
         rest, entries = canonical
         check_part(file_name, "xl/workbook.xml", data)
         root = parse_xml(file_name, "xl/workbook.xml", rest)
-        sheet_names, rel_ids = _sheets_of(root)
+        sheet_names, rel_ids, hidden = _sheets_of(root)
         try:
-            return sheet_names, _sheet_scoped_names(sheet_names, entries), rel_ids
+            return sheet_names, _sheet_scoped_names(sheet_names, entries), rel_ids, hidden
         except _NotCanonicalError:
             pass  # parsed in full below
     root = parse_xml(file_name, "xl/workbook.xml", data)
@@ -196,32 +193,19 @@ def _parse_workbook(
         (e.get("localSheetId"), e.get("name", ""), e.text or "")
         for e in (block if block is not None else ())
     ]
-    sheet_names, rel_ids = _sheets_of(root)
-    return sheet_names, _sheet_scoped_names(sheet_names, full_entries), rel_ids
+    sheet_names, rel_ids, hidden = _sheets_of(root)
+    return sheet_names, _sheet_scoped_names(sheet_names, full_entries), rel_ids, hidden
 
 
-def _sheets_of(root: Any) -> tuple[tuple[str, ...], list[str]]:
+def _sheets_of(root: Any) -> tuple[tuple[str, ...], list[str], frozenset[str]]:
+    """The sheet names in tab order, their relationship ids, and the hidden ones
+    (``state="hidden"`` or ``"veryHidden"``)."""
     sheets = list(root.iter(f"{_NS_MAIN}sheet"))
-    return tuple(s.get("name", "") for s in sheets), [s.get(f"{_NS_REL}id", "") for s in sheets]
-
-
-def _hidden_sheets(workbook_xml: bytes) -> frozenset[str]:
-    """The sheets ``<sheet … state="hidden|veryHidden">`` of ``xl/workbook.xml``."""
-    if b"state=" not in workbook_xml:
-        return frozenset()
-    start = workbook_xml.find(b"<sheets")
-    end = workbook_xml.find(b"</sheets>", start)
-    block = workbook_xml[start:end].decode("utf-8", errors="replace") if start >= 0 else ""
-    hidden = set()
-    for tag in _SHEET_TAG.findall(block):
-        attrs = dict(_TAG_ATTR.findall(tag))
-        if attrs.get("state", "")[1:-1] in ("hidden", "veryHidden"):
-            hidden.add(html.unescape(attrs.get("name", '""')[1:-1]))
-    return frozenset(hidden)
-
-
-_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
-_TAG_ATTR = re.compile(r"""([\w:]+)\s*=\s*("[^"]*"|'[^']*')""")
+    hidden = frozenset(
+        s.get("name", "") for s in sheets if s.get("state") in ("hidden", "veryHidden")
+    )
+    names = tuple(s.get("name", "") for s in sheets)
+    return names, [s.get(f"{_NS_REL}id", "") for s in sheets], hidden
 
 
 def _canonical_defined_names(data: bytes) -> tuple[bytes, Iterator[DefinedName]] | None:
