@@ -38,6 +38,18 @@ def open_elsewhere(path: Path) -> Path | None:
     return None
 
 
+def warn_if_open_elsewhere(path: Path, shown: str, lost: str) -> None:
+    """A 提示 when ``path`` is open in a spreadsheet program (``open_elsewhere``): reopen it to
+    see ``shown``; saving in that window would overwrite ``lost``."""
+    lock = open_elsewhere(path)
+    if lock is not None:
+        click.echo(
+            f"提示：{path} 似乎正在 Excel、WPS 或 LibreOffice 中打开（有它的临时文件 {lock.name}）："
+            f"请关闭那个窗口，再重新打开文件查看{shown}；在那个窗口中保存会覆盖{lost}",
+            err=True,
+        )
+
+
 class RecalcSheetError(BranchAssessError):
     """Recalculation finished, but something in the sheets was not counted (printed already)."""
 
@@ -86,13 +98,7 @@ def recalc_command(file: Path, output: Path | None, overwrite: bool) -> None:
     for text in report.sheet_problems:
         click.echo(f"{file}，{text}", err=True)
     click.echo(f"{report.summary()}结果已写入 {target}。")
-    lock = open_elsewhere(target)
-    if lock is not None:
-        click.echo(
-            f"提示：{target} 似乎正在 Excel、WPS 或 LibreOffice 中打开（有它的临时文件 {lock.name}）："
-            "请关闭那个窗口，再重新打开文件查看计算结果；在那个窗口中保存会覆盖这次的计算结果",
-            err=True,
-        )
+    warn_if_open_elsewhere(target, "计算结果", "这次的计算结果")
     if report.problems:
         raise RecalcInputError(report.problems, target)
     if report.sheet_problems:

@@ -112,7 +112,7 @@ def import_command(
     命令列出替换了什么；考评定级表中的其他内容保持不变。有问题时逐行列出，不写入任何数据。
     """
     from workbook.atomic import check_suffix, refuse_replacing, resolve_target, same_file
-    from workbook.cli.recalc import open_elsewhere
+    from workbook.cli.recalc import warn_if_open_elsewhere
     from workbook.errors import WorkbookReadError
     from workbook.outputs.survey_import import import_responses
 
@@ -149,10 +149,4 @@ def import_command(
         "这些支部的群众测评结果、项目得分、合计得分和定级已按新的计票重新计算。"
     )
     target = output or workbook
-    lock = open_elsewhere(target)
-    if lock is not None:
-        click.echo(
-            f"提示：{target} 似乎正在 Excel、WPS 或 LibreOffice 中打开（有它的临时文件 {lock.name}）："
-            "请关闭那个窗口，再重新打开文件查看导入的计票；在那个窗口中保存会覆盖这次导入的计票",
-            err=True,
-        )
+    warn_if_open_elsewhere(target, "导入的计票", "这次导入的计票")
