@@ -9,7 +9,11 @@ Prints ratios against a baseline measured in the same run:
 * in process: ``consolidate()`` in one process and with worker processes (the default), against
   reading the same cells with python-calamine in this process; medians, taking turns;
 * memory: peak RSS of a fresh process consolidating a tenth of the files and all of them
-  (should stay flat), next to the peak RSS of a process that only imports the package.
+  (should stay flat), next to the peak RSS of a process that only imports the package;
+* floor: what the command costs whatever its reading does, against the same baseline: a fresh
+  process importing what the command imports, plus writing the summary of the same result in
+  this process, plus the baseline's own reading shared perfectly among the worker processes.
+  When that sum alone is above the target, no faster reading can meet it.
 
 Usage::
 
@@ -228,6 +232,56 @@ def in_process(files: list[Path], repeat: int) -> None:
     )
 
 
+# A fresh process that imports what ``branch-assess consolidate`` imports before it reads.
+IMPORTS = r"""
+import workbook.cli.main, workbook.cli.consolidate, workbook.inputs.consolidate
+import workbook.outputs.summary, workbook.cli.progress, python_calamine, xlsxwriter
+"""
+
+
+def floor(folder: Path, files: list[Path], pairs: int) -> None:
+    """The part of the whole command no reader can remove, against the baseline process."""
+    import os
+
+    from workbook.inputs.consolidate import consolidate
+    from workbook.outputs.summary import write_summary
+
+    imports = alternate(
+        lambda: run_process([sys.executable, "-c", IMPORTS]),
+        lambda: run_process(python_script(BASELINE, folder)),
+        pairs,
+    )
+    import_seconds = statistics.median(run.seconds for run in imports.command)
+    baseline_process = statistics.median(imports.baseline_seconds)
+    result = consolidate(files)
+    assert result.ok, [p.text() for p in result.errors[:3]]
+    with tempfile.TemporaryDirectory() as out:
+        median, _ = median_times(
+            pairs,
+            {
+                "summary": lambda: write_summary(Path(out) / "汇总.xlsx", result, notices=[]),
+                "read": lambda: read_cells_with_calamine(files),
+            },
+        )
+    workers = min(os.cpu_count() or 1, 8)
+    total = import_seconds + median["summary"] + median["read"] / workers
+    print(f"floor, medians of {pairs}: what the command costs however fast its reading is")
+    print(f"  baseline process (python-calamine reads every file):  {baseline_process:6.2f} s")
+    print(f"  a process importing what the command imports:         {import_seconds:6.2f} s")
+    print(
+        f"  writing the summary ({len(files)} branches), in process:     {median['summary']:6.2f} s"
+    )
+    print(
+        f"  the baseline's reading shared by {workers} workers:            "
+        f"{median['read'] / workers:6.2f} s"
+    )
+    print(
+        f"  sum: {total:.2f} s, {total / baseline_process:.2f}x the baseline process "
+        f"(target 1.8x: {'reachable' if total / baseline_process <= 1.8 else 'out of reach'} "
+        "with this summary and these imports)"
+    )
+
+
 def memory_figures(folder: Path, files: list[Path]) -> None:
     small = max(1, len(files) // 10)
     sizes = (small, len(files))
@@ -255,14 +309,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100 files, 5 pairs, no memory runs")
     parser.add_argument("--pairs", type=int, default=5, help="alternated pairs (at least 5)")
     parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--floor", action="store_true", help="only the floor figures")
     args = parser.parse_args()
     count = 100 if args.quick else args.files
     folder = args.dir or Path(tempfile.gettempdir()) / f"bench-consolidate-{count}"
     generate(folder, count)
     files = sorted(folder.glob("*.xlsx"))
     print(f"files: {len(files)} single-branch workbooks; {machine_note()}")
+    if args.floor:
+        floor(folder, files, args.pairs)
+        return
     whole_command(folder, len(files), args.pairs)
     in_process(files, args.pairs)
+    floor(folder, files, args.pairs)
     if not args.quick:
         memory_figures(folder, files)
 
