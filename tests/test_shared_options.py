@@ -308,3 +308,54 @@ def test_a_wrong_option_value_is_quoted_in_chinese(
     assert message in err
     assert "'--" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def path_params(group: click.Group) -> list[tuple[str, click.Parameter]]:
+    """(command words, parameter) of every parameter that takes a path."""
+    return [
+        (words, param)
+        for words, each in every_command(group).items()
+        for param in each.params
+        if isinstance(param.type, click.Path)
+    ]
+
+
+def test_every_path_parameter_refuses_an_empty_path() -> None:
+    """``""`` (a script's unset variable) must not quietly mean the current folder."""
+    from workbook.cli.options import NonEmptyPath
+
+    found = path_params(cli)
+    assert len(found) >= 20
+    assert [(w, p.name) for w, p in found if not isinstance(p.type, NonEmptyPath)] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["consolidate", "", "-o", "汇总.xlsx"], "“输入文件或文件夹”"),
+        (["consolidate", "填好的.xlsx", "-o", ""], "“-o / --output”"),
+        (["consolidate", "填好的.xlsx", "-o", "汇总.xlsx", "--json", " "], "“--json”"),
+        (["recalc", ""], "“文件”"),
+        (["template", "-o", ""], "“-o / --output”"),
+        (["history", "", "-o", "历年.xlsx"], "“年度JSON”"),
+    ],
+)
+def test_an_empty_path_is_refused_before_anything_is_read_or_written(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    name: str,
+) -> None:
+    """``consolidate "" -o 汇总.xlsx`` used to summarise whatever workbooks lay in the current
+    folder and exit 0."""
+    from workbook.outputs.template import TemplateOptions, write_template
+
+    monkeypatch.chdir(tmp_path)
+    write_template(tmp_path / "填好的.xlsx", TemplateOptions(branches=["第一支部"]))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert name in err, err
+    assert "路径为空，应为文件或文件夹的路径" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

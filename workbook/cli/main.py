@@ -16,7 +16,12 @@ import click
 
 from workbook.cli import help_format
 from workbook.cli import i18n as cli_i18n
-from workbook.cli.options import CONTEXT_SETTINGS, EXIT_INTERNAL, EXIT_PROBLEMS
+from workbook.cli.options import (
+    CONTEXT_SETTINGS,
+    EXIT_INTERNAL,
+    EXIT_PROBLEMS,
+    refuse_empty_paths,
+)
 from workbook.errors import BranchAssessError
 from workbook.xlsx.text import visible_text
 
@@ -72,6 +77,7 @@ def _register_commands() -> None:
     ):
         cli.add_command(command)
     help_format.use_for(cli)
+    refuse_empty_paths(cli)
 
 
 _register_commands()

@@ -31,6 +31,41 @@ class ProblemsFound(click.ClickException):
         click.echo(self.message, err=True)
 
 
+class NonEmptyPath(click.Path):
+    """``click.Path`` that refuses an empty argument: ``""`` would otherwise become ``.``, the
+    current folder (a script's unset variable, ``consolidate "$DIR"``, summarised whatever
+    workbooks lay there)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str | bytes) and not value.strip():
+            self.fail("路径为空，应为文件或文件夹的路径", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def refuse_empty_paths(command: click.Command) -> None:
+    """Make every path argument and option of ``command`` and its subcommands a
+    ``NonEmptyPath`` with the same settings."""
+    commands = [command]
+    while commands:
+        each = commands.pop()
+        if isinstance(each, click.Group):
+            commands.extend(each.commands.values())
+        for param in each.params:
+            kind = param.type
+            if isinstance(kind, click.Path) and not isinstance(kind, NonEmptyPath):
+                param.type = NonEmptyPath(
+                    exists=kind.exists,
+                    file_okay=kind.file_okay,
+                    dir_okay=kind.dir_okay,
+                    writable=kind.writable,
+                    readable=kind.readable,
+                    resolve_path=kind.resolve_path,
+                    allow_dash=kind.allow_dash,
+                    path_type=kind.type,
+                    executable=kind.executable,
+                )
+
+
 def standard_option(help_text: str = "考评标准编号。") -> Callable[[F], F]:
     """``--standard ID`` and ``--standard-file FILE`` (one or the other), the same in every command
     that reads or writes workbooks. The command gets ``standard_id``: the file's standard is used
