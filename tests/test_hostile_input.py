@@ -868,3 +868,27 @@ def test_a_copied_sheet_is_recognised_by_its_table(
         line = next(line for line in text.splitlines() if "第三支部" in line)
         assert "看起来是支部考评定级表" in line
         assert "没有定义名称" in line
+
+
+def test_a_sheet_sent_back_unfilled_is_said_but_still_summarised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The blank template e-mailed back by mistake counts as full marks (blank is 0, a blank
+    veto is 否): consolidate says so for each such sheet, and only for those."""
+    path = build(tmp_path / "未填.xlsx", {"第二支部": RawBranchInputs({}, vetoes=["否"])})
+    json_path = tmp_path / "r.json"
+    code, out, err = run(
+        capsys, "consolidate", path, "-o", tmp_path / "汇总.xlsx", "--json", json_path
+    )
+    assert code == 0, err
+    hint = (
+        "未填.xlsx，工作表“第一支部”：考评内容全部空白（扣分、扣分说明、否决情形和群众测评均未填写），"
+        "已按 100 分、等级“好”汇总；如确无扣分可不理会，尚未考评的请填写后重新汇总"
+    )
+    assert f"提示：{hint}" in err.replace(str(tmp_path) + "/", "")
+    assert "第二支部" not in err  # one answer typed: filled in
+    assert "2 个支部：好 2 个" in out
+    report = json.loads(json_path.read_text(encoding="utf-8"))
+    assert [w["message"] for w in report["warnings"] if "全部空白" in w["message"]] == [
+        hint.partition("：")[2]
+    ]

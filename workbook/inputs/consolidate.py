@@ -570,6 +570,7 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
                     for w in formula_warnings(sheet.cells, sheet.formulas, sheet.values)
                 ]
                 + _blank_branch_name(sheet, display)
+                + _nothing_filled(standard, sheet, assessment, display)
                 + [
                     n.at(
                         file=display,
@@ -620,6 +621,37 @@ def _blank_branch_name(sheet: BranchSheet, display: str) -> list[Problem]:
             cell=sheet.cells[names.BRANCH_NAME].a1,
         )
     ]
+
+
+def _nothing_filled(
+    standard: Standard, sheet: BranchSheet, assessment: Assessment, display: str
+) -> list[Problem]:
+    """A warning when every input of the committee's assessment is blank: a template sent back
+    unfilled would otherwise count as full marks without a word. (A branch with nothing to
+    deduct whose assessor left the vetoes blank gets it too: blank is 否, so it only asks.)"""
+    result = assessment.result
+    if result is None:
+        return []
+    inputs = [name for name in names.input_names(standard) if name != names.BRANCH_NAME]
+    if any(not _blank(sheet.values.get(name)) for name in inputs if name in sheet.cells):
+        return []
+    parts = (
+        "扣分、扣分说明和否决情形"
+        if standard.survey is None
+        else "扣分、扣分说明、否决情形和群众测评"
+    )
+    return [
+        Problem(
+            f"考评内容全部空白（{parts}均未填写），已按 {fmt(result.total)} 分、"
+            f"等级“{result.grade}”汇总；如确无扣分可不理会，尚未考评的请填写后重新汇总",
+            file=display,
+            sheet=sheet.sheet,
+        )
+    ]
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _common_year(years: dict[str, str | None], errors: list[Problem]) -> int | None:
