@@ -364,3 +364,33 @@ def test_cached_values_use_decimal_places_of_the_standard(synthetic: Standard) -
         "42分及以上为“优秀”，30分及以上不足42分为“合格”，不足30分为“不合格”"
     )
     assert Decimal(synthetic.total_points) == 50
+
+
+def test_a_control_character_in_a_text_is_named_by_line_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An escape sequence in a grade name would recolour the console of `standard check` and
+    land in every workbook cell that shows the grade; a line break in a text is fine."""
+    text = SYNTHETIC.read_text(encoding="utf-8")
+    text = text.replace('name = "合格"', 'name = "\\u001b[31m合格\\u0007"', 1)
+    text = text.replace(
+        'indicators = "服务窗口、志愿服务、走访情况。"',
+        'indicators = "服务窗口、\\n志愿服务、走访情况。"',
+    )
+    bad = tmp_path / "控制字符.toml"
+    bad.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "\\u001b" in row)
+    code, out, err = run(["standard", "check", str(bad)], capsys)
+    assert code == 1
+    assert "\x1b" not in out + err
+    assert (
+        f"第{line}行（键 grades[2].name）：含有不可显示的控制字符 U+001B，请删除"
+        f"（实际为 '\\x1b[31m合格\\x07'）" in err
+    ), err
+    assert "有 1 处问题" in err
+    code, _, err = run(
+        ["template", "--standard-file", str(bad), "-o", str(tmp_path / "t.xlsx")], capsys
+    )
+    assert code == 1
+    assert "grades[2].name 含有不可显示的控制字符 U+001B" in err
+    assert not (tmp_path / "t.xlsx").exists()

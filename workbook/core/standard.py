@@ -25,7 +25,14 @@ from workbook.core.standard_sections import (
     parse_publication,
     parse_survey,
 )
-from workbook.core.tomlvalues import TOML_TOO_DEEP, check_known_keys, fmt, table_at
+from workbook.core.tomlvalues import (
+    TOML_TOO_DEEP,
+    check_known_keys,
+    fmt,
+    problem,
+    table_at,
+    unprintable_texts,
+)
 from workbook.errors import StandardFileError, describe_os_error
 
 __all__ = [
@@ -278,6 +285,8 @@ def parse_standard(data: dict[str, Any], source: str = "标准文件") -> Standa
         StandardFileError: a field is missing or the numbers do not add up.
     """
     try:
+        for key, message in unprintable_texts(data):
+            raise problem(key, message)
         return _parse_standard(data)
     except StandardFileError as error:
         raise StandardFileError(f"{source}：{error}") from None

@@ -26,7 +26,7 @@ from workbook.core.standard import (
     valid_standard_id,
 )
 from workbook.core.standard_sections import parse_checklist, parse_publication, parse_survey
-from workbook.core.tomlvalues import TOML_TOO_DEEP, fmt
+from workbook.core.tomlvalues import TOML_TOO_DEEP, fmt, unprintable_texts
 from workbook.errors import StandardFileError
 
 __all__ = [
@@ -118,6 +118,8 @@ def check_standard_text(text: str) -> list[Problem]:
                 line=locate(key),
             )
         )
+    for key, message in unprintable_texts(data):
+        problems.append(Problem(message, key=key, line=locate(key)))
     for key in REQUIRED_TEXTS:
         check(key, partial(_text, data, key, ""))
     standard_id = data.get("id")

@@ -7,6 +7,8 @@ Array positions in keys are 1-based, as a person counts them.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +22,27 @@ def fmt(value: Decimal | int) -> str:
     """Format a points value without trailing zeros: 15, 0.5, 89.5, never 89.49999."""
     normal = Decimal(value).normalize()
     return format(normal + 0 if normal == 0 else normal, "f")  # "+ 0" turns -0 into 0
+
+
+def unprintable_texts(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """(key, message) for every text in parsed TOML ``value`` holding a control character
+    (other than a line break or tab) or a noncharacter: it cannot be shown in a cell, and on a
+    console it could recolour or rewrite the screen. Keys as in every message
+    (``grades[1].name``, 1-based)."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from unprintable_texts(name, key or name)
+            yield from unprintable_texts(item, f"{key}.{name}" if key else name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value, start=1):
+            yield from unprintable_texts(item, f"{key}[{index}]")
+    elif isinstance(value, str):
+        for char in value:
+            if char not in "\n\t" and (
+                unicodedata.category(char) in ("Cc", "Cs") or char in "\ufffe\uffff"
+            ):
+                yield key, f"含有不可显示的控制字符 U+{ord(char):04X}，请删除（实际为 {value!r}）"
+                break
 
 
 def problem(key: str, text: str) -> StandardFileError:
