@@ -38,7 +38,7 @@ def unprintable_texts(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
             yield from unprintable_texts(item, f"{key}[{index}]")
     elif isinstance(value, str):
         for char in value:
-            if char not in "\n\t" and (
+            if char not in "\n\r\t" and (
                 unicodedata.category(char) in ("Cc", "Cs") or char in "\ufffe\uffff"
             ):
                 yield key, f"含有不可显示的控制字符 U+{ord(char):04X}，请删除（实际为 {value!r}）"
