@@ -385,3 +385,28 @@ def test_a_veto_is_in_the_rectification_list(tmp_path: Path) -> None:
         assert "否决（2）" in veto[0]
         assert "等级直接定为“较差”" in veto[0]
         assert any("7.1" in row for row in kinds)
+
+
+@pytest.mark.parametrize(("year", "gap"), [(2025, None), (2024, 2), (2021, 5)])
+def test_a_previous_result_older_than_last_year_is_said(
+    workbook_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    year: int,
+    gap: int | None,
+) -> None:
+    """Comparing 2026 with 2024 (last year's file not found, an older one given) is allowed,
+    but the user is told what the 上年 columns then hold."""
+    previous = write_json(tmp_path / "往年.json", {**PREVIOUS, "year": year})
+    output = tmp_path / "o.xlsx"
+    assert consolidate(workbook_file, output, "--previous", str(previous)) == 0
+    err = capsys.readouterr().err
+    notice = (
+        f"提示：上年结果 {previous} 是 {year} 年度的，与本次 2026 年度相隔 {gap} 年；"
+        f"汇总表中的“上年”各列和年度对比比较的是 {year} 年度"
+    )
+    if gap is None:
+        assert "相隔" not in err, err
+    else:
+        assert notice in err, err
+    assert output.exists()

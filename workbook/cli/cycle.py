@@ -283,6 +283,12 @@ class CyclePlan:
         current_names = {entry.branch for entry in consolidation.branches}
         extras.previous = previous
         extras.comparison = comparison
+        year = consolidation.year
+        if year is not None and year - previous.year > 1:
+            extras.notices.append(
+                f"上年结果 {previous.source} 是 {previous.year} 年度的，与本次 {year} 年度相隔 "
+                f"{year - previous.year} 年；汇总表中的“上年”各列和年度对比比较的是 {previous.year} 年度"
+            )
         for old in comparison.unused_renames:
             extras.notices.append(
                 f"改名表中的原名称“{old}”不在上年结果 {previous.source} 中，该行未使用"
