@@ -635,14 +635,13 @@ def _nothing_filled(
     inputs = [name for name in names.input_names(standard) if name != names.BRANCH_NAME]
     if any(not _blank(sheet.values.get(name)) for name in inputs if name in sheet.cells):
         return []
-    parts = (
-        "扣分、扣分说明和否决情形"
-        if standard.survey is None
-        else "扣分、扣分说明、否决情形和群众测评"
-    )
+    parts = ["扣分", "扣分说明", "否决情形"]
+    parts += ["加分"] if standard.bonus is not None else []
+    parts += ["群众测评"] if standard.survey is not None else []
+    listed = "、".join(parts[:-1]) + "和" + parts[-1]
     return [
         Problem(
-            f"考评内容全部空白（{parts}均未填写），已按 {fmt(result.total)} 分、"
+            f"考评内容全部空白（{listed}均未填写），已按 {fmt(result.total)} 分、"
             f"等级“{result.grade}”汇总；如确无扣分可不理会，尚未考评的请填写后重新汇总",
             file=display,
             sheet=sheet.sheet,
