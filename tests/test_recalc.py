@@ -18,9 +18,11 @@ from workbook.cli.main import main
 from workbook.core import names
 from workbook.core.scoring import INVALID, Assessment, RawBranchInputs, assess_branch
 from workbook.core.standard import load_standard
+from workbook.inputs.consolidate import consolidate
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.file_book import XlsxFileBook
 from workbook.outputs.recalc import OVERVIEW_SHEET, recalculate
+from workbook.outputs.summary import write_summary
 from workbook.outputs.template import TemplateOptions, write_template
 from workbook.xlsx.cell_edit import CellEdit, edit_cells
 from workbook.xlsx.package import Package
@@ -413,9 +415,21 @@ def test_bad_files_give_chinese_errors_and_stay_untouched(
     before = plain.read_bytes()
     assert main(["recalc", str(plain)]) == 1
     err = capsys.readouterr().err
-    assert "错误：不是用本工具生成的考评定级表（缺少模板标识）" in err
+    assert "错误：plain.xlsx：不是用本工具生成的考评定级表（缺少模板标识）" in err
     assert "Traceback" not in err
     assert plain.read_bytes() == before
+
+    # The summary this tool wrote is said to be one (it was "缺少模板标识", as if foreign).
+    filled = write_template(tmp_path / "表.xlsx", TemplateOptions(branches=["第一支部"]))
+    summary = write_summary(tmp_path / "汇总.xlsx", consolidate([filled]))
+    before = summary.read_bytes()
+    assert main(["recalc", str(summary)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "错误：汇总.xlsx：这是本工具生成的汇总表（或整改清单、历年对比），不是考评定级表；"
+        "请选择各支部填写的考评定级表" in err
+    ), err
+    assert summary.read_bytes() == before
 
     # A missing file is a problem naming it (exit 1), not a usage error.
     assert main(["recalc", str(tmp_path / "missing.xlsx")]) == 1

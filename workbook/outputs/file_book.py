@@ -19,7 +19,7 @@ from workbook.atomic import atomic_output
 from workbook.core import names
 from workbook.core.cells import CellRef
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
-from workbook.errors import WorkbookReadError
+from workbook.errors import TemplateMismatchError, WorkbookReadError
 from workbook.inputs.reader import sheet_rows_openpyxl, unsupported_error_value
 from workbook.inputs.sheet_contract import (
     is_contract_name,
@@ -433,7 +433,10 @@ def recalc_file(path: str | Path, output: str | Path | None = None) -> RecalcRep
     """
     book = XlsxFileBook(path)
     try:
-        report = recalculate(book)
+        try:
+            report = recalculate(book)
+        except TemplateMismatchError as error:
+            raise TemplateMismatchError(f"{Path(path).name}：{error}") from None
         with atomic_output(output or path) as temp:
             book.save(temp)
     finally:

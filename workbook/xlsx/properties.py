@@ -152,6 +152,7 @@ class TemplateIdentity(NamedTuple):
     version: str | None
     year: str | None
     standard_hash: str | None = None  # absent in workbooks made before the hash was written
+    summary: bool = False  # a summary, 整改清单 or 历年对比 this tool wrote (``kp_summary``)
 
     @classmethod
     def of(cls, properties: Mapping[str, object]) -> TemplateIdentity:
@@ -161,6 +162,7 @@ class TemplateIdentity(NamedTuple):
             property_text(properties.get(names.PROP_TEMPLATE_VERSION)),
             property_text(properties.get(names.PROP_YEAR)),
             property_text(properties.get(names.PROP_STANDARD_HASH)),
+            property_text(properties.get(names.PROP_SUMMARY)) == "1",
         )
 
     def mismatch(self, standard_id: str, standard_hash: str = "") -> str | None:
@@ -169,6 +171,11 @@ class TemplateIdentity(NamedTuple):
         A workbook that records its standard's content hash must match ``standard_hash`` too
         (the same id with other content is another standard); one without (older) is accepted by
         its id."""
+        if self.summary:
+            return (
+                "这是本工具生成的汇总表（或整改清单、历年对比），不是考评定级表；"
+                "请选择各支部填写的考评定级表"
+            )
         if self.standard is None or self.version is None:
             return (
                 "不是用本工具生成的考评定级表（缺少模板标识）；"
