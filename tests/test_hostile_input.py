@@ -287,6 +287,8 @@ def test_other_files_in_an_input_folder_are_listed_with_what_to_do(
         line = next(line for line in err.splitlines() if name in line)
         assert "另存为 .xlsx" in line, line
         assert "提示" not in line, line
+    assert "第三支部.et：是 WPS 表格格式（.et），本工具只读取 .xlsx 和 .xlsm" in err, err
+    assert "第五支部.csv：是 CSV 文本（.csv）" in err, err
     assert ".隐藏.xlsx" not in err
     lock = next(line for line in err.splitlines() if "~$第一.xlsx" in line)
     assert lock.startswith("提示：")
