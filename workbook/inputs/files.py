@@ -78,7 +78,16 @@ def find_inputs(
         path = Path(raw)
         if path.is_dir():
             unreadable: list[OSError] = []
-            candidates = sorted(_folder_files(path, unreadable.append))
+            loops: list[Path] = []
+            candidates = sorted(_folder_files(path, unreadable.append, loops.append))
+            for loop in loops:
+                warnings.append(
+                    Problem(
+                        f"是指向它所在的文件夹或上级文件夹（{resolved(loop)}）的符号链接，"
+                        "跟随它会无限循环，已跳过",
+                        file=str(loop),
+                    )
+                )
             for error in unreadable:
                 where = error.filename or path
                 if isinstance(where, bytes):
@@ -112,12 +121,35 @@ def find_inputs(
     return found, errors, warnings
 
 
-def _folder_files(folder: Path, onerror: Callable[[OSError], None]) -> Iterator[Path]:
+def _folder_files(
+    folder: Path,
+    onerror: Callable[[OSError], None],
+    onloop: Callable[[Path], None] = lambda link: None,
+) -> Iterator[Path]:
     """Every regular file under ``folder`` (and every dangling symbolic link, which the caller
     reports), hidden files and folders left out; a folder that cannot be read goes to
-    ``onerror`` and the walk goes on."""
-    for root, folders, files in os.walk(folder, onerror=onerror):
-        folders[:] = sorted(f for f in folders if not f.startswith("."))
+    ``onerror`` and the walk goes on.
+
+    A symbolic link to a folder is followed (the workbooks in it are inputs like any others),
+    except one that points to the folder it is in or to a folder above it: that walk would never
+    end, so the link goes to ``onloop``."""
+    real_of: dict[str, Path] = {str(folder): resolved(folder)}
+    for root, folders, files in os.walk(folder, onerror=onerror, followlinks=True):
+        real_root = real_of.get(root) or resolved(Path(root))
+        above = {real_root, *real_root.parents}
+        kept: list[str] = []
+        for name in sorted(f for f in folders if not f.startswith(".")):
+            sub = Path(root, name)
+            if sub.is_symlink():
+                real = resolved(sub)
+                if real in above:
+                    onloop(sub)
+                    continue
+            else:
+                real = real_root / name
+            real_of[str(sub)] = real
+            kept.append(name)
+        folders[:] = kept
         for name in files:
             path = Path(root, name)
             if name.startswith("."):

@@ -1,0 +1,68 @@
+"""Defects found by the hostile review of consolidate, email and history (review4)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workbook.cli.main import main
+from workbook.core.scoring import RawBranchInputs
+from workbook.outputs.template import TemplateOptions, write_template
+
+
+def _filled(path: Path, branches: list[str], deduction: int = 2) -> Path:
+    write_template(
+        path,
+        TemplateOptions(
+            branches=branches,
+            year=2026,
+            formulas="native",
+            inputs={name: RawBranchInputs(deductions={"1.2": deduction}) for name in branches},
+        ),
+    )
+    return path
+
+
+def _err(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    return captured.err + captured.out
+
+
+def test_a_linked_folder_in_an_input_folder_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A symbolic link to a folder of returned workbooks (a second batch kept elsewhere) was
+    passed over without a word: its branches were missing from a summary called final."""
+    inbox = tmp_path / "收 件"
+    inbox.mkdir()
+    elsewhere = tmp_path / "第二批"
+    elsewhere.mkdir()
+    _filled(inbox / "甲.xlsx", ["甲支部"])
+    _filled(elsewhere / "乙.xlsx", ["乙支部"])
+    (inbox / "第二批").symlink_to(elsewhere, target_is_directory=True)
+    report = tmp_path / "汇总.json"
+    args = ["consolidate", str(inbox), "-o", str(tmp_path / "汇总.xlsx"), "--json", str(report)]
+    assert main(args) == 0, _err(capsys)
+    branches = json.loads(report.read_text(encoding="utf-8"))["branches"]
+    assert sorted(b["branch"] for b in branches) == ["乙支部", "甲支部"]
+
+
+def test_a_link_to_its_own_or_a_parent_folder_is_named_and_passed_over(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    _filled(inbox / "甲.xlsx", ["甲支部"])
+    _filled(tmp_path / "别处.xlsx", ["丙支部"])  # beside the input folder: not an input
+    (inbox / "回环").symlink_to(inbox, target_is_directory=True)
+    (inbox / "上级").symlink_to(tmp_path, target_is_directory=True)
+    report = tmp_path / "汇总.json"
+    args = ["consolidate", str(inbox), "-o", str(tmp_path / "汇总.xlsx"), "--json", str(report)]
+    assert main(args) == 0
+    message = _err(capsys)
+    assert f"提示：{inbox / '回环'}：是指向它所在的文件夹或上级文件夹" in message
+    assert f"提示：{inbox / '上级'}：是指向它所在的文件夹或上级文件夹" in message
+    branches = json.loads(report.read_text(encoding="utf-8"))["branches"]
+    assert [b["branch"] for b in branches] == ["甲支部"]
