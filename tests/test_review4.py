@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from workbook.cli.main import main
 from workbook.core.scoring import RawBranchInputs
 from workbook.outputs.template import TemplateOptions, write_template
+
+from support.smtp_server import RecordingHandler, free_port
 
 
 def _filled(path: Path, branches: list[str], deduction: int = 2) -> Path:
@@ -66,3 +69,36 @@ def test_a_link_to_its_own_or_a_parent_folder_is_named_and_passed_over(
     assert f"提示：{inbox / '上级'}：是指向它所在的文件夹或上级文件夹" in message
     branches = json.loads(report.read_text(encoding="utf-8"))["branches"]
     assert [b["branch"] for b in branches] == ["甲支部"]
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("summary")
+    book = _filled(folder / "考评.xlsx", ["第一支部", "第二支部"])
+    output = folder / "2026年度考评定级汇总.xlsx"
+    assert main(["consolidate", str(book), "-o", str(output)]) == 0
+    return output
+
+
+class _QuitRefusingHandler(RecordingHandler):
+    """Takes the message, then answers QUIT with an error (a server shutting down)."""
+
+    async def handle_QUIT(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        return "421 4.3.2 Service shutting down"
+
+
+def test_a_bad_answer_to_quit_after_delivery_is_not_a_failure(
+    summary: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server had the message; calling it a failure (exit 1) made the user send it again."""
+    handler = _QuitRefusingHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        args = ["email", str(summary), "--to", "a@example.org", "--from", "b@example.org"]
+        assert main([*args, "--smtp", f"127.0.0.1:{port}"]) == 0, _err(capsys)
+    finally:
+        controller.stop()
+    assert "已发送" in _err(capsys)
+    assert len(handler.messages) == 1

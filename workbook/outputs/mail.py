@@ -398,7 +398,7 @@ def send_message(
             smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
         else:
             smtp = smtplib.SMTP(host, port, timeout=timeout)
-        with smtp:
+        try:
             smtp.ehlo()
             if security == "starttls":
                 smtp.starttls(context=context)
@@ -412,6 +412,10 @@ def send_message(
                     "请改用英文字母的邮件地址，或换用支持 SMTPUTF8 的服务器"
                 )
             refused = smtp.send_message(message, to_addrs=to)
+        except BaseException:
+            smtp.close()
+            raise
+        _quit_quietly(smtp)
     except UnicodeEncodeError:
         raise MailError(
             f"用户名或密码含有中文等非 ASCII 字符，邮件服务器 {where} 无法登录；请使用邮箱的授权码"
@@ -471,6 +475,15 @@ def send_message(
         listed = "、".join(f"{a}（{_reply(r)}）" for a, r in refused.items())
         raise MailError(f"邮件已发出，但服务器拒绝了部分收件人：{listed}")
     return to
+
+
+def _quit_quietly(smtp: smtplib.SMTP) -> None:
+    """Say QUIT once the server has taken the message. Its answer no longer matters: the mail
+    is on its way, and calling that a failure would make the user send it a second time."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _timeout_message(where: str, timeout: float) -> str:
