@@ -12,7 +12,14 @@ from workbook.cli.main import main
 from workbook.core.scoring import RawBranchInputs
 from workbook.outputs.template import TemplateOptions, write_template
 
-from support.smtp_server import RecordingHandler, free_port
+from support.smtp_server import (
+    PASSWORD,
+    USER,
+    RecordingHandler,
+    free_port,
+    make_certificate,
+    smtp_server,
+)
 
 
 def _filled(path: Path, branches: list[str], deduction: int = 2) -> Path:
@@ -101,4 +108,32 @@ def test_a_bad_answer_to_quit_after_delivery_is_not_a_failure(
     finally:
         controller.stop()
     assert "已发送" in _err(capsys)
+    assert len(handler.messages) == 1
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_certificate(tmp_path_factory.mktemp("cert"))
+
+
+@pytest.mark.parametrize("login", [False, True])
+def test_a_server_that_wants_starttls_says_so(
+    summary: Path,
+    certificate: tuple[Path, Path],
+    login: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without --starttls, a server that requires it was said to want a login (--user), or
+    not to support one: the user was sent after the wrong option."""
+    monkeypatch.setenv("BRANCH_ASSESS_SMTP_PASSWORD", PASSWORD)
+    with smtp_server(starttls_cert=certificate) as (port, handler):
+        args = ["email", str(summary), "--to", "a@example.org", "--from", USER]
+        args += ["--smtp", f"127.0.0.1:{port}", "--cafile", str(certificate[0])]
+        assert main([*args, *(["--user", USER] if login else [])]) == 1
+        message = _err(capsys)
+        assert "要求先加密连接（STARTTLS）" in message
+        assert "请加 --starttls" in message
+        assert "--user" not in message and "不支持登录" not in message
+        assert main([*args, "--user", USER, "--starttls"]) == 0, _err(capsys)
     assert len(handler.messages) == 1

@@ -391,6 +391,7 @@ def send_message(
     """
     where = f"{host}:{port}"
     to = recipients(message)
+    offers_starttls = False  # a plain connection to a server that offers encryption
     context = ssl.create_default_context(cafile=str(cafile) if cafile else None)
     try:
         smtp: smtplib.SMTP
@@ -400,6 +401,7 @@ def send_message(
             smtp = smtplib.SMTP(host, port, timeout=timeout)
         try:
             smtp.ehlo()
+            offers_starttls = security == "none" and smtp.has_extn("starttls")
             if security == "starttls":
                 smtp.starttls(context=context)
                 smtp.ehlo()
@@ -425,22 +427,30 @@ def send_message(
             f"邮件服务器 {where} 拒绝登录（用户 {user}）：用户名或密码（授权码）错误。服务器回复：{_reply(error)}"
         ) from None
     except smtplib.SMTPNotSupportedError:
+        if offers_starttls:  # servers offer AUTH only once the connection is encrypted
+            raise MailError(_starttls_message(where, "")) from None
         raise MailError(
             f"邮件服务器 {where} 不支持{'STARTTLS 加密' if security == 'starttls' else '登录（AUTH）'}；请检查 --starttls/--ssl 选项"
         ) from None
     except smtplib.SMTPRecipientsRefused as error:
         replies = list(error.recipients.values())
+        if offers_starttls and replies and all(_starttls_required(*r) for r in replies):
+            raise MailError(_starttls_message(where, _reply(replies[0]))) from None
         if not user and replies and all(_login_required(*reply) for reply in replies):
             raise MailError(_login_message(where, _reply(replies[0]))) from None
         refused_list = "、".join(f"{a}（{_reply(r)}）" for a, r in error.recipients.items())
         raise MailError(f"邮件服务器 {where} 拒绝了全部收件人：{refused_list}") from None
     except smtplib.SMTPSenderRefused as error:
+        if offers_starttls and _starttls_required(error.smtp_code, error.smtp_error):
+            raise MailError(_starttls_message(where, _reply(error))) from None
         if not user and _login_required(error.smtp_code, error.smtp_error):
             raise MailError(_login_message(where, _reply(error))) from None
         raise MailError(
             f"邮件服务器 {where} 拒绝了发件人 {error.sender}：{_reply(error)}"
         ) from None
     except smtplib.SMTPResponseException as error:
+        if offers_starttls and _starttls_required(error.smtp_code, error.smtp_error):
+            raise MailError(_starttls_message(where, _reply(error))) from None
         if not user and _login_required(error.smtp_code, error.smtp_error):
             raise MailError(_login_message(where, _reply(error))) from None
         if error.smtp_code == -1:  # smtplib's code for a reply that is not "NNN text"
@@ -504,6 +514,22 @@ def _login_required(code: int, text: bytes | str) -> bool:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return code == 530 or (500 <= code < 600 and "auth" in text.lower())
+
+
+def _starttls_required(code: int, text: bytes | str) -> bool:
+    """Whether a refusal means "encrypt first" (aiosmtpd and Postfix: 530 "Must issue a
+    STARTTLS command first")."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return 500 <= code < 600 and "starttls" in text.lower()
+
+
+def _starttls_message(where: str, reply: str) -> str:
+    answer = f"（服务器回复：{reply}）" if reply else ""
+    return (
+        f"邮件服务器 {where} 要求先加密连接（STARTTLS）才能登录和发信{answer}；"
+        '请加 --starttls（或在配置文件 [smtp] 中设 security = "starttls"），常用端口 587'
+    )
 
 
 def _login_message(where: str, reply: str) -> str:
