@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -134,6 +136,155 @@ def test_a_server_that_wants_starttls_says_so(
         message = _err(capsys)
         assert "要求先加密连接（STARTTLS）" in message
         assert "请加 --starttls" in message
-        assert "--user" not in message and "不支持登录" not in message
+        assert "--user" not in message
+        assert "不支持登录" not in message
         assert main([*args, "--user", USER, "--starttls"]) == 0, _err(capsys)
     assert len(handler.messages) == 1
+
+
+@pytest.fixture(scope="module")
+def cycle_outputs(tmp_path_factory: pytest.TempPathFactory, summary: Path) -> dict[str, Path]:
+    """A summary, one branch's 整改清单 and a 历年对比 of the same year."""
+    folder = tmp_path_factory.mktemp("cycle")
+    report = folder / "2026.json"
+    rectification = folder / "整改清单"
+    book = summary.parent / "考评.xlsx"
+    args = ["consolidate", str(book), "-o", str(folder / "汇总.xlsx"), "--json", str(report)]
+    assert main([*args, "--rectification", str(rectification)]) == 0
+    history = folder / "历年对比.xlsx"
+    assert main(["history", str(report), "-o", str(history)]) == 0
+    return {
+        "summary": folder / "汇总.xlsx",
+        "rectification": rectification / "2026年度整改清单（第一支部）.xlsx",
+        "history": history,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "named"),
+    [("rectification", "是一个支部的整改清单"), ("history", "是历年对比工作簿")],
+)
+def test_email_refuses_a_rectification_or_history_workbook(
+    cycle_outputs: dict[str, Path],
+    kind: str,
+    named: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Both carry kp_summary (so consolidate skips them), and email sent them to the county as
+    the 汇总表, subject and all."""
+    eml = tmp_path / "x.eml"
+    args = ["email", str(cycle_outputs[kind]), "--to", "a@example.org", "--from", "b@example.org"]
+    assert main([*args, "--eml", str(eml)]) == 1
+    assert f"{cycle_outputs[kind].name} {named}" in _err(capsys)
+    assert not eml.exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "target", "named"),
+    [
+        ("consolidate", "rectification", "是一个支部的整改清单，可能已填写整改措施"),
+        ("consolidate", "history", "是一份历年对比工作簿"),
+        ("history", "summary", "是一份考评定级汇总表"),
+        ("history", "rectification", "是一个支部的整改清单，可能已填写整改措施"),
+        ("template", "rectification", "是一个支部的整改清单，可能已填写整改措施"),
+    ],
+)
+def test_an_output_of_another_kind_is_not_replaced_without_overwrite(
+    cycle_outputs: dict[str, Path],
+    summary: Path,
+    tmp_path: Path,
+    command: str,
+    target: str,
+    named: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`history -o 2026年度考评定级汇总.xlsx` replaced the year's summary, and `consolidate -o`
+    a branch's filled-in 整改清单, without a word."""
+    victim = tmp_path / "同名.xlsx"
+    victim.write_bytes(cycle_outputs[target].read_bytes())
+    before = victim.read_bytes()
+    args = {
+        "consolidate": ["consolidate", str(summary.parent / "考评.xlsx")],
+        "history": ["history", str(cycle_outputs["summary"].parent / "2026.json")],
+        "template": ["template", "--branch", "甲支部"],
+    }[command]
+    assert main([*args, "-o", str(victim)]) == 1
+    assert named in _err(capsys)
+    assert victim.read_bytes() == before
+    assert main([*args, "-o", str(victim), "--overwrite"]) == 0
+    assert victim.read_bytes() != before
+
+
+def test_outputs_still_replace_their_own_kind(
+    cycle_outputs: dict[str, Path], summary: Path, tmp_path: Path
+) -> None:
+    again = tmp_path / "汇总.xlsx"
+    again.write_bytes(cycle_outputs["summary"].read_bytes())
+    assert main(["consolidate", str(summary.parent / "考评.xlsx"), "-o", str(again)]) == 0
+    history = tmp_path / "历年.xlsx"
+    history.write_bytes(cycle_outputs["history"].read_bytes())
+    report = cycle_outputs["summary"].parent / "2026.json"
+    assert main(["history", str(report), "-o", str(history)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "template", "named"),
+    [
+        ("body", "{year}年度汇总表{", "邮件正文（配置文件 [mail] body）有误：花括号“{”“}”不成对"),
+        (
+            "subject",
+            "{year}年{单位}",
+            "邮件主题（--subject 或配置文件 [mail] subject）中的“{单位}”",
+        ),
+        ("subject", "{year.real}年", "中的“{year.real}”不是可用的占位符"),
+        ("subject", "{0}年", "中的“{0}”不是可用的占位符"),
+    ],
+)
+def test_a_wrong_mail_template_is_named_in_chinese(
+    summary: Path,
+    tmp_path: Path,
+    setting: str,
+    template: str,
+    named: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Before: "邮件主题或正文模板有误（Single '{' encountered in format string）" (Python's
+    English, and neither the setting nor how to write a brace)."""
+    config = tmp_path / "branch-assess.toml"
+    config.write_text(
+        f'[mail]\nfrom = "b@example.org"\n{setting} = "{template}"\n', encoding="utf-8"
+    )
+    eml = tmp_path / "x.eml"
+    args = ["email", str(summary), "--to", "a@example.org", "--config", str(config)]
+    assert main([*args, "--eml", str(eml)]) == 1
+    message = _err(capsys)
+    assert named in message
+    assert "要写花括号本身，请写两个：{{ 或 }}" in message
+    assert "encountered" not in message
+    assert "'" not in message
+    assert not eml.exists()
+
+
+def test_literal_braces_in_a_subject_are_written_once(summary: Path, tmp_path: Path) -> None:
+    eml = tmp_path / "x.eml"
+    args = ["email", str(summary), "--to", "a@example.org", "--from", "b@example.org"]
+    assert main([*args, "--subject", "{{报送}}{year}年", "--eml", str(eml)]) == 0
+    message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    assert message["Subject"] == "{报送}2026年"
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [('port = "25x"', "smtp.port 应为 1～65535 的整数，实际为“25x”"), ("user = 5", "实际为 5")],
+)
+def test_config_values_are_quoted_in_chinese(
+    summary: Path, tmp_path: Path, line: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'[smtp]\nhost = "127.0.0.1"\n{line}\n', encoding="utf-8")
+    args = ["email", str(summary), "--to", "a@example.org", "--from", "b@example.org"]
+    assert main([*args, "--config", str(config)]) == 1
+    message = _err(capsys)
+    assert shown in message
+    assert "'" not in message

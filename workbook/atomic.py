@@ -298,7 +298,8 @@ def _output_error(path: Path, error: OSError) -> OutputError:
 
 def existing_kind(path: str | Path) -> str | None:
     """What an existing output path holds: ``None`` (nothing, or not a regular file, which
-    ``resolve_target`` refuses), ``"summary"`` (a summary of this tool), ``"assessment"`` (an
+    ``resolve_target`` refuses), ``"summary"`` (a summary of this tool; ``"history"`` and
+    ``"rectification"`` for its 历年对比 and 整改清单 workbooks), ``"assessment"`` (an
     assessment workbook: a template, filled or not), ``"unreadable"`` (a zip or OLE file this
     tool cannot read, e.g. an encrypted workbook) or ``"other"`` (anything else)."""
     from workbook.core import names
@@ -323,7 +324,9 @@ def existing_kind(path: str | Path) -> str | None:
     except WorkbookReadError:
         return "unreadable"
     if properties.get(names.PROP_SUMMARY):
-        return "summary"
+        if properties.get(names.PROP_RECTIFICATION):
+            return "rectification"
+        return "history" if properties.get(names.PROP_HISTORY) else "summary"
     if properties.get(names.PROP_STANDARD):
         return "assessment"
     return "other"
@@ -332,15 +335,24 @@ def existing_kind(path: str | Path) -> str | None:
 _KIND_TEXT = {
     "assessment": "是一份考评定级表，可能已填写",
     "unreadable": "无法读取其内容，可能已加密或不是 xlsx 工作簿",
+    "rectification": "是一个支部的整改清单，可能已填写整改措施",
+    "summary": "是一份考评定级汇总表",
+    "history": "是一份历年对比工作簿",
 }
 
 
-def refuse_replacing(path: str | Path, what: str) -> None:
-    """Raise ``OutputError`` if ``path`` is an assessment workbook or a workbook this tool
-    cannot inspect (encrypted): the commands replace those only with ``--overwrite``, so a
-    filled assessment workbook is never lost by a mistyped ``-o``."""
+def refuse_replacing(path: str | Path, what: str, writes: str | None = None) -> None:
+    """Raise ``OutputError`` if ``path`` is an assessment workbook, a 整改清单 (a branch may
+    have filled it in) or a workbook this tool cannot inspect (encrypted): the commands replace
+    those only with ``--overwrite``, so a filled workbook is never lost by a mistyped ``-o``.
+
+    ``writes`` is the kind the command writes (``existing_kind``): a summary and a 历年对比
+    replace their own kind, not each other."""
     kind = existing_kind(path)
-    if kind not in ("assessment", "unreadable"):
+    refused = {"assessment", "unreadable", "rectification"}
+    if writes is not None:
+        refused = (refused | {"summary", "history"}) - {writes}
+    if kind not in refused:
         return
     raise OutputError(
         f"{what} {path} 已存在（{_KIND_TEXT[kind]}），为免丢失其中的内容，不会替换它；"

@@ -118,7 +118,7 @@ def consolidate_command(
     ]
     check_outputs(inputs, output, json_path, side_inputs, cycle.get("rectification"))
     if not overwrite:
-        refuse_replacing(output, "汇总表")
+        refuse_replacing(output, "汇总表", writes="summary")
     plan = CyclePlan.from_options(standard_id, inputs, output, **cycle)
     exclude = [output] + ([json_path] if json_path else [])
     with file_progress("读取考评定级表") as progress:

@@ -318,7 +318,7 @@ class CyclePlan:
                 )
             refuse_inputs(file.path, self.named_inputs, "整改清单")
             if not overwrite:
-                refuse_replacing(file.path, "整改清单")
+                refuse_replacing(file.path, "整改清单", writes="rectification")
                 if file.path.exists() or file.path.is_symlink():
                     existing.append(file.path.name)
         self._refuse_found_inputs(files)
@@ -345,7 +345,7 @@ class CyclePlan:
             return
         found = [path for path, _ in find_workbooks(self.input_folders)[0]]
         for path in present:
-            if existing_kind(path) == "summary":
+            if existing_kind(path) in ("summary", "rectification", "history"):
                 continue
             if any(same_file(path, source) for source in found):
                 raise OutputError(

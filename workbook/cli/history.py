@@ -55,7 +55,7 @@ def history_command(
     named = [*reports, *([rename_map] if rename_map is not None else [])]
     refuse_inputs(output, named, "历年对比工作簿")
     if not overwrite:
-        refuse_replacing(output, "历年对比工作簿")
+        refuse_replacing(output, "历年对比工作簿", writes="history")
     standard = load_standard(standard_id)
     renames = read_rename_map(rename_map) if rename_map is not None else {}
     years = read_years(reports, standard)

@@ -25,6 +25,9 @@ PROP_FORMULAS = "kp_formulas"
 # Marks a workbook as a summary written by this tool; such files are skipped when a folder is
 # scanned (a summary saved into the input folder is not an input).
 PROP_SUMMARY = "kp_summary"
+# With it, what the summary-like workbook is: a 历年对比 or a branch's 整改清单.
+PROP_HISTORY = "kp_history"
+PROP_RECTIFICATION = "kp_rectification"
 
 TEMPLATE_VERSION = "2"
 # Versions this tool reads: 1 (the committee's 扣分 only) and 2 (自评 beside it, the checklist).

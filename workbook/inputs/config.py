@@ -12,6 +12,7 @@ here; ``smtp.password_env`` names the environment variable that holds it.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -144,10 +145,14 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     if port is not None and (
         isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536
     ):
-        raise ConfigError(f"配置文件 {where} 的 smtp.port 应为 1～65535 的整数，实际为 {port!r}")
+        raise ConfigError(
+            f"配置文件 {where} 的 smtp.port 应为 1～65535 的整数，实际为{_shown(port)}"
+        )
     timeout = smtp.get("timeout", 30)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise ConfigError(f"配置文件 {where} 的 smtp.timeout 应为正数（秒），实际为 {timeout!r}")
+        raise ConfigError(
+            f"配置文件 {where} 的 smtp.timeout 应为正数（秒），实际为{_shown(timeout)}"
+        )
     cafile = _string(smtp, "cafile", where, "smtp")
     return Config(
         source=path,
@@ -166,6 +171,17 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     )
 
 
+def _shown(value: object) -> str:
+    """A setting's value as the user typed it in TOML: text in Chinese quotes, the rest as
+    TOML writes it (``25``, ``["a@example.org", 2]``), not as Python's ``repr``."""
+    if isinstance(value, str):
+        return f"“{value}”"
+    try:
+        return " " + json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # dates, times: their TOML form is their ISO form
+        return f" {value}"
+
+
 def _table(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
@@ -178,7 +194,9 @@ def _string(table: Mapping[str, Any], key: str, where: str, section: str) -> str
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"配置文件 {where} 的 {section}.{key} 应为非空文字，实际为 {value!r}")
+        raise ConfigError(
+            f"配置文件 {where} 的 {section}.{key} 应为非空文字，实际为{_shown(value)}"
+        )
     return value.strip() if key not in {"body", "subject"} else value
 
 
@@ -187,5 +205,5 @@ def _addresses(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"配置文件 {where} 的 mail.{key} 应为邮件地址列表，实际为 {value!r}")
+        raise ConfigError(f"配置文件 {where} 的 mail.{key} 应为邮件地址列表，实际为{_shown(value)}")
     return tuple(v.strip() for v in value)

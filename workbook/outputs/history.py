@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from workbook.core.names import PROP_HISTORY
 from workbook.core.standard import Standard
 from workbook.errors import ComparisonError
 from workbook.inputs.previous_year import PreviousYear, read_previous_year
@@ -29,7 +30,6 @@ from workbook.inputs.previous_year import PreviousYear, read_previous_year
 RESULTS_SHEET = "历年结果"
 GRADES_SHEET = "历年等级分布"
 LOSS_SHEET = "历年失分"
-PROP_HISTORY = "kp_history"
 ROWS_PER_CHART = 12  # a 220 px chart in rows of the default 15 pt height
 CHART_ROWS_PER_PAGE = 2  # 2 x 180 pt, under the repeated title rows, on A4 landscape
 

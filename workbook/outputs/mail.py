@@ -13,6 +13,7 @@ import datetime as _dt
 import smtplib
 import socket
 import ssl
+import string
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -139,6 +140,16 @@ def read_summary_info(path: str | Path) -> SummaryInfo:
         raise MailError(str(error)) from None
     if not info.properties.get(names.PROP_SUMMARY):
         raise MailError(f"{path.name} 不是本工具生成的汇总表；请先运行 branch-assess consolidate")
+    if info.properties.get(names.PROP_RECTIFICATION):
+        raise MailError(
+            f"{path.name} 是一个支部的整改清单（consolidate --rectification 生成），不是汇总表；"
+            "报送县委组织部的是 consolidate -o 生成的汇总表"
+        )
+    if info.properties.get(names.PROP_HISTORY):
+        raise MailError(
+            f"{path.name} 是历年对比工作簿（branch-assess history 生成），不是汇总表；"
+            "报送县委组织部的是 consolidate -o 生成的汇总表"
+        )
     standard = load_standard(info.properties.get(names.PROP_STANDARD) or DEFAULT_STANDARD_ID)
     return SummaryInfo(
         path=path,
@@ -301,13 +312,12 @@ def build_message(
         "filename": visible_text(info.path.name),
         "date": f"{now.year}年{now.month}月{now.day}日",
     }
-    try:
-        subject = (settings.subject or DEFAULT_SUBJECT).format(**fields)
-        body = (settings.body or DEFAULT_BODY).format(**fields)
-    except (KeyError, IndexError, ValueError) as error:
-        raise MailError(
-            f"邮件主题或正文模板有误（{error}）；可用的占位符：{'、'.join('{' + k + '}' for k in fields)}"
-        ) from None
+    subject = _fill_template(
+        settings.subject or DEFAULT_SUBJECT,
+        fields,
+        "邮件主题（--subject 或配置文件 [mail] subject）",
+    )
+    body = _fill_template(settings.body or DEFAULT_BODY, fields, "邮件正文（配置文件 [mail] body）")
     subject = _check_header_text(
         visible_text(subject), "邮件主题", "--subject 或配置文件 [mail] subject"
     )
@@ -332,6 +342,28 @@ def build_message(
     part.set_raw("Content-Type", _Prefolded(content_type))
     part.set_raw("Content-Disposition", _Prefolded(disposition))
     return message
+
+
+def _fill_template(template: str, fields: dict[str, Any], what: str) -> str:
+    """``template`` with its placeholders filled; anything but a plain ``{name}`` of ``fields``
+    is refused in Chinese (``str.format`` would say "Single '{' encountered in format string",
+    or look up attributes and indexes)."""
+    hint = (
+        f"可用的占位符：{'、'.join('{' + key + '}' for key in fields)}；"
+        "要写花括号本身，请写两个：{{ 或 }}"
+    )
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        raise MailError(f"{what}有误：花括号“{{”“}}”不成对；{hint}") from None
+    for _, field_name, spec, conversion in parsed:
+        if field_name is None:
+            continue
+        if field_name not in fields or spec or conversion:
+            shown = "{" + field_name + (f"!{conversion}" if conversion else "")
+            shown += (f":{spec}" if spec else "") + "}"
+            raise MailError(f"{what}中的“{shown}”不是可用的占位符；{hint}")
+    return template.format(**fields)
 
 
 def message_bytes(message: EmailMessage) -> bytes:

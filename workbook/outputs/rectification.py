@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbook.core.checklist import ChecklistReport
 from workbook.core.layout import lines_needed
+from workbook.core.names import PROP_RECTIFICATION
 from workbook.core.rectification import RectificationItem, rectification_items
 from workbook.core.standard import fmt
 from workbook.inputs.consolidate import BranchEntry, Consolidation
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from workbook.outputs.summary.writer import SheetWriter as _SheetWriter
 
 RECTIFICATION_SHEET = "整改清单"
-PROP_RECTIFICATION = "kp_rectification"
 KIND_TEXT = {"deduction": "扣分", "veto": "否决情形", "checklist": "自查未达标"}
 NOTHING_TO_RECTIFY = "无扣分项、无未达标的自查项目"
 PENDING_TEXT = "输入有误，待修正（见“待修正项”），整改内容待定"
