@@ -12,6 +12,8 @@ from aiosmtpd.controller import Controller
 
 from workbook.cli.main import main
 from workbook.core.scoring import RawBranchInputs
+from workbook.inputs.config import parse_config
+from workbook.outputs.mail import parse_server
 from workbook.outputs.template import TemplateOptions, write_template
 
 from support.smtp_server import (
@@ -288,3 +290,46 @@ def test_config_values_are_quoted_in_chinese(
     message = _err(capsys)
     assert shown in message
     assert "'" not in message
+
+
+@pytest.mark.parametrize(
+    ("server", "named"),
+    [
+        ("smtp://127.0.0.1:25", "不要写 smtp://"),
+        ("127.0.0.1 :25", "主机名中不能有空格"),
+        ("::1", "主机名中不能有冒号"),
+        ("[smtp.example.org]:25", "方括号中应为 IPv6 地址"),
+    ],
+)
+def test_a_mistyped_smtp_server_is_named_before_connecting(
+    summary: Path, server: str, named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: "找不到邮件服务器 smtp://127.0.0.1（域名无法解析）", "找不到邮件服务器 :" — a DNS
+    look-up of what was never a host name."""
+    args = ["email", str(summary), "--to", "a@example.org", "--from", "b@example.org"]
+    assert main([*args, "--smtp", server]) == 1
+    message = _err(capsys)
+    assert f"邮件服务器“{server}”格式有误" in message
+    assert named in message
+    assert "域名无法解析" not in message
+
+
+def test_a_port_in_the_configured_host_is_named(
+    summary: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`host = "smtp.example.org:465"` (the port where the host goes) was looked up as a host
+    name: "找不到邮件服务器 smtp.example.org:465（域名无法解析）"."""
+    config = tmp_path / "c.toml"
+    config.write_text('[smtp]\nhost = "smtp.example.org:465"\n', encoding="utf-8")
+    args = ["email", str(summary), "--to", "a@example.org", "--from", "b@example.org"]
+    assert main([*args, "--config", str(config)]) == 1
+    message = _err(capsys)
+    assert "smtp.host 应只写邮件服务器的主机名" in message
+    assert "端口写在 smtp.port 中" in message
+    assert "实际为“smtp.example.org:465”" in message
+
+
+def test_host_names_and_ipv6_addresses_are_still_hosts() -> None:
+    assert parse_server("smtp.example.org") == ("smtp.example.org", None)
+    assert parse_server("[::1]:25") == ("::1", 25)
+    assert parse_config({"smtp": {"host": "::1"}}).smtp_host == "::1"

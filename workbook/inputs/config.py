@@ -12,6 +12,7 @@ here; ``smtp.password_env`` names the environment variable that holds it.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -154,6 +155,13 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
             f"配置文件 {where} 的 smtp.timeout 应为正数（秒），实际为{_shown(timeout)}"
         )
     cafile = _string(smtp, "cafile", where, "smtp")
+    host = _string(smtp, "host", where, "smtp")
+    problem = host_problem(host) if host is not None else None
+    if problem is not None:
+        raise ConfigError(
+            f"配置文件 {where} 的 smtp.host 应只写邮件服务器的主机名（如 smtp.example.org），"
+            f"端口写在 smtp.port 中；{problem}，实际为“{host}”"
+        )
     return Config(
         source=path,
         sender=_string(mail, "from", where, "mail"),
@@ -161,7 +169,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         cc=_addresses(mail, "cc", where),
         subject=_string(mail, "subject", where, "mail"),
         body=_string(mail, "body", where, "mail"),
-        smtp_host=_string(smtp, "host", where, "smtp"),
+        smtp_host=host,
         smtp_port=port,
         security=security,
         user=_string(smtp, "user", where, "smtp"),
@@ -169,6 +177,20 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         timeout=float(timeout),
         cafile=Path(cafile) if cafile else None,
     )
+
+
+def host_problem(host: str) -> str | None:
+    """What is wrong with a mail server's host name as typed, or None: a blank, a slash (a
+    ``smtp://`` address copied from a mail client) or a colon (a port, or an IPv6 address
+    without its brackets)."""
+    if not host or any(char.isspace() or char in "/\\@" for char in host):
+        return "主机名中不能有空格、斜杠或 @（不要写 smtp://）"
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return "主机名中不能有冒号（端口另写；IPv6 地址在 --smtp 中写在方括号里，如 [::1]:25）"
+    return None
 
 
 def _shown(value: object) -> str:

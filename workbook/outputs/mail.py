@@ -27,7 +27,7 @@ from typing import Any
 from workbook.core import names
 from workbook.core.standard import DEFAULT_STANDARD_ID, Standard, load_standard
 from workbook.errors import MailError, WorkbookReadError, describe_os_error
-from workbook.inputs.config import Security
+from workbook.inputs.config import Security, host_problem
 from workbook.xlsx.text import visible_text
 from workbook.xlsx.workbook_info import read_package_info
 
@@ -391,12 +391,20 @@ def parse_server(text: str) -> tuple[str, int | None]:
     Raises:
         MailError: the port is not a number from 1 to 65535.
     """
+    wrong = f"邮件服务器“{text}”格式有误，应为 主机:端口，例如 smtp.example.org:465"
     host, sep, port = text.strip().rpartition(":")
     if not sep:
-        return text.strip(), None
-    if not port.isdigit() or not 0 < int(port) < 65536 or not host:
-        raise MailError(f"邮件服务器“{text}”格式有误，应为 主机:端口，例如 smtp.example.org:465")
-    return host.strip("[]"), int(port)
+        host, port = text.strip(), ""
+    elif not port.isdigit() or not 0 < int(port) < 65536 or not host:
+        raise MailError(wrong)
+    if host.startswith("[") and host.endswith("]"):  # an IPv6 address: [::1]:25
+        host = host[1:-1]
+        problem = None if host and ":" in host else "方括号中应为 IPv6 地址"
+    else:
+        problem = host_problem(host)
+    if problem is not None:
+        raise MailError(f"{wrong}；{problem}")
+    return host, int(port) if port else None
 
 
 def default_port(security: Security) -> int:
