@@ -333,3 +333,53 @@ def test_host_names_and_ipv6_addresses_are_still_hosts() -> None:
     assert parse_server("smtp.example.org") == ("smtp.example.org", None)
     assert parse_server("[::1]:25") == ("::1", 25)
     assert parse_config({"smtp": {"host": "::1"}}).smtp_host == "::1"
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (
+            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n",
+            "不是可读取的 Excel 工作簿：是一个 PDF 文件（扩展名被改成了 .xlsx）",
+        ),
+        (
+            b"<html><body><table><tr><td>1</td></tr></table>",
+            "不是可读取的 Excel 工作簿：是网页（HTML）或 XML 文本",
+        ),
+        ("支部名称,扣分\n甲支部,2\n".encode(), "不是可读取的 Excel 工作簿：是文本文件（如 CSV）"),
+        (
+            "支部名称,扣分\n甲支部,2\n".encode("gbk"),
+            "不是可读取的 Excel 工作簿：是文本文件（如 CSV）",
+        ),
+    ],
+)
+def test_a_file_renamed_xlsx_is_named_for_what_it_is(
+    tmp_path: Path, content: bytes, named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A PDF, a web system's "导出 Excel" page or a CSV saved as .xlsx was "文件损坏或不是
+    .xlsx/.xlsm 格式": the user looked for damage instead of the right file."""
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    _filled(folder / "甲.xlsx", ["甲支部"])
+    (folder / "乙.xlsx").write_bytes(content)
+    assert main(["consolidate", str(folder), "-o", str(tmp_path / "汇总.xlsx")]) == 1
+    message = _err(capsys)
+    assert f"{folder / '乙.xlsx'}：{named}" in message
+    assert "文件损坏" not in message
+    assert main(["recalc", str(folder / "乙.xlsx")]) == 1
+    assert named in _err(capsys)
+    assert (folder / "乙.xlsx").read_bytes() == content
+
+
+def test_another_format_in_an_input_folder_reads_with_a_space(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    _filled(folder / "甲.xlsx", ["甲支部"])
+    (folder / "乙.ods").write_bytes(b"PK\x03\x04")
+    (folder / "丙.csv").write_text("a,b\n", encoding="utf-8")
+    assert main(["consolidate", str(folder), "-o", str(tmp_path / "汇总.xlsx")]) == 1
+    message = _err(capsys)
+    assert "乙.ods：是 OpenDocument 表格（.ods）" in message
+    assert "丙.csv：是 CSV 文本（.csv）" in message

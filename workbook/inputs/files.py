@@ -196,7 +196,7 @@ def skipped_file_problem(path: Path) -> tuple[Problem, bool]:
     if kind is None and _looks_like_spreadsheet(path):
         kind = f"表格文件（扩展名为“{path.suffix or '无'}”）"
     if kind is not None:
-        space = " " if kind[0].isascii() else ""  # 是 WPS 表格格式, 是旧版 Excel 格式
+        space = " " if kind[0].isascii() else ""  # 是 OpenDocument 表格, as 是旧版 Excel 格式
         return (
             Problem(
                 f"是{space}{kind}，本工具只读取 .xlsx 和 .xlsm，未汇总；{SAVE_AS_XLSX}",

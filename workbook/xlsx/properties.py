@@ -237,7 +237,27 @@ def unreadable_reason(path: Path, head: bytes) -> str:
         return "不是可读取的 Excel 工作簿（压缩包中缺少工作簿内容或已损坏）；请确认文件是用 Excel 或 WPS 保存的 .xlsx"
     if not head:
         return "是空文件（0 字节），不是 Excel 工作簿"
+    save_as = "请在 Excel 或 WPS 中打开并另存为 .xlsx（Excel 工作簿）"
+    if head.startswith(b"%PDF"):
+        return f"不是可读取的 Excel 工作簿：是一个 PDF 文件（扩展名被改成了 {path.suffix or '无'}）；请找回原来的 .xlsx 文件"
+    start = head[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml", b"<meta")):
+        # What "导出 Excel" of many web systems saves: a web page (or XML) named .xls/.xlsx.
+        return f"不是可读取的 Excel 工作簿：是网页（HTML）或 XML 文本；{save_as}"
+    if b"\x00" not in head[:4096] and any(
+        _is_text(head[:4096], code) for code in ("utf-8", "gb18030")
+    ):
+        return f"不是可读取的 Excel 工作簿：是文本文件（如 CSV）；{save_as}"
     return "不是可读取的 Excel 工作簿（文件损坏或不是 .xlsx/.xlsm 格式）"
+
+
+def _is_text(data: bytes, encoding: str) -> bool:
+    """Whether ``data`` (the start of a file) decodes, allowing a character cut at its end."""
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as error:
+        return error.start > len(data) - 4
+    return True
 
 
 def read_head(path: Path, data: bytes | None = None) -> bytes:
