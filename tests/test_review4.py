@@ -24,6 +24,7 @@ from support.smtp_server import (
     make_certificate,
     smtp_server,
 )
+from support.workbook_helpers import fill_by_names
 
 
 def _filled(path: Path, branches: list[str], deduction: int = 2) -> Path:
@@ -383,3 +384,14 @@ def test_another_format_in_an_input_folder_reads_with_a_space(
     message = _err(capsys)
     assert "乙.ods：是 OpenDocument 表格（.ods）" in message
     assert "丙.csv：是 CSV 文本（.csv）" in message
+
+
+def test_a_draft_counts_its_pending_branches(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "3 个支部：好 0 个，较好 2 个，一般 0 个，较差 0 个" did not add up: the branch with
+    invalid input was in no count."""
+    book = _filled(tmp_path / "考评.xlsx", ["甲支部", "乙支部", "丙支部"], deduction=3)
+    fill_by_names(book, {"乙支部": {"ded_1_1": 7}})  # 1.1 allows 0 or 15
+    assert main(["consolidate", str(book), "-o", str(tmp_path / "汇总.xlsx"), "--draft"]) == 1
+    assert "3 个支部：好 2 个，较好 0 个，一般 0 个，较差 0 个，待修正 1 个" in _err(capsys)

@@ -107,6 +107,7 @@ def consolidate_command(
     """
     from workbook.atomic import atomic_output, refuse_replacing
     from workbook.cli.progress import file_progress
+    from workbook.core.scoring import PENDING
     from workbook.inputs.consolidate import consolidate
     from workbook.outputs.summary import write_summary
     from workbook.xlsx.text import visible_text
@@ -158,6 +159,9 @@ def consolidate_command(
         click.echo(f"提示：{notice}", err=True)
     grades = Counter(entry.grade_text for entry in result.scored)
     counts = "，".join(f"{g.name} {grades.get(g.name, 0)} 个" for g in result.standard.grades)
+    pending = len(result.branches) - len(result.scored)
+    if pending > 0:  # a draft: the branches with invalid input have no grade yet
+        counts += f"，{PENDING} {pending} 个"
     kind = "汇总表草稿（含待修正项）" if result.errors else "汇总表"
     click.echo(
         f"已生成{kind}：{output}（{f'{result.year}年度' if result.year else '年度未知'}，"
