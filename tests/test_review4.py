@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from email import policy
 from email.parser import BytesParser
@@ -395,3 +396,35 @@ def test_a_draft_counts_its_pending_branches(
     fill_by_names(book, {"乙支部": {"ded_1_1": 7}})  # 1.1 allows 0 or 15
     assert main(["consolidate", str(book), "-o", str(tmp_path / "汇总.xlsx"), "--draft"]) == 1
     assert "3 个支部：好 2 个，较好 0 个，一般 0 个，较差 0 个，待修正 1 个" in _err(capsys)
+
+
+class _SlowDataHandler(RecordingHandler):
+    """Takes the message, then answers the end of DATA only after the client gave up."""
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+        reply = await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(3)
+        return reply
+
+
+def test_a_timeout_while_sending_says_the_mail_may_have_arrived(
+    summary: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "在 1 秒内没有应答（超时）；…或稍后再试": the server had the message, and trying again
+    sent the summary a second time."""
+    handler = _SlowDataHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    config = tmp_path / "c.toml"
+    config.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\ntimeout = 1\n', encoding="utf-8")
+    try:
+        args = ["email", str(summary), "--to", "a@example.org", "--from", "b@example.org"]
+        assert main([*args, "--config", str(config)]) == 1
+    finally:
+        controller.stop()
+    message = _err(capsys)
+    assert "在发信过程中 1 秒内没有应答（超时）" in message
+    assert "邮件可能已经发出：重新发送前请先向收件人确认是否已收到" in message
+    assert "稍后再试" not in message
+    assert len(handler.messages) == 1

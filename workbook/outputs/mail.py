@@ -432,6 +432,7 @@ def send_message(
     where = f"{host}:{port}"
     to = recipients(message)
     offers_starttls = False  # a plain connection to a server that offers encryption
+    sending = False  # the envelope and the message are on their way: it may have arrived
     context = ssl.create_default_context(cafile=str(cafile) if cafile else None)
     try:
         smtp: smtplib.SMTP
@@ -453,6 +454,7 @@ def send_message(
                     f"但邮件服务器 {where} 不支持国际化邮件地址（SMTPUTF8）；"
                     "请改用英文字母的邮件地址，或换用支持 SMTPUTF8 的服务器"
                 )
+            sending = True
             refused = smtp.send_message(message, to_addrs=to)
         except BaseException:
             smtp.close()
@@ -505,7 +507,11 @@ def send_message(
         ) from None
     except smtplib.SMTPServerDisconnected as error:
         if isinstance(error.__context__, TimeoutError):  # smtplib turns a timeout into this
-            raise MailError(_timeout_message(where, timeout)) from None
+            raise MailError(_timeout_message(where, timeout, sending)) from None
+        if sending:
+            raise MailError(
+                f"邮件服务器 {where} 在发信过程中断开了连接{_maybe_sent(sending)}"
+            ) from None
         raise MailError(
             f"邮件服务器 {where} 意外断开了连接；请检查端口和加密方式（--ssl/--starttls）"
         ) from None
@@ -514,17 +520,30 @@ def send_message(
     except socket.gaierror:
         raise MailError(f"找不到邮件服务器 {host}（域名无法解析）；请检查服务器地址") from None
     except TimeoutError:
-        raise MailError(_timeout_message(where, timeout)) from None
+        raise MailError(_timeout_message(where, timeout, sending)) from None
     except ConnectionRefusedError:
         raise MailError(
             f"无法连接邮件服务器 {where}：连接被拒绝（服务器未运行或端口不对）"
         ) from None
     except OSError as error:
+        if sending:
+            raise MailError(
+                f"与邮件服务器 {where} 的连接在发信过程中出错：{describe_os_error(error)}"
+                + _maybe_sent(sending)
+            ) from None
         raise MailError(f"无法连接邮件服务器 {where}：{describe_os_error(error)}") from None
     if refused:
         listed = "、".join(f"{a}（{_reply(r)}）" for a, r in refused.items())
         raise MailError(f"邮件已发出，但服务器拒绝了部分收件人：{listed}")
     return to
+
+
+def _maybe_sent(sending: bool) -> str:
+    """What to add when the connection failed while the message was being sent: the server
+    may have taken it, and sending again would deliver it twice."""
+    if not sending:
+        return ""
+    return "。邮件可能已经发出：重新发送前请先向收件人确认是否已收到，以免重复报送"
 
 
 def _quit_quietly(smtp: smtplib.SMTP) -> None:
@@ -536,7 +555,9 @@ def _quit_quietly(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def _timeout_message(where: str, timeout: float) -> str:
+def _timeout_message(where: str, timeout: float, sending: bool = False) -> str:
+    if sending:
+        return f"邮件服务器 {where} 在发信过程中 {timeout:g} 秒内没有应答（超时）{_maybe_sent(sending)}"
     return (
         f"邮件服务器 {where} 在 {timeout:g} 秒内没有应答（超时）；请检查服务器地址和端口，"
         "或稍后再试（可在配置文件 [smtp] timeout 中调整等待时间）"
