@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import unicodedata
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -428,3 +430,38 @@ def test_a_timeout_while_sending_says_the_mail_may_have_arrived(
     assert "邮件可能已经发出：重新发送前请先向收件人确认是否已收到" in message
     assert "稍后再试" not in message
     assert len(handler.messages) == 1
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def test_assessors_sheet_columns_fit_the_combined_total(tmp_path: Path) -> None:
+    """In print (LibreOffice, A4), "93.33（平均" filled the 合并后总分 column and the closing
+    bracket stood on a line of its own; "否（已去掉）" wrapped too."""
+    paths = []
+    for name, lost in (("张三", 1), ("李四", 2), ("王五", 4)):
+        path = tmp_path / f"{name}.xlsx"
+        write_template(
+            path,
+            TemplateOptions(
+                ["甲支部"],
+                year=2026,
+                formulas="native",
+                inputs={"甲支部": RawBranchInputs({"7.1": lost}, {}, [])},
+                assessor={"甲支部": name},
+            ),
+        )
+        paths.append(str(path))
+    output = tmp_path / "汇总.xlsx"
+    assert main(["consolidate", *paths, "--assessors", "mean", "-o", str(output)]) == 0
+    sheet = openpyxl.load_workbook(output)["多人考评"]
+    header = next(r for r in sheet.iter_rows() if any(c.value == "合并后总分" for c in r))
+    columns = {c.value: c.column_letter for c in header}
+    for title in ("合并后总分", "计入平均"):
+        letter = columns[title]
+        width = sheet.column_dimensions[letter].width
+        texts = [sheet[f"{letter}{r}"].value for r in range(header[0].row + 1, sheet.max_row + 1)]
+        assert "97.67（平均）" in texts or title == "计入平均"
+        for text in texts:
+            assert _display_width(str(text)) <= width, (title, text, width)

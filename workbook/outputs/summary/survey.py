@@ -133,9 +133,11 @@ def write_assessors_sheet(w: Any) -> None:
         ("来源", 30),
         ("合计", 7),
         ("等级", 6),
-        ("计入平均", 7),
-        ("合并后总分", 8),
-        ("最高与最低相差", 30),
+        # Wide enough for 否（已去掉） and 93.33（平均） on one line (the bracket closing a
+        # line of its own, in print), 去掉最高和最低后平均 on two.
+        ("计入平均", 12),
+        ("合并后总分", 16),
+        ("最高与最低相差", 24),
     ]
     sheet, row = w.start(ASSESSORS_SHEET, "多人考评", columns)
     for entry in combined:
