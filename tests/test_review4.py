@@ -465,3 +465,62 @@ def test_assessors_sheet_columns_fit_the_combined_total(tmp_path: Path) -> None:
         assert "97.67（平均）" in texts or title == "计入平均"
         for text in texts:
             assert _display_width(str(text)) <= width, (title, text, width)
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (None, "无法读取证书文件"),
+        (b"not a certificate\n", "中没有可用的证书"),
+    ],
+)
+def test_a_missing_or_wrong_certificate_file_is_named(
+    summary: Path,
+    tmp_path: Path,
+    content: bytes | None,
+    named: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`[smtp] cafile` missing, or a file that is no PEM certificate (also via --cafile), was
+    "内部错误：FileNotFoundError" / "内部错误：SSLError", exit 2."""
+    folder = tmp_path / "设置"
+    folder.mkdir()
+    if content is not None:
+        (folder / "ca.pem").write_bytes(content)
+    config = folder / "branch-assess.toml"
+    config.write_text('[smtp]\nhost = "127.0.0.1"\nport = 1\ncafile = "ca.pem"\n', encoding="utf-8")
+    args = ["email", str(summary), "--to", "a@example.org", "--from", "b@example.org"]
+    assert main([*args, "--config", str(config)]) == 1
+    message = _err(capsys)
+    assert f"证书文件 {folder / 'ca.pem'}" in message
+    assert named in message
+    assert "内部错误" not in message
+    if content is not None:
+        assert main([*args, "--smtp", "127.0.0.1:1", "--cafile", str(folder / "ca.pem")]) == 1
+        assert named in _err(capsys)
+
+
+def test_a_relative_cafile_is_found_beside_the_config_file(
+    summary: Path,
+    certificate: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`cafile = "ca.pem"` was looked up in the current folder, so the configuration named by
+    BRANCH_ASSESS_CONFIG worked only when run from its own folder."""
+    folder = tmp_path / "设置"
+    folder.mkdir()
+    (folder / "ca.pem").write_bytes(certificate[0].read_bytes())
+    monkeypatch.setenv("BRANCH_ASSESS_SMTP_PASSWORD", PASSWORD)
+    monkeypatch.chdir(tmp_path)
+    with smtp_server(starttls_cert=certificate) as (port, handler):
+        config = folder / "branch-assess.toml"
+        config.write_text(
+            f'[mail]\nfrom = "{USER}"\n[smtp]\nhost = "127.0.0.1"\nport = {port}\n'
+            f'security = "starttls"\nuser = "{USER}"\ncafile = "ca.pem"\n',
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("BRANCH_ASSESS_CONFIG", str(config))
+        assert main(["email", str(summary), "--to", "a@example.org"]) == 0, _err(capsys)
+    assert len(handler.messages) == 1

@@ -175,7 +175,8 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         user=_string(smtp, "user", where, "smtp"),
         password_env=_string(smtp, "password_env", where, "smtp") or DEFAULT_PASSWORD_ENV,
         timeout=float(timeout),
-        cafile=Path(cafile) if cafile else None,
+        # A relative path is relative to the file that names it, not to the current folder.
+        cafile=(path.parent if path else Path()) / cafile if cafile else None,
     )
 
 

@@ -433,7 +433,7 @@ def send_message(
     to = recipients(message)
     offers_starttls = False  # a plain connection to a server that offers encryption
     sending = False  # the envelope and the message are on their way: it may have arrived
-    context = ssl.create_default_context(cafile=str(cafile) if cafile else None)
+    context = _tls_context(cafile)
     try:
         smtp: smtplib.SMTP
         if security == "ssl":
@@ -536,6 +536,23 @@ def send_message(
         listed = "、".join(f"{a}（{_reply(r)}）" for a, r in refused.items())
         raise MailError(f"邮件已发出，但服务器拒绝了部分收件人：{listed}")
     return to
+
+
+def _tls_context(cafile: str | Path | None) -> ssl.SSLContext:
+    """The TLS context, trusting ``cafile`` too; a certificate file that is missing or is not
+    PEM is named (it was an internal error, exit 2)."""
+    try:
+        return ssl.create_default_context(cafile=str(cafile) if cafile else None)
+    except ssl.SSLError as error:
+        raise MailError(
+            f"证书文件 {cafile} 中没有可用的证书（{error.reason or error}）；"
+            "--cafile 或配置文件 [smtp] cafile 应为 PEM 格式的证书文件"
+            "（以 -----BEGIN CERTIFICATE----- 开头）"
+        ) from None
+    except OSError as error:
+        raise MailError(
+            f"无法读取证书文件 {cafile}（--cafile 或配置文件 [smtp] cafile）：{describe_os_error(error)}"
+        ) from None
 
 
 def _maybe_sent(sending: bool) -> str:
