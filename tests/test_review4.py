@@ -194,6 +194,9 @@ def test_email_refuses_a_rectification_or_history_workbook(
         ("history", "summary", "是一份考评定级汇总表"),
         ("history", "rectification", "是一个支部的整改清单，可能已填写整改措施"),
         ("template", "rectification", "是一个支部的整改清单，可能已填写整改措施"),
+        ("template", "summary", "是一份考评定级汇总表"),
+        ("ballot", "summary", "是一份考评定级汇总表"),
+        ("ballot", "history", "是一份历年对比工作簿"),
     ],
 )
 def test_an_output_of_another_kind_is_not_replaced_without_overwrite(
@@ -205,8 +208,8 @@ def test_an_output_of_another_kind_is_not_replaced_without_overwrite(
     named: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """`history -o 2026年度考评定级汇总.xlsx` replaced the year's summary, and `consolidate -o`
-    a branch's filled-in 整改清单, without a word."""
+    """`history -o 2026年度考评定级汇总.xlsx` (or `template -o`, `survey ballot -o`) replaced
+    the year's summary, and `consolidate -o` a branch's filled-in 整改清单, without a word."""
     victim = tmp_path / "同名.xlsx"
     victim.write_bytes(cycle_outputs[target].read_bytes())
     before = victim.read_bytes()
@@ -214,6 +217,7 @@ def test_an_output_of_another_kind_is_not_replaced_without_overwrite(
         "consolidate": ["consolidate", str(summary.parent / "考评.xlsx")],
         "history": ["history", str(cycle_outputs["summary"].parent / "2026.json")],
         "template": ["template", "--branch", "甲支部"],
+        "ballot": ["survey", "ballot", "--branch", "甲支部"],
     }[command]
     assert main([*args, "-o", str(victim)]) == 1
     assert named in _err(capsys)

@@ -347,11 +347,10 @@ def refuse_replacing(path: str | Path, what: str, writes: str | None = None) -> 
     those only with ``--overwrite``, so a filled workbook is never lost by a mistyped ``-o``.
 
     ``writes`` is the kind the command writes (``existing_kind``): a summary and a 历年对比
-    replace their own kind, not each other."""
+    are replaced by the command that wrote them, not by another one (``template -o`` or
+    ``survey ballot -o`` onto the year's summary)."""
     kind = existing_kind(path)
-    refused = {"assessment", "unreadable", "rectification"}
-    if writes is not None:
-        refused = (refused | {"summary", "history"}) - {writes}
+    refused = {"assessment", "unreadable", "rectification", "summary", "history"} - {writes}
     if kind not in refused:
         return
     raise OutputError(
