@@ -528,3 +528,15 @@ def test_a_relative_cafile_is_found_beside_the_config_file(
         monkeypatch.setenv("BRANCH_ASSESS_CONFIG", str(config))
         assert main(["email", str(summary), "--to", "a@example.org"]) == 0, _err(capsys)
     assert len(handler.messages) == 1
+
+
+def test_an_address_given_twice_gets_the_mail_once(summary: Path) -> None:
+    """`--to a@… --cc a@…` (or the same address in another case or with a name) put it into
+    the envelope as often, and a server that does not merge them delivered the summary twice."""
+    with smtp_server() as (port, handler):
+        args = ["email", str(summary), "--from", "b@example.org", "--smtp", f"127.0.0.1:{port}"]
+        args += ["--to", "zuzhibu@example.org", "--to", "县委组织部 <ZuZhiBu@Example.org>"]
+        args += ["--cc", "zuzhibu@example.org", "--cc", "jilu@example.org"]
+        assert main(args) == 0
+    (received,) = handler.messages
+    assert received.rcpt_tos == ["zuzhibu@example.org", "jilu@example.org"]

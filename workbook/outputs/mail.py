@@ -380,9 +380,14 @@ def draft_bytes(message: EmailMessage) -> bytes:
 
 
 def recipients(message: EmailMessage) -> list[str]:
-    """Envelope recipients: every address in To and Cc."""
+    """Envelope recipients: every address in To and Cc, each once (an address in both, or
+    written twice, in another case or with another display name, would be delivered twice)."""
     values = [str(message.get(header, "")) for header in ("To", "Cc")]
-    return [addr for _, addr in getaddresses([v for v in values if v]) if addr]
+    unique: dict[str, str] = {}
+    for _, addr in getaddresses([v for v in values if v]):
+        if addr:
+            unique.setdefault(addr.casefold(), addr)
+    return list(unique.values())
 
 
 def parse_server(text: str) -> tuple[str, int | None]:
