@@ -540,3 +540,53 @@ def test_an_address_given_twice_gets_the_mail_once(summary: Path) -> None:
         assert main(args) == 0
     (received,) = handler.messages
     assert received.rcpt_tos == ["zuzhibu@example.org", "jilu@example.org"]
+
+
+def test_a_branch_of_several_assessors_shows_what_it_lost(tmp_path: Path) -> None:
+    """A branch combined from three assessors (total 93.33) read 无扣分 in 汇总 (and 0 counted
+    for rule 7.1 in 群众测评), and its 整改清单 said 无扣分项 — nothing to rectify."""
+    paths = []
+    for name, deductions in (
+        ("周伟", {"3.3": 2, "7.1": 5}),
+        ("钱芳", {"3.3": 2, "7.1": 7}),
+        ("孙明", {"7.1": 4}),
+    ):
+        path = tmp_path / f"{name}.xlsx"
+        notes = {rule: f"{name}所见" for rule in deductions}
+        write_template(
+            path,
+            TemplateOptions(
+                ["上墅分会支部"],
+                year=2026,
+                formulas="native",
+                inputs={"上墅分会支部": RawBranchInputs(deductions, notes, [])},
+                assessor={"上墅分会支部": name},
+            ),
+        )
+        paths.append(str(path))
+    output, folder = tmp_path / "汇总.xlsx", tmp_path / "整改清单"
+    args = [*paths, "--assessors", "mean", "-o", str(output), "--rectification", str(folder)]
+    assert main(["consolidate", *args]) == 0
+    book = openpyxl.load_workbook(output)
+
+    def rows(sheet: str) -> list[list[object]]:
+        return [
+            [c for c in row if c is not None]
+            for row in book[sheet].iter_rows(values_only=True)
+            if "上墅分会支部" in row
+        ]
+
+    (summary_row,) = rows("汇总")
+    assert summary_row[-1] == (
+        "7.1 根据群众测评结果酌情扣分（平均扣5.33分）；3.3 承诺未兑现的扣2分（平均扣1.33分）"
+    )
+    listed = [
+        (row[3], row[5])
+        for row in book["整改清单"].iter_rows(min_row=4, values_only=True)
+        if row[1] is not None
+    ]
+    assert listed == [("3.3", "1.33"), ("7.1", "5.33")]
+    branch_list = openpyxl.load_workbook(folder / "2026年度整改清单（上墅分会支部）.xlsx")
+    texts = [c for row in branch_list.active.iter_rows(values_only=True) for c in row if c]
+    assert "无扣分项、无未达标的自查项目" not in texts
+    assert "3 位考评人平均：周伟扣2分（周伟所见）；钱芳扣2分（钱芳所见）" in texts

@@ -85,6 +85,27 @@ class CombinedResult:
         """Every assessor's deductions, assessor by assessor, each in rule order."""
         return [(a.assessor, d) for a in self.assessors for d in a.result.deductions]
 
+    def mean_deductions(self, item_number: int) -> tuple[Deduction, ...]:
+        """The item's deductions of the combined result, in rule order: per rule the mean over
+        the counted assessors (one who did not deduct counts 0), rounded like the scores; the
+        note says who deducted how much and why. What the 主要扣分, the 整改清单 and the
+        群众测评's counted deduction show for the branch."""
+        counted = self.counted
+        step = Decimal(1).scaleb(-self.standard.max_decimal_places)
+        deductions: list[Deduction] = []
+        for rule in self.standard.items[item_number - 1].rules:
+            made = [(a, d) for a in counted for d in a.result.deductions if d.rule.id == rule.id]
+            exact = sum((Fraction(d.points) for _, d in made), Fraction(0)) / len(counted)
+            points = round_to_step(exact, step, "half_up")
+            if not made or points == 0:
+                continue
+            note = "；".join(
+                f"{a.assessor}扣{fmt(d.points)}分" + (f"（{d.note}）" if d.note else "")
+                for a, d in made
+            )
+            deductions.append(Deduction(rule, points, f"{len(counted)} 位考评人平均：{note}"))
+        return tuple(deductions)
+
 
 def _who(entry: AssessorResult) -> str:
     return (

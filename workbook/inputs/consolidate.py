@@ -418,7 +418,7 @@ def combine_entries(
         return replace(first, members=members)
     standard = combined.standard
     items = tuple(
-        ItemResult(item, (), item.points - score, score)
+        ItemResult(item, combined.mean_deductions(item.number), item.points - score, score)
         for item, score in zip(standard.items, combined.item_scores, strict=True)
     )
     result = BranchResult(

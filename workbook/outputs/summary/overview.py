@@ -28,8 +28,9 @@ def main_deductions(entry: BranchEntry) -> str:
         return "输入有误，待修正（见“待修正项”）"
     parts: list[str] = []
     ordered = sorted(result.deductions, key=lambda d: -d.points)
+    deducted = "平均扣" if entry.combined is not None else "扣"  # several assessors' mean
     for d in ordered[:MAX_MAIN_DEDUCTIONS]:
-        parts.append(f"{d.rule.id} {d.rule.wording}（扣{fmt(d.points)}分）")
+        parts.append(f"{d.rule.id} {d.rule.wording}（{deducted}{fmt(d.points)}分）")
     if len(ordered) > MAX_MAIN_DEDUCTIONS:
         parts.append(f"等 {len(ordered)} 条")
     for item in result.items:
