@@ -590,3 +590,32 @@ def test_a_branch_of_several_assessors_shows_what_it_lost(tmp_path: Path) -> Non
     texts = [c for row in branch_list.active.iter_rows(values_only=True) for c in row if c]
     assert "无扣分项、无未达标的自查项目" not in texts
     assert "3 位考评人平均：周伟扣2分（周伟所见）；钱芳扣2分（钱芳所见）" in texts
+
+
+def test_next_years_template_says_whose_deduction_it_was(tmp_path: Path) -> None:
+    """Last year's JSON of a branch of several assessors lists each one's deductions; the
+    template's 上年整改事项核对 showed 7.1 three times (5, 7, 4 points) without saying why."""
+    paths = []
+    for name, lost in (("周伟", 5), ("钱芳", 7)):
+        path = tmp_path / f"{name}.xlsx"
+        write_template(
+            path,
+            TemplateOptions(
+                ["上墅分会支部"],
+                year=2026,
+                formulas="native",
+                inputs={"上墅分会支部": RawBranchInputs({"7.1": lost}, {"7.1": "满意率88%"}, [])},
+                assessor={"上墅分会支部": name},
+            ),
+        )
+        paths.append(str(path))
+    report = tmp_path / "2026.json"
+    args = [*paths, "--assessors", "mean", "-o", str(tmp_path / "s.xlsx"), "--json", str(report)]
+    assert main(["consolidate", *args]) == 0
+    template = tmp_path / "2027.xlsx"
+    args = ["-o", str(template), "--branch", "上墅分会支部", "--year", "2027"]
+    assert main(["template", *args, "--previous", str(report)]) == 0
+    sheet = openpyxl.load_workbook(template)["上墅分会支部"]
+    texts = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert any("上年扣分说明：（考评人 周伟）满意率88%" in text for text in texts)
+    assert any("上年扣分说明：（考评人 钱芳）满意率88%" in text for text in texts)

@@ -332,6 +332,11 @@ def _branch(
             )
         if not isinstance(note, str):
             raise ComparisonError(f"{where}：{at}.note 应为文字，实际为 {_shown(note)}")
+        assessor = item.get("assessor")
+        if isinstance(assessor, str) and assessor.strip():
+            # A branch of several assessors lists each one's deductions: say whose, as the
+            # summary's 扣分明细 does, or the same rule stands there two or three times unexplained.
+            note = f"（考评人 {assessor.strip()}）{note}"
         lines.append(PreviousDeduction(rule, Decimal(str(points)), note))
     scores = raw.get("item_scores")
     if (
