@@ -156,4 +156,5 @@ def test_summary_shows_each_assessor_and_the_spread(tmp_path: Path) -> None:
     assert [(r[3], r[5], r[6]) for r in detail] == [("1.2", None, None)] * 0 + [
         ("7.1", 15, "（考评人 李四）"),
         ("7.1", 12, "（考评人 王五）"),
+        ("注（2）", -18, "按平均核减 18 分"),  # the rows add up to the mean loss, 9
     ]

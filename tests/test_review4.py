@@ -619,3 +619,32 @@ def test_next_years_template_says_whose_deduction_it_was(tmp_path: Path) -> None
     texts = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
     assert any("上年扣分说明：（考评人 周伟）满意率88%" in text for text in texts)
     assert any("上年扣分说明：（考评人 钱芳）满意率88%" in text for text in texts)
+
+
+def test_details_of_a_branch_of_several_assessors_add_up_to_what_it_lost(tmp_path: Path) -> None:
+    """扣分明细 lists every assessor's deductions (7 + 5 points for a branch that lost 6): its
+    rows added up to twice the loss, where the sheet's rows add up to each branch's loss."""
+    paths = []
+    for name, lost in (("周伟", 5), ("钱芳", 7)):
+        path = tmp_path / f"{name}.xlsx"
+        write_template(
+            path,
+            TemplateOptions(
+                ["甲支部"],
+                year=2026,
+                formulas="native",
+                inputs={"甲支部": RawBranchInputs({"7.1": lost}, {}, [])},
+                assessor={"甲支部": name},
+            ),
+        )
+        paths.append(str(path))
+    output = tmp_path / "s.xlsx"
+    assert main(["consolidate", *paths, "--assessors", "mean", "-o", str(output)]) == 0
+    rows = [
+        row
+        for row in openpyxl.load_workbook(output)["扣分明细"].iter_rows(values_only=True)
+        if "甲支部" in row
+    ]
+    assert sum(row[5] for row in rows) == 6
+    assert rows[-1][3] == "注（2）"
+    assert "以上为 2 位考评人各自的扣分，合计 12 分" in rows[-1][4]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from workbook.core.standard import fmt
@@ -49,6 +50,23 @@ def _detail_rows(c: Consolidation) -> Iterator[list[Any]]:
                     d.rule.wording,
                     d.points,
                     note,
+                ]
+            # The assessors' deductions are not added up: the branch lost the mean. One row
+            # makes the branch's rows add up to what it lost, as the 注（1） row of a cap does.
+            listed = sum((d.points for _, d in entry.combined.deductions_by_assessor()), Decimal(0))
+            lost = sum((item.lost for item in result.items), Decimal(0))
+            if listed != lost:
+                counted = len(entry.combined.counted)
+                yield [
+                    entry.rank,
+                    entry.branch,
+                    "",
+                    "注（2）",
+                    f"多人考评按平均计分：以上为 {len(entry.combined.assessors)} 位考评人各自的扣分，"
+                    f"合计 {fmt(listed)} 分；各项得分取计入平均的 {counted} 位考评人的平均，"
+                    f"各项平均失分合计 {fmt(lost)} 分",
+                    lost - listed,
+                    f"按平均核减 {fmt(listed - lost)} 分",
                 ]
             continue
         for item in result.items:
