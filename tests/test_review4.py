@@ -648,3 +648,27 @@ def test_details_of_a_branch_of_several_assessors_add_up_to_what_it_lost(tmp_pat
     assert sum(row[5] for row in rows) == 6
     assert rows[-1][3] == "注（2）"
     assert "以上为 2 位考评人各自的扣分，合计 12 分" in rows[-1][4]
+
+
+def test_outputs_open_in_another_program_are_named(
+    summary: Path,
+    cycle_outputs: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """consolidate/history -o onto a summary open in Excel, WPS or LibreOffice wrote it without a
+    word (saving in that window then overwrote the new one), and email sent the saved version
+    of a summary being edited; recalc and survey import already said so."""
+    output = tmp_path / "汇总.xlsx"
+    output.write_bytes(cycle_outputs["summary"].read_bytes())
+    (tmp_path / "~$汇总.xlsx").write_bytes(b"\x05user")
+    assert main(["consolidate", str(summary.parent / "考评.xlsx"), "-o", str(output)]) == 0
+    assert f"提示：{output} 似乎正在 Excel、WPS 或 LibreOffice 中打开" in _err(capsys)
+    history = tmp_path / "历年.xlsx"
+    (tmp_path / ".~lock.历年.xlsx#").write_text("user", encoding="utf-8")
+    report = cycle_outputs["summary"].parent / "2026.json"
+    assert main(["history", str(report), "-o", str(history)]) == 0
+    assert f"提示：{history} 似乎正在" in _err(capsys)
+    args = ["email", str(output), "--to", "a@example.org", "--from", "b@example.org"]
+    assert main([*args, "--eml", str(tmp_path / "x.eml")]) == 0
+    assert "附件是磁盘上已保存的版本" in _err(capsys)

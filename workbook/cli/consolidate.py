@@ -107,6 +107,7 @@ def consolidate_command(
     """
     from workbook.atomic import atomic_output, refuse_replacing
     from workbook.cli.progress import file_progress
+    from workbook.cli.recalc import warn_if_open_elsewhere
     from workbook.core.scoring import PENDING
     from workbook.inputs.consolidate import consolidate
     from workbook.outputs.summary import write_summary
@@ -157,6 +158,7 @@ def consolidate_command(
     )
     for notice in notices:
         click.echo(f"提示：{notice}", err=True)
+    warn_if_open_elsewhere(output, "新的汇总表", "新的汇总表")
     grades = Counter(entry.grade_text for entry in result.scored)
     counts = "，".join(f"{g.name} {grades.get(g.name, 0)} 个" for g in result.standard.grades)
     pending = len(result.branches) - len(result.scored)

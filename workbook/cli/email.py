@@ -74,6 +74,7 @@ def email_command(
     主题和正文按汇总表的年度和协会名称生成，附件保留中文文件名。密码（授权码）只从环境变量或提示输入读取，不能写在命令行上。
     """
     from workbook.atomic import atomic_output, check_suffix, resolve_target
+    from workbook.cli.recalc import open_elsewhere
     from workbook.inputs.config import load_config
     from workbook.outputs.mail import (
         MailSettings,
@@ -105,6 +106,13 @@ def email_command(
         body=config.body,
     )
     message = build_message(summary, settings)
+    lock = open_elsewhere(summary)
+    if lock is not None:
+        click.echo(
+            f"提示：{summary} 似乎正在 Excel、WPS 或 LibreOffice 中打开（有它的临时文件 {lock.name}）："
+            "附件是磁盘上已保存的版本，那个窗口中未保存的修改不在其中",
+            err=True,
+        )
     if eml is not None:
         with atomic_output(eml) as temp:
             temp.write_bytes(draft_bytes(message))

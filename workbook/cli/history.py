@@ -46,6 +46,7 @@ def history_command(
     给出改名表（与 consolidate --previous 的改名表相同），早年的结果显示在最新年度的名称下。
     """
     from workbook.atomic import check_suffix, refuse_inputs, refuse_replacing, resolve_target
+    from workbook.cli.recalc import warn_if_open_elsewhere
     from workbook.core.standard import load_standard
     from workbook.inputs.previous_year import read_rename_map, refuse_renaming_current
     from workbook.outputs.history import apply_renames, read_years, write_history
@@ -64,6 +65,7 @@ def history_command(
         refuse_renaming_current(rename_map, renames, (b.name for b in years[-1].branches))
         years, notices = apply_renames(years, renames)
     write_history(output, standard, years, renamed=rename_map is not None)
+    warn_if_open_elsewhere(output, "新的历年对比", "新的历年对比")
     for notice in notices:
         click.echo(f"提示：{notice}", err=True)
     span = "、".join(str(year.year) for year in years)
