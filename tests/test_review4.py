@@ -672,3 +672,22 @@ def test_outputs_open_in_another_program_are_named(
     args = ["email", str(output), "--to", "a@example.org", "--from", "b@example.org"]
     assert main([*args, "--eml", str(tmp_path / "x.eml")]) == 0
     assert "附件是磁盘上已保存的版本" in _err(capsys)
+
+
+def test_a_rectification_or_history_workbook_in_an_input_folder_is_named_as_such(
+    cycle_outputs: dict[str, Path],
+    summary: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Both were skipped with "这是汇总表，不是支部考评定级表"."""
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    (inbox / "考评.xlsx").write_bytes((summary.parent / "考评.xlsx").read_bytes())
+    for kind in ("rectification", "history", "summary"):
+        (inbox / f"{kind}.xlsx").write_bytes(cycle_outputs[kind].read_bytes())
+    assert main(["consolidate", str(inbox), "-o", str(tmp_path / "新汇总.xlsx")]) == 0
+    message = _err(capsys)
+    assert f"{inbox / 'rectification.xlsx'}：这是整改清单，不是支部考评定级表，已跳过" in message
+    assert f"{inbox / 'history.xlsx'}：这是历年对比，不是支部考评定级表，已跳过" in message
+    assert f"{inbox / 'summary.xlsx'}：这是汇总表，不是支部考评定级表，已跳过" in message

@@ -498,7 +498,14 @@ def read_file(standard: Standard, path: Path, display: str) -> _FileReport:
         return report
     info = book.info
     if info.properties.get(names.PROP_SUMMARY):
-        report.warnings.append(Problem("这是汇总表，不是支部考评定级表，已跳过", file=display))
+        kind = (
+            "整改清单"
+            if info.properties.get(names.PROP_RECTIFICATION)
+            else "历年对比"
+            if info.properties.get(names.PROP_HISTORY)
+            else "汇总表"
+        )
+        report.warnings.append(Problem(f"这是{kind}，不是支部考评定级表，已跳过", file=display))
         return report
     identity = TemplateIdentity.of(info.properties)
     mismatch = identity.mismatch(standard.id, standard.content_hash)
