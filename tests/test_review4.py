@@ -691,3 +691,41 @@ def test_a_rectification_or_history_workbook_in_an_input_folder_is_named_as_such
     assert f"{inbox / 'rectification.xlsx'}：这是整改清单，不是支部考评定级表，已跳过" in message
     assert f"{inbox / 'history.xlsx'}：这是历年对比，不是支部考评定级表，已跳过" in message
     assert f"{inbox / 'summary.xlsx'}：这是汇总表，不是支部考评定级表，已跳过" in message
+
+
+@pytest.mark.parametrize("problem", ["invalid", "veto"])
+def test_a_branch_of_several_assessors_that_cannot_be_combined_is_pending_in_a_draft(
+    tmp_path: Path, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With one assessor's sheet invalid (or a veto they disagree on), the draft showed the
+    first assessor's total, grade and rank as the branch's, and wrote its 整改清单 from it."""
+    paths = []
+    for name in ("张三", "李四", "王五"):
+        path = tmp_path / f"{name}.xlsx"
+        deductions: dict[str, object] = {"7.1": 2}
+        if name == "李四" and problem == "invalid":
+            deductions["1.1"] = 7  # 1.1 allows 0 or 15
+        vetoes = ["是"] if name == "李四" and problem == "veto" else []
+        write_template(
+            path,
+            TemplateOptions(
+                ["甲支部", "乙支部"],
+                year=2026,
+                formulas="native",
+                inputs={
+                    "甲支部": RawBranchInputs(deductions, {}, vetoes),
+                    "乙支部": RawBranchInputs({}, {}, []),
+                },
+                assessor={"甲支部": name, "乙支部": name},
+            ),
+        )
+        paths.append(str(path))
+    report = tmp_path / "s.json"
+    args = [*paths, "--assessors", "mean", "-o", str(tmp_path / "s.xlsx"), "--json", str(report)]
+    assert main(["consolidate", *args, "--draft"]) == 1
+    assert "好 1 个，较好 0 个，一般 0 个，较差 0 个，待修正 1 个" in _err(capsys)
+    branches = {b["branch"]: b for b in json.loads(report.read_text(encoding="utf-8"))["branches"]}
+    assert branches["甲支部"]["total"] is None
+    assert branches["甲支部"]["grade"] == "待修正"
+    assert branches["甲支部"]["rank"] is None
+    assert branches["乙支部"]["rank"] == 1

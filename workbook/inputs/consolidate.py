@@ -385,14 +385,23 @@ def combine_entries(
     """One branch's sheets by several assessors as one entry (``consolidate --assessors``).
 
     A single sheet stays as it is. Sheets with invalid inputs cannot be combined (their
-    problems are errors already): the first stands in for the draft. A blank or repeated
-    assessor and a veto the assessors disagree on are errors naming the files and cells.
+    problems are errors already), nor can assessors who disagree on a veto or are not told
+    apart (errors naming the files and cells): the branch then stands in the draft as 待修正,
+    without scores or rank, never with one assessor's result as if it were the branch's.
     """
     if len(members) == 1:
         return members[0]
     first = members[0]
+
+    def pending() -> BranchEntry:
+        items = tuple(None for _ in first.assessment.item_scores)
+        problem = Problem(
+            "多人考评的考评表有待修正项，无法合并计分", file=first.file, sheet=first.sheet
+        )
+        return replace(first, assessment=Assessment(None, (problem,), items), members=members)
+
     if any(m.result is None for m in members):
-        return replace(first, members=members)
+        return pending()
     results = [
         AssessorResult(m.assessor, m.result, f"{m.file}，{m.sheet}")
         for m in members
@@ -415,7 +424,7 @@ def combine_entries(
                     cell=where.cells.get(name),
                 )
             )
-        return replace(first, members=members)
+        return pending()
     standard = combined.standard
     items = tuple(
         ItemResult(item, combined.mean_deductions(item.number), item.points - score, score)
