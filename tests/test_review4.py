@@ -729,3 +729,38 @@ def test_a_branch_of_several_assessors_that_cannot_be_combined_is_pending_in_a_d
     assert branches["甲支部"]["grade"] == "待修正"
     assert branches["甲支部"]["rank"] is None
     assert branches["乙支部"]["rank"] == 1
+
+
+def test_a_branch_of_several_assessors_keeps_its_self_assessment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The combined branch lost its 自评 and 自查表: 自评与考评 read 旧版模板/无自评栏 and
+    自查情况 旧版模板，无自查表, although every copy was a version-2 sheet the branch had filled."""
+    paths = []
+    for name, self_lost in (("张三", 3), ("李四", 3), ("王五", 1)):
+        path = tmp_path / f"{name}.xlsx"
+        write_template(
+            path,
+            TemplateOptions(
+                ["甲支部"],
+                year=2026,
+                formulas="native",
+                inputs={"甲支部": RawBranchInputs({"7.1": 10}, {}, [])},
+                self_inputs={"甲支部": RawBranchInputs({"7.1": self_lost}, {}, [])},
+                assessor={"甲支部": name},
+            ),
+        )
+        paths.append(str(path))
+    report = tmp_path / "s.json"
+    args = [*paths, "--assessors", "mean", "-o", str(tmp_path / "s.xlsx"), "--json", str(report)]
+    assert main(["consolidate", *args]) == 0
+    (branch,) = json.loads(report.read_text(encoding="utf-8"))["branches"]
+    assert branch["self"]["total"] == 97
+    assert branch["self"]["difference"] == 7
+    assert branch["checklist"] is not None
+    message = _err(capsys)
+    assert "支部“甲支部”的自评在各考评人的考评表中不一致" in message
+    assert f"{tmp_path / '王五.xlsx'}，甲支部 与 {tmp_path / '张三.xlsx'}，甲支部 不同" in message
+    book = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    texts = [c for row in book["自评与考评"].iter_rows(values_only=True) for c in row if c]
+    assert "旧版模板" not in texts

@@ -360,7 +360,7 @@ def consolidate(
             progress(done, len(files), report.path)
 
     for members in groups.values():
-        entry = combine_entries(members, assessors or "mean", spread_threshold, errors)
+        entry = combine_entries(members, assessors or "mean", spread_threshold, errors, warnings)
         entry.order = len(entries)
         entries.append(entry)
     year = _common_year(years, errors)
@@ -380,7 +380,11 @@ def consolidate(
 
 
 def combine_entries(
-    members: list[BranchEntry], method: Method, threshold: Decimal, errors: list[Problem]
+    members: list[BranchEntry],
+    method: Method,
+    threshold: Decimal,
+    errors: list[Problem],
+    warnings: list[Problem] | None = None,
 ) -> BranchEntry:
     """One branch's sheets by several assessors as one entry (``consolidate --assessors``).
 
@@ -434,12 +438,38 @@ def combine_entries(
         standard, items, combined.total, combined.score_grade, combined.vetoes, combined.grade
     )
     files = list(dict.fromkeys(m.file for m in members))
+    # The 自评 and the 自查表 are the branch's own, the same in every assessor's copy: the first
+    # sheet that has them gives them (a 提示 where another copy differs).
+    own = next((m.own for m in members if m.own is not None), None)
+    checklist = next((m.checklist for m in members if m.checklist is not None), None)
+    differing = (
+        ("自评", own, [m for m in members if m.own is not None and m.own != own]),
+        (
+            "自查表",
+            checklist,
+            [m for m in members if m.checklist is not None and m.checklist != checklist],
+        ),
+    )
+    for what, mine, others in differing:
+        if others and warnings is not None:
+            giver = next(m for m in members if mine in (m.own, m.checklist))
+            warnings.append(
+                Problem(
+                    f"支部“{first.branch}”的{what}在各考评人的考评表中不一致："
+                    f"{'、'.join(f'{m.file}，{m.sheet}' for m in others)} 与 {giver.file}，{giver.sheet} "
+                    f"不同；汇总采用后者",
+                    file=giver.file,
+                    sheet=giver.sheet,
+                )
+            )
     return BranchEntry(
         branch=first.branch,
         file="、".join(files),
         sheet="、".join(dict.fromkeys(m.sheet for m in members)),
         assessment=Assessment(result, (), combined.item_scores),
         assessor="、".join(m.assessor for m in members),
+        own=own,
+        checklist=checklist,
         cells=first.cells,
         combined=combined,
         members=members,
