@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from workbook.cli.main import main
-from workbook.core.scoring import RawBranchInputs
+from workbook.core.scoring import RawBranchInputs, RawSurvey
 from workbook.inputs.config import parse_config
 from workbook.outputs.mail import parse_server
 from workbook.outputs.template import TemplateOptions, write_template
@@ -764,3 +764,39 @@ def test_a_branch_of_several_assessors_keeps_its_self_assessment(
     book = openpyxl.load_workbook(tmp_path / "s.xlsx")
     texts = [c for row in book["自评与考评"].iter_rows(values_only=True) for c in row if c]
     assert "旧版模板" not in texts
+
+
+def test_the_counted_survey_deduction_of_several_assessors_is_their_mean(tmp_path: Path) -> None:
+    """群众测评 and the JSON `survey.counted_deduction` of a combined branch gave the first
+    assessor's 7.1 deduction (or 0), not the mean the branch's item 7 was scored with."""
+    tally = RawSurvey(55, 50, [{"满意": 42, "基本满意": 5, "不满意": 3}] * 3)  # deduction 1.5
+    paths = []
+    for name, deductions, notes in (
+        ("张三", {}, {}),  # the tally counts: 1.5
+        ("李四", {"7.1": 4}, {"7.1": "群众来信"}),
+        ("王五", {"7.1": 6}, {"7.1": "走访意见多"}),
+    ):
+        path = tmp_path / f"{name}.xlsx"
+        write_template(
+            path,
+            TemplateOptions(
+                ["甲支部"],
+                year=2026,
+                formulas="native",
+                inputs={"甲支部": RawBranchInputs(deductions, notes, [], survey=tally)},
+                assessor={"甲支部": name},
+            ),
+        )
+        paths.append(str(path))
+    report, output = tmp_path / "s.json", tmp_path / "s.xlsx"
+    args = [*paths, "--assessors", "mean", "-o", str(output), "--json", str(report)]
+    assert main(["consolidate", *args]) == 0
+    (branch,) = json.loads(report.read_text(encoding="utf-8"))["branches"]
+    assert branch["item_scores"][6] == 21.17  # 25 - (1.5 + 4 + 6) / 3
+    assert branch["survey"]["counted_deduction"] == 3.83
+    (row,) = [
+        r
+        for r in openpyxl.load_workbook(output)["群众测评"].iter_rows(values_only=True)
+        if "甲支部" in r
+    ]
+    assert 3.83 in row

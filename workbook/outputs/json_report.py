@@ -102,7 +102,7 @@ def _survey_and_assessors(entry: BranchEntry) -> dict[str, Any]:
             "flagged": combined.spread_flagged,
         }
     return {
-        "survey": survey_json(surveyed) if surveyed is not None else None,
+        "survey": survey_json(surveyed, entry) if surveyed is not None else None,
         "assessors": [
             assessor_json(
                 m,
@@ -136,8 +136,10 @@ def assessor_json(member: BranchEntry, counted: bool) -> dict[str, Any]:
     }
 
 
-def survey_json(entry: BranchEntry) -> dict[str, Any]:
-    """A branch's 群众测评 tally and how it met rule 7.1 (docs/consolidation.md)."""
+def survey_json(entry: BranchEntry, counted_in: BranchEntry | None = None) -> dict[str, Any]:
+    """A branch's 群众测评 tally and how it met rule 7.1 (docs/consolidation.md);
+    ``counted_in``: the entry whose result counts (a branch of several assessors: the combined
+    one, whose 7.1 deduction is their mean), else ``entry``."""
     from workbook.core.exact import percent
 
     tally = entry.assessment.survey
@@ -151,9 +153,10 @@ def survey_json(entry: BranchEntry) -> dict[str, Any]:
         return json_number(percent(value, places)) if isinstance(value, Fraction) else None
 
     counted = None
-    if entry.result is not None:
+    result = (counted_in or entry).result
+    if result is not None:
         counted = next(
-            (d.points for d in entry.result.deductions if d.rule.id == tally.survey.rule_id),
+            (d.points for d in result.deductions if d.rule.id == tally.survey.rule_id),
             None,
         )
         counted = counted if counted is not None else Decimal(0)

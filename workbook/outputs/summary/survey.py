@@ -63,7 +63,8 @@ def write_survey_sheet(w: Any) -> None:
             values += [tally.issued, tally.returned, tally.valid]
             values += [_rate(q.rate) if q else None for q in tally.questions]
             values += [_rate(tally.rate), tally.points, tally.deduction]
-            counted = _counted(member, rule.id) if member is not None else None
+            # Several assessors: the tally is the branch's, the counted deduction their mean.
+            counted = _counted(entry if entry.combined is not None else member, rule.id)
             overridden = "是" if outcome and outcome.overridden else "否"
             note = outcome.note if outcome else ""
             if tally.problems:
