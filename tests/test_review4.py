@@ -800,3 +800,29 @@ def test_the_counted_survey_deduction_of_several_assessors_is_their_mean(tmp_pat
         if "甲支部" in r
     ]
     assert 3.83 in row
+
+
+def test_a_branch_twice_by_two_assessors_points_to_the_assessors_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two assessors' sheets of one branch without --assessors said only "同一支部只能汇总一次";
+    a new user never learnt the option exists."""
+    paths = []
+    for name in ("张三", "李四"):
+        path = tmp_path / f"{name}.xlsx"
+        write_template(
+            path,
+            TemplateOptions(["甲支部"], year=2026, formulas="native", assessor={"甲支部": name}),
+        )
+        paths.append(str(path))
+    assert main(["consolidate", *paths, "-o", str(tmp_path / "s.xlsx")]) == 1
+    message = _err(capsys)
+    assert "两份的考评人不同（张三、李四）" in message
+    assert "请加 --assessors mean（或 trimmed）合并计分" in message
+    # The same assessor twice (a file copied): no such hint.
+    (tmp_path / "副本.xlsx").write_bytes((tmp_path / "张三.xlsx").read_bytes())
+    copies = [paths[0], str(tmp_path / "副本.xlsx")]
+    assert main(["consolidate", *copies, "-o", str(tmp_path / "s.xlsx")]) == 1
+    message = _err(capsys)
+    assert "同一支部只能汇总一次" in message
+    assert "--assessors" not in message

@@ -323,6 +323,7 @@ def consolidate(
     sources: list[SourceFile] = []
     entries: list[BranchEntry] = []
     first_place: dict[str, str] = {}
+    first_assessor: dict[str, str] = {}  # the 考评人 of each branch's first sheet
     years: dict[str, str | None] = {}  # file display -> year
     groups: dict[str, list[BranchEntry]] = {}  # with ``assessors``: a branch's sheets
 
@@ -340,10 +341,15 @@ def consolidate(
                 continue
             if found.entry.branch in first_place:
                 # Left out of the summary, but its own problems are still worth fixing now.
-                errors.append(found.duplicate(first_place[found.entry.branch]))
+                errors.append(
+                    found.duplicate(
+                        first_place[found.entry.branch], first_assessor[found.entry.branch]
+                    )
+                )
                 errors.extend(found.problems)
                 continue
             first_place[found.entry.branch] = found.place
+            first_assessor[found.entry.branch] = found.entry.assessor
             errors.extend(found.problems)
             warnings.extend(found.warnings)
             found.entry.order = len(entries)
@@ -486,9 +492,17 @@ class _FoundBranch:
     problems: list[Problem]
     warnings: list[Problem]
 
-    def duplicate(self, first: str) -> Problem:
+    def duplicate(self, first: str, first_assessor: str = "") -> Problem:
+        # Two assessors' sheets of one branch: the user may not know --assessors exists.
+        mine, theirs = self.entry.assessor.strip(), first_assessor.strip()
+        hint = (
+            f"；两份的考评人不同（{theirs}、{mine}），若是多人分别考评同一支部，"
+            "请加 --assessors mean（或 trimmed）合并计分"
+            if mine and theirs and mine != theirs
+            else ""
+        )
         return Problem(
-            f"支部“{self.entry.branch}”重复：已在 {first} 出现；同一支部只能汇总一次",
+            f"支部“{self.entry.branch}”重复：已在 {first} 出现；同一支部只能汇总一次{hint}",
             file=self.entry.file,
             sheet=self.entry.sheet,
             cell=self.cell,
