@@ -826,3 +826,16 @@ def test_a_branch_twice_by_two_assessors_points_to_the_assessors_option(
     message = _err(capsys)
     assert "同一支部只能汇总一次" in message
     assert "--assessors" not in message
+
+
+def test_an_empty_password_variable_is_named(
+    summary: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`set BRANCH_ASSESS_SMTP_PASSWORD=` sent an empty password: the server's 535 was reported
+    as a wrong user name or password."""
+    monkeypatch.setenv("BRANCH_ASSESS_SMTP_PASSWORD", "")
+    with smtp_server() as (port, handler):
+        args = ["email", str(summary), "--to", "a@example.org", "--from", "b@example.org"]
+        assert main([*args, "--smtp", f"127.0.0.1:{port}", "--user", USER]) == 1
+    assert "环境变量 BRANCH_ASSESS_SMTP_PASSWORD 是空的" in _err(capsys)
+    assert handler.messages == []

@@ -129,6 +129,11 @@ def email_command(
     password = None
     if user:
         password = os.environ.get(config.password_env)
+        if password == "":  # `set VAR=` with nothing after it: the server would say 535
+            raise MailError(
+                f"环境变量 {config.password_env} 是空的：请把密码（授权码）设为它的值"
+                "（密码或授权码不能写在命令行上）"
+            )
         if password is None:
             if not sys.stdin.isatty():
                 raise MailError(
