@@ -839,3 +839,16 @@ def test_an_empty_password_variable_is_named(
         assert main([*args, "--smtp", f"127.0.0.1:{port}", "--user", USER]) == 1
     assert "环境变量 BRANCH_ASSESS_SMTP_PASSWORD 是空的" in _err(capsys)
     assert handler.messages == []
+
+
+def test_a_missing_input_is_named_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`consolidate 不存在.xlsx` (or a folder holding only an .ods) said the problem, then a second,
+    redundant `没有找到任何工作簿`."""
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    (folder / "甲.ods").write_bytes(b"PK\x03\x04")
+    for given in (tmp_path / "不存在.xlsx", folder):
+        assert main(["consolidate", str(given), "-o", str(tmp_path / "s.xlsx")]) == 1
+        message = _err(capsys)
+        assert "发现 1 个待修正项" in message
+        assert "没有找到任何" not in message

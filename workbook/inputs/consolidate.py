@@ -370,7 +370,7 @@ def consolidate(
         entry.order = len(entries)
         entries.append(entry)
     year = _common_year(years, errors)
-    if not entries:
+    if not entries and not errors:  # else each input is named by its problem already
         where = "、".join(str(p) for p in inputs) or "（未指定）"
         what = "没有找到任何工作簿" if not files else "没有找到任何可汇总的支部工作表"
         errors.append(Problem(f"{what}（.xlsx 或 .xlsm，且含支部工作表）", file=where))
