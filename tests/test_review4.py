@@ -852,3 +852,14 @@ def test_a_missing_input_is_named_once(tmp_path: Path, capsys: pytest.CaptureFix
         message = _err(capsys)
         assert "发现 1 个待修正项" in message
         assert "没有找到任何" not in message
+
+
+def test_spread_threshold_without_assessors_says_it_does_nothing(
+    summary: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = str(summary.parent / "考评.xlsx")
+    args = ["consolidate", book, "-o", str(tmp_path / "s.xlsx")]
+    assert main([*args, "--spread-threshold", "3"]) == 0
+    assert "提示：--spread-threshold 只用于多人考评" in _err(capsys)
+    assert main([*args, "--spread-threshold", "3", "--assessors", "mean"]) == 0
+    assert "--spread-threshold" not in _err(capsys)

@@ -113,6 +113,12 @@ def consolidate_command(
     from workbook.outputs.summary import write_summary
     from workbook.xlsx.text import visible_text
 
+    source = click.get_current_context().get_parameter_source("spread_threshold")
+    if assessors is None and source is click.core.ParameterSource.COMMANDLINE:
+        click.echo(
+            "提示：--spread-threshold 只用于多人考评（--assessors mean 或 trimmed），这次不起作用",
+            err=True,
+        )
     side_inputs = [
         path
         for key in ("previous", "holidays", "rename_map")
