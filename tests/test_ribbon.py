@@ -450,3 +450,50 @@ def test_failure_line_is_one_line() -> None:
     line = xlplugin.failure_line(ExcelError("first\nsecond"))
     assert "\n" not in line
     assert "first second" in line
+
+
+def _rectification_book(tmp_path: Path) -> Path:
+    """A 整改清单 workbook as `consolidate --rectification` writes it (marked kp_summary too)."""
+    from workbook.outputs.rectification import write_rectification_books
+
+    folder = tmp_path / "整改"
+    source = tmp_path / "来源"
+    source.mkdir()
+    result = consolidate([_assessment(source, {"第一支部": VALID})])
+    (written,) = write_rectification_books(result, folder, draft=False)
+    return written.path
+
+
+def test_a_rectification_workbook_is_not_taken_for_the_summary(tmp_path: Path) -> None:
+    """Review: the button on a branch's 整改清单 said 本工作簿是考评定级汇总表 and offered to mail
+    it to the county as the summary."""
+    excel = RecordingExcel.from_file(_rectification_book(tmp_path))
+    assert excel.properties[PROP_SUMMARY] == "1"
+    (tmp_path / "整改" / "branch-assess.toml").write_text(CONFIG, encoding="utf-8")
+    excel.answers = ["no"]
+    opened: list[Path] = []
+    _ribbon(excel, opened).press()
+    prompt = excel.alerts[-1]["prompt"]
+    assert prompt.startswith("本工作簿是整改清单，不是考评定级表或汇总表"), prompt
+    assert "报送" in prompt
+    assert opened == []
+    assert not list((tmp_path / "整改").glob("*.eml"))
+
+
+def test_a_rectification_workbook_under_the_summary_name_is_not_written_over(
+    tmp_path: Path,
+) -> None:
+    folder = _returned(tmp_path)
+    taken = tmp_path / "2026年度考评定级汇总.xlsx"
+    _rectification_book(tmp_path).rename(taken)
+    before = taken.read_bytes()
+    excel = _summary_excel(tmp_path)
+    excel.answers = ["yes"]
+    excel.folders = [str(folder)]
+
+    _ribbon(excel).press()
+
+    assert taken.read_bytes() == before
+    summary = tmp_path / "2026年度考评定级汇总(2).xlsx"
+    assert read_package_info(summary).properties[PROP_SUMMARY] == "1"
+    assert excel.opened == [str(summary)]

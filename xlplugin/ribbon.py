@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from workbook.atomic import atomic_output
-from workbook.core.names import PROP_SUMMARY
+from workbook.core.names import PROP_HISTORY, PROP_RECTIFICATION, PROP_SUMMARY
 from workbook.errors import AddinError, ConfigError, WorkbookReadError
 from workbook.inputs.config import CONFIG_ENV, CONFIG_FILE_NAME, load_config
 from workbook.inputs.consolidate import Consolidation, consolidate
@@ -82,12 +82,25 @@ class Ribbon:
         if self.excel.branch_sheets():
             self.assessment_step()
         elif self._is_summary():
-            self.summary_step()
+            derived = self._derived_kind()
+            if derived is None:
+                self.summary_step()
+            else:
+                self.derived_step(derived)
         else:
             self.other_step()
 
     def _is_summary(self) -> bool:
         return self.excel.property(PROP_SUMMARY) == "1"
+
+    def _derived_kind(self) -> str | None:
+        """What a workbook marked as written by consolidate/history is when it is not the
+        summary itself: a branch's 整改清单 or the 历年对比 (None for the summary)."""
+        if self.excel.property(PROP_RECTIFICATION) == "1":
+            return "整改清单"
+        if self.excel.property(PROP_HISTORY) == "1":
+            return "历年对比"
+        return None
 
     def _alert(self, text: str, buttons: str = "ok", mode: str = "info") -> str:
         return str(self.app.alert(text, title=TITLE, buttons=buttons, mode=mode))
@@ -185,6 +198,17 @@ class Ribbon:
             self.consolidate_step()
         elif answer == "no":
             self.mail_step(Path(self.book.fullname))
+
+    def derived_step(self, kind: str) -> None:
+        """A 整改清单 or 历年对比: neither recalculated nor mailed as the summary."""
+        answer = self._alert(
+            f"本工作簿是{kind}，不是考评定级表或汇总表：无需重新计算，也不作为汇总表报送。\n\n"
+            "汇总各支部交回的考评定级表：点“是”，选择存放它们的文件夹。\n"
+            "点“否”关闭。",
+            buttons="yes_no",
+        )
+        if answer == "yes":
+            self.consolidate_step()
 
     # --- consolidating returned workbooks -------------------------------------------------
 
@@ -342,10 +366,13 @@ def _own_or_free(path: Path) -> Path:
     if not path.exists():
         return path
     try:
-        if read_package_info(path).properties.get(PROP_SUMMARY) == "1":
-            return path
+        properties = read_package_info(path).properties
     except WorkbookReadError:
-        pass
+        return _free(path)
+    if properties.get(PROP_SUMMARY) == "1" and not (
+        properties.get(PROP_RECTIFICATION) or properties.get(PROP_HISTORY)
+    ):
+        return path
     return _free(path)
 
 
