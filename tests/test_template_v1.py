@@ -132,3 +132,24 @@ if __name__ == "__main__":
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     print(json.dumps(record(Path(sys.argv[1]), work), ensure_ascii=False, indent=1, sort_keys=True))
+
+
+def test_self_threshold_on_workbooks_without_a_self_column_says_it_does_nothing(
+    tmp_path: Path, capsys
+) -> None:
+    from workbook.outputs.template import TemplateOptions, write_template
+
+    notice = (
+        "提示：--self-threshold 只用于有自评栏的考评定级表（模板版本 2），"
+        "这次汇总的表都没有自评栏，不起作用"
+    )
+    old = shutil.copy(FIXTURE, tmp_path / "旧版.xlsx")
+    args = ["consolidate", str(old), "-o", str(tmp_path / "a.xlsx"), "--draft"]
+    main([*args, "--self-threshold", "3"])
+    assert notice in capsys.readouterr().err
+    main(args)  # the default threshold: nothing to say
+    assert notice not in capsys.readouterr().err
+    new = write_template(tmp_path / "新版.xlsx", TemplateOptions(branches=["第一支部"]))
+    code = main(["consolidate", str(new), "-o", str(tmp_path / "b.xlsx"), "--self-threshold", "3"])
+    assert code == 0
+    assert notice not in capsys.readouterr().err

@@ -140,6 +140,14 @@ def consolidate_command(
             spread_threshold=spread_threshold,
         )
     extras = plan.prepare(result, overwrite=overwrite)
+    self_source = click.get_current_context().get_parameter_source("self_threshold")
+    if self_source is click.core.ParameterSource.COMMANDLINE and not any(
+        entry.own is not None for entry in result.branches
+    ):
+        extras.notices.append(
+            "--self-threshold 只用于有自评栏的考评定级表（模板版本 2），"
+            "这次汇总的表都没有自评栏，不起作用"
+        )
     for warning in result.warnings:
         click.echo(visible_text(f"提示：{warning.text()}"), err=True)
     for notice in extras.notices:
