@@ -251,6 +251,22 @@ def test_other_file_kinds_refused(tmp_path: Path, workbook: Path, capsys) -> Non
     assert "不支持的文件类型 .ods" in capsys.readouterr().err
 
 
+def test_a_csv_named_xlsx_is_told_to_be_renamed(tmp_path: Path, workbook: Path, capsys) -> None:
+    """An online survey's CSV export saved as 答卷.xlsx: this command reads CSV, so renaming it is
+    all it takes (not 另存为 .xlsx in Excel)."""
+    responses = write_csv(tmp_path / "答卷.xlsx", respondents(), "utf-8")
+    before = workbook.read_bytes()
+    assert main(["survey", "import", str(responses), "--into", str(workbook)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "答卷.xlsx 不是 Excel 工作簿，而是文本文件（如 CSV）；如果是导出的 CSV 答卷，"
+        "把扩展名改为 .csv（答卷.csv）后重新导入即可" in err
+    ), err
+    assert workbook.read_bytes() == before
+    renamed = responses.rename(tmp_path / "答卷.csv")
+    assert main(["survey", "import", str(renamed), "--into", str(workbook)]) == 0
+
+
 def test_import_writes_the_results_recalc_gives(tmp_path: Path, workbook: Path, capsys) -> None:
     """The computed cells' cached results are the new tally's, exactly as ``recalc`` writes
     them: a program that does not recalculate on opening shows the right scores."""

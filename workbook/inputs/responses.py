@@ -124,6 +124,12 @@ def _xlsx_rows(path: Path, data: bytes) -> list[list[object]]:
     except Exception:  # calamine raises plain errors for files it cannot read
         # Its English text ("Cannot detect file format") tells a user nothing: say what it is.
         reason = unreadable_reason(path, read_head(path, data))
+        if "是文本文件（如 CSV）" in reason:
+            # Answers exported as CSV under an .xlsx name: this command reads CSV as it is.
+            reason = (
+                "不是 Excel 工作簿，而是文本文件（如 CSV）；"
+                f"如果是导出的 CSV 答卷，把扩展名改为 .csv（{path.stem}.csv）后重新导入即可"
+            )
         raise WorkbookReadError(f"{path.name} {reason}") from None
     return [list(row) for row in rows]
 
