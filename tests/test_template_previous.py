@@ -88,6 +88,19 @@ def test_previous_of_a_later_year_is_refused(tmp_path: Path, capsys) -> None:
     assert not (tmp_path / "t.xlsx").exists()
 
 
+@pytest.mark.parametrize(("year", "said"), [(2026, False), (2030, True)])
+def test_previous_of_an_older_year_is_said(tmp_path: Path, capsys, year: int, said: bool) -> None:
+    previous = tmp_path / "2025.json"
+    previous.write_bytes(demo_data("previous_2025.json"))
+    args = ["template", "-o", str(tmp_path / "t.xlsx"), "--branch", "甲", "--year", str(year)]
+    assert main([*args, "--previous", str(previous)]) == 0
+    notice = (
+        f"提示：上年结果 2025.json 是 2025 年度的，与模板的 {year} 年度相隔 {year - 2025} 年；"
+        "各工作表列出的是 2025 年度的扣分项"
+    )
+    assert (notice in capsys.readouterr().err) is said
+
+
 def test_branches_missing_from_last_year_are_named(tmp_path: Path, capsys) -> None:
     """A branch not in last year's results (new, renamed or mistyped) gets a 提示 naming it; when
     none is there, the file is probably the wrong one, and that is said too."""

@@ -96,6 +96,13 @@ def template_command(
         standard_id=standard_id,
         previous_items=previous_items,
     )
+    previous_year = next((items.year for items in previous_items.values()), None)
+    if previous is not None and previous_year is not None and the_year - previous_year > 1:
+        click.echo(
+            f"提示：上年结果 {previous.name} 是 {previous_year} 年度的，与模板的 {the_year} 年度相隔 "
+            f"{the_year - previous_year} 年；各工作表列出的是 {previous_year} 年度的扣分项",
+            err=True,
+        )
     missing = [n for n, items in previous_items.items() if items.previous_name is None]
     if previous is not None and missing:
         shown = "、".join(missing[:20]) + (f"等 {len(missing)} 个" if len(missing) > 20 else "")
