@@ -97,6 +97,23 @@ def test_a_branch_name_with_a_line_break_is_refused(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", [["template", "-o"], ["survey", "ballot", "-o"]])
+def test_an_overlong_branch_name_is_refused(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """40,000 characters pasted as one name were cut at 32,767 in the cell without a word."""
+    out = tmp_path / "out.xlsx"
+    pasted = "很长" * 20000
+    assert main([*command, str(out), "--branch", "第一支部", "--branch", pasted]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"第 2 个支部名称“{pasted[:20]}…”有 40000 个字，超过 100 个字；"
+        "请检查是否把多个名称或其他文字粘贴成了一个名称" in err
+    ), err[:300]
+    assert not out.exists()
+    assert main([*command, str(out), "--branch", "很" * 100]) == 0  # 100 is still a name
+
+
 @pytest.mark.libreoffice
 @pytest.mark.skipif(
     not uno_available(), reason="LibreOffice's Python bridge (python3-uno) is not installed"

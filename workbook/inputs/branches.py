@@ -117,14 +117,24 @@ def refuse_control_characters(names: Sequence[str]) -> None:
             )
 
 
+# The longest branch name accepted: a full name with its 分会 and 党员服务中心 is under 40
+# characters; a longer one is text pasted by mistake (and a cell holds at most 32,767).
+MAX_BRANCH_NAME = 100
+
+
 def check_branch_names(names: Sequence[str]) -> list[str]:
-    """Strip names and reject empty or repeated ones (messages count from 1)."""
+    """Strip names and reject empty, overlong or repeated ones (messages count from 1)."""
     result: list[str] = []
     seen: dict[str, int] = {}
     for number, raw in enumerate(names, start=1):
         name = raw.strip()
         if not name:
             raise BranchListError(f"第 {number} 个支部名称为空")
+        if len(name) > MAX_BRANCH_NAME:
+            raise BranchListError(
+                f"第 {number} 个支部名称“{_shown(name[:20])}…”有 {len(name)} 个字，"
+                f"超过 {MAX_BRANCH_NAME} 个字；请检查是否把多个名称或其他文字粘贴成了一个名称"
+            )
         if name in seen:
             raise BranchListError(f"第 {number} 个支部名称“{name}”与第 {seen[name]} 个重复")
         seen[name] = number
