@@ -35,7 +35,7 @@ from workbook.outputs.template import TemplateOptions, write_template
 from workbook.xlsx.package import Package
 from workbook.xlsx.parts import workbook_sheets
 from workbook.xlsx.workbook_info import read_package_info
-from workbook.xlsx.zip_package import MAX_PART_BYTES, RawZipWriter
+from workbook.xlsx.zip_package import MAX_PART_BYTES, MAX_PARTS, RawZipWriter
 
 from support.workbook_helpers import fill_by_names
 
@@ -371,6 +371,28 @@ def test_a_decompression_bomb_is_refused_by_every_command(
     assert "超过本工具的上限" in message
     with pytest.raises(WorkbookReadError, match="超过本工具的上限"):
         Package(bomb)
+
+
+def test_a_package_of_too_many_parts_is_refused_by_name_before_any_work(
+    book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """25,000 empty parts: recalc read them all, then failed to write with a message naming
+    no file (工作簿过大（需要 ZIP64）); too many for the zip format without ZIP64 anyway."""
+    many = tmp_path / "部件.xlsx"
+    with zipfile.ZipFile(book) as source, zipfile.ZipFile(many, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info, source.read(info))
+        for number in range(MAX_PARTS + 1):
+            out.writestr(f"customXml/item{number}.xml", b"")
+    before = many.read_bytes()
+    count = len(zipfile.ZipFile(many).infolist())
+    said = f"部件.xlsx 有 {count} 个部件，超过本工具的上限 {MAX_PARTS} 个"
+    assert main(["recalc", str(many), "-o", str(tmp_path / "r.xlsx")]) == 1
+    assert said in _err(capsys)
+    assert main(["consolidate", str(many), "-o", str(tmp_path / "s.xlsx")]) == 1
+    assert said.replace(" 有", "：有") in _err(capsys)
+    assert many.read_bytes() == before
+    assert not (tmp_path / "r.xlsx").exists()
 
 
 # --- the raw-copy zip writer ---------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Reading: every command checks a package before it decompresses anything
 (``check_package``): no part may declare more than ``MAX_PART_BYTES`` uncompressed, the parts
-together no more than ``MAX_TOTAL_BYTES``. zipfile stops at the declared size of a member and
+together no more than ``MAX_TOTAL_BYTES``, and there may be no more than ``MAX_PARTS`` of them. zipfile stops at the declared size of a member and
 then checks its CRC, so a member that lies about its size fails rather than filling memory; a
 member large enough to lie dangerously (compressed size times deflate's maximum ratio above the
 part limit) is verified by streaming it once before another library (python-calamine) reads it.
@@ -36,6 +36,9 @@ __all__ = [
 
 MAX_PART_BYTES = 100 << 20  # 100 MiB uncompressed, any one part
 MAX_TOTAL_BYTES = 500 << 20  # 500 MiB uncompressed, all parts of one package together
+# Parts of one package: a 1,000-branch workbook has about 3,000; recalc adds at most two a
+# sheet, and the zip format without ZIP64 holds 65,535.
+MAX_PARTS = 20_000
 _DEFLATE_MAX_RATIO = 1032  # deflate cannot expand data by more than this
 _CHUNK = 1 << 20
 
@@ -62,8 +65,15 @@ def check_package(archive: zipfile.ZipFile, display: str, *, verify: bool = Fals
         WorkbookReadError: a part or the package is too large, or a part's data does not match
             its declared size and CRC.
     """
+    members = archive.infolist()
+    if len(members) > MAX_PARTS:
+        reason = (
+            f"有 {len(members)} 个部件，超过本工具的上限 {MAX_PARTS} 个"
+            "（一千个支部的工作簿约有三千个）；文件可能已损坏或被恶意构造，未读取"
+        )
+        raise PackageTooLargeError(f"{display} {reason}", reason)
     total = 0
-    for info in archive.infolist():
+    for info in members:
         if info.file_size > MAX_PART_BYTES:
             reason = (
                 f"部件 {info.filename} 解压后有 {_mib(info.file_size)}，"
