@@ -111,7 +111,15 @@ def udf_cells(standard: Standard, raw: RawBranchInputs) -> dict[str, object]:
     cells[names.TOTAL_SCORE] = total
     cells[names.GRADE] = udfs.KP_GRADE(total, column(vetoes), sid)
     for rule in standard.rules:
-        cells[names.check_name(rule)] = udfs.KP_CHECK(ded[rule.id], rule.id, sid) or None
+        text = udfs.KP_CHECK(ded[rule.id], rule.id, sid)
+        if survey is not None and rule.id == survey.rule_id and not text:
+            # The rule's 检查 also reads the tally's 检查 and deduction cells (formulas.py).
+            check = cells[names.SURVEY_CHECK] or ""
+            if check == "须填写扣分说明":
+                text = check
+            elif cells[names.SURVEY_DEDUCTION] == "输入有误":
+                text = f"{survey.name}计票{check}"
+        cells[names.check_name(rule)] = text or None
     for number, value in enumerate(vetoes, start=1):
         cells[names.veto_check_name(number)] = udfs.KP_VETO_CHECK(value) or None
     return cells

@@ -19,7 +19,7 @@ import openpyxl
 from workbook.core import names
 from workbook.core.scoring import RawBranchInputs, RawSurvey, assess_branch
 from workbook.core.standard import Rule, Standard
-from workbook.core.survey import survey_cells
+from workbook.core.survey import survey_cells, survey_rule_check_text
 from workbook.inputs.reader import read_branch_workbook
 from workbook.outputs.template import TemplateOptions, write_template
 
@@ -168,8 +168,13 @@ def expected_cells(standard: Standard, raw: RawBranchInputs) -> dict[str, object
     cells[names.TOTAL_SCORE] = float(assessment.total) if assessment.total is not None else "待修正"
     cells[names.GRADE] = assessment.grade_text
     problems = {names.problem_name(p): p.short for p in assessment.problems}
+    survey_rule = standard.survey.rule_id if standard.survey is not None else None
     for rule in standard.rules:
-        cells[names.check_name(rule)] = problems.get(names.deduction_name(rule))
+        text = problems.get(names.deduction_name(rule))
+        if rule.id == survey_rule and not text:
+            # The tally or a missing 扣分说明 makes the item 输入有误: the rule's 检查 says why.
+            text = survey_rule_check_text(assessment.survey, assessment.survey_outcome) or None
+        cells[names.check_name(rule)] = text
     for number in range(1, len(standard.vetoes) + 1):
         cells[names.veto_check_name(number)] = problems.get(names.veto_name(number))
     survey = survey_cells(standard, assessment.survey, assessment.survey_outcome)

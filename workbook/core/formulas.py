@@ -26,6 +26,7 @@ from typing import Literal
 from workbook.core.scoring import INVALID, PENDING, VETO_SHORT_MESSAGE, short_message
 from workbook.core.standard import Item, Rule, Standard, fmt, formula_key
 from workbook.core.standard_sections import Checklist, ChecklistEntry
+from workbook.core.survey import NOTE_REQUIRED_SHORT
 
 FormulaMode = Literal["xlwings", "native"]
 FORMULA_MODES: tuple[FormulaMode, ...] = ("xlwings", "native")
@@ -154,16 +155,26 @@ NOT_ASSESSED = "未自评"
 
 
 def combined_check_formula(
-    mode: FormulaMode, standard: Standard, rule: Rule, cell: str, self_cell: str
+    mode: FormulaMode,
+    standard: Standard,
+    rule: Rule,
+    cell: str,
+    self_cell: str,
+    survey_cells: SurveyCells | None = None,
 ) -> str:
     """A version-2 检查 cell: the committee 扣分's message, then the 自评扣分's (自评输入有误：…),
-    joined by "；" (``self_assessment.check_text``)."""
+    joined by "；" (``self_assessment.check_text``).
+
+    With ``survey_cells`` (the survey rule's row), a valid 扣分 whose item the tally makes
+    输入有误 shows why (``survey.survey_rule_check_text``): the tally sits below the print area."""
     valid = native_rule_valid(rule, cell, standard.max_decimal_places)
     committee = _expression(
         mode,
         f"{UDF_CHECK}({cell},{_text(rule.id)},{_text(formula_key(standard))})",
         f'IF({valid},"",{_text(short_message(rule))})',
     )
+    if survey_cells is not None:
+        committee = _survey_rule_check(standard, survey_cells, valid, committee)
     own_valid = native_rule_valid(rule, self_cell, standard.max_decimal_places)
     udf = f"{UDF_CHECK}({self_cell},{_text(rule.id)},{_text(formula_key(standard))})"
     own = _expression(
@@ -409,6 +420,22 @@ class _SurveyParts:
             f"ISNUMBER({cells.deduction}),ROUND({ded},{places})<>{cells.deduction},"
             f'TRIM({cells.rule_note})=""),FALSE)'
         )
+
+
+def _survey_rule_check(
+    standard: Standard, cells: SurveyCells, deduction_valid: str, committee: str
+) -> str:
+    """The committee part of the survey rule's 检查 cell (see ``combined_check_formula``).
+
+    The tally's own cells say it all: its deduction is 输入有误 exactly when a count is wrong,
+    and its 检查 is 须填写扣分说明 exactly when the counts are good and a typed 扣分 other than
+    the tally's has no 扣分说明 (the two cases the item score refuses)."""
+    survey = standard.survey
+    assert survey is not None
+    note = _text(NOTE_REQUIRED_SHORT)
+    refused = f"IFERROR(OR({cells.check}={note},{cells.deduction}={_text(INVALID)}),FALSE)"
+    reason = f"IF({cells.check}={note},{note},{_text(survey.name + '计票')}&{cells.check})"
+    return f"IF(AND({deduction_valid},{refused}),{reason},{committee})"
 
 
 def _survey_udf(standard: Standard, cells: SurveyCells, what: str, extra: str = "") -> str:

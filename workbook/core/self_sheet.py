@@ -27,6 +27,7 @@ from workbook.core.self_assessment import (
     self_raw_inputs,
 )
 from workbook.core.standard import Standard
+from workbook.core.survey import survey_rule_check_text
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,14 @@ def version_two_outputs(
     outputs[names.SELF_GRADE] = own.grade_text
     committee_short = {names.problem_name(p): p.short for p in committee.problems}
     own_short = {names.problem_name(p): p.short for p in own.assessment.problems}
+    survey_rule = standard.survey.rule_id if standard.survey is not None else None
     for rule in standard.rules:
+        committee_text = committee_short.get(names.deduction_name(rule), "")
+        if rule.id == survey_rule and not committee_text:
+            # The tally (below the print area) or a missing 扣分说明 makes the item 输入有误.
+            committee_text = survey_rule_check_text(committee.survey, committee.survey_outcome)
         outputs[names.check_name(rule)] = check_text(
-            committee_short.get(names.deduction_name(rule), ""),
-            own_short.get(names.self_deduction_name(rule), ""),
+            committee_text, own_short.get(names.self_deduction_name(rule), "")
         )
     for number in range(1, len(standard.vetoes) + 1):
         outputs[names.veto_check_name(number)] = check_text(
@@ -91,6 +96,12 @@ def version_two_formulas(
     result: dict[str, str] = {}
     ded_rows: list[int] = []
     own_refs: list[CellRef] = []
+    survey = standard.survey
+    tally = (
+        formulas.survey_cells_by_name(standard, lambda name: cells[name].a1)
+        if survey is not None and all(n in cells for n in names.survey_output_names(standard))
+        else None
+    )
     for item in standard.items:
         refs = [cells[names.self_deduction_name(rule)] for rule in item.rules]
         own_refs += refs
@@ -100,7 +111,12 @@ def version_two_formulas(
         )
         for rule, ref in zip(item.rules, refs, strict=True):
             result[names.check_name(rule)] = formulas.combined_check_formula(
-                mode, standard, rule, cells[names.deduction_name(rule)].a1, ref.a1
+                mode,
+                standard,
+                rule,
+                cells[names.deduction_name(rule)].a1,
+                ref.a1,
+                tally if survey is not None and rule.id == survey.rule_id else None,
             )
     first_score = cells[names.self_item_score_name(standard.items[0].number)]
     score_block = (

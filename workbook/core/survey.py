@@ -54,6 +54,7 @@ __all__ = [
     "survey_cells",
     "survey_check_text",
     "survey_problems",
+    "survey_rule_check_text",
     "tally_is_blank",
     "tally_survey",
     "too_few_short",
@@ -465,6 +466,22 @@ def survey_check_text(tally: SurveyTally | None, outcome: SurveyRuleOutcome | No
     if outcome is not None and outcome.overridden and outcome.deduction is None:
         return NOTE_REQUIRED_SHORT
     return ""
+
+
+def survey_rule_check_text(tally: SurveyTally | None, outcome: SurveyRuleOutcome | None) -> str:
+    """What the survey rule's own 检查 cell (in the printed table) adds when the tally, not the
+    rule's 扣分, makes its item 输入有误: invalid counts (prefixed "群众测评计票", since the
+    tally is below the print area) or an override without a 扣分说明; "" otherwise.
+
+    Only used while the rule's 扣分 itself is valid (its own message comes first)."""
+    if tally is None:
+        return ""
+    check = survey_check_text(tally, outcome)
+    if check == NOTE_REQUIRED_SHORT:
+        return check
+    if all(p.key == "valid" for p in tally.problems):  # counts valid: the item counts
+        return ""
+    return f"{tally.survey.name}计票{check}"
 
 
 def survey_cells(

@@ -14,6 +14,7 @@ from workbook.core import names
 from workbook.core.formulas import (
     SurveyCells,
     ceiling_grade_formula,
+    combined_check_formula,
     survey_formulas,
     survey_item_score_formula,
 )
@@ -29,6 +30,7 @@ from workbook.core.layout import (
     lines_needed,
 )
 from workbook.core.scoring import RawSurvey
+from workbook.core.self_sheet import version_two_outputs
 from workbook.core.standard import fmt
 from workbook.core.survey import survey_cells as survey_cells_of
 from workbook.outputs.template.formats import cell
@@ -191,6 +193,23 @@ def write_survey_tally(ctx: Any, row: int) -> int:  # ctx: branch_sheet.BranchSh
         formats.score,
         float(score) if score is not None else "输入有误",
     )
+    if ctx.two is not None:
+        # The rule's 检查 cell in the printed table says why the tally makes its item 输入有误.
+        check = ctx.cells[names.check_name(rule)]
+        sheet.write_formula(
+            check.row,
+            check.col,
+            combined_check_formula(
+                mode,
+                standard,
+                rule,
+                survey_cells.rule_deduction,
+                ctx.cells[names.self_deduction_name(rule)].a1,
+                survey_cells,
+            ),
+            formats.check,
+            version_two_outputs(standard, assessment, ctx.two)[names.check_name(rule)],
+        )
     if survey.ceilings:
         sheet.write_formula(
             ctx.grade_row,
