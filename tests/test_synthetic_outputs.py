@@ -50,6 +50,7 @@ ANJI_ONLY = (
     "满分100",
     "三项",
     "1～7",
+    "第三部分",  # the Anji notice's section holding the checklist
 )
 BRANCHES = {
     # 44.5 + 加分 3.5 counted as 3 (the cap): 47.5 优秀

@@ -576,8 +576,12 @@ def write_checklist(ctx: BranchSheet, row: int) -> int:
     sheet.merge_range(row, 0, row, LAST_COL, checklist.title, formats.title)
     sheet.set_row(row, 32)
     row += 1
+    # The checklist's source is the standard's document (for Anji, section 三 of the notice
+    # 〔2012〕6号), not a part of the scoring table; no section number is assumed.
+    document = ctx.standard.document
+    basis = f"依据{document}文件" if document else f"依据《{ctx.standard.title}》"
     intro = (
-        f"依据《{ctx.standard.title}》第三部分。每条填“{checklist.yes}”或“{checklist.no}”，"
+        f"{basis}。每条填“{checklist.yes}”或“{checklist.no}”，"
         "可加说明；支部自查填写，考评组核对时可更正。缺项在考评表对应评分办法旁显示提示，"
         "提示不计分，扣分以考评组填写的“考评扣分”为准。"
     )

@@ -35,11 +35,28 @@ def deduction_help(standard: Standard) -> str:
     return "；".join(parts) + "；" if parts else ""
 
 
+def survey_help(standard: Standard) -> str:
+    """How the tally below each branch table (not printed) meets the survey's rule."""
+    survey = standard.survey
+    assert survey is not None
+    rule = standard.rule(survey.rule_id)
+    excluded = "、".join(f"“{a.text}”" for a in survey.answers if a.excluded)
+    return (
+        f"6. {survey.name}计票：考评表下方（不在打印范围内）的“{survey.name}计票”区，"
+        "填发放票数、收回票数和各题每个答案的票数（非负整数），满意率、测评得分和对应扣分自动计算。"
+        f"规则 {rule.id}“{rule.wording}”的考评扣分栏空白时按计票得出的扣分计入；"
+        "填写的扣分与计票结果不同的，须在“扣分说明”中写明理由。"
+        f"有效票{f'（{excluded}不计入）' if excluded else ''}少于 {survey.min_valid} 张的，"
+        "计票不计分，由考评人酌情扣分。计票有误或缺少扣分说明时，该条的“检查”栏显示原因。"
+    )
+
+
 def write_instructions_sheet(
     sheet: Worksheet, formats: Formats, standard: Standard, options: TemplateOptions
 ) -> None:
     """The 填表说明 sheet: how to fill the template and how it is scored."""
     sheet.set_column(0, 0, 110)
+    checklist = standard.checklist
     lines: list[tuple[str, Any]] = [
         (f"{standard.sheet_title_for(options.year)}　填表说明", formats.title),
         (f"依据：{standard.document}附件《{standard.title}》", formats.plain),
@@ -50,8 +67,9 @@ def write_instructions_sheet(
         ),
         (
             "2. 只填写浅黄色单元格。支部先自评：在“自评扣分”栏填写各条评分办法的扣分，"
-            "在否决情形的“自评扣分”栏填“是”或“否”，并填写表下方的规范化建设自查表；"
-            "考评组再在“考评扣分”栏和否决情形的“考评扣分”栏填写，并填写考评人、考评日期和“扣分说明”。"
+            "在否决情形的“自评扣分”栏填“是”或“否”"
+            + (f"，并填写表下方的{checklist.title}；" if checklist else "；")
+            + "考评组再在“考评扣分”栏和否决情形的“考评扣分”栏填写，并填写考评人、考评日期和“扣分说明”。"
             "定级以考评组的考评得分为准，自评得分仅作对照。",
             formats.plain,
         ),
@@ -59,14 +77,21 @@ def write_instructions_sheet(
         ("4. 否决情形：填“是”或“否”，空白视为“否”。", formats.plain),
         (
             "自评栏全部空白时，自评合计得分和自评定级显示“未自评”；自评无扣分的，请至少填一个 0。"
-            "自查表每条填“是”或“否”，可加说明；缺项会在考评表对应评分办法旁的“自查提示”栏提示"
-            "（提示不计分，扣分以考评组填写的为准）。打印时考评表为一页（从标题到签字），自查表另起一页。",
+            + (
+                f"自查表每条填“{checklist.yes}”或“{checklist.no}”，可加说明；"
+                "缺项会在考评表对应评分办法旁的“自查提示”栏提示"
+                "（提示不计分，扣分以考评组填写的为准）。"
+                "打印时考评表为一页（从标题到签字），自查表另起一页。"
+                if checklist
+                else "打印时考评表为一页（从标题到签字）。"
+            ),
             formats.plain,
         ),
         (
             "5. 项目得分、合计得分和定级自动计算；“检查”列出现红字说明该行输入有误，改正后自动消失。扣分输入有误时该项目得分显示“输入有误”，合计得分和定级显示“待修正”；否决情形输入有误时定级显示“待修正”。",
             formats.plain,
         ),
+        *([(survey_help(standard), formats.plain)] if standard.survey else []),
         ("二、评分规则", formats.plain_bold),
         (
             f"1. 注（1）：{standard.note_1}即同一项目内各条扣分相加，超过该项目分值时按该项目分值计（该项得 0 分）。",
