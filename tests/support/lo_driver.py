@@ -11,7 +11,8 @@ a target and the steps. Steps (sheet names, A1 addresses):
 - ["insert_rows", sheet, row, count]: insert rows above a 1-based row;
 - ["unprotect", sheet]: 审阅 > 撤销工作表保护 (the template protects its sheets without a password);
 - ["rename", sheet, new_name]: rename a sheet (右键 > 重命名工作表);
-- ["formula", sheet, cell, text]: type a formula (``=1+1``, function names in English).
+- ["formula", sheet, cell, text]: type a formula (``=1+1``, function names in English);
+- ["optimal_height", sheet, row]: set a 1-based row to its optimal height (最佳行高).
 
 The target is saved as Excel 2007-365 xlsx.
 """
@@ -161,6 +162,9 @@ def run_steps(context: object, document: object, steps: list) -> None:
         elif kind == "merge":
             # As Format > Merge Cells answering "keep the contents of the hidden cells".
             sheet.getCellRangeByName(step[2]).merge(True)
+        elif kind == "optimal_height":
+            # 格式 > 行 > 最佳行高: the height the row's (unmerged) cells need, saved in the file.
+            sheet.getRows().getByIndex(int(step[2]) - 1).OptimalHeight = True
         elif kind == "insert_rows":
             sheet.getRows().insertByIndex(int(step[2]) - 1, int(step[3]))
         else:

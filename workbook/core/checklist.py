@@ -154,6 +154,17 @@ def check_checklist(
     return ChecklistReport(tuple(problems), tuple(counts), tuple(hints), tuple(missing))
 
 
+def single_hint_texts(checklist: Checklist, rule_id: str) -> list[str]:
+    """Each text the hint cell beside ``rule_id`` shows when one entry is missing: what a
+    template makes room for."""
+    return [
+        hint.text
+        for entry in checklist.entries
+        if entry.rule_id == rule_id
+        for hint in _entry_hints([entry])
+    ]
+
+
 def _entry_hints(missing: list[ChecklistEntry]) -> list[ChecklistHint]:
     """One hint per (rule, hint text) for the missing entries of one section, in entry order."""
     groups: dict[tuple[str, str], list[ChecklistEntry]] = {}

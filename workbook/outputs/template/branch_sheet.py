@@ -17,6 +17,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from workbook.core import names
+from workbook.core.checklist import single_hint_texts
 from workbook.core.formulas import (
     FormulaMode,
     bonus_check_formula,
@@ -76,6 +77,11 @@ PRINTABLE_HEIGHT = (8.27 - PAGE_TOP_MARGIN - PAGE_BOTTOM_MARGIN) * 72
 # The rows of the signed part outside the rules' rows: title, 支部名称 and 考评人 lines, header,
 # 合计得分, the vetoes, 定级, 注 and the signatures.
 SIGNED_PAGE_FIXED_HEIGHT = 260.0
+# The checklist hint is 8-pt text (formats.hint) in a column measured in 11-pt characters:
+# about 1.5 times as many characters a line, 11.4 points a line, 4 of padding with the 2 every
+# rule row gets (LibreOffice).
+HINT_CHARS_FACTOR = 1.5625
+HINT_LINE_HEIGHT = 11.4
 
 
 def columns_points(widths: list[float]) -> float:
@@ -134,7 +140,7 @@ class BranchSheet:
                 max(
                     lines_needed(rule.wording, COLUMNS[COL_RULE][1]),
                     lines_needed(notes.get(rule.id, ""), note_width),
-                    1 + (rule.id in self.hint_rules),
+                    self.row_lines_for_hint.get(rule.id, 1),
                 )
                 * LINE_HEIGHT
                 for rule in item.rules
@@ -150,6 +156,24 @@ class BranchSheet:
         """The rules that have a checklist hint cell."""
         checklist = self.standard.checklist
         return names.hint_rule_ids(checklist) if checklist is not None else []
+
+    @cached_property
+    def row_lines_for_hint(self) -> dict[str, float]:
+        """Per rule with a checklist hint cell, the room (in lines of LINE_HEIGHT) its row keeps
+        for the hint: the longest one missing entry gives, in the hint's 8-pt text. The row's
+        height is fixed (the signed part prints on one page) and the cell holds a formula, so
+        a hint that does not fit cannot be read at all, on screen or on paper. A section's
+        "choose N" hint and several missing entries may still need more."""
+        checklist = self.standard.checklist
+        if checklist is None:
+            return {}
+        room: dict[str, float] = {}
+        for rule_id in self.hint_rules:
+            texts = single_hint_texts(checklist, rule_id) or [""]
+            width = COLUMNS[COL_HINT][1] * HINT_CHARS_FACTOR
+            lines = max(lines_needed(text, width) for text in texts)
+            room[rule_id] = max(2.0, (lines * HINT_LINE_HEIGHT + 2) / LINE_HEIGHT)
+        return room
 
     bonus_cell: str | None = None  # the counted 加分, when the standard has a bonus section
 
@@ -214,6 +238,32 @@ def deduction_validation(standard: Standard, rule: Rule, cell_: str) -> dict[str
         "error_title": "扣分输入有误",
         "error_message": f"规则 {rule.id}：{allowed}"[:255],
         "error_type": "stop",
+    }
+
+
+def note_capacity(row_height: float, note_width: float) -> int:
+    """About how many Chinese characters a 扣分说明 cell shows (and prints) in a row of
+    ``row_height`` points: the row's height is fixed, so a longer text is cut off."""
+    lines = max(1, int(row_height // LINE_HEIGHT))
+    return lines * max(1, int((note_width - 1.5) // 2))
+
+
+def note_validation(ctx: BranchSheet, row_height: float) -> dict[str, Any]:
+    """The 扣分说明 cell's prompt, and a warning (the text is kept if the user says so) when
+    the text is longer than the cell can show: the signed page prints what the cell shows."""
+    capacity = note_capacity(row_height, ctx.widths[COL_NOTE])
+    return {
+        "validate": "length",
+        "criteria": "<=",
+        "value": capacity,
+        "ignore_blank": True,
+        "input_title": "扣分说明",
+        "input_message": f"简要写明扣分理由。本格约可显示 {capacity} 个字，超出部分在表中和打印时看不到；"
+        "详细情况可另附说明材料。",
+        "error_title": "扣分说明超出本格",
+        "error_message": f"本格约可显示 {capacity} 个字，超出部分在表中和打印时看不到。"
+        "可缩短说明，或另附说明材料；仍要保留请选“是”。",
+        "error_type": "warning",
     }
 
 
@@ -326,7 +376,7 @@ def write_rule_row(ctx: BranchSheet, row: int, rule: Rule) -> float:
         max(
             lines_needed(rule.wording, COLUMNS[COL_RULE][1]),
             lines_needed(str(note or ""), ctx.widths[COL_NOTE]),
-            1 + (rule.id in ctx.hint_rules),  # room for a one-line hint
+            ctx.row_lines_for_hint.get(rule.id, 1),  # room for the hint
         )
         * LINE_HEIGHT
     )
@@ -343,6 +393,10 @@ def write_item(ctx: BranchSheet, first: int, item: Item, rule_heights: list[floa
     extra = max(0.0, needed - sum(rule_heights)) / len(rule_heights)
     for offset, height in enumerate(rule_heights):
         sheet.set_row(first + offset, height + extra + 2)
+        note_row = first + offset
+        sheet.data_validation(
+            note_row, COL_NOTE, note_row, COL_NOTE, note_validation(ctx, height + extra)
+        )
     score = ctx.assessment.item_scores[item.number - 1]
     score_value: float | str = float(score) if score is not None else "输入有误"
     ded_cells = [cell(first + i, COL_DED) for i in range(len(item.rules))]
