@@ -43,6 +43,19 @@ def _filled(path: Path, branches: list[str], deduction: int = 2) -> Path:
     return path
 
 
+def _assessor_copies(folder: Path, branch: str, inputs: dict[str, RawBranchInputs]) -> list[str]:
+    """One single-branch workbook per assessor (考评人 = the key), written into ``folder``."""
+    paths = []
+    for name, typed in inputs.items():
+        path = folder / f"{name}.xlsx"
+        options = TemplateOptions(
+            [branch], year=2026, formulas="native", inputs={branch: typed}, assessor={branch: name}
+        )
+        write_template(path, options)
+        paths.append(str(path))
+    return paths
+
+
 def _err(capsys: pytest.CaptureFixture[str]) -> str:
     captured = capsys.readouterr()
     return captured.err + captured.out
@@ -443,20 +456,9 @@ def _display_width(text: str) -> int:
 def test_assessors_sheet_columns_fit_the_combined_total(tmp_path: Path) -> None:
     """In print (LibreOffice, A4), "93.33（平均" filled the 合并后总分 column and the closing
     bracket stood on a line of its own; "否（已去掉）" wrapped too."""
-    paths = []
-    for name, lost in (("张三", 1), ("李四", 2), ("王五", 4)):
-        path = tmp_path / f"{name}.xlsx"
-        write_template(
-            path,
-            TemplateOptions(
-                ["甲支部"],
-                year=2026,
-                formulas="native",
-                inputs={"甲支部": RawBranchInputs({"7.1": lost}, {}, [])},
-                assessor={"甲支部": name},
-            ),
-        )
-        paths.append(str(path))
+    losses = (("张三", 1), ("李四", 2), ("王五", 4))
+    inputs = {name: RawBranchInputs({"7.1": lost}, {}, []) for name, lost in losses}
+    paths = _assessor_copies(tmp_path, "甲支部", inputs)
     output = tmp_path / "汇总.xlsx"
     assert main(["consolidate", *paths, "--assessors", "mean", "-o", str(output)]) == 0
     sheet = openpyxl.load_workbook(output)["多人考评"]
@@ -545,25 +547,16 @@ def test_an_address_given_twice_gets_the_mail_once(summary: Path) -> None:
 def test_a_branch_of_several_assessors_shows_what_it_lost(tmp_path: Path) -> None:
     """A branch combined from three assessors (total 93.33) read 无扣分 in 汇总 (and 0 counted
     for rule 7.1 in 群众测评), and its 整改清单 said 无扣分项 — nothing to rectify."""
-    paths = []
-    for name, deductions in (
-        ("周伟", {"3.3": 2, "7.1": 5}),
-        ("钱芳", {"3.3": 2, "7.1": 7}),
-        ("孙明", {"7.1": 4}),
-    ):
-        path = tmp_path / f"{name}.xlsx"
-        notes = {rule: f"{name}所见" for rule in deductions}
-        write_template(
-            path,
-            TemplateOptions(
-                ["上墅分会支部"],
-                year=2026,
-                formulas="native",
-                inputs={"上墅分会支部": RawBranchInputs(deductions, notes, [])},
-                assessor={"上墅分会支部": name},
-            ),
-        )
-        paths.append(str(path))
+    deducted: dict[str, dict[str, object]] = {
+        "周伟": {"3.3": 2, "7.1": 5},
+        "钱芳": {"3.3": 2, "7.1": 7},
+        "孙明": {"7.1": 4},
+    }
+    inputs = {
+        name: RawBranchInputs(deductions, {rule: f"{name}所见" for rule in deductions}, [])
+        for name, deductions in deducted.items()
+    }
+    paths = _assessor_copies(tmp_path, "上墅分会支部", inputs)
     output, folder = tmp_path / "汇总.xlsx", tmp_path / "整改清单"
     args = [*paths, "--assessors", "mean", "-o", str(output), "--rectification", str(folder)]
     assert main(["consolidate", *args]) == 0
@@ -595,20 +588,11 @@ def test_a_branch_of_several_assessors_shows_what_it_lost(tmp_path: Path) -> Non
 def test_next_years_template_says_whose_deduction_it_was(tmp_path: Path) -> None:
     """Last year's JSON of a branch of several assessors lists each one's deductions; the
     template's 上年整改事项核对 showed 7.1 three times (5, 7, 4 points) without saying why."""
-    paths = []
-    for name, lost in (("周伟", 5), ("钱芳", 7)):
-        path = tmp_path / f"{name}.xlsx"
-        write_template(
-            path,
-            TemplateOptions(
-                ["上墅分会支部"],
-                year=2026,
-                formulas="native",
-                inputs={"上墅分会支部": RawBranchInputs({"7.1": lost}, {"7.1": "满意率88%"}, [])},
-                assessor={"上墅分会支部": name},
-            ),
-        )
-        paths.append(str(path))
+    inputs = {
+        name: RawBranchInputs({"7.1": lost}, {"7.1": "满意率88%"}, [])
+        for name, lost in (("周伟", 5), ("钱芳", 7))
+    }
+    paths = _assessor_copies(tmp_path, "上墅分会支部", inputs)
     report = tmp_path / "2026.json"
     args = [*paths, "--assessors", "mean", "-o", str(tmp_path / "s.xlsx"), "--json", str(report)]
     assert main(["consolidate", *args]) == 0
@@ -624,20 +608,10 @@ def test_next_years_template_says_whose_deduction_it_was(tmp_path: Path) -> None
 def test_details_of_a_branch_of_several_assessors_add_up_to_what_it_lost(tmp_path: Path) -> None:
     """扣分明细 lists every assessor's deductions (7 + 5 points for a branch that lost 6): its
     rows added up to twice the loss, where the sheet's rows add up to each branch's loss."""
-    paths = []
-    for name, lost in (("周伟", 5), ("钱芳", 7)):
-        path = tmp_path / f"{name}.xlsx"
-        write_template(
-            path,
-            TemplateOptions(
-                ["甲支部"],
-                year=2026,
-                formulas="native",
-                inputs={"甲支部": RawBranchInputs({"7.1": lost}, {}, [])},
-                assessor={"甲支部": name},
-            ),
-        )
-        paths.append(str(path))
+    inputs = {
+        name: RawBranchInputs({"7.1": lost}, {}, []) for name, lost in (("周伟", 5), ("钱芳", 7))
+    }
+    paths = _assessor_copies(tmp_path, "甲支部", inputs)
     output = tmp_path / "s.xlsx"
     assert main(["consolidate", *paths, "--assessors", "mean", "-o", str(output)]) == 0
     rows = [
@@ -770,24 +744,12 @@ def test_the_counted_survey_deduction_of_several_assessors_is_their_mean(tmp_pat
     """群众测评 and the JSON `survey.counted_deduction` of a combined branch gave the first
     assessor's 7.1 deduction (or 0), not the mean the branch's item 7 was scored with."""
     tally = RawSurvey(55, 50, [{"满意": 42, "基本满意": 5, "不满意": 3}] * 3)  # deduction 1.5
-    paths = []
-    for name, deductions, notes in (
-        ("张三", {}, {}),  # the tally counts: 1.5
-        ("李四", {"7.1": 4}, {"7.1": "群众来信"}),
-        ("王五", {"7.1": 6}, {"7.1": "走访意见多"}),
-    ):
-        path = tmp_path / f"{name}.xlsx"
-        write_template(
-            path,
-            TemplateOptions(
-                ["甲支部"],
-                year=2026,
-                formulas="native",
-                inputs={"甲支部": RawBranchInputs(deductions, notes, [], survey=tally)},
-                assessor={"甲支部": name},
-            ),
-        )
-        paths.append(str(path))
+    inputs = {
+        "张三": RawBranchInputs({}, {}, [], survey=tally),  # the tally counts: 1.5
+        "李四": RawBranchInputs({"7.1": 4}, {"7.1": "群众来信"}, [], survey=tally),
+        "王五": RawBranchInputs({"7.1": 6}, {"7.1": "走访意见多"}, [], survey=tally),
+    }
+    paths = _assessor_copies(tmp_path, "甲支部", inputs)
     report, output = tmp_path / "s.json", tmp_path / "s.xlsx"
     args = [*paths, "--assessors", "mean", "-o", str(output), "--json", str(report)]
     assert main(["consolidate", *args]) == 0
